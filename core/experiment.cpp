@@ -1,0 +1,151 @@
+// Strict parsing of experiment configs (see experiment.hpp).
+#include "core/experiment.hpp"
+
+#include <filesystem>
+#include <algorithm>
+#include <limits>
+
+#include "core/embedded.hpp"
+#include "core/input_error.hpp"
+#include "core/json_reader.hpp"
+
+namespace spritesim {
+
+static PlatformSpec parse_platform(const JsonReader& r)
+{
+  PlatformSpec p;
+  p.workstations = r.integer("workstations", p.workstations, 1, 2000);
+  p.profile = r.string("profile", p.profile);
+  if (auto fs = r.optional_member("file_server")) {
+    p.file_server_profile = fs->string("profile", p.file_server_profile);
+    fs->finish();
+  }
+  if (auto net = r.optional_member("network")) {
+    p.network.bandwidth_Mbps = net->number("bandwidth_Mbps", p.network.bandwidth_Mbps, 0.001, 1e6);
+    p.network.latency_us = net->number("latency_us", p.network.latency_us, 0, 1e6);
+    net->finish();
+  }
+  r.finish();
+  return p;
+}
+
+static std::vector<CostOverride> parse_costs(const JsonReader& r)
+{
+  std::vector<CostOverride> out;
+  for (const char* target : {"workstation", "file_server"}) {
+    if (auto t = r.optional_member(target)) {
+      for (const auto& key : t->keys()) {
+        CostOverride o{target, key, t->member(key).as_number(0, 1e12)};
+        out.push_back(o);
+      }
+    }
+  }
+  r.finish();
+  return out;
+}
+
+static WorkloadSpec parse_workload(const JsonReader& r)
+{
+  WorkloadSpec w;
+  w.kind = r.choice("kind", w.kind, {"pmake"});
+  w.trace = r.string("trace", w.trace);
+  if (w.trace.empty())
+    r.member("trace").fail("expected a trace: builtin:NAME or a file path");
+  w.max_jobs = r.integer("max_jobs", w.max_jobs, 0, 100000);
+  w.max_local = r.integer("max_local", w.max_local, 0, 64);
+  w.migrate = r.boolean("migrate", w.migrate);
+  w.baseline = r.choice("baseline", w.baseline, {"sequential", "none"});
+  r.finish();
+  return w;
+}
+
+static PolicySpec parse_policy(const JsonReader& r)
+{
+  PolicySpec p;
+  p.name = r.string("name", p.name);
+  if (auto params = r.optional_member("params")) {
+    if (!params->node().is_object())
+      params->fail("expected an object of policy parameters, got " + json_type_name(params->node()));
+    p.params = params->node();
+  }
+  r.finish();
+  return p;
+}
+
+ExperimentSpec parse_experiment(const nlohmann::json& doc, const std::string& file)
+{
+  JsonReader r(doc, file);
+  if (!doc.is_object())
+    r.fail("expected a JSON object (an experiment config), got " + json_type_name(doc));
+  ExperimentSpec s;
+  s.file = file;
+  s.name = r.string("name", std::filesystem::path(file).stem().string());
+  s.seed = static_cast<uint64_t>(r.integer("seed", 1, 0, std::numeric_limits<int32_t>::max()));
+  if (auto p = r.optional_member("platform"))
+    s.platform = parse_platform(*p);
+  if (auto c = r.optional_member("costs"))
+    s.costs = parse_costs(*c);
+  if (auto w = r.optional_member("workload"))
+    s.workload = parse_workload(*w);
+  if (auto p = r.optional_member("policy"))
+    s.policy = parse_policy(*p);
+  r.finish();
+  if (s.workload.max_jobs == 0)
+    s.workload.max_jobs = std::max<int64_t>(1, s.platform.workstations - 1);
+  if (s.workload.max_local == 0 && (!s.workload.migrate || s.platform.workstations == 1))
+    throw InputError(file, "$.workload.max_local", "must be >= 1 when no job can run remotely");
+  // A trace path is relative to the config's folder; builtin traces need no file.
+  if (s.workload.trace.rfind("builtin:", 0) != 0 && !std::filesystem::path(s.workload.trace).is_absolute() &&
+      !file.empty()) {
+    auto base = std::filesystem::path(file).parent_path();
+    s.workload.trace = (base / s.workload.trace).lexically_normal().string();
+  }
+  return s;
+}
+
+ExperimentSpec load_experiment(const std::string& path, const std::vector<std::string>& set_overrides)
+{
+  std::string text;
+  if (!std::filesystem::exists(path) && embedded_file(path))
+    text = std::string(*embedded_file(path));
+  else
+    text = read_text_file(path);
+  nlohmann::json doc = parse_json_text(text, path);
+  for (const auto& kv : set_overrides) {
+    auto eq = kv.find('=');
+    if (eq == std::string::npos)
+      throw InputError("--set " + kv, "", "expected PATH=VALUE, e.g. --set platform.workstations=4");
+    if (!doc.is_object())
+      break; // parse_experiment reports the real problem
+    json_set_dotted(doc, kv.substr(0, eq), kv.substr(eq + 1), "--set " + kv);
+  }
+  return parse_experiment(doc, path);
+}
+
+nlohmann::json to_json(const ExperimentSpec& s)
+{
+  nlohmann::json costs = nlohmann::json::object();
+  for (const auto& o : s.costs)
+    costs[o.target][o.param] = o.value;
+  return {
+      {"name", s.name},
+      {"seed", s.seed},
+      {"platform",
+       {{"workstations", s.platform.workstations},
+        {"profile", s.platform.profile},
+        {"file_server", {{"profile", s.platform.file_server_profile}}},
+        {"network",
+         {{"bandwidth_Mbps", s.platform.network.bandwidth_Mbps}, {"latency_us", s.platform.network.latency_us}}}}},
+      {"costs", costs},
+      {"workload",
+       {{"kind", s.workload.kind},
+        {"trace", s.workload.trace},
+        {"max_jobs", s.workload.max_jobs},
+        {"max_local", s.workload.max_local},
+        {"migrate", s.workload.migrate},
+        {"baseline", s.workload.baseline}}},
+      {"policy", {{"name", s.policy.name}, {"params", s.policy.params}}},
+  };
+}
+
+} // namespace spritesim

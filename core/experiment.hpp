@@ -1,0 +1,71 @@
+// The experiment spec: one JSON config fully describes a run (platform, cost profiles, workload, policy, seed).
+// Parsing is strict (unknown keys, wrong types, out-of-range values are InputErrors with a JSON path); defaults
+// are filled so that to_json() gives the resolved config written next to the results.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace spritesim {
+
+/// The shared Ethernet.
+struct NetworkSpec {
+  double bandwidth_Mbps = 10.0; ///< SPE91 p.3: 10 Mbit/s Ethernet
+  double latency_us = 5.0;      ///< propagation and interframe gap only; RPC processing is in the profiles
+};
+
+/// Hosts: diskless workstations plus one file server, on one Ethernet.
+struct PlatformSpec {
+  int64_t workstations = 12;
+  std::string profile = "ss1";                 ///< hardware profile of the workstations (name or JSON file)
+  std::string file_server_profile = "sun4-280"; ///< hardware profile of the file server
+  NetworkSpec network;
+};
+
+/// A parameter override applied to a loaded hardware profile ("costs" section).
+struct CostOverride {
+  std::string target; ///< "workstation" or "file_server"
+  std::string param;  ///< a parameter name of the profile
+  double value = 0;
+};
+
+/// What runs: a pmake build replayed from a trace.
+struct WorkloadSpec {
+  std::string kind = "pmake";
+  std::string trace = "builtin:kernel"; ///< builtin:NAME (a generator) or a trace file path
+  int64_t max_jobs = 0;      ///< jobs at once (pmake -J); 0 = one per workstation other than pmake's own
+  int64_t max_local = 1;     ///< jobs run on pmake's own host when no remote host is free (pmake DEFMAXLOCAL)
+  bool migrate = true;       ///< export jobs to idle hosts through migd; false = a plain local pmake
+  std::string baseline = "sequential";  ///< "sequential": also simulate one host to report a speedup; "none"
+};
+
+/// Which policy decides placement and eviction; params are checked by the policy registry.
+struct PolicySpec {
+  std::string name = "sprite";
+  nlohmann::json params = nlohmann::json::object();
+};
+
+struct ExperimentSpec {
+  std::string file;   ///< where the config came from (for messages and relative paths)
+  std::string name;
+  uint64_t seed = 1;
+  PlatformSpec platform;
+  std::vector<CostOverride> costs;
+  WorkloadSpec workload;
+  PolicySpec policy;
+};
+
+/// Parses an experiment config. `file` is used in messages and to resolve relative trace paths.
+ExperimentSpec parse_experiment(const nlohmann::json& doc, const std::string& file);
+
+/// Loads a config from disk or from the embedded configs ("configs/..."), applies --set overrides
+/// (dotted.path=value) to the raw JSON, and parses it.
+ExperimentSpec load_experiment(const std::string& path, const std::vector<std::string>& set_overrides = {});
+
+/// The resolved config: every default filled in.
+nlohmann::json to_json(const ExperimentSpec& spec);
+
+} // namespace spritesim

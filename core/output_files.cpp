@@ -1,0 +1,102 @@
+// Atomic writes and CSV formatting (see output_files.hpp).
+#include "core/output_files.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+namespace spritesim {
+
+void make_directories(const std::string& dir)
+{
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    throw std::runtime_error(fmt::format("{}: cannot create directory: {}", dir, ec.message()));
+}
+
+void write_file_atomic(const std::string& path, const std::string& content)
+{
+  std::string tmp = path + ".tmp." + std::to_string(getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    throw std::runtime_error(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
+  size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw std::runtime_error(fmt::format("{}: write failed: {}", path, std::strerror(err)));
+    }
+    done += static_cast<size_t>(n);
+  }
+  ::fsync(fd);
+  ::close(fd);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    throw std::runtime_error(fmt::format("{}: rename failed: {}", path, std::strerror(err)));
+  }
+}
+
+std::string fixed(double v, int decimals)
+{
+  std::string s = fmt::format("{:.{}f}", v, decimals);
+  if (s == fmt::format("-{:.{}f}", 0.0, decimals))
+    s = s.substr(1); // no negative zero
+  return s;
+}
+
+CsvTable::CsvTable(std::vector<std::string> header) : header_(std::move(header)) {}
+
+static std::string csv_field(const std::string& f)
+{
+  if (f.find_first_of(",\"\n\r") == std::string::npos)
+    return f;
+  std::string out = "\"";
+  for (char c : f) {
+    if (c == '"')
+      out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+static std::string csv_line(const std::vector<std::string>& fields)
+{
+  std::string line;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i)
+      line += ',';
+    line += csv_field(fields[i]);
+  }
+  return line + "\n";
+}
+
+void CsvTable::add_row(const std::vector<std::string>& fields)
+{
+  if (fields.size() != header_.size())
+    throw std::logic_error(fmt::format("CSV row has {} fields, header has {}", fields.size(), header_.size()));
+  rows_.push_back(csv_line(fields));
+}
+
+std::string CsvTable::text() const
+{
+  std::string out = csv_line(header_);
+  for (const auto& r : rows_)
+    out += r;
+  return out;
+}
+
+} // namespace spritesim

@@ -1,0 +1,32 @@
+// Writing results without ever leaving a half-written file: every file goes to a temporary name in the same
+// directory and is renamed into place; a results directory is complete only once results.json exists.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace spritesim {
+
+/// Writes content to path atomically (temporary file in the same directory, fsync, rename).
+void write_file_atomic(const std::string& path, const std::string& content);
+
+/// Creates a directory and its parents; an existing directory is fine.
+void make_directories(const std::string& dir);
+
+/// Formats a double for CSV/JSON outputs with fixed, locale-independent precision (deterministic bytes).
+std::string fixed(double v, int decimals = 6);
+
+/// A CSV document built row by row; fields are quoted when they hold commas, quotes or newlines.
+class CsvTable {
+public:
+  explicit CsvTable(std::vector<std::string> header);
+  void add_row(const std::vector<std::string>& fields);
+  std::string text() const;
+  size_t rows() const { return rows_.size(); }
+
+private:
+  std::vector<std::string> header_;
+  std::vector<std::string> rows_;
+};
+
+} // namespace spritesim

@@ -1,0 +1,65 @@
+// Result files of a run (see results.hpp; columns in docs/outputs.md).
+#include "core/results.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "core/output_files.hpp"
+
+namespace spritesim {
+
+nlohmann::json results_json(const RunResult& r, uint64_t seed, const std::string& version)
+{
+  int64_t completed = std::count_if(r.jobs.begin(), r.jobs.end(), [](const JobRecord& j) { return j.end_s > 0; });
+  int64_t remote = std::count_if(r.jobs.begin(), r.jobs.end(), [](const JobRecord& j) { return j.remote; });
+  auto count_kind = [&](const char* k) {
+    return std::count_if(r.migrations.begin(), r.migrations.end(),
+                         [k](const MigrationRecord& m) { return m.kind == k; });
+  };
+  nlohmann::json j = {
+      {"makespan_s", std::stod(fixed(r.makespan_s))},
+      {"jobs_total", r.jobs.size()},
+      {"jobs_completed", completed},
+      {"remote_execs", count_kind("exec")},
+      {"remote_jobs", remote},
+      {"migrations", count_kind("full") + count_kind("eviction")},
+      {"evictions", count_kind("eviction")},
+      {"seed", seed},
+      {"spritesim_version", version},
+  };
+  if (r.baseline_makespan_s > 0) {
+    j["baseline_makespan_s"] = std::stod(fixed(r.baseline_makespan_s));
+    j["speedup"] = std::stod(fixed(r.baseline_makespan_s / r.makespan_s));
+  } else {
+    j["speedup"] = nullptr;
+  }
+  for (auto it = r.extra.begin(); it != r.extra.end(); ++it)
+    j[it.key()] = it.value();
+  return j;
+}
+
+void write_run_outputs(const std::string& dir, const RunResult& r, const nlohmann::json& resolved_config,
+                       uint64_t seed, const std::string& version)
+{
+  make_directories(dir);
+  std::remove((dir + "/results.json").c_str()); // the directory must not look complete while it is rewritten
+  CsvTable jobs({"job_id", "kind", "home_host", "exec_host", "ready_s", "start_s", "end_s", "cpu_s", "remote",
+                 "lookups"});
+  for (const auto& j : r.jobs)
+    jobs.add_row({j.id, j.kind, j.home_host, j.exec_host, fixed(j.ready_s), fixed(j.start_s), fixed(j.end_s),
+                  fixed(j.cpu_s), j.remote ? "1" : "0", std::to_string(j.lookups)});
+  CsvTable migs({"time_s", "job_id", "kind", "from_host", "to_host", "duration_s", "bytes"});
+  for (const auto& m : r.migrations)
+    migs.add_row({fixed(m.time_s), m.job_id, m.kind, m.from_host, m.to_host, fixed(m.duration_s),
+                  std::to_string(m.bytes)});
+  CsvTable hosts({"host", "role", "busy_s", "utilization", "jobs"});
+  for (const auto& h : r.hosts)
+    hosts.add_row({h.host, h.role, fixed(h.busy_s), fixed(h.utilization), std::to_string(h.jobs)});
+  write_file_atomic(dir + "/config.resolved.json", resolved_config.dump(2) + "\n");
+  write_file_atomic(dir + "/jobs.csv", jobs.text());
+  write_file_atomic(dir + "/migrations.csv", migs.text());
+  write_file_atomic(dir + "/hosts.csv", hosts.text());
+  write_file_atomic(dir + "/results.json", results_json(r, seed, version).dump(2) + "\n");
+}
+
+} // namespace spritesim

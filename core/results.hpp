@@ -1,0 +1,60 @@
+// What a run produces, independent of the backend: per-job, per-migration and per-host records plus a summary,
+// and the writer for results.json, jobs.csv, migrations.csv, hosts.csv (columns documented in docs/outputs.md).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace spritesim {
+
+struct JobRecord {
+  std::string id;
+  std::string kind;
+  std::string home_host;
+  std::string exec_host;
+  double ready_s = 0;  ///< all dependencies done
+  double start_s = 0;  ///< the make tool started it (after host selection)
+  double end_s = 0;    ///< its exit was reaped at home
+  double cpu_s = 0;    ///< CPU seconds it used where it ran (reference work scaled to that host)
+  bool remote = false;
+  int64_t lookups = 0;
+};
+
+struct MigrationRecord {
+  double time_s = 0;
+  std::string job_id;
+  std::string kind; ///< "exec" (remote invocation), "full", "eviction"
+  std::string from_host;
+  std::string to_host;
+  double duration_s = 0;
+  int64_t bytes = 0; ///< bytes moved on the wire by the migration itself
+};
+
+struct HostRecord {
+  std::string host;
+  std::string role; ///< "pmake", "workstation", "file_server", "network"
+  double busy_s = 0;
+  double utilization = 0; ///< busy_s / makespan_s
+  int64_t jobs = 0;
+};
+
+struct RunResult {
+  double makespan_s = 0;
+  double baseline_makespan_s = 0; ///< sequential baseline (0 = none)
+  std::vector<JobRecord> jobs;
+  std::vector<MigrationRecord> migrations;
+  std::vector<HostRecord> hosts;
+  nlohmann::json extra = nlohmann::json::object(); ///< backend-specific summary fields
+};
+
+/// The summary object of results.json.
+nlohmann::json results_json(const RunResult& r, uint64_t seed, const std::string& version);
+
+/// Writes every output file atomically into dir; results.json goes last, so its presence marks a complete run.
+void write_run_outputs(const std::string& dir, const RunResult& r, const nlohmann::json& resolved_config,
+                       uint64_t seed, const std::string& version);
+
+} // namespace spritesim

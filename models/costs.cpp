@@ -1,0 +1,106 @@
+// The cost model's decompositions (see costs.hpp and docs/cost-model.md for the derivation of each split).
+#include "models/costs.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace spritesim {
+
+RpcCost& RpcCost::operator+=(const RpcCost& o)
+{
+  caller_cpu_s += o.caller_cpu_s;
+  wire_bytes += o.wire_bytes;
+  callee_cpu_s += o.callee_cpu_s;
+  return *this;
+}
+
+RpcCost RpcCost::operator*(double n) const { return {caller_cpu_s * n, wire_bytes * n, callee_cpu_s * n}; }
+
+double wire_seconds(double bytes, const Network& net) { return bytes / net.bytes_per_s; }
+
+double unloaded_seconds(const RpcCost& c, const Network& net)
+{
+  return c.caller_cpu_s + wire_seconds(c.wire_bytes, net) + c.callee_cpu_s;
+}
+
+CostModel::CostModel(HardwareProfile workstation, HardwareProfile file_server, Network net)
+    : ws_(std::move(workstation)), fs_(std::move(file_server)), net_(net)
+{
+  if (ws_.role != "workstation" || fs_.role != "file_server")
+    throw std::logic_error("CostModel needs a workstation profile and a file-server profile");
+}
+
+RpcCost CostModel::small_rpc() const
+{
+  // The measured round trip is wire time plus processing at both ends; the split of processing between the ends is
+  // the profile's rpc_client_share (an assumption: no source gives it).
+  double bytes = ws_.get("small_rpc_wire_bytes");
+  double processing = std::max(0.0, ms(ws_, "rpc_null_rtt_ms") - wire_seconds(bytes, net_));
+  double share = ws_.get("rpc_client_share");
+  return {processing * share, bytes, processing * (1 - share)};
+}
+
+RpcCost CostModel::lookup() const
+{
+  RpcCost c = small_rpc();
+  c.callee_cpu_s = ms(fs_, "lookup_cpu_ms"); // all server work of a lookup, its RPC handling included
+  return c;
+}
+
+RpcCost CostModel::bulk(int64_t units, double unit_bytes, double bandwidth_KBps) const
+{
+  if (units <= 0)
+    return {};
+  double per_unit = unit_bytes / (bandwidth_KBps * 1024.0);
+  double processing = std::max(0.0, per_unit - wire_seconds(unit_bytes, net_));
+  double share = ws_.get("rpc_client_share");
+  RpcCost one{processing * share, unit_bytes, processing * (1 - share)};
+  return one * static_cast<double>(units);
+}
+
+int64_t CostModel::blocks_for(int64_t bytes) const
+{
+  auto block = static_cast<int64_t>(ws_.get("fs_block_bytes"));
+  return bytes <= 0 ? 0 : (bytes + block - 1) / block;
+}
+
+RpcCost CostModel::fs_blocks(int64_t n) const
+{
+  return bulk(n, ws_.get("fs_block_bytes"), ws_.get("rpc_fs_bandwidth_KBps"));
+}
+
+RpcCost CostModel::vm_pages(int64_t n) const
+{
+  return bulk(n, ws_.get("page_bytes"), ws_.get("rpc_vm_bandwidth_KBps"));
+}
+
+InvocationCost CostModel::local_invocation() const
+{
+  // Assumption (no source splits it): fork+wait in the parent and exec+exit in the child cost the same.
+  double total = ms(ws_, "fork_exec_wait_local_ms");
+  return {total / 2, total / 2};
+}
+
+ExecMigrationCost CostModel::exec_migration() const
+{
+  // TH90 7.3.2 fn: a null migration needs 3 RPCs, two small and one of a few KB; the rest is processing.
+  ExecMigrationCost c;
+  c.handshake = small_rpc() * 2;
+  c.state_transfer = fs_blocks(blocks_for(SMALL_PROCESS_STATE_BYTES));
+  double extra = ms(ws_, "fork_exec_wait_remote_ms") - ms(ws_, "fork_exec_wait_local_ms");
+  double processing =
+      std::max(0.0, extra - unloaded_seconds(c.handshake, net_) - unloaded_seconds(c.state_transfer, net_));
+  c.home_cpu_s = processing / 2; // assumption: encapsulation and de-encapsulation cost the same
+  c.target_cpu_s = processing / 2;
+  return c;
+}
+
+RpcCost CostModel::open_file_rpc() const { return small_rpc(); }
+
+double CostModel::open_file_home_cpu_s() const
+{
+  return std::max(0.0, ms(ws_, "open_file_ms") - 3 * unloaded_seconds(small_rpc(), net_));
+}
+
+} // namespace spritesim

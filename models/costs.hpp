@@ -1,0 +1,95 @@
+// The calibrated cost model as pure functions: every Sprite mechanism step (RPCs, lookups, block and page
+// transfers, host selection, local and exec-time process invocation, open-file transfer, forwarded calls) broken
+// into CPU on the caller, bytes on the wire and CPU on the callee, so a simulator can make each part contend for
+// the resource it uses. Unloaded, each step sums to the published figure it comes from (docs/cost-model.md).
+#pragma once
+
+#include <cstdint>
+
+#include "models/profile.hpp"
+
+namespace spritesim {
+
+/// The shared Ethernet.
+struct Network {
+  double bytes_per_s = 1.25e6; ///< 10 Mbit/s (SPE91 p.3)
+  double latency_s = 5e-6;
+};
+
+/// One RPC-shaped step: CPU on the host that calls, bytes on the wire, CPU on the host that serves.
+struct RpcCost {
+  double caller_cpu_s = 0;
+  double wire_bytes = 0;
+  double callee_cpu_s = 0;
+
+  RpcCost& operator+=(const RpcCost& o);
+  RpcCost operator*(double n) const;
+};
+
+/// Time of a step on an idle network and idle hosts.
+double unloaded_seconds(const RpcCost& c, const Network& net);
+double wire_seconds(double bytes, const Network& net);
+
+/// Exec-time migration of a process (remote invocation), beyond what a local fork+exec+wait costs.
+struct ExecMigrationCost {
+  RpcCost handshake;      ///< check the target (up, available, same version); get a token (2 small RPCs)
+  RpcCost state_transfer; ///< the encapsulated process state in one RPC, home -> target
+  double home_cpu_s = 0;  ///< encapsulation on the home machine
+  double target_cpu_s = 0; ///< de-encapsulation and restart on the target
+};
+
+/// A local process invocation (fork + exec + exit + wait of a null program).
+struct InvocationCost {
+  double parent_cpu_s = 0; ///< fork and wait, on the parent's host
+  double child_cpu_s = 0;  ///< exec and exit, where the child runs
+};
+
+class CostModel {
+public:
+  CostModel(HardwareProfile workstation, HardwareProfile file_server, Network net);
+
+  const HardwareProfile& workstation() const { return ws_; }
+  const HardwareProfile& file_server() const { return fs_; }
+  const Network& network() const { return net_; }
+
+  /// A null RPC between two hosts: SPE91's 1.6 ms minimum round trip on SS1.
+  RpcCost small_rpc() const;
+  /// A name lookup served by the file server (client side as a small RPC, server CPU from the server profile).
+  RpcCost lookup() const;
+  /// n file-system blocks moved between a workstation and the server at the FS RPC rate (480 KB/s on SS1).
+  RpcCost fs_blocks(int64_t n) const;
+  /// n VM pages flushed to backing files at the VM RPC rate (660 KB/s on SS1, parallel channels).
+  RpcCost vm_pages(int64_t n) const;
+  /// Whole FS blocks needed for a byte count.
+  int64_t blocks_for(int64_t bytes) const;
+
+  // Host selection through the global migd (TH90 Table 7.1), client-side elapsed time.
+  double mig_connect_s() const { return ms(ws_, "mig_connect_ms"); }
+  double mig_obtain_s() const { return ms(ws_, "mig_obtain_ms"); }
+  double mig_close_s() const { return ms(ws_, "mig_close_ms"); }
+  double mig_confirm_s() const { return ms(ws_, "mig_confirm_ms"); }
+
+  /// fork + exec + exit + wait of a null program, locally (46 ms on SS1).
+  InvocationCost local_invocation() const;
+  /// What exec-time migration adds to a local invocation (81 - 46 ms on SS1), null process, no open files.
+  ExecMigrationCost exec_migration() const;
+  /// Moving one open file's state: 3 small RPCs (source->target, target->server, server->source) plus
+  /// encapsulation on the source; 9.4 ms on SS1 (SPE91 Table 1, p.17).
+  RpcCost open_file_rpc() const;
+  double open_file_home_cpu_s() const;
+
+  /// Seconds of CPU on a machine of `mips` for work measured as `seconds` on a machine of `ref_mips`.
+  static double scale_cpu(double seconds, double ref_mips, double mips) { return seconds * ref_mips / mips; }
+
+private:
+  static double ms(const HardwareProfile& p, const char* name) { return p.get(name) / 1000.0; }
+  RpcCost bulk(int64_t units, double unit_bytes, double bandwidth_KBps) const;
+  HardwareProfile ws_;
+  HardwareProfile fs_;
+  Network net_;
+};
+
+/// Bytes of encapsulated state for a small process (TH90 4.2.5: "about 5 KB").
+constexpr int64_t SMALL_PROCESS_STATE_BYTES = 5 * 1024;
+
+} // namespace spritesim

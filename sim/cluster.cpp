@@ -1,0 +1,60 @@
+// Platform construction and the blocking primitives (see cluster.hpp).
+#include "sim/cluster.hpp"
+
+#include <fmt/format.h>
+
+namespace spritesim {
+
+Cluster::Cluster(const ExperimentSpec& spec, CostModel costs) : costs_(std::move(costs))
+{
+  // One star zone: every host reaches the others through the one shared Ethernet link, which a route crosses once.
+  auto* zone = sg4::create_star_zone("lan");
+  ethernet_ = zone->create_link("ethernet", costs_.network().bytes_per_s);
+  ethernet_->set_latency(costs_.network().latency_s);
+  ethernet_->set_sharing_policy(sg4::Link::SharingPolicy::SHARED);
+  double ws_speed = costs_.workstation().get("cpu_mips") * 1e6;
+  for (int64_t i = 0; i < spec.platform.workstations; ++i)
+    hosts_.push_back(zone->create_host(fmt::format("ws{:02d}", i), ws_speed));
+  hosts_.push_back(zone->create_host("fileserver", costs_.file_server().get("cpu_mips") * 1e6));
+  for (auto* h : hosts_)
+    zone->add_route(h->get_netpoint(), nullptr, nullptr, nullptr, {sg4::LinkInRoute(ethernet_)}, true);
+  zone->seal();
+  busy_s_.assign(hosts_.size(), 0.0);
+}
+
+void Cluster::cpu(int h, double seconds)
+{
+  if (seconds <= 0)
+    return;
+  busy_s_[static_cast<size_t>(h)] += seconds;
+  sg4::Host* host = hosts_[static_cast<size_t>(h)];
+  sg4::Exec::init()->set_flops_amount(seconds * host->get_speed())->set_host(host)->wait();
+}
+
+void Cluster::cpu_work(int h, double ref_seconds, double ref_mips)
+{
+  cpu(h, CostModel::scale_cpu(ref_seconds, ref_mips, hosts_[static_cast<size_t>(h)]->get_speed() / 1e6));
+}
+
+void Cluster::rpc(int caller, int callee, const RpcCost& c)
+{
+  cpu(caller, c.caller_cpu_s);
+  if (c.wire_bytes > 0 && caller != callee) {
+    wire_bytes_ += c.wire_bytes;
+    sg4::Comm::sendto(hosts_[static_cast<size_t>(caller)], hosts_[static_cast<size_t>(callee)],
+                      static_cast<uint64_t>(c.wire_bytes));
+  }
+  cpu(callee, c.callee_cpu_s);
+}
+
+void Cluster::write_back(const std::string& file)
+{
+  auto it = files_.find(file);
+  if (it == files_.end() || !it->second.dirty)
+    return;
+  it->second.dirty = false; // mark first: a concurrent reader must not start a second write-back
+  int host = it->second.host;
+  rpc(host, file_server(), costs_.fs_blocks(costs_.blocks_for(it->second.bytes)));
+}
+
+} // namespace spritesim

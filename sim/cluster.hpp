@@ -1,0 +1,63 @@
+// The simulated Sprite cluster: diskless workstations and a file server on one shared Ethernet, built on SimGrid,
+// with the blocking primitives every mechanism is made of (CPU on a host, an RPC-shaped step) and the accounting
+// (busy seconds per host, bytes on the wire) that reports which resource saturates.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <simgrid/s4u.hpp>
+
+#include "core/experiment.hpp"
+#include "models/costs.hpp"
+
+namespace spritesim {
+
+namespace sg4 = simgrid::s4u;
+
+/// A file's blocks in one host's cache (for delayed write-back and the link's reads).
+struct CachedFile {
+  int host = -1;
+  int64_t bytes = 0;
+  bool dirty = false;
+  double written_s = 0;
+};
+
+class Cluster {
+public:
+  Cluster(const ExperimentSpec& spec, CostModel costs);
+
+  const CostModel& costs() const { return costs_; }
+  int workstations() const { return static_cast<int>(hosts_.size()) - 1; }
+  int file_server() const { return static_cast<int>(hosts_.size()) - 1; }
+  sg4::Host* host(int i) const { return hosts_[static_cast<size_t>(i)]; }
+  const std::string& name(int i) const { return hosts_[static_cast<size_t>(i)]->get_name(); }
+
+  // Blocking primitives, called from actors.
+  /// CPU for `seconds` of an unloaded host of this kind (a measured time; shares the CPU with whatever runs there).
+  void cpu(int host, double seconds);
+  /// CPU work measured as ref_seconds on a machine of ref_mips, run on `host` at its own speed.
+  void cpu_work(int host, double ref_seconds, double ref_mips);
+  /// An RPC-shaped step: CPU on the caller, the bytes over the Ethernet, CPU on the callee.
+  void rpc(int caller, int callee, const RpcCost& c);
+
+  // File cache state (delayed write-back, sequential write-sharing).
+  std::map<std::string, CachedFile>& files() { return files_; }
+  /// Writes a file's dirty blocks from its host's cache to the server (write-back or a server recall).
+  void write_back(const std::string& file);
+
+  double busy_s(int host) const { return busy_s_[static_cast<size_t>(host)]; }
+  double wire_bytes() const { return wire_bytes_; }
+  double network_bytes_per_s() const { return costs_.network().bytes_per_s; }
+
+private:
+  CostModel costs_;
+  std::vector<sg4::Host*> hosts_; ///< workstations 0..N-1, then the file server
+  sg4::Link* ethernet_ = nullptr;
+  std::vector<double> busy_s_;
+  double wire_bytes_ = 0;
+  std::map<std::string, CachedFile> files_;
+};
+
+} // namespace spritesim

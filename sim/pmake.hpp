@@ -1,0 +1,37 @@
+// Sprite's pmake on the simulated cluster: the dependency scan on its own host, then every ready command run
+// remotely on a host obtained from migd and kept for reuse (confirmed before each reuse), or locally when no host
+// is free; its own per-job bookkeeping on its host; each command's CPU, name lookups, forwarded calls and file
+// traffic contending for the workstations, the file server and the Ethernet. (SPE91 p.17; TH90 7.4; SRC pmake.)
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/experiment.hpp"
+#include "core/results.hpp"
+#include "sim/migd.hpp"
+#include "workloads/build_dag.hpp"
+#include "workloads/trace.hpp"
+
+namespace spritesim {
+
+struct PmakeResult {
+  double start_s = 0;
+  double scan_end_s = 0;
+  double end_s = 0;
+  std::vector<JobRecord> jobs;
+  std::vector<MigrationRecord> migrations;
+};
+
+/// Starts the pmake actor on workstation `home`; results are filled when the simulation ends.
+void start_pmake(Cluster& cluster, GlobalMigd& migd, const BuildTrace& trace, const WorkloadSpec& spec, int home,
+                 int client, PmakeResult& out);
+
+/// Starts each workstation's delayed-write daemon (Sprite: every 30 s, blocks unmodified for 30 s are written
+/// back; CACHE88). Daemons end with the simulation.
+void start_writeback_daemons(Cluster& cluster);
+
+/// Sprite's delayed-write age and scan period (CACHE88: 30 s).
+constexpr double WRITEBACK_DELAY_S = 30.0;
+
+} // namespace spritesim

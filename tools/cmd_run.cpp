@@ -1,0 +1,132 @@
+// `spritesim run CONFIG`: one experiment. The config is checked completely before anything is written; the
+// sequential baseline (for the speedup) is simulated in a forked child, since SimGrid runs once per process.
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "core/experiment.hpp"
+#include "core/results.hpp"
+#include "sim/simulation.hpp"
+#include "tools/commands.hpp"
+
+namespace spritesim {
+
+namespace {
+
+// The build on one host without migration, as TH90 measured the sequential time.
+ExperimentSpec sequential_variant(ExperimentSpec s)
+{
+  s.platform.workstations = 1;
+  s.workload.migrate = false;
+  s.workload.max_jobs = 1;
+  s.workload.max_local = 1;
+  return s;
+}
+
+bool is_sequential(const ExperimentSpec& s)
+{
+  return s.platform.workstations == 1 || !s.workload.migrate || s.workload.max_jobs == 1;
+}
+
+double simulate_in_child(const ExperimentSpec& spec)
+{
+  int fds[2];
+  if (pipe(fds) != 0)
+    throw std::runtime_error(fmt::format("pipe failed: {}", std::strerror(errno)));
+  pid_t pid = fork();
+  if (pid < 0)
+    throw std::runtime_error(fmt::format("fork failed: {}", std::strerror(errno)));
+  if (pid == 0) {
+    close(fds[0]);
+    std::string msg;
+    try {
+      msg = fmt::format("ok {:.17g}", run_simulation(spec).makespan_s);
+    } catch (const std::exception& e) {
+      msg = std::string("error ") + e.what();
+    }
+    ssize_t ignored = write(fds[1], msg.data(), msg.size());
+    (void)ignored;
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string got;
+  char buf[512];
+  ssize_t n;
+  while ((n = read(fds[0], buf, sizeof buf)) != 0) {
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (got.rfind("ok ", 0) != 0)
+    throw std::runtime_error("sequential baseline failed: " + (got.empty() ? "child died" : got.substr(6)));
+  return std::stod(got.substr(3));
+}
+
+} // namespace
+
+int cmd_run(const Args& args)
+{
+  std::string config, out;
+  std::vector<std::string> sets;
+  long long seed = -1;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&](const char* flag) {
+      if (i + 1 >= args.size())
+        throw UsageError(fmt::format("{} needs a value", flag));
+      return args[++i];
+    };
+    if (a == "--out")
+      out = value("--out");
+    else if (a == "--set")
+      sets.push_back(value("--set"));
+    else if (a == "--seed") {
+      std::string v = value("--seed");
+      char* end = nullptr;
+      errno = 0;
+      seed = std::strtoll(v.c_str(), &end, 10);
+      if (v.empty() || *end || errno || seed < 0 || seed > 2147483647)
+        throw UsageError(fmt::format("--seed expects an integer in [0, 2147483647], got \"{}\"", v));
+    } else if (!a.empty() && a[0] == '-')
+      throw UsageError(fmt::format("unknown option {} (see spritesim --help)", a));
+    else if (config.empty())
+      config = a;
+    else
+      throw UsageError(fmt::format("unexpected argument \"{}\": run takes one CONFIG", a));
+  }
+  if (config.empty())
+    throw UsageError("run needs a CONFIG.json");
+  ExperimentSpec spec = load_experiment(config, sets);
+  if (seed >= 0)
+    spec.seed = static_cast<uint64_t>(seed);
+  if (out.empty())
+    out = "results/" + spec.name;
+  // Fail on a bad profile, trace or policy before simulating anything.
+  make_cost_model(spec);
+  resolve_trace(spec);
+
+  double baseline = 0;
+  if (spec.workload.baseline == "sequential")
+    baseline = is_sequential(spec) ? 0 : simulate_in_child(sequential_variant(spec));
+  RunResult r = run_simulation(spec);
+  r.baseline_makespan_s = spec.workload.baseline == "sequential" ? (baseline > 0 ? baseline : r.makespan_s) : 0;
+  write_run_outputs(out, r, to_json(spec), spec.seed, SPRITESIM_VERSION);
+  fmt::print("{}: makespan {:.1f} s", spec.name, r.makespan_s);
+  if (r.baseline_makespan_s > 0)
+    fmt::print(", speedup {:.2f} over {:.1f} s sequential", r.baseline_makespan_s / r.makespan_s,
+               r.baseline_makespan_s);
+  fmt::print(" -> {}/results.json\n", out);
+  return 0;
+}
+
+} // namespace spritesim

@@ -1,0 +1,31 @@
+// The spritesim verbs. Each takes its own arguments (after the verb) and returns the process exit status;
+// bad input is reported as an InputError or UsageError and turned into a message and exit status 2 by main.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace spritesim {
+
+/// A malformed command line; the message says what was expected.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+using Args = std::vector<std::string>;
+
+int cmd_run(const Args& args);
+int cmd_reproduce(const Args& args);
+int cmd_policies(const Args& args);
+
+/// Runs this executable again with `args` and waits; returns its exit status (128+signal when killed).
+int run_self(const Args& args, const std::string& log_file);
+/// Starts this executable with `args` (stdout and stderr to log_file); returns the child's pid.
+int spawn_self(const Args& args, const std::string& log_file);
+/// Waits for a child; returns its exit status (128+signal when killed).
+int wait_child(int pid);
+/// Path of this executable.
+std::string self_exe();
+
+} // namespace spritesim

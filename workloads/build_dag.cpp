@@ -1,0 +1,179 @@
+// BuildDag: the trace's jobs as a Boost.Graph adjacency list. Validates ids and dependencies, and answers the
+// questions a scheduler asks of the DAG: a stable topological order, a cycle if any, and the critical path.
+#include "workloads/build_dag.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <queue>
+#include <stdexcept>
+#include <unordered_map>
+
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/depth_first_search.hpp>
+#include <fmt/format.h>
+
+#include "core/input_error.hpp"
+
+namespace spritesim {
+
+namespace {
+
+// Vertices are trace indices. bidirectionalS gives in_degree(), which Kahn's algorithm needs.
+using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS>;
+using Vertex = boost::graph_traits<Graph>::vertex_descriptor;
+
+enum class Direction { TO_DEPENDENTS, TO_DEPS };
+
+// Edges dep -> dependent (the order work can run in) or job -> dep (the order a cycle reads in, "a needs b").
+// Out-edges keep the order of each job's deps list, so graph traversals are deterministic.
+Graph make_graph(const std::vector<std::vector<size_t>>& deps, Direction direction)
+{
+  Graph g(deps.size());
+  for (size_t job = 0; job < deps.size(); ++job)
+    for (size_t dep : deps[job]) {
+      if (direction == Direction::TO_DEPENDENTS)
+        boost::add_edge(dep, job, g);
+      else
+        boost::add_edge(job, dep, g);
+    }
+  return g;
+}
+
+// Records the first back edge of a depth-first search, and the tree edges that lead to it.
+class CycleRecorder : public boost::default_dfs_visitor {
+public:
+  CycleRecorder(std::vector<Vertex>& parent, std::optional<std::pair<Vertex, Vertex>>& back_edge)
+      : parent_(&parent), back_edge_(&back_edge)
+  {
+  }
+  void tree_edge(boost::graph_traits<Graph>::edge_descriptor e, const Graph& g) const
+  {
+    (*parent_)[boost::target(e, g)] = boost::source(e, g);
+  }
+  void back_edge(boost::graph_traits<Graph>::edge_descriptor e, const Graph& g) const
+  {
+    if (!*back_edge_)
+      *back_edge_ = std::make_pair(boost::source(e, g), boost::target(e, g));
+  }
+
+private:
+  // Pointers: Boost copies visitors by value, the results must outlive the copies.
+  std::vector<Vertex>* parent_;
+  std::optional<std::pair<Vertex, Vertex>>* back_edge_;
+};
+
+} // namespace
+
+BuildDag::BuildDag(const BuildTrace& trace, const std::string& file)
+{
+  std::unordered_map<std::string, size_t> index_of;
+  ids_.reserve(trace.jobs.size());
+  for (size_t i = 0; i < trace.jobs.size(); ++i) {
+    const std::string& id = trace.jobs[i].id;
+    auto [it, inserted] = index_of.emplace(id, i);
+    if (!inserted)
+      throw InputError(file, fmt::format("$.jobs[{}].id", i),
+                       fmt::format("duplicate job id \"{}\" (first at $.jobs[{}])", id, it->second));
+    ids_.push_back(id);
+  }
+
+  deps_.resize(ids_.size());
+  dependents_.resize(ids_.size());
+  for (size_t i = 0; i < trace.jobs.size(); ++i) {
+    const auto& dep_ids = trace.jobs[i].deps;
+    for (size_t k = 0; k < dep_ids.size(); ++k) {
+      std::string where = fmt::format("$.jobs[{}].deps[{}]", i, k);
+      auto it = index_of.find(dep_ids[k]);
+      if (it == index_of.end())
+        throw InputError(file, where, fmt::format("unknown dependency \"{}\"", dep_ids[k]));
+      // A repeated dependency would count twice in in-degrees; it is a typo, so say so.
+      if (std::find(deps_[i].begin(), deps_[i].end(), it->second) != deps_[i].end())
+        throw InputError(file, where, fmt::format("dependency \"{}\" is listed twice", dep_ids[k]));
+      deps_[i].push_back(it->second);
+      dependents_[it->second].push_back(i);
+    }
+  }
+}
+
+size_t BuildDag::index(const std::string& id) const
+{
+  auto it = std::find(ids_.begin(), ids_.end(), id);
+  if (it == ids_.end())
+    throw std::out_of_range("BuildDag::index: no job \"" + id + "\"");
+  return static_cast<size_t>(it - ids_.begin());
+}
+
+std::vector<size_t> BuildDag::topological_order() const
+{
+  // Kahn's algorithm with a min-heap of ready jobs: among the ready ones the lowest trace index goes first, so
+  // the order is the trace order wherever the dependencies allow it.
+  Graph g = make_graph(deps_, Direction::TO_DEPENDENTS);
+  std::vector<size_t> waiting(size());
+  std::priority_queue<size_t, std::vector<size_t>, std::greater<>> ready;
+  for (size_t v = 0; v < size(); ++v) {
+    waiting[v] = boost::in_degree(v, g);
+    if (waiting[v] == 0)
+      ready.push(v);
+  }
+  std::vector<size_t> order;
+  order.reserve(size());
+  while (!ready.empty()) {
+    size_t v = ready.top();
+    ready.pop();
+    order.push_back(v);
+    for (auto [e, end] = boost::out_edges(v, g); e != end; ++e) {
+      size_t w = boost::target(*e, g);
+      if (--waiting[w] == 0)
+        ready.push(w);
+    }
+  }
+  if (order.size() != size())
+    throw std::logic_error("BuildDag::topological_order: the dependencies have a cycle (see find_cycle)");
+  return order;
+}
+
+std::optional<std::vector<std::string>> BuildDag::find_cycle() const
+{
+  // A depth-first search from job 0 in trace order; its first back edge u -> v closes the cycle
+  // v -> ... -> u -> v along the tree edges. Edges go job -> dep, so "a -> b" reads "a needs b".
+  Graph g = make_graph(deps_, Direction::TO_DEPS);
+  std::vector<Vertex> parent(size());
+  for (size_t v = 0; v < size(); ++v)
+    parent[v] = v;
+  std::optional<std::pair<Vertex, Vertex>> back_edge;
+  std::vector<boost::default_color_type> colors(size());
+  boost::depth_first_search(
+      g, CycleRecorder(parent, back_edge),
+      boost::make_iterator_property_map(colors.begin(), boost::get(boost::vertex_index, g)));
+  if (!back_edge)
+    return std::nullopt;
+
+  auto [last, first] = *back_edge;
+  std::vector<std::string> cycle;
+  for (Vertex v = last; v != first; v = parent[v])
+    cycle.push_back(ids_[v]);
+  cycle.push_back(ids_[first]);
+  std::reverse(cycle.begin(), cycle.end());
+  cycle.push_back(ids_[first]);
+  return cycle;
+}
+
+double BuildDag::critical_path(const std::vector<double>& weight) const
+{
+  if (weight.size() != size())
+    throw std::invalid_argument(
+        fmt::format("BuildDag::critical_path: {} weights for {} jobs", weight.size(), size()));
+  // finish[v]: the heaviest chain of jobs that ends with v. Dependencies come first in topological order.
+  std::vector<double> finish(size(), 0.0);
+  double longest = 0;
+  for (size_t v : topological_order()) {
+    double start = 0;
+    for (size_t d : deps_[v])
+      start = std::max(start, finish[d]);
+    finish[v] = start + weight[v];
+    longest = std::max(longest, finish[v]);
+  }
+  return longest;
+}
+
+} // namespace spritesim
