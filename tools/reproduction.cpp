@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "core/embedded.hpp"
@@ -126,7 +128,9 @@ void write_reproduction(const std::string& out, const std::vector<FigureResult>&
   write_file_atomic(out + "/report.md", md);
   // Figures: the embedded analysis script, run by Debian's python3-matplotlib; the CSVs stand without it.
   auto script = embedded_file("analysis/plot_speedup.py");
-  std::string cmd = fmt::format("python3 - '{}' >'{}/plot.log' 2>&1", out, out);
+  // Debian's interpreter, where python3-matplotlib lives, even when another python3 comes first on PATH.
+  const char* python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+  std::string cmd = fmt::format("{} - '{}' >'{}/plot.log' 2>&1", python, out, out);
   FILE* py = script ? popen(cmd.c_str(), "w") : nullptr;
   if (py) {
     fwrite(script->data(), 1, script->size(), py);
