@@ -1,9 +1,10 @@
 #!/bin/bash
-# Installs spritesim's build and analysis dependencies from Debian 12's packages when they are missing.
-# Every package is from Debian; see README.md ("Dependencies") for why each one is here.
+# Installs spritesim's dependencies from Debian 12's packages when they are missing, then configures and builds
+# the project in ./build (release, -j2). Every package is from Debian; README.md ("Dependencies") says why.
 set -euo pipefail
-PKGS=(g++ pkg-config meson ninja-build libsimgrid-dev libboost-graph-dev libfmt-dev nlohmann-json3-dev doctest-dev
-      python3 python3-matplotlib)
+cd "$(dirname "$0")"
+PKGS=(g++ pkg-config cmake meson ninja-build libsimgrid-dev libboost-graph-dev libfmt-dev nlohmann-json3-dev
+      doctest-dev python3 python3-matplotlib)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -15,4 +16,8 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "setup: dependencies present"
+if [[ ! -f build/build.ninja ]]; then
+  meson setup build --buildtype=release
+fi
+ninja -C build -j2
+echo "setup: built build/tools/spritesim"
