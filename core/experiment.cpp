@@ -94,12 +94,16 @@ ExperimentSpec parse_experiment(const nlohmann::json& doc, const std::string& fi
     s.workload.max_jobs = std::max<int64_t>(1, s.platform.workstations - 1);
   if (s.workload.max_local == 0 && (!s.workload.migrate || s.platform.workstations == 1))
     throw InputError(file, "$.workload.max_local", "must be >= 1 when no job can run remotely");
-  // A trace path is relative to the config's folder; builtin traces need no file.
+  // Profile files and a trace path are relative to the config's folder; builtin traces need no file.
   if (s.workload.trace.rfind("builtin:", 0) != 0 && !std::filesystem::path(s.workload.trace).is_absolute() &&
       !file.empty()) {
     auto base = std::filesystem::path(file).parent_path();
-    s.workload.trace = (base / s.workload.trace).lexically_normal().string();
+    // Absolute, so that the resolved config written next to the results runs again from anywhere.
+    s.workload.trace = std::filesystem::absolute(base / s.workload.trace).lexically_normal().string();
   }
+  for (std::string* profile : {&s.platform.profile, &s.platform.file_server_profile})
+    if (profile->find(".json") != std::string::npos && !std::filesystem::path(*profile).is_absolute() && !file.empty())
+      *profile = std::filesystem::absolute(std::filesystem::path(file).parent_path() / *profile).lexically_normal();
   return s;
 }
 

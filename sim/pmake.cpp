@@ -124,7 +124,7 @@ public:
           cl_.cpu(home_, c.mig_obtain_s());
           auto got = migd_.request(client_, home_, 1);
           if (got.empty()) {
-            migd_exhausted_ = true; // ask again only after a host comes back (see below)
+            migd_exhausted_ = true; // none idle: from now on pmake reuses what it holds or runs locally
           } else {
             target = got.front();
             ++held;

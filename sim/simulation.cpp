@@ -13,10 +13,22 @@
 
 namespace spritesim {
 
+// Errors about a referenced file also name the config and the key that referenced it.
+template <class F> static auto referenced(const ExperimentSpec& spec, const char* path, F&& load)
+{
+  try {
+    return load();
+  } catch (const InputError& e) {
+    throw InputError(spec.file, path, e.what());
+  }
+}
+
 CostModel make_cost_model(const ExperimentSpec& spec)
 {
-  HardwareProfile ws = load_profile(spec.platform.profile, "workstation");
-  HardwareProfile fs = load_profile(spec.platform.file_server_profile, "file_server");
+  HardwareProfile ws = referenced(spec, "$.platform.profile",
+                                  [&] { return load_profile(spec.platform.profile, "workstation"); });
+  HardwareProfile fs = referenced(spec, "$.platform.file_server.profile",
+                                  [&] { return load_profile(spec.platform.file_server_profile, "file_server"); });
   for (const auto& o : spec.costs)
     override_param(o.target == "workstation" ? ws : fs, o.param, o.value,
                    fmt::format("{} $.costs.{}.{}", spec.file, o.target, o.param));
@@ -28,7 +40,7 @@ BuildTrace resolve_trace(const ExperimentSpec& spec)
 {
   const std::string& t = spec.workload.trace;
   if (t.rfind("builtin:", 0) != 0)
-    return load_trace_file(t);
+    return referenced(spec, "$.workload.trace", [&] { return load_trace_file(t); });
   std::string name = t.substr(8);
   auto desc = paper_build(name);
   if (!desc)

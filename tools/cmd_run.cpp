@@ -11,6 +11,7 @@
 
 #include "core/experiment.hpp"
 #include "core/results.hpp"
+#include "policy/policy.hpp"
 #include "sim/simulation.hpp"
 #include "tools/commands.hpp"
 
@@ -114,6 +115,7 @@ int cmd_run(const Args& args)
   // Fail on a bad profile, trace or policy before simulating anything.
   make_cost_model(spec);
   resolve_trace(spec);
+  make_policy(spec.policy.name, spec.policy.params, spec.file, "$.policy");
 
   double baseline = 0;
   if (spec.workload.baseline == "sequential")
