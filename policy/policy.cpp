@@ -24,8 +24,12 @@ std::vector<Decision> Policy::decide(const ClusterView& view, const std::vector<
     if (d.kind == DecisionKind::GRANT_HOST) {
       if (!h.available || h.holder >= 0 || h.is_file_server || !granted.insert(d.host).second)
         throw std::logic_error(fmt::format("policy granted host {} which is not free", h.name));
-    } else if (d.kind == DecisionKind::REVOKE_HOST && h.holder < 0) {
-      throw std::logic_error(fmt::format("policy revoked host {} which nobody holds", h.name));
+      for (const auto& ev : events)
+        if (ev.kind == EventKind::HOST_REQUEST && ev.client == d.client && ev.home == d.host)
+          throw std::logic_error(fmt::format("policy granted client {} its own home {}", d.client, h.name));
+    } else if (d.kind == DecisionKind::REVOKE_HOST && h.holder != d.client) {
+      throw std::logic_error(fmt::format("policy revoked host {} from client {}, which does not hold it", h.name,
+                                         d.client));
     }
   }
   decisions_ += out.size();
@@ -44,7 +48,8 @@ std::unique_ptr<Policy> make_policy(const std::string& name, const nlohmann::jso
   for (const auto& info : policy_registry()) {
     if (info.name != name)
       continue;
-    JsonReader r(params, file, path + ".params");
+    static const nlohmann::json no_params = nlohmann::json::object();
+    JsonReader r(params.is_null() ? no_params : params, file, path + ".params");
     PolicyParams values;
     for (const auto& p : info.params) {
       if (p.type == "boolean")

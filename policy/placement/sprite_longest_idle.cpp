@@ -44,7 +44,8 @@ private:
         for (int c = 0; c < static_cast<int>(held.size()); ++c)
           if (c != ev.client && (victim < 0 || held[static_cast<size_t>(c)] > held[static_cast<size_t>(victim)]))
             victim = c;
-        if (victim >= 0 && held[static_cast<size_t>(victim)] >= mine(ev.client) + margin_) {
+        int requester_holds = mine(ev.client); // may grow `held`: read it before indexing
+        if (victim >= 0 && held[static_cast<size_t>(victim)] >= requester_holds + margin_) {
           for (const auto& h : view.hosts)
             if (h.holder == victim && h.id != ev.home && !taken[static_cast<size_t>(h.id)]) {
               out.push_back({DecisionKind::REVOKE_HOST, victim, h.id});

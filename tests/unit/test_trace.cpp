@@ -2,6 +2,8 @@
 // problem; valid traces round-trip exactly through to_json; the DAG's order and critical path are as expected.
 #include <doctest/doctest.h>
 
+#include "tests/unit/test_support.hpp"
+
 #include <string>
 #include <vector>
 
@@ -11,6 +13,8 @@
 #include "workloads/trace.hpp"
 
 using namespace spritesim;
+using spritesim::test::contains;
+using spritesim::test::input_error_of;
 
 namespace {
 
@@ -27,17 +31,6 @@ const char* const VALID_TRACE = R"({
      "cpu_s": 1.5, "reads_dep_outputs": true}
   ]
 })";
-
-// Runs f, which must throw an InputError; returns its what() (empty if it did not throw).
-template <typename F> std::string input_error_of(F f)
-{
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 BuildTrace trace_of(const std::vector<std::pair<std::string, std::vector<std::string>>>& jobs)
 {
