@@ -72,6 +72,16 @@ static PolicySpec parse_policy(const JsonReader& r)
   return p;
 }
 
+// Makes a relative path relative to the config's folder, and absolute, so that the resolved config written next to
+// the results runs again from anywhere.
+static void beside_config(std::string& path, const std::string& config_file)
+{
+  if (config_file.empty() || std::filesystem::path(path).is_absolute())
+    return;
+  auto base = std::filesystem::path(config_file).parent_path();
+  path = std::filesystem::absolute(base / path).lexically_normal().string();
+}
+
 ExperimentSpec parse_experiment(const nlohmann::json& doc, const std::string& file)
 {
   JsonReader r(doc, file);
@@ -94,16 +104,12 @@ ExperimentSpec parse_experiment(const nlohmann::json& doc, const std::string& fi
     s.workload.max_jobs = std::max<int64_t>(1, s.platform.workstations - 1);
   if (s.workload.max_local == 0 && (!s.workload.migrate || s.platform.workstations == 1))
     throw InputError(file, "$.workload.max_local", "must be >= 1 when no job can run remotely");
-  // Profile files and a trace path are relative to the config's folder; builtin traces need no file.
-  if (s.workload.trace.rfind("builtin:", 0) != 0 && !std::filesystem::path(s.workload.trace).is_absolute() &&
-      !file.empty()) {
-    auto base = std::filesystem::path(file).parent_path();
-    // Absolute, so that the resolved config written next to the results runs again from anywhere.
-    s.workload.trace = std::filesystem::absolute(base / s.workload.trace).lexically_normal().string();
-  }
+  // Profile files and a trace file are relative to the config's folder (builtin traces and profiles need no file).
+  if (s.workload.trace.rfind("builtin:", 0) != 0)
+    beside_config(s.workload.trace, file);
   for (std::string* profile : {&s.platform.profile, &s.platform.file_server_profile})
-    if (profile->find(".json") != std::string::npos && !std::filesystem::path(*profile).is_absolute() && !file.empty())
-      *profile = std::filesystem::absolute(std::filesystem::path(file).parent_path() / *profile).lexically_normal();
+    if (profile->find(".json") != std::string::npos)
+      beside_config(*profile, file);
   return s;
 }
 

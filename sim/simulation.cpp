@@ -62,11 +62,15 @@ BuildTrace resolve_trace(const ExperimentSpec& spec)
   return generate_paper_build(*desc, sc, opt);
 }
 
-RunResult run_simulation(const ExperimentSpec& spec)
+SimInputs prepare_simulation(const ExperimentSpec& spec)
 {
-  CostModel costs = make_cost_model(spec);
-  BuildTrace trace = resolve_trace(spec);
-  auto policy = make_policy(spec.policy.name, spec.policy.params, spec.file, "$.policy");
+  return {make_cost_model(spec), resolve_trace(spec),
+          make_policy(spec.policy.name, spec.policy.params, spec.file, "$.policy")};
+}
+
+RunResult run_simulation(const ExperimentSpec& spec, SimInputs inputs)
+{
+  const BuildTrace& trace = inputs.trace;
 
   std::vector<std::string> args = {"spritesim", "--cfg=network/model:CM02", "--cfg=network/crosstraffic:0",
                                    "--log=root.thres:critical"};
@@ -76,8 +80,8 @@ RunResult run_simulation(const ExperimentSpec& spec)
   int argc = static_cast<int>(argv.size());
   sg4::Engine engine(&argc, argv.data());
 
-  Cluster cluster(spec, costs);
-  GlobalMigd migd(cluster, std::move(policy));
+  Cluster cluster(spec, std::move(inputs.costs));
+  GlobalMigd migd(cluster, std::move(inputs.policy));
   PmakeResult pm;
   start_writeback_daemons(cluster);
   start_pmake(cluster, migd, trace, spec.workload, 0, 0, pm);

@@ -2,9 +2,12 @@
 // spec, runs the engine and returns the records. SimGrid cannot be reset, so this runs once per process.
 #pragma once
 
+#include <memory>
+
 #include "core/experiment.hpp"
 #include "core/results.hpp"
 #include "models/costs.hpp"
+#include "policy/policy.hpp"
 #include "workloads/trace.hpp"
 
 namespace spritesim {
@@ -16,7 +19,17 @@ CostModel make_cost_model(const ExperimentSpec& spec);
 /// costs of its reference profile) or a trace file.
 BuildTrace resolve_trace(const ExperimentSpec& spec);
 
+/// Everything a run needs that can be checked before SimGrid starts: bad profiles, traces or policy parameters
+/// are InputErrors raised here, before anything is simulated or written.
+struct SimInputs {
+  CostModel costs;
+  BuildTrace trace;
+  std::unique_ptr<Policy> policy;
+};
+
+SimInputs prepare_simulation(const ExperimentSpec& spec);
+
 /// Runs the simulation in this process (call at most once per process).
-RunResult run_simulation(const ExperimentSpec& spec);
+RunResult run_simulation(const ExperimentSpec& spec, SimInputs inputs);
 
 } // namespace spritesim

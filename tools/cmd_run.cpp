@@ -11,7 +11,6 @@
 
 #include "core/experiment.hpp"
 #include "core/results.hpp"
-#include "policy/policy.hpp"
 #include "sim/simulation.hpp"
 #include "tools/commands.hpp"
 
@@ -46,7 +45,7 @@ double simulate_in_child(const ExperimentSpec& spec)
     close(fds[0]);
     std::string msg;
     try {
-      msg = fmt::format("ok {:.17g}", run_simulation(spec).makespan_s);
+      msg = fmt::format("ok {:.17g}", run_simulation(spec, prepare_simulation(spec)).makespan_s);
     } catch (const std::exception& e) {
       msg = std::string("error ") + e.what();
     }
@@ -112,15 +111,12 @@ int cmd_run(const Args& args)
     spec.seed = static_cast<uint64_t>(seed);
   if (out.empty())
     out = "results/" + spec.name;
-  // Fail on a bad profile, trace or policy before simulating anything.
-  make_cost_model(spec);
-  resolve_trace(spec);
-  make_policy(spec.policy.name, spec.policy.params, spec.file, "$.policy");
+  SimInputs inputs = prepare_simulation(spec); // a bad profile, trace or policy fails here, before any simulation
 
   double baseline = 0;
   if (spec.workload.baseline == "sequential")
     baseline = is_sequential(spec) ? 0 : simulate_in_child(sequential_variant(spec));
-  RunResult r = run_simulation(spec);
+  RunResult r = run_simulation(spec, std::move(inputs));
   r.baseline_makespan_s = spec.workload.baseline == "sequential" ? (baseline > 0 ? baseline : r.makespan_s) : 0;
   write_run_outputs(out, r, to_json(spec), spec.seed, SPRITESIM_VERSION);
   fmt::print("{}: makespan {:.1f} s", spec.name, r.makespan_s);
