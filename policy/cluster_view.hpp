@@ -1,5 +1,6 @@
-// What a policy sees: an immutable snapshot of the cluster (time, hosts, who holds them) and the events since
-// its last call. Backends (sim/, real/) build these; policies never read a clock or touch SimGrid.
+// What a policy sees and says: an immutable snapshot of the cluster (time, hosts with their owners and loads, the
+// processes that may move), the events since its last call, and the decisions it returns. Backends (sim/, real/)
+// build the snapshot and carry out decisions; policies never read a clock or touch SimGrid or a socket.
 #pragma once
 
 #include <cstdint>
@@ -8,43 +9,97 @@
 
 namespace spritesim {
 
-/// One workstation as migd sees it.
+/// One workstation as migd sees it (per-host daemon reports plus the coordinator's own bookkeeping).
 struct HostView {
   int id = 0;
   std::string name;
-  bool available = true;       ///< meets the idle rule (no console input for 30 s, low load averages)
-  double idle_since_s = 0;     ///< when it last became available (longest idle = smallest)
-  int holder = -1;             ///< client currently granted this host, or -1
-  double load = 0;             ///< 1-minute load average as migd computes it
-  bool is_file_server = false; ///< never handed out
+  bool is_file_server = false; ///< never handed out, never runs processes
+  bool up = true;              ///< false once the host stops reporting (crash, agent gone)
+  bool available = true;       ///< meets Sprite's idle rule (30 s without console input, low load averages)
+  bool owner_active = false;   ///< console input within the input threshold
+  double input_idle_s = 0;     ///< seconds since the last console input (large when never)
+  double idle_since_s = 0;     ///< when the host last became available (longest idle = smallest)
+  double load[3] = {0, 0, 0};  ///< 1-, 5- and 15-minute run-queue averages, migd's 5 s smoothing
+  int run_queue = 0;           ///< runnable processes now (owner's plus foreign)
+  int foreign = 0;             ///< foreign processes on the host now
+  int holder = -1;             ///< client granted this host exclusively, or -1
+  double speed = 1;            ///< CPU speed relative to the cluster's reference workstation
+};
+
+enum class ProcState { WAITING, RUNNING, SUSPENDED, MIGRATING };
+
+/// A process a policy may place or move. WAITING processes have just exec'd and wait for a placement answer.
+struct ProcessView {
+  int64_t id = 0;
+  int client = -1;          ///< the client (e.g. a pmake) it belongs to, or -1
+  int home = 0;             ///< home host: where it was started and where it is evicted to
+  int host = 0;             ///< where it runs (home while WAITING)
+  ProcState state = ProcState::RUNNING;
+  double age_s = 0;         ///< CPU seconds used so far
+  double started_s = 0;     ///< when it was created
+  double migration_cost_s = 0; ///< backend's estimate of moving it now (dirty pages, blocks, open files)
+  bool migratable = true;   ///< false for processes Sprite cannot move (shared writable memory, devices)
 };
 
 /// The snapshot a policy decides on.
 struct ClusterView {
   double now_s = 0;
   std::vector<HostView> hosts;
+  std::vector<ProcessView> processes; ///< sorted by id
   /// Hosts granted per client id (index = client id).
   std::vector<int> held_by_client;
+  /// The process with this id, or nullptr.
+  const ProcessView* process(int64_t id) const;
 };
 
-enum class EventKind { HOST_REQUEST, HOST_RETURNED };
-
-/// Something that happened since the policy's last call.
-struct PolicyEvent {
-  EventKind kind = EventKind::HOST_REQUEST;
-  int client = -1;  ///< requesting or returning client
-  int home = -1;    ///< the client's home host (never granted to it)
-  int count = 0;    ///< hosts wanted (HOST_REQUEST)
-  int host = -1;    ///< host returned (HOST_RETURNED)
+enum class EventKind {
+  HOST_REQUEST,      ///< client wants `count` hosts (Mig_RequestIdleHosts)
+  HOST_RETURNED,     ///< client gave `host` back
+  PROCESS_ARRIVED,   ///< process `proc` exec'd at `home` and waits for a placement (PLACE, or it runs at home)
+  PROCESS_EXITED,    ///< process `proc` finished on `host`
+  OWNER_ACTIVE,      ///< the owner of `host` touched the console after an idle period
+  OWNER_IDLE,        ///< `host` met the idle rule again
+  HOST_DOWN,         ///< `host` stopped reporting
+  MIGRATION_DONE,    ///< process `proc` now runs on `host`
+  DECISION_REJECTED, ///< the backend could not carry out `rejected` (state changed meanwhile); see `reason`
+  TIMER              ///< a WAKE_AT time was reached
 };
 
-enum class DecisionKind { GRANT_HOST, REVOKE_HOST };
+enum class DecisionKind {
+  GRANT_HOST,  ///< give `host` to `client` for its exclusive use
+  REVOKE_HOST, ///< take `host` back from `client`; its processes there are evicted home
+  PLACE,       ///< run the WAITING process `proc` on `host` (exec-time migration, or home: run locally)
+  MIGRATE,     ///< move the running process `proc` to `host` (active migration; through home unless direct)
+  EVICT,       ///< send `proc` home (active migration)
+  SUSPEND,     ///< stop `proc` where it is (SIGSTOP); it keeps its memory on the host
+  RESUME,      ///< let a suspended `proc` run again where it is
+  RESTART,     ///< kill `proc` and start it again from scratch at home (remote execution without migration)
+  WAKE_AT      ///< call the policy again at `at_s` even if nothing happens
+};
 
 /// What a policy wants done; the backend re-checks it against the current state before acting.
 struct Decision {
   DecisionKind kind = DecisionKind::GRANT_HOST;
   int client = -1;
   int host = -1;
+  int64_t proc = -1;
+  double at_s = 0; ///< WAKE_AT only
 };
+
+/// Something that happened since the policy's last call.
+struct PolicyEvent {
+  EventKind kind = EventKind::HOST_REQUEST;
+  int client = -1;  ///< requesting or returning client
+  int home = -1;    ///< the client's or process's home host (never granted to that client)
+  int count = 0;    ///< hosts wanted (HOST_REQUEST)
+  int host = -1;    ///< host concerned (returned, owner, down, migration target, exit host)
+  int64_t proc = -1; ///< process concerned
+  Decision rejected;  ///< DECISION_REJECTED: the decision the backend refused
+  std::string reason; ///< DECISION_REJECTED: why
+};
+
+const char* to_string(EventKind k);
+const char* to_string(DecisionKind k);
+const char* to_string(ProcState s);
 
 } // namespace spritesim

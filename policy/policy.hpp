@@ -28,15 +28,22 @@ class Policy {
 public:
   virtual ~Policy() = default;
   /// Events since the last call in, decisions out. Throws std::logic_error when the hook returns a decision
-  /// that is impossible in `view` (unknown host, a host that is held or unavailable, the client's own home).
+  /// that is impossible in `view`: an unknown host or process, the file server, a host that is down or already
+  /// held, a client's own home, a revoke from a non-holder, a state change the process is not in (PLACE needs
+  /// WAITING, SUSPEND needs RUNNING, RESUME needs SUSPENDED, EVICT needs a foreign host), two decisions on one
+  /// process in one answer, or a WAKE_AT that is not in the future. Such a decision is a bug in the policy;
+  /// decisions that merely went stale are the backend's to reject (DECISION_REJECTED events).
   std::vector<Decision> decide(const ClusterView& view, const std::vector<PolicyEvent>& events);
   uint64_t calls() const { return calls_; }
   uint64_t decisions() const { return decisions_; }
+  /// Decisions of one kind returned so far.
+  uint64_t decisions(DecisionKind k) const { return by_kind_[static_cast<size_t>(k)]; }
 
 private:
   virtual std::vector<Decision> do_decide(const ClusterView& view, const std::vector<PolicyEvent>& events) = 0;
   uint64_t calls_ = 0;
   uint64_t decisions_ = 0;
+  uint64_t by_kind_[static_cast<size_t>(DecisionKind::WAKE_AT) + 1] = {};
 };
 
 /// Parameter values after validation, by name.

@@ -36,7 +36,11 @@ ClusterView GlobalMigd::view() const
 std::vector<int> GlobalMigd::request(int client, int home, int count)
 {
   ++requests_;
-  PolicyEvent ev{EventKind::HOST_REQUEST, client, home, count, -1};
+  PolicyEvent ev;
+  ev.kind = EventKind::HOST_REQUEST;
+  ev.client = client;
+  ev.home = home;
+  ev.count = count;
   std::vector<int> granted;
   for (const auto& d : policy_->decide(view(), {ev})) {
     if (d.kind == DecisionKind::GRANT_HOST && d.client == client) {
