@@ -19,13 +19,14 @@ const std::vector<std::string>& workstation_params()
       "cpu_mips",          "page_bytes",           "fs_block_bytes",          "rpc_null_rtt_ms",
       "small_rpc_wire_bytes", "rpc_client_share",  "rpc_fs_bandwidth_KBps",   "rpc_vm_bandwidth_KBps",
       "mig_connect_ms",    "mig_obtain_ms",        "mig_close_ms",            "mig_confirm_ms",
-      "null_migration_ms", "open_file_ms",         "fork_exec_wait_local_ms", "fork_exec_wait_remote_ms"};
+      "null_migration_ms", "open_file_ms",         "fork_exec_wait_local_ms", "fork_exec_wait_remote_ms",
+      "cores",             "syscall_us"};
   return names;
 }
 
 const std::vector<std::string>& server_params()
 {
-  static const std::vector<std::string> names = {"cpu_mips", "lookup_cpu_ms", "disk_KBps"};
+  static const std::vector<std::string> names = {"cpu_mips", "cores", "lookup_cpu_ms", "disk_KBps"};
   return names;
 }
 

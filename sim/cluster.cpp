@@ -13,9 +13,11 @@ Cluster::Cluster(const ExperimentSpec& spec, CostModel costs) : costs_(std::move
   ethernet_->set_latency(costs_.network().latency_s);
   ethernet_->set_sharing_policy(sg4::Link::SharingPolicy::SHARED);
   double ws_speed = costs_.workstation().get("cpu_mips") * 1e6;
+  auto ws_cores = static_cast<int>(costs_.workstation().get("cores"));
   for (int64_t i = 0; i < spec.platform.workstations; ++i)
-    hosts_.push_back(zone->create_host(fmt::format("ws{:02d}", i), ws_speed));
-  hosts_.push_back(zone->create_host("fileserver", costs_.file_server().get("cpu_mips") * 1e6));
+    hosts_.push_back(zone->create_host(fmt::format("ws{:02d}", i), ws_speed)->set_core_count(ws_cores));
+  hosts_.push_back(zone->create_host("fileserver", costs_.file_server().get("cpu_mips") * 1e6)
+                       ->set_core_count(static_cast<int>(costs_.file_server().get("cores"))));
   for (auto* h : hosts_)
     zone->add_route(h->get_netpoint(), nullptr, nullptr, nullptr, {sg4::LinkInRoute(ethernet_)}, true);
   zone->seal();

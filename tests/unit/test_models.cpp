@@ -32,6 +32,7 @@ nlohmann::json server_doc()
     "name": "srv", "role": "file_server",
     "params": {
       "cpu_mips": {"value": 8, "source": "s"},
+      "cores": {"value": 1, "source": "s"},
       "lookup_cpu_ms": {"value": 1.6, "source": "s"},
       "disk_KBps": {"value": 212, "source": "s"}
     }
