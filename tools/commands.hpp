@@ -18,6 +18,12 @@ using Args = std::vector<std::string>;
 int cmd_run(const Args& args);
 int cmd_reproduce(const Args& args);
 int cmd_policies(const Args& args);
+int cmd_calibrate(const Args& args);
+int cmd_sweep(const Args& args);
+/// `trace` dispatches to its subverbs; `trace capture` is cmd_trace_capture.
+int cmd_trace(const Args& args);
+int cmd_trace_capture(const Args& args);
+int cmd_host_profile(const Args& args);
 
 /// Runs this executable again with `args` and waits; returns its exit status (128+signal when killed).
 int run_self(const Args& args, const std::string& log_file);

@@ -2,8 +2,12 @@
 // input into one clear message and a non-zero exit status (never a crash or a core dump).
 #include <cstdio>
 #include <exception>
+#include <map>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/input_error.hpp"
 #include "tools/commands.hpp"
@@ -19,6 +23,13 @@ static const char* USAGE = R"(usage: spritesim VERB [ARGS]
                            run every paper figure in configs/reproduction/ (embedded) and write the report
                            (report.md), speedup.csv and the figures into DIR (default reproduction)
   policies                 list the policies with their parameters and defaults
+  calibrate --profile P [--out DIR]
+                           micro-benchmarks of the migration path in the simulator beside SPE91 Table 1
+  sweep SWEEP.json [--out DIR] [--jobs N] [--shard I/N]
+                           a matrix of runs over config paths and seeds; sweep.csv and a summary with 95% CIs
+  trace SUBVERB ...        build traces: capture, info, generate, import-ninja (spritesim trace --help)
+  host-profile [--out FILE]
+                           measure this machine (CPU speed, process start cost) as a workstation profile
 
 Docs: README.md, docs/ (configs, trace format, outputs, cost model).
 )";
@@ -33,13 +44,21 @@ int main(int argc, char** argv)
   std::string verb = args[0];
   Args rest(args.begin() + 1, args.end());
   try {
-    if (verb == "run")
-      return cmd_run(rest);
-    if (verb == "reproduce")
-      return cmd_reproduce(rest);
-    if (verb == "policies")
-      return cmd_policies(rest);
-    throw UsageError(fmt::format("unknown verb \"{}\" (run, reproduce, policies; see spritesim --help)", verb));
+    static const std::map<std::string, int (*)(const Args&)> verbs = {
+        {"run", cmd_run},
+        {"reproduce", cmd_reproduce},
+        {"policies", cmd_policies},
+        {"calibrate", cmd_calibrate},
+        {"sweep", cmd_sweep},
+        {"trace", cmd_trace},
+        {"host-profile", cmd_host_profile},
+    };
+    if (auto it = verbs.find(verb); it != verbs.end())
+      return it->second(rest);
+    std::vector<std::string> names;
+    for (const auto& [name, fn] : verbs)
+      names.push_back(name);
+    throw UsageError(fmt::format("unknown verb \"{}\" ({}; see spritesim --help)", verb, fmt::join(names, ", ")));
   } catch (const InputError& e) {
     fmt::print(stderr, "spritesim {}: error: {}\n", verb, e.what());
   } catch (const UsageError& e) {
