@@ -1,0 +1,91 @@
+// Lazy exact load averages (see load_average.hpp): samples between run-queue changes fold into one closed-form step.
+#include "models/load_average.hpp"
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace spritesim {
+
+const std::array<double, 3>& load_weights()
+{
+  static const std::array<double, 3> weights = {std::exp(-1.0 / 12), std::exp(-1.0 / 60), std::exp(-1.0 / 180)};
+  return weights;
+}
+
+void LoadAverages::check_time(double now_s) const
+{
+  if (!(now_s >= last_change_s_)) // also rejects NaN
+    throw std::logic_error(
+        fmt::format("LoadAverages: time went backwards ({} s asked after a change at {} s)", now_s, last_change_s_));
+}
+
+double LoadAverages::after_sample(int which, int64_t k) const
+{
+  double decay = std::pow(load_weights()[static_cast<size_t>(which)], static_cast<double>(k - samples_));
+  return n_ + (avg_[static_cast<size_t>(which)] - n_) * decay;
+}
+
+void LoadAverages::set_run_queue(double now_s, int n)
+{
+  check_time(now_s);
+  if (n < 0)
+    throw std::logic_error(fmt::format("LoadAverages: negative run queue {} at {} s", n, now_s));
+  // Samples strictly before now_s see the old length; one exactly at now_s will see the new one.
+  auto last_old = static_cast<int64_t>(std::ceil(now_s / LOAD_SAMPLE_S)) - 1;
+  if (last_old > samples_) {
+    for (int i = 0; i < 3; ++i)
+      avg_[static_cast<size_t>(i)] = after_sample(i, last_old);
+    samples_ = last_old;
+  }
+  n_ = n;
+  last_change_s_ = now_s;
+}
+
+std::array<double, 3> LoadAverages::at(double now_s) const
+{
+  check_time(now_s);
+  auto k = static_cast<int64_t>(std::floor(now_s / LOAD_SAMPLE_S));
+  return {after_sample(0, k), after_sample(1, k), after_sample(2, k)};
+}
+
+template <typename Cond> double LoadAverages::first_time(double now_s, int which, Cond cond) const
+{
+  check_time(now_s);
+  if (which < 0 || which > 2)
+    throw std::logic_error(fmt::format("LoadAverages: no average number {}", which));
+  auto k0 = static_cast<int64_t>(std::floor(now_s / LOAD_SAMPLE_S));
+  if (cond(after_sample(which, k0)))
+    return now_s;
+  // The average moves monotonically towards n_, so the condition, once true, stays true: bracket by doubling, then
+  // bisect. Once w^k underflows the average equals n_ exactly and stops moving.
+  int64_t step = 1;
+  int64_t lo = k0; // condition false here
+  int64_t hi = k0 + step;
+  while (!cond(after_sample(which, hi))) {
+    if (after_sample(which, hi) == static_cast<double>(n_))
+      return std::numeric_limits<double>::infinity();
+    lo = hi;
+    step *= 2;
+    hi = k0 + step;
+  }
+  while (hi - lo > 1) {
+    int64_t mid = lo + (hi - lo) / 2;
+    (cond(after_sample(which, mid)) ? hi : lo) = mid;
+  }
+  return static_cast<double>(hi) * LOAD_SAMPLE_S;
+}
+
+double LoadAverages::first_time_above(double now_s, int which, double threshold) const
+{
+  return first_time(now_s, which, [threshold](double v) { return v > threshold; });
+}
+
+double LoadAverages::first_time_at_or_below(double now_s, int which, double threshold) const
+{
+  return first_time(now_s, which, [threshold](double v) { return v <= threshold; });
+}
+
+} // namespace spritesim
