@@ -1,11 +1,353 @@
-// `spritesim trace capture`: placeholder until the verb lands (it is being written now).
+// `spritesim trace capture --out T.json -- make [ARGS]`: runs a real GNU make with SHELL pointing back at this
+// executable (the hidden `--shell-shim` mode), which runs the real shell for each recipe line, times it, takes its
+// rusage and appends one record to a per-build log; the records become a build trace (workloads/capture.hpp).
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "core/input_error.hpp"
+#include "core/output_files.hpp"
 #include "tools/commands.hpp"
+#include "workloads/capture.hpp"
+
+extern char** environ;
 
 namespace spritesim {
 
-int cmd_trace_capture(const Args&)
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* ENV_LOG = "SPRITESIM_CAPTURE_LOG";       // the per-build record log
+constexpr const char* ENV_SHELL = "SPRITESIM_CAPTURE_SHELL";   // the real shell recipes run in
+constexpr const char* ENV_PARENT = "SPRITESIM_CAPTURE_PARENT"; // record id of the recipe that runs a sub-make
+
+double clock_s(clockid_t clock)
 {
-  throw UsageError("`trace capture` is not available in this build yet");
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+double tv_s(const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) * 1e-6; }
+
+// utime+stime and cutime+cstime of a process from /proc/PID/stat (fields 14-17, clock ticks); false if unreadable.
+bool proc_cpu(pid_t pid, double& self_s, double& children_s)
+{
+  std::ifstream in(fmt::format("/proc/{}/stat", pid));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t close = text.rfind(')'); // the command name may hold spaces and parentheses
+  if (close == std::string::npos)
+    return false;
+  std::istringstream rest(text.substr(close + 1));
+  std::string field;
+  double ticks[4] = {0, 0, 0, 0};
+  for (int i = 3; i <= 17 && rest >> field; ++i)
+    if (i >= 14)
+      ticks[i - 14] = std::strtod(field.c_str(), nullptr);
+  double hz = static_cast<double>(sysconf(_SC_CLK_TCK));
+  self_s = (ticks[0] + ticks[1]) / hz;
+  children_s = (ticks[2] + ticks[3]) / hz;
+  return true;
+}
+
+// The environment for a child, with `name` set to `value` (replaced if present).
+std::vector<std::string> env_with(const std::string& name, const std::string& value)
+{
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e)
+    if (std::strncmp(*e, name.c_str(), name.size()) != 0 || (*e)[name.size()] != '=')
+      env.emplace_back(*e);
+  env.push_back(name + "=" + value);
+  return env;
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& v)
+{
+  std::vector<char*> out;
+  for (auto& s : v)
+    out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+// Starts a program with default SIGINT/SIGQUIT handling in the child (the caller ignores them while it waits, like
+// system(): a ^C reaches the whole process group and the child decides what it means).
+pid_t spawn(const std::string& program, std::vector<std::string> argv, std::vector<std::string> env, bool search)
+{
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGINT);
+  sigaddset(&defaults, SIGQUIT);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+  auto args = c_strings(argv);
+  auto envp = c_strings(env);
+  pid_t pid = 0;
+  int rc = search ? posix_spawnp(&pid, program.c_str(), nullptr, &attr, args.data(), envp.data())
+                  : posix_spawn(&pid, program.c_str(), nullptr, &attr, args.data(), envp.data());
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0)
+    throw std::runtime_error(fmt::format("cannot start {}: {}", program, std::strerror(rc)));
+  return pid;
+}
+
+struct IgnoreInterrupts {
+  struct sigaction old_int {}, old_quit {};
+  IgnoreInterrupts()
+  {
+    struct sigaction ign {};
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGINT, &ign, &old_int);
+    sigaction(SIGQUIT, &ign, &old_quit);
+  }
+  ~IgnoreInterrupts()
+  {
+    sigaction(SIGINT, &old_int, nullptr);
+    sigaction(SIGQUIT, &old_quit, nullptr);
+  }
+};
+
+// Exits the way the child did: same status, or killed by the same signal (make reports the two differently).
+int exit_like(int status)
+{
+  if (WIFSIGNALED(status)) {
+    int sig = WTERMSIG(status);
+    std::signal(sig, SIG_DFL);
+    std::fflush(nullptr);
+    kill(getpid(), sig);
+    return 128 + sig;
+  }
+  return WEXITSTATUS(status);
+}
+
+// The hidden mode: make runs `SELF trace capture --shell-shim --target=$@ --prereqs $^ $| --end FLAGS LINE`.
+int run_shell_shim(const Args& args)
+{
+  ShellRecord rec;
+  size_t i = 1;
+  for (; i < args.size() && args[i] != "--end"; ++i) {
+    if (args[i].rfind("--target=", 0) == 0)
+      rec.target = args[i].substr(9);
+    else if (args[i] != "--prereqs")
+      rec.prereqs.push_back(args[i]);
+  }
+  if (i >= args.size())
+    throw UsageError("--shell-shim: missing --end before the shell's arguments");
+  const char* shell = std::getenv(ENV_SHELL);
+  const char* log = std::getenv(ENV_LOG);
+  rec.argv.push_back(shell && *shell ? shell : "/bin/sh");
+  rec.argv.insert(rec.argv.end(), args.begin() + static_cast<long>(i) + 1, args.end());
+
+  rec.start_s = clock_s(CLOCK_MONOTONIC);
+  double start_real = clock_s(CLOCK_REALTIME);
+  rec.id = fmt::format("{}.{}", getpid(), static_cast<int64_t>(rec.start_s * 1e9));
+  const char* parent = std::getenv(ENV_PARENT);
+  rec.parent = parent ? parent : "";
+  const char* level = std::getenv("MAKELEVEL");
+  rec.make_level = level && *level ? std::atoll(level) - 1 : -1; // make exports its own level + 1 to recipes
+  std::error_code ec;
+  rec.cwd = fs::current_path(ec).string();
+  if (!proc_cpu(getppid(), rec.make_cpu_s, rec.make_children_cpu_s))
+    rec.make_cpu_s = rec.make_children_cpu_s = -1;
+  for (char** e = environ; *e; ++e)
+    rec.env_bytes += static_cast<int64_t>(std::strlen(*e) + 1);
+
+  int status = 0;
+  rusage ru{};
+  {
+    IgnoreInterrupts quiet;
+    pid_t pid = spawn(rec.argv[0], rec.argv, env_with(ENV_PARENT, rec.id), false);
+    while (wait4(pid, &status, 0, &ru) < 0)
+      if (errno != EINTR)
+        throw std::runtime_error(fmt::format("wait4 failed: {}", std::strerror(errno)));
+  }
+  rec.end_s = clock_s(CLOCK_MONOTONIC);
+  rec.cpu_s = tv_s(ru.ru_utime) + tv_s(ru.ru_stime);
+  rec.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+  rec.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  struct stat st {};
+  // File timestamps come from a coarse clock that may lag the precise one by a tick: allow 10 ms.
+  if (!rec.target.empty() && stat(rec.target.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+      static_cast<double>(st.st_mtim.tv_sec) + static_cast<double>(st.st_mtim.tv_nsec) * 1e-9 >= start_real - 0.01)
+    rec.output_bytes = st.st_size;
+  rusage self{};
+  getrusage(RUSAGE_SELF, &self);
+  rec.shim_cpu_s = tv_s(self.ru_utime) + tv_s(self.ru_stime);
+
+  if (log && *log) {
+    // One write per record on an O_APPEND descriptor: records of parallel jobs never interleave.
+    std::string line = to_json(rec).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    int fd = ::open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0 || ::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+      std::fprintf(stderr, "spritesim trace capture: cannot append to %s: %s\n", log, std::strerror(errno));
+    if (fd >= 0)
+      ::close(fd);
+  }
+  return exit_like(status);
+}
+
+struct CaptureOptions {
+  std::string out;
+  std::string profile = "host";
+  std::string name;
+  std::string shell = "/bin/sh";
+  std::string records;
+  bool quiet = false;
+  Args make_argv;
+};
+
+CaptureOptions parse_options(const Args& args)
+{
+  CaptureOptions o;
+  size_t i = 0;
+  auto value = [&](const std::string& opt) {
+    if (i + 1 >= args.size())
+      throw UsageError(opt + " needs a value");
+    return args[++i];
+  };
+  for (; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      o.make_argv.assign(args.begin() + static_cast<long>(i) + 1, args.end());
+      break;
+    }
+    if (a == "--out")
+      o.out = value(a);
+    else if (a == "--profile")
+      o.profile = value(a);
+    else if (a == "--name")
+      o.name = value(a);
+    else if (a == "--shell")
+      o.shell = value(a);
+    else if (a == "--records")
+      o.records = value(a);
+    else if (a == "--quiet")
+      o.quiet = true;
+    else
+      throw UsageError(fmt::format("unknown option \"{}\" (usage: spritesim trace capture --out T.json [--profile P] "
+                                   "[--name N] [--shell PATH] [--records LOG] [--quiet] -- make [ARGS])", a));
+  }
+  if (o.out.empty())
+    throw UsageError("--out T.json (or T.jsonl) is required");
+  if (o.make_argv.empty())
+    throw UsageError("give the build command after --, e.g. spritesim trace capture --out T.json -- make -j2");
+  return o;
+}
+
+std::string join_words(const Args& argv)
+{
+  std::string out;
+  for (const auto& a : argv)
+    out += (out.empty() ? "" : " ") + a;
+  return out;
+}
+
+} // namespace
+
+int cmd_trace_capture(const Args& all_args)
+{
+  Args args = all_args;
+  if (!args.empty() && args[0] == "capture")
+    args.erase(args.begin());
+  if (!args.empty() && args[0] == "--shell-shim")
+    return run_shell_shim(args);
+  CaptureOptions o = parse_options(args);
+
+  std::string self = self_exe();
+  if (self.find_first_of(" \t\n\"'\\$") != std::string::npos)
+    throw UsageError(fmt::format("this executable's path ({}) holds a character make would split or expand in "
+                                 "SHELL; install spritesim under a plain path", self));
+  std::string tmpl = (fs::temp_directory_path() / "spritesim-capture-XXXXXX").string();
+  if (!mkdtemp(tmpl.data()))
+    throw std::runtime_error(fmt::format("cannot create a temporary directory: {}", std::strerror(errno)));
+  fs::path tmp(tmpl);
+  std::string log = (tmp / "records.jsonl").string();
+
+  // SHELL is expanded for each recipe line with its automatic variables set: it hands the shim the target and
+  // its prerequisites. A command-line variable reaches recursive makes through MAKEFLAGS.
+  Args make_argv = o.make_argv;
+  make_argv.insert(make_argv.begin() + 1,
+                   "SHELL=" + self + " trace capture --shell-shim --target=$@ --prereqs $^ $| --end");
+  // The top make has no enclosing recipe, even when this capture itself runs inside a captured build.
+  std::vector<std::string> env;
+  for (auto& e : env_with(ENV_LOG, log))
+    if (e.rfind(std::string(ENV_SHELL) + "=", 0) != 0 && e.rfind(std::string(ENV_PARENT) + "=", 0) != 0)
+      env.push_back(e);
+  env.push_back(std::string(ENV_SHELL) + "=" + o.shell);
+
+  MakeRun run;
+  run.argv = o.make_argv;
+  run.cwd = fs::current_path().string();
+  run.reference_profile = o.profile;
+  run.name = o.name.empty() ? fs::path(run.cwd).filename().string() : o.name;
+  int status = 0;
+  {
+    IgnoreInterrupts quiet;
+    run.start_s = clock_s(CLOCK_MONOTONIC);
+    pid_t pid = spawn(make_argv[0], make_argv, env, true);
+    siginfo_t info{};
+    // Wait without reaping first: make's own CPU (children excluded) is still in /proc/PID/stat.
+    while (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
+    }
+    run.end_s = clock_s(CLOCK_MONOTONIC);
+    double children = 0;
+    if (!proc_cpu(pid, run.self_cpu_s, children))
+      run.self_cpu_s = -1;
+    while (waitpid(pid, &status, 0) < 0)
+      if (errno != EINTR)
+        throw std::runtime_error(fmt::format("waitpid failed: {}", std::strerror(errno)));
+  }
+  run.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+
+  int result = run.exit_status;
+  try {
+    std::string text = fs::exists(log) ? read_text_file(log) : std::string();
+    auto records = parse_capture_log(text, log);
+    BuildTrace trace = assemble_trace(records, run, log);
+    // sequential_s stays 0 (unknown): the captured build's wall time includes the shim's own start-up per line.
+    char host[256] = "";
+    gethostname(host, sizeof host - 1);
+    trace.source = fmt::format("spritesim trace capture on {} in {}: `{}` (exit status {}, {:.3f} s wall, {} shell "
+                               "invocations recorded, make's own CPU {:.3f} s)",
+                               host, run.cwd, join_words(o.make_argv), run.exit_status, run.end_s - run.start_s,
+                               records.size(), run.self_cpu_s);
+    save_trace_file(trace, o.out);
+    if (!o.records.empty())
+      write_file_atomic(o.records, text);
+    if (!o.quiet) {
+      size_t compiles = 0, links = 0;
+      for (const auto& j : trace.jobs)
+        compiles += j.kind == "compile", links += j.kind == "link";
+      fmt::print(stderr, "spritesim trace capture: {} jobs ({} compiles, {} links), make exit status {}, {:.2f} s; "
+                         "trace written to {}\n",
+                 trace.jobs.size(), compiles, links, run.exit_status, run.end_s - run.start_s, o.out);
+    }
+  } catch (const InputError& e) {
+    fmt::print(stderr, "spritesim trace capture: error: {}; no trace written\n", e.what());
+    if (result == 0)
+      result = 2;
+  }
+  std::error_code ignored;
+  fs::remove_all(tmp, ignored);
+  return result;
 }
 
 } // namespace spritesim
