@@ -9,9 +9,33 @@
 
 namespace spritesim {
 
+/// @page backend_contract What a backend promises every policy
+///
+/// The backend (sim/migd.cpp in simulation, the coordinator in real mode) calls Policy::decide with a fresh
+/// ClusterView and the events since the last call, then carries out the returned decisions **in answer order**,
+/// re-checking each against the state at the moment it acts:
+/// - A PROCESS_ARRIVED process that gets no PLACE in the same answer runs at home.
+/// - A HOST_REQUEST is answered at once with the GRANT_HOSTs of that answer; a client that still wants hosts asks
+///   again later (pmake asks whenever it has a job and no host). Policies do not queue requests.
+/// - OWNER_ACTIVE: nothing happens to foreign processes unless the policy says so (EVICT, SUSPEND, RESTART,
+///   MIGRATE or REVOKE_HOST). The Sprite policy evicts all foreign processes home and revokes the host's grant.
+/// - REVOKE_HOST: the backend tells the client and evicts that client's processes on the host home. The host is
+///   free as soon as the revoke is carried out, so a later GRANT_HOST of the same host in the same answer hands it
+///   to another client (Sprite's fairness reclaim). A process already moved or restarted by an earlier decision of
+///   the answer is not evicted again.
+/// - EVICT and MIGRATE of a SUSPENDED process move it and let it run at the destination.
+/// - RESTART kills the process wherever it is and starts it again from scratch at home, without a new
+///   PROCESS_ARRIVED (the CPU time it had used is lost).
+/// - Stale decisions (the host went down or its owner became active meanwhile, the process exited or is already
+///   moving) are refused and come back as DECISION_REJECTED events carrying the decision and a reason. Policies
+///   must cope: never retry the same refused decision forever.
+/// - WAKE_AT: the backend delivers one TIMER event at each requested time (several requests for the same time give
+///   several TIMER events). Policies ask for timers only while they have work, so that a finished run can end.
+/// - HOST_DOWN: the host's processes are lost or restarted by the backend; the policy only forgets the host.
+
 /// One workstation as migd sees it (per-host daemon reports plus the coordinator's own bookkeeping).
 struct HostView {
-  int id = 0;
+  int id = 0;                  ///< index in ClusterView::hosts
   std::string name;
   bool is_file_server = false; ///< never handed out, never runs processes
   bool up = true;              ///< false once the host stops reporting (crash, agent gone)
@@ -26,6 +50,7 @@ struct HostView {
   double speed = 1;            ///< CPU speed relative to the cluster's reference workstation
 };
 
+/// WAITING: exec'd, waits for a placement answer. RUNNING and SUSPENDED: on `host`. MIGRATING: on its way to `host`.
 enum class ProcState { WAITING, RUNNING, SUSPENDED, MIGRATING };
 
 /// A process a policy may place or move. WAITING processes have just exec'd and wait for a placement answer.
@@ -33,7 +58,7 @@ struct ProcessView {
   int64_t id = 0;
   int client = -1;          ///< the client (e.g. a pmake) it belongs to, or -1
   int home = 0;             ///< home host: where it was started and where it is evicted to
-  int host = 0;             ///< where it runs (home while WAITING)
+  int host = 0;             ///< where it runs (home while WAITING; the destination while MIGRATING)
   ProcState state = ProcState::RUNNING;
   double age_s = 0;         ///< CPU seconds used so far
   double started_s = 0;     ///< when it was created
@@ -44,12 +69,21 @@ struct ProcessView {
 /// The snapshot a policy decides on.
 struct ClusterView {
   double now_s = 0;
-  std::vector<HostView> hosts;
+  std::vector<HostView> hosts; ///< indexed by host id
   std::vector<ProcessView> processes; ///< sorted by id
   /// Hosts granted per client id (index = client id).
   std::vector<int> held_by_client;
+  /// Home host per client id (index = client id; -1 or absent when the backend does not say). When known, the
+  /// runner refuses to grant a client its own home in any answer, not only in the answer to its request.
+  std::vector<int> client_homes;
   /// The process with this id, or nullptr.
   const ProcessView* process(int64_t id) const;
+  /// The host with this id, or nullptr.
+  const HostView* host(int id) const;
+  /// Hosts held by `client` (0 for unknown clients).
+  int held(int client) const;
+  /// The client's home host, or -1 when unknown.
+  int client_home(int client) const;
 };
 
 enum class EventKind {

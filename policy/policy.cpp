@@ -1,16 +1,15 @@
-// The non-virtual policy runner and the registry (see policy.hpp).
+// The non-virtual policy runner: checks every decision a policy's hook returns against the view before any is
+// counted or handed to a backend (see policy.hpp); the registry lives in policy_registry.cpp.
 #include "policy/policy.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <initializer_list>
 #include <set>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
-#include "core/input_error.hpp"
-#include "core/json_reader.hpp"
-#include "policy/placement/sprite_longest_idle.hpp"
 
 namespace spritesim {
 
@@ -19,6 +18,23 @@ const ProcessView* ClusterView::process(int64_t id) const
   auto it = std::lower_bound(processes.begin(), processes.end(), id,
                              [](const ProcessView& p, int64_t v) { return p.id < v; });
   return it != processes.end() && it->id == id ? &*it : nullptr;
+}
+
+const HostView* ClusterView::host(int id) const
+{
+  return id >= 0 && id < static_cast<int>(hosts.size()) ? &hosts[static_cast<size_t>(id)] : nullptr;
+}
+
+int ClusterView::held(int client) const
+{
+  return client >= 0 && client < static_cast<int>(held_by_client.size()) ? held_by_client[static_cast<size_t>(client)]
+                                                                         : 0;
+}
+
+int ClusterView::client_home(int client) const
+{
+  return client >= 0 && client < static_cast<int>(client_homes.size()) ? client_homes[static_cast<size_t>(client)]
+                                                                       : -1;
 }
 
 const char* to_string(EventKind k)
@@ -101,105 +117,100 @@ void check_state(const Decision& d, const ProcessView& p, std::initializer_list<
   reject(d, fmt::format("the process is {}", to_string(p.state)));
 }
 
+// One answer's running state: what earlier decisions of the same answer changed.
+struct AnswerState {
+  std::set<int> granted;
+  std::set<int> revoked;
+  std::set<int64_t> touched;
+};
+
+bool is_home_of(const ClusterView& view, const std::vector<PolicyEvent>& events, int client, int host)
+{
+  if (view.client_home(client) == host)
+    return true;
+  for (const auto& ev : events)
+    if (ev.kind == EventKind::HOST_REQUEST && ev.client == client && ev.home == host)
+      return true;
+  return false;
+}
+
+void check(const ClusterView& view, const std::vector<PolicyEvent>& events, const Decision& d, AnswerState& st)
+{
+  switch (d.kind) {
+    case DecisionKind::GRANT_HOST: {
+      const HostView& h = checked_host(view, d);
+      if (d.client < 0)
+        reject(d, "no client named");
+      bool held = h.holder >= 0 && !st.revoked.count(d.host);
+      if (!h.up || held || !st.granted.insert(d.host).second)
+        reject(d, fmt::format("host {} is not free", h.name));
+      if (is_home_of(view, events, d.client, d.host))
+        reject(d, fmt::format("host {} is the client's own home", h.name));
+      break;
+    }
+    case DecisionKind::REVOKE_HOST: {
+      const HostView& h = checked_host(view, d);
+      if (h.holder != d.client)
+        reject(d, fmt::format("client {} does not hold host {}", d.client, h.name));
+      if (!st.revoked.insert(d.host).second)
+        reject(d, fmt::format("host {} is revoked twice", h.name));
+      break;
+    }
+    case DecisionKind::PLACE: {
+      const HostView& h = checked_host(view, d);
+      const ProcessView& p = checked_process(view, d, st.touched);
+      check_state(d, p, {ProcState::WAITING});
+      if (!h.up)
+        reject(d, fmt::format("host {} is down", h.name));
+      break;
+    }
+    case DecisionKind::MIGRATE: {
+      const HostView& h = checked_host(view, d);
+      const ProcessView& p = checked_process(view, d, st.touched);
+      check_state(d, p, {ProcState::RUNNING, ProcState::SUSPENDED});
+      if (!h.up || h.id == p.host || !p.migratable)
+        reject(d, "the process cannot move there");
+      break;
+    }
+    case DecisionKind::EVICT: {
+      const ProcessView& p = checked_process(view, d, st.touched);
+      check_state(d, p, {ProcState::RUNNING, ProcState::SUSPENDED});
+      if (p.host == p.home)
+        reject(d, "the process is already at home");
+      if (!p.migratable)
+        reject(d, "the process cannot migrate (RESTART it instead)");
+      break;
+    }
+    case DecisionKind::SUSPEND:
+      check_state(d, checked_process(view, d, st.touched), {ProcState::RUNNING});
+      break;
+    case DecisionKind::RESUME:
+      check_state(d, checked_process(view, d, st.touched), {ProcState::SUSPENDED});
+      break;
+    case DecisionKind::RESTART:
+      check_state(d, checked_process(view, d, st.touched), {ProcState::RUNNING, ProcState::SUSPENDED});
+      break;
+    case DecisionKind::WAKE_AT:
+      if (!std::isfinite(d.at_s) || !(d.at_s > view.now_s))
+        reject(d, fmt::format("wake-up at {} is not after now ({})", d.at_s, view.now_s));
+      break;
+  }
+}
+
 } // namespace
 
 std::vector<Decision> Policy::decide(const ClusterView& view, const std::vector<PolicyEvent>& events)
 {
   ++calls_;
   std::vector<Decision> out = do_decide(view, events);
-  std::set<int> granted;
-  std::set<int64_t> touched;
-  for (const auto& d : out) {
-    switch (d.kind) {
-      case DecisionKind::GRANT_HOST: {
-        const HostView& h = checked_host(view, d);
-        if (!h.up || h.holder >= 0 || !granted.insert(d.host).second)
-          reject(d, fmt::format("host {} is not free", h.name));
-        for (const auto& ev : events)
-          if (ev.kind == EventKind::HOST_REQUEST && ev.client == d.client && ev.home == d.host)
-            reject(d, fmt::format("host {} is the client's own home", h.name));
-        break;
-      }
-      case DecisionKind::REVOKE_HOST: {
-        const HostView& h = checked_host(view, d);
-        if (h.holder != d.client)
-          reject(d, fmt::format("client {} does not hold host {}", d.client, h.name));
-        break;
-      }
-      case DecisionKind::PLACE: {
-        const HostView& h = checked_host(view, d);
-        const ProcessView& p = checked_process(view, d, touched);
-        check_state(d, p, {ProcState::WAITING});
-        if (!h.up)
-          reject(d, fmt::format("host {} is down", h.name));
-        break;
-      }
-      case DecisionKind::MIGRATE: {
-        const HostView& h = checked_host(view, d);
-        const ProcessView& p = checked_process(view, d, touched);
-        check_state(d, p, {ProcState::RUNNING, ProcState::SUSPENDED});
-        if (!h.up || h.id == p.host || !p.migratable)
-          reject(d, "the process cannot move there");
-        break;
-      }
-      case DecisionKind::EVICT: {
-        const ProcessView& p = checked_process(view, d, touched);
-        check_state(d, p, {ProcState::RUNNING, ProcState::SUSPENDED});
-        if (p.host == p.home)
-          reject(d, "the process is already at home");
-        break;
-      }
-      case DecisionKind::SUSPEND:
-        check_state(d, checked_process(view, d, touched), {ProcState::RUNNING});
-        break;
-      case DecisionKind::RESUME:
-        check_state(d, checked_process(view, d, touched), {ProcState::SUSPENDED});
-        break;
-      case DecisionKind::RESTART:
-        check_state(d, checked_process(view, d, touched), {ProcState::RUNNING, ProcState::SUSPENDED});
-        break;
-      case DecisionKind::WAKE_AT:
-        if (!(d.at_s > view.now_s))
-          reject(d, fmt::format("wake-up at {} is not after now ({})", d.at_s, view.now_s));
-        break;
-    }
+  AnswerState st;
+  for (const auto& d : out)
+    check(view, events, d, st);
+  // Count only once the whole answer is valid, so a refused answer leaves every counter as it was.
+  for (const auto& d : out)
     ++by_kind_[static_cast<size_t>(d.kind)];
-  }
   decisions_ += out.size();
   return out;
-}
-
-const std::vector<PolicyInfo>& policy_registry()
-{
-  static const std::vector<PolicyInfo> registry = {sprite_longest_idle_info()};
-  return registry;
-}
-
-std::unique_ptr<Policy> make_policy(const std::string& name, const nlohmann::json& params, const std::string& file,
-                                    const std::string& path)
-{
-  for (const auto& info : policy_registry()) {
-    if (info.name != name)
-      continue;
-    static const nlohmann::json no_params = nlohmann::json::object();
-    JsonReader r(params.is_null() ? no_params : params, file, path + ".params");
-    PolicyParams values;
-    for (const auto& p : info.params) {
-      if (p.type == "boolean")
-        values[p.name] = r.boolean(p.name, p.default_value != 0) ? 1 : 0;
-      else if (p.type == "integer")
-        values[p.name] = static_cast<double>(r.integer(p.name, static_cast<int64_t>(p.default_value),
-                                                       static_cast<int64_t>(p.min), static_cast<int64_t>(p.max)));
-      else
-        values[p.name] = r.number(p.name, p.default_value, p.min, p.max);
-    }
-    r.finish();
-    return info.make(values);
-  }
-  std::vector<std::string> names;
-  for (const auto& info : policy_registry())
-    names.push_back(info.name);
-  throw InputError(file, path + ".name", fmt::format("unknown policy \"{}\" (known: {})", name, fmt::join(names, ", ")));
 }
 
 } // namespace spritesim

@@ -18,21 +18,28 @@ namespace spritesim {
 struct PolicyParam {
   std::string name;
   std::string type; ///< "number", "integer", "boolean"
-  double default_value = 0;
-  double min = 0;
-  double max = 0;
-  std::string doc;
+  double default_value = 0; ///< booleans: 0 or 1
+  double min = 0;           ///< ignored for booleans
+  double max = 0;           ///< ignored for booleans
+  std::string doc;          ///< meaning, unit and where the default comes from
 };
 
+/// Base of every policy: backends call decide(); policies implement the private do_decide() hook.
 class Policy {
 public:
   virtual ~Policy() = default;
   /// Events since the last call in, decisions out. Throws std::logic_error when the hook returns a decision
-  /// that is impossible in `view`: an unknown host or process, the file server, a host that is down or already
-  /// held, a client's own home, a revoke from a non-holder, a state change the process is not in (PLACE needs
-  /// WAITING, SUSPEND needs RUNNING, RESUME needs SUSPENDED, EVICT needs a foreign host), two decisions on one
-  /// process in one answer, or a WAKE_AT that is not in the future. Such a decision is a bug in the policy;
-  /// decisions that merely went stale are the backend's to reject (DECISION_REJECTED events).
+  /// that is impossible in `view` (a bug in the policy; nothing is counted then):
+  /// - any: an unknown host or process, the file server as a host;
+  /// - GRANT_HOST: no client, a host that is down or held (unless revoked earlier in the same answer), granted
+  ///   twice, or the client's own home (from a HOST_REQUEST of this call or ClusterView::client_homes);
+  /// - REVOKE_HOST: a client that does not hold the host, or the same host revoked twice;
+  /// - PLACE needs a WAITING process and an up host; MIGRATE a RUNNING or SUSPENDED migratable process and an up
+  ///   host other than its current one; EVICT a RUNNING or SUSPENDED migratable process away from home;
+  ///   SUSPEND a RUNNING one, RESUME a SUSPENDED one, RESTART a RUNNING or SUSPENDED one;
+  /// - two decisions on one process in one answer;
+  /// - WAKE_AT a time that is not finite or not after `view.now_s`.
+  /// Decisions that merely went stale are the backend's to refuse (DECISION_REJECTED events).
   std::vector<Decision> decide(const ClusterView& view, const std::vector<PolicyEvent>& events);
   uint64_t calls() const { return calls_; }
   uint64_t decisions() const { return decisions_; }
@@ -46,9 +53,10 @@ private:
   uint64_t by_kind_[static_cast<size_t>(DecisionKind::WAKE_AT) + 1] = {};
 };
 
-/// Parameter values after validation, by name.
+/// Parameter values after validation, by name (booleans as 0 or 1, integers exactly).
 using PolicyParams = std::map<std::string, double>;
 
+/// A registry entry: what `spritesim policies` prints and how to build the policy.
 struct PolicyInfo {
   std::string name;
   std::string summary;
@@ -57,7 +65,7 @@ struct PolicyInfo {
   std::function<std::unique_ptr<Policy>(const PolicyParams&)> make;
 };
 
-/// Every registered policy, sorted by name.
+/// Every registered policy, sorted by name (policy/policy_registry.cpp).
 const std::vector<PolicyInfo>& policy_registry();
 
 /// Builds a policy by name from a JSON object of parameters; unknown names, unknown parameters, wrong types and
