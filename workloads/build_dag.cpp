@@ -3,6 +3,7 @@
 #include "workloads/build_dag.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <functional>
 #include <queue>
 #include <stdexcept>
@@ -64,16 +65,16 @@ private:
 
 } // namespace
 
-BuildDag::BuildDag(const BuildTrace& trace, const std::string& file)
+BuildDag::BuildDag(const BuildTrace& trace, const std::string& file, const JobLocator& where)
 {
+  auto at = [&where](size_t i) { return where ? where(i) : fmt::format("$.jobs[{}]", i); };
   std::unordered_map<std::string, size_t> index_of;
   ids_.reserve(trace.jobs.size());
   for (size_t i = 0; i < trace.jobs.size(); ++i) {
     const std::string& id = trace.jobs[i].id;
     auto [it, inserted] = index_of.emplace(id, i);
     if (!inserted)
-      throw InputError(file, fmt::format("$.jobs[{}].id", i),
-                       fmt::format("duplicate job id \"{}\" (first at $.jobs[{}])", id, it->second));
+      throw InputError(file, at(i) + ".id", fmt::format("duplicate job id \"{}\" (first at {})", id, at(it->second)));
     ids_.push_back(id);
   }
 
@@ -82,13 +83,13 @@ BuildDag::BuildDag(const BuildTrace& trace, const std::string& file)
   for (size_t i = 0; i < trace.jobs.size(); ++i) {
     const auto& dep_ids = trace.jobs[i].deps;
     for (size_t k = 0; k < dep_ids.size(); ++k) {
-      std::string where = fmt::format("$.jobs[{}].deps[{}]", i, k);
       auto it = index_of.find(dep_ids[k]);
       if (it == index_of.end())
-        throw InputError(file, where, fmt::format("unknown dependency \"{}\"", dep_ids[k]));
+        throw InputError(file, fmt::format("{}.deps[{}]", at(i), k), fmt::format("unknown dependency \"{}\"", dep_ids[k]));
       // A repeated dependency would count twice in in-degrees; it is a typo, so say so.
       if (std::find(deps_[i].begin(), deps_[i].end(), it->second) != deps_[i].end())
-        throw InputError(file, where, fmt::format("dependency \"{}\" is listed twice", dep_ids[k]));
+        throw InputError(file, fmt::format("{}.deps[{}]", at(i), k),
+                         fmt::format("dependency \"{}\" is listed twice", dep_ids[k]));
       deps_[i].push_back(it->second);
       dependents_[it->second].push_back(i);
     }
@@ -160,20 +161,48 @@ std::optional<std::vector<std::string>> BuildDag::find_cycle() const
 
 double BuildDag::critical_path(const std::vector<double>& weight) const
 {
+  std::vector<size_t> chain = critical_chain(weight);
+  double total = 0;
+  for (size_t v : chain)
+    total += weight[v];
+  return total;
+}
+
+std::vector<size_t> BuildDag::critical_chain(const std::vector<double>& weight) const
+{
   if (weight.size() != size())
     throw std::invalid_argument(
         fmt::format("BuildDag::critical_path: {} weights for {} jobs", weight.size(), size()));
-  // finish[v]: the heaviest chain of jobs that ends with v. Dependencies come first in topological order.
+  // finish[v]: the heaviest chain of jobs that ends with v; via[v] the dependency it came through.
+  // Dependencies come first in topological order; ties keep the first (lowest-order) candidate.
   std::vector<double> finish(size(), 0.0);
-  double longest = 0;
+  std::vector<size_t> via(size(), SIZE_MAX);
+  size_t end = SIZE_MAX;
   for (size_t v : topological_order()) {
     double start = 0;
     for (size_t d : deps_[v])
-      start = std::max(start, finish[d]);
+      if (via[v] == SIZE_MAX || finish[d] > start) {
+        start = finish[d];
+        via[v] = d;
+      }
     finish[v] = start + weight[v];
-    longest = std::max(longest, finish[v]);
+    if (end == SIZE_MAX || finish[v] > finish[end])
+      end = v;
   }
-  return longest;
+  std::vector<size_t> chain;
+  for (size_t v = end; v != SIZE_MAX; v = via[v])
+    chain.push_back(v);
+  std::reverse(chain.begin(), chain.end());
+  return chain;
+}
+
+std::vector<size_t> BuildDag::levels() const
+{
+  std::vector<size_t> level(size(), 0);
+  for (size_t v : topological_order())
+    for (size_t d : deps_[v])
+      level[v] = std::max(level[v], level[d] + 1);
+  return level;
 }
 
 } // namespace spritesim

@@ -12,8 +12,9 @@ namespace spritesim {
 
 class BuildDag {
 public:
-  /// Builds the graph; throws InputError(file, "$.jobs[i].deps", ...) on an unknown dependency or a duplicate id.
-  BuildDag(const BuildTrace& trace, const std::string& file);
+  /// Builds the graph; throws InputError(file, "$.jobs[i].deps[k]", ...) on an unknown dependency or a duplicate
+  /// id. `where`, when given, names job i's place in its file instead of "$.jobs[i]" (e.g. "line 7: $").
+  BuildDag(const BuildTrace& trace, const std::string& file, const JobLocator& where = {});
 
   size_t size() const { return ids_.size(); }
   /// Index of a job id.
@@ -26,6 +27,11 @@ public:
   std::optional<std::vector<std::string>> find_cycle() const;
   /// Longest path of job weights (e.g. CPU seconds) through the DAG.
   double critical_path(const std::vector<double>& weight) const;
+  /// The jobs of one heaviest chain, first to last (empty for an empty DAG).
+  std::vector<size_t> critical_chain(const std::vector<double>& weight) const;
+  /// Level of each job: 0 without dependencies, else 1 + the highest level among its dependencies. Jobs of one
+  /// level never depend on each other, so each level is an antichain.
+  std::vector<size_t> levels() const;
 
 private:
   std::vector<std::string> ids_;

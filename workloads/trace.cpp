@@ -1,5 +1,6 @@
 // Reading and writing build traces (schema: docs/trace-format.md). Parsing is strict: every field is type- and
-// range-checked, unknown keys are errors, and the jobs must form a DAG; errors name the JSON path of the bad value.
+// range-checked, unknown keys are errors, and the jobs must form a DAG; errors name the file, the JSON path of the
+// bad value and, when the text is at hand, its line. The JSON Lines encoding is in trace_jsonl.cpp.
 #include "workloads/trace.hpp"
 
 #include <cmath>
@@ -8,7 +9,6 @@
 #include <fmt/format.h>
 
 #include "core/input_error.hpp"
-#include "core/json_reader.hpp"
 #include "workloads/build_dag.hpp"
 
 namespace spritesim {
@@ -16,7 +16,6 @@ namespace spritesim {
 namespace {
 
 constexpr const char* TRACE_FORMAT = "spritesim-trace";
-constexpr int64_t TRACE_VERSION = 1;
 constexpr double MAX_SECONDS = std::numeric_limits<double>::max();
 constexpr int64_t MAX_COUNT = std::numeric_limits<int64_t>::max();
 
@@ -76,7 +75,39 @@ TraceTool parse_tool(const JsonReader& r)
   return tool;
 }
 
-TraceJob parse_job(const JsonReader& r)
+std::string join_ids(const std::vector<std::string>& ids)
+{
+  std::string out;
+  for (size_t i = 0; i < ids.size(); ++i)
+    out += (i ? " -> " : "") + ids[i];
+  return out;
+}
+
+} // namespace
+
+void read_trace_header(const JsonReader& root, BuildTrace& trace)
+{
+  JsonReader format = root.member("format");
+  if (format.as_string() != TRACE_FORMAT)
+    format.fail(fmt::format("expected \"{}\", got \"{}\" (is this a build trace?)", TRACE_FORMAT,
+                            format.as_string()));
+  JsonReader version = root.member("version");
+  if (!version.node().is_number_integer())
+    version.fail(fmt::format("expected the integer {} (or an older version from 1), got {}", TRACE_VERSION,
+                             json_type_name(version.node())));
+  trace.version = version.node().get<int64_t>();
+  if (trace.version < 1 || trace.version > TRACE_VERSION)
+    version.fail(fmt::format("unsupported trace version {} (this spritesim reads versions 1 to {})",
+                             version.node().dump(), TRACE_VERSION));
+  trace.name = root.string("name", trace.name);
+  trace.reference_profile = root.string("reference_profile", trace.reference_profile);
+  trace.sequential_s = seconds(root, "sequential_s", trace.sequential_s);
+  trace.source = root.string("source", trace.source);
+  if (auto tool = root.optional_member("tool"))
+    trace.tool = parse_tool(*tool);
+}
+
+TraceJob read_trace_job(const JsonReader& r, int64_t version)
 {
   TraceJob job;
   JsonReader id = r.member("id");
@@ -93,67 +124,53 @@ TraceJob parse_job(const JsonReader& r)
   job.bytes_written = count(r, "bytes_written", job.bytes_written, "bytes");
   job.forwarded_calls = count(r, "forwarded_calls", job.forwarded_calls, "calls");
   job.reads_dep_outputs = r.boolean("reads_dep_outputs", job.reads_dep_outputs);
+  if (version >= 2) { // in a version 1 file these keys are unknown keys, as they always were
+    job.cwd = r.string("cwd", job.cwd);
+    job.cpu_profile = r.string("cpu_profile", job.cpu_profile);
+    job.wall_s = seconds(r, "wall_s", job.wall_s);
+    job.dirty_bytes = count(r, "dirty_bytes", job.dirty_bytes, "bytes");
+    job.exit_status = r.integer("exit_status", job.exit_status, -128, 255);
+  }
   r.finish();
   return job;
 }
 
-std::string join_ids(const std::vector<std::string>& ids)
+void validate_trace(const BuildTrace& trace, const std::string& file, const JobLocator& where)
 {
-  std::string out;
-  for (size_t i = 0; i < ids.size(); ++i)
-    out += (i ? " -> " : "") + ids[i];
-  return out;
+  BuildDag dag(trace, file, where); // duplicate ids, unknown dependencies
+  if (auto cycle = dag.find_cycle())
+    throw InputError(file, where(dag.index(cycle->front())), "dependency cycle: " + join_ids(*cycle));
 }
 
-} // namespace
-
-BuildTrace parse_trace(const nlohmann::json& doc, const std::string& file)
+BuildTrace parse_trace(const nlohmann::json& doc, const std::string& file, const std::vector<int64_t>* job_lines)
 {
   JsonReader root(doc, file);
   BuildTrace trace;
+  read_trace_header(root, trace);
 
-  JsonReader format = root.member("format");
-  if (format.as_string() != TRACE_FORMAT)
-    format.fail(fmt::format("expected \"{}\", got \"{}\" (is this a build trace?)", TRACE_FORMAT,
-                            format.as_string()));
-  JsonReader version = root.member("version");
-  if (!version.node().is_number_integer())
-    version.fail(fmt::format("expected the integer {}, got {}", TRACE_VERSION, json_type_name(version.node())));
-  trace.version = version.node().get<int64_t>();
-  if (trace.version != TRACE_VERSION)
-    version.fail(fmt::format("unsupported trace version {} (this spritesim reads version {})", version.node().dump(),
-                             TRACE_VERSION));
-
-  trace.name = root.string("name", trace.name);
-  trace.reference_profile = root.string("reference_profile", trace.reference_profile);
-  trace.sequential_s = seconds(root, "sequential_s", trace.sequential_s);
-  trace.source = root.string("source", trace.source);
-  if (auto tool = root.optional_member("tool"))
-    trace.tool = parse_tool(*tool);
-
+  JobLocator where = [job_lines](size_t i) {
+    if (job_lines && i < job_lines->size())
+      return fmt::format("line {}: $.jobs[{}]", (*job_lines)[i], i);
+    return fmt::format("$.jobs[{}]", i);
+  };
   JsonReader jobs = root.member("jobs");
-  for (const JsonReader& job : jobs.elements())
-    trace.jobs.push_back(parse_job(job));
+  if (!jobs.node().is_array())
+    jobs.fail("expected an array of jobs, got " + json_type_name(jobs.node()));
+  trace.jobs.reserve(jobs.node().size());
+  for (size_t i = 0; i < jobs.node().size(); ++i)
+    trace.jobs.push_back(read_trace_job(JsonReader(jobs.node()[i], file, where(i)), trace.version));
   if (trace.jobs.empty())
     jobs.fail("a trace needs at least one job");
   root.finish();
-
-  BuildDag dag(trace, file); // duplicate ids, unknown dependencies
-  if (auto cycle = dag.find_cycle())
-    throw InputError(file, "$.jobs", "dependency cycle: " + join_ids(*cycle));
+  validate_trace(trace, file, where);
   return trace;
 }
 
-BuildTrace load_trace_file(const std::string& path)
-{
-  return parse_trace(parse_json_text(read_text_file(path), path), path);
-}
-
-nlohmann::json to_json(const BuildTrace& trace)
+nlohmann::json trace_header_to_json(const BuildTrace& trace)
 {
   nlohmann::json doc;
   doc["format"] = TRACE_FORMAT;
-  doc["version"] = trace.version;
+  doc["version"] = TRACE_VERSION;
   doc["name"] = trace.name;
   doc["reference_profile"] = trace.reference_profile;
   doc["sequential_s"] = trace.sequential_s;
@@ -163,23 +180,92 @@ nlohmann::json to_json(const BuildTrace& trace)
       {"job_cpu_s", trace.tool.job_cpu_s},           {"exec_arg_bytes", trace.tool.exec_arg_bytes},
       {"script_bytes", trace.tool.script_bytes},
   };
+  return doc;
+}
+
+nlohmann::json trace_job_to_json(const TraceJob& job, bool compact)
+{
+  static const TraceJob DEFAULTS;
+  nlohmann::json j;
+  // ordered_json is not used elsewhere; nlohmann::json sorts keys, which keeps the bytes deterministic.
+  j["id"] = job.id;
+  j["cpu_s"] = job.cpu_s;
+  auto put = [&](const char* key, const auto& value, const auto& def) {
+    if (!compact || value != def)
+      j[key] = value;
+  };
+  put("kind", job.kind, DEFAULTS.kind);
+  put("argv", job.argv, DEFAULTS.argv);
+  put("deps", job.deps, DEFAULTS.deps);
+  put("lookups", job.lookups, DEFAULTS.lookups);
+  put("files_opened", job.files_opened, DEFAULTS.files_opened);
+  put("bytes_read", job.bytes_read, DEFAULTS.bytes_read);
+  put("bytes_written", job.bytes_written, DEFAULTS.bytes_written);
+  put("forwarded_calls", job.forwarded_calls, DEFAULTS.forwarded_calls);
+  put("reads_dep_outputs", job.reads_dep_outputs, DEFAULTS.reads_dep_outputs);
+  put("cwd", job.cwd, DEFAULTS.cwd);
+  put("cpu_profile", job.cpu_profile, DEFAULTS.cpu_profile);
+  put("wall_s", job.wall_s, DEFAULTS.wall_s);
+  put("dirty_bytes", job.dirty_bytes, DEFAULTS.dirty_bytes);
+  put("exit_status", job.exit_status, DEFAULTS.exit_status);
+  return j;
+}
+
+nlohmann::json to_json(const BuildTrace& trace)
+{
+  nlohmann::json doc = trace_header_to_json(trace);
   nlohmann::json jobs = nlohmann::json::array();
   for (const TraceJob& job : trace.jobs)
-    jobs.push_back({
-        {"id", job.id},
-        {"kind", job.kind},
-        {"argv", job.argv},
-        {"deps", job.deps},
-        {"cpu_s", job.cpu_s},
-        {"lookups", job.lookups},
-        {"files_opened", job.files_opened},
-        {"bytes_read", job.bytes_read},
-        {"bytes_written", job.bytes_written},
-        {"forwarded_calls", job.forwarded_calls},
-        {"reads_dep_outputs", job.reads_dep_outputs},
-    });
+    jobs.push_back(trace_job_to_json(job, false));
   doc["jobs"] = std::move(jobs);
   return doc;
+}
+
+std::vector<int64_t> find_job_lines(const std::string& text)
+{
+  // A small scanner over the text (strings and nesting only): the array that is the value of the top-level key
+  // "jobs" opens at depth 1; each of its elements starts at the first non-blank after '[' or a ','.
+  std::vector<int64_t> lines;
+  int64_t line = 1;
+  int depth = 0;
+  bool in_string = false, escaped = false, in_jobs = false, expect_element = false;
+  std::string last_string, current;
+  for (char c : text) {
+    if (c == '\n')
+      ++line;
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false, last_string = current;
+      else
+        current += c;
+      continue;
+    }
+    if (in_jobs && depth == 2 && expect_element && c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != ']') {
+      lines.push_back(line);
+      expect_element = false;
+    }
+    if (c == '"') {
+      in_string = true;
+      current.clear();
+    } else if (c == '{' || c == '[') {
+      if (c == '[' && depth == 1 && last_string == "jobs" && lines.empty()) {
+        in_jobs = true;
+        expect_element = true;
+      }
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      --depth;
+      if (in_jobs && depth == 1)
+        return lines;
+    } else if (c == ',' && in_jobs && depth == 2) {
+      expect_element = true;
+    }
+  }
+  return in_jobs ? lines : std::vector<int64_t>{};
 }
 
 } // namespace spritesim

@@ -1,14 +1,21 @@
 // The build trace: a DAG of commands as pmake ran them (CPU seconds on a reference machine, file activity), plus
 // the work of the make tool itself (its dependency scan and per-job bookkeeping). Schema: docs/trace-format.md.
+// Two encodings share one schema: a JSON document, and JSON Lines (header line, then one job per line).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_reader.hpp"
+
 namespace spritesim {
+
+/// The trace version this spritesim writes; it reads this one and every older one.
+constexpr int64_t TRACE_VERSION = 2;
 
 /// One command of the build (a compile, a link, any recipe).
 struct TraceJob {
@@ -23,6 +30,12 @@ struct TraceJob {
   int64_t bytes_written = 0;     ///< bytes of output files (left dirty in the host's cache)
   int64_t forwarded_calls = 0;   ///< calls forwarded to the home machine when the command runs remotely
   bool reads_dep_outputs = false; ///< reads every dependency's output (a link reads the objects)
+  // Version 2 additions (all optional in the file; defaults mean "not recorded").
+  std::string cwd;               ///< working directory the command ran in
+  std::string cpu_profile;       ///< profile cpu_s was measured on; "" = the trace's reference_profile
+  double wall_s = 0;             ///< measured wall-clock time (0 = unknown)
+  int64_t dirty_bytes = 0;       ///< peak dirty (modified) memory, bytes: what a migration would move
+  int64_t exit_status = 0;       ///< exit status (negative: killed by that signal)
 };
 
 /// The make tool's own work on the host where it runs.
@@ -35,7 +48,7 @@ struct TraceTool {
 };
 
 struct BuildTrace {
-  int64_t version = 1;
+  int64_t version = TRACE_VERSION;       ///< version of the file it was read from (writers write TRACE_VERSION)
   std::string name;
   std::string reference_profile = "ss1"; ///< hardware profile the CPU seconds were measured on
   double sequential_s = 0;               ///< measured sequential build time, if known (0 = unknown)
@@ -44,14 +57,41 @@ struct BuildTrace {
   std::vector<TraceJob> jobs;
 };
 
+/// Names where job i sits in its file, for messages: "$.jobs[3]" (JSON) or "line 5: $" (JSON Lines).
+using JobLocator = std::function<std::string(size_t)>;
+
 /// Parses a trace document; errors are InputErrors naming `file` and the JSON path of the bad field. Checks
 /// unknown keys, types, ranges (no negative CPU), duplicate ids, unknown dependencies and cycles (the message
-/// names the cycle).
-BuildTrace parse_trace(const nlohmann::json& doc, const std::string& file);
+/// names the cycle). `job_lines`, when given, holds the line each job starts on, and messages name it too.
+BuildTrace parse_trace(const nlohmann::json& doc, const std::string& file,
+                       const std::vector<int64_t>* job_lines = nullptr);
 
-/// Loads a trace file (JSON).
+/// Loads a trace file, JSON or JSON Lines, chosen by content (a JSON Lines file's first line is a complete header
+/// object without "jobs"); .jsonl files are streamed line by line, never held as one JSON tree.
 BuildTrace load_trace_file(const std::string& path);
 
+/// Writes a trace atomically: JSON Lines when the path ends in ".jsonl", else one JSON document.
+void save_trace_file(const BuildTrace& trace, const std::string& path);
+
+/// The whole trace as one JSON document (version TRACE_VERSION).
 nlohmann::json to_json(const BuildTrace& trace);
+
+// Pieces shared by the JSON and JSON Lines readers and writers.
+
+/// Reads the header fields (format, version, name, reference_profile, sequential_s, source, tool) of `root` into
+/// `trace`; the caller reads "jobs" or "job_count" and calls root.finish().
+void read_trace_header(const JsonReader& root, BuildTrace& trace);
+/// Reads one job object of a trace of the given version.
+TraceJob read_trace_job(const JsonReader& job, int64_t version);
+/// Checks ids, dependencies and cycles; messages locate jobs with `where`.
+void validate_trace(const BuildTrace& trace, const std::string& file, const JobLocator& where);
+/// The header fields as JSON (no jobs).
+nlohmann::json trace_header_to_json(const BuildTrace& trace);
+/// One job as JSON; `compact` leaves out fields equal to their defaults (JSON Lines, to keep big files small).
+nlohmann::json trace_job_to_json(const TraceJob& job, bool compact);
+
+/// The line (1-based) where each element of the top-level "jobs" array starts, from the document's text; empty
+/// when the text has no such array. Lets JSON errors found after parsing name a line as well as a path.
+std::vector<int64_t> find_job_lines(const std::string& text);
 
 } // namespace spritesim
