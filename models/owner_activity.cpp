@@ -22,6 +22,7 @@ namespace {
 constexpr double DAY_S = 86400;
 constexpr double WEEKDAY_START_S = 9 * 3600.0; // TH90 Table 8.5: "weekdays" are Mon-Fri 9:00-17:00
 constexpr double WEEKDAY_END_S = 17 * 3600.0;
+constexpr uint64_t OWNER_STREAM_SALT = 0x4F574E4552530000ULL; // "OWNERS": owners' streams differ from all others
 
 uint64_t splitmix64(uint64_t x)
 {
@@ -151,7 +152,9 @@ std::vector<OwnerPeriod> generate_owner_periods(const OwnerModel& m, uint64_t se
   if (!(m.mean_idle_period_s > m.input_threshold_s) || m.idle_period_cv < 1 || m.active_period_cv < 1 ||
       mean_active_period_s(m, true) <= 0 || mean_active_period_s(m, false) <= 0)
     throw std::invalid_argument("generate_owner_periods: inconsistent owner model (use parse_owner_model's checks)");
-  std::mt19937_64 rng(splitmix64(seed ^ splitmix64(static_cast<uint64_t>(host) + 1)));
+  // Salted: other generators (background processes) seed per-host streams as splitmix64(seed ^ splitmix64(h + 1)),
+  // and the owners of host h must not replay the same numbers as h's processes.
+  std::mt19937_64 rng(splitmix64(splitmix64(seed ^ OWNER_STREAM_SALT) ^ splitmix64(static_cast<uint64_t>(host) + 1)));
   Hyperexp idle = idle_excess(m);
   Hyperexp weekday_active(mean_active_period_s(m, true), m.active_period_cv);
   Hyperexp offhours_active(mean_active_period_s(m, false), m.active_period_cv);

@@ -32,7 +32,7 @@ struct OwnerModel {
   double weekday_idle_share = 0.66;    ///< TH90 Table 8.5 / SPE91 Table 5, Mon-Fri 9-17 (sprite-facts 6)
   double offhours_idle_share = 0.78;   ///< same tables, other hours (with the above gives 75% overall)
   double mean_idle_period_s = 26 * 60; ///< SPE91 p.23 / TH90 8.5.3: hosts idle at least 30 s stayed idle 26 minutes
-  double idle_period_cv = 2.5;         ///< ASSUMPTION (no source): > 1 makes the hazard decrease (ML87, 7b)
+  double idle_period_cv = 2;           ///< ASSUMPTION (no source): > 1 makes the hazard decrease (ML87, 7b)
   double active_period_cv = 1;         ///< ASSUMPTION (no source): 1 = exponential active periods
   double owner_cpu_share = 0.0634;     ///< derived: 2.3% x (1 - 0.3108) / 0.25 (sprite-facts 6)
   double start_of_week_s = 0;          ///< simulated time 0 is Monday 00:00 plus this offset
@@ -48,8 +48,9 @@ OwnerModel parse_owner_model(const nlohmann::json& j, const std::string& file, c
 nlohmann::json to_json(const OwnerModel& m);
 
 /// Active periods of one host's owner in [0, duration_s), sorted and disjoint, reproducible from (seed, host):
-/// mt19937_64 seeded by splitmix64 of both, own inverse-CDF draws. Periods started before 0 (a week of warm-up, so
-/// time 0 finds owners in their steady state) are clipped to 0; those running past duration_s are clipped to it.
+/// mt19937_64 seeded by splitmix64 of both (salted, so no other generator's stream repeats it), own inverse-CDF
+/// draws. Periods started before 0 (a week of warm-up, so time 0 finds owners in their steady state) are clipped
+/// to 0; those running past duration_s are clipped to it.
 std::vector<OwnerPeriod> generate_owner_periods(const OwnerModel& m, uint64_t seed, int host, double duration_s);
 
 /// Owner trace file: CSV with header `host,start_s,end_s,cpu_share` (host = workstation index or name); errors
