@@ -99,9 +99,9 @@ TEST_CASE("malformed traces are InputErrors naming the path and the problem")
        {"$.jobs[2].deps[1]", "unknown dependency \"c.o\""}},
       {"repeated dependency", edit(R"(["a.o", "b.o"])", R"(["a.o", "a.o"])"), {"$.jobs[2].deps[1]", "twice"}},
       {"cycle", edit(R"("cpu_s": 3.25,)", R"("deps": ["prog"], "cpu_s": 3.25,)"),
-       {"$.jobs", "dependency cycle: a.o -> prog -> a.o"}},
+       {"$.jobs[0]", "dependency cycle: a.o -> prog -> a.o"}},
       {"self-dependency", edit(R"("cpu_s": 4,)", R"("deps": ["b.o"], "cpu_s": 4,)"),
-       {"$.jobs", "dependency cycle: b.o -> b.o"}},
+       {"$.jobs[1]", "dependency cycle: b.o -> b.o"}},
       {"negative CPU", edit(R"("cpu_s": 1.5)", R"("cpu_s": -1.5)"),
        {"$.jobs[2].cpu_s", "must not be negative", "-1.5"}},
       {"negative count", edit(R"("lookups": 12)", R"("lookups": -3)"), {"$.jobs[1].lookups", "negative"}},
@@ -124,8 +124,15 @@ TEST_CASE("malformed traces are InputErrors naming the path and the problem")
       {"wrong format", edit(R"("spritesim-trace")", R"("make-trace")"),
        {"$.format", "expected \"spritesim-trace\"", "\"make-trace\""}},
       {"missing format", edit(R"("format": "spritesim-trace",)", ""), {"$.format", "required key is missing"}},
-      {"wrong version", edit(R"("version": 1)", R"("version": 2)"), {"$.version", "unsupported trace version 2"}},
-      {"version as string", edit(R"("version": 1)", R"("version": "1")"), {"$.version", "expected the integer 1"}},
+      {"future version", edit(R"("version": 1)", R"("version": 3)"),
+       {"$.version", "unsupported trace version 3", "versions 1 to 2"}},
+      {"version 0", edit(R"("version": 1)", R"("version": 0)"), {"$.version", "unsupported trace version 0"}},
+      {"version as string", edit(R"("version": 1)", R"("version": "1")"), {"$.version", "expected the integer 2"}},
+      {"version 2 field in a version 1 trace", edit(R"("lookups": 12)", R"("lookups": 12, "wall_s": 3)"),
+       {"$.jobs[1].wall_s", "unknown key"}},
+      {"negative wall time (version 2)", edit(R"("version": 1)", R"("version": 2)").replace(
+           valid.find(R"("lookups": 12)"), 13, R"("lookups": 12, "wall_s": -3)"),
+       {"$.jobs[1].wall_s", "must not be negative"}},
   };
   for (const Case& c : cases) {
     CAPTURE(c.what);
@@ -141,7 +148,7 @@ TEST_CASE("a longer cycle is named in dependency order")
 {
   BuildTrace t = trace_of({{"x", {}}, {"a", {"c"}}, {"b", {"a"}}, {"c", {"b", "x"}}});
   std::string message = input_error_of([&] { parse_trace(to_json(t), "cyc.json"); });
-  CHECK(message == "cyc.json: at $.jobs: dependency cycle: a -> c -> b -> a");
+  CHECK(message == "cyc.json: at $.jobs[1]: dependency cycle: a -> c -> b -> a");
   CHECK_THROWS_AS(BuildDag(t, "cyc.json").topological_order(), std::logic_error);
 }
 
@@ -154,8 +161,11 @@ TEST_CASE("a valid trace round-trips exactly through to_json and parse_trace")
   CHECK(to_json(again) == written);
   CHECK(written.dump() == to_json(again).dump());
   // Everything the source document said is in the written one, with the same value.
+  CHECK(written["version"] == TRACE_VERSION); // read as version 1, written as the current version
+  CHECK(again.version == TRACE_VERSION);
+  CHECK(t.version == 1);
   for (auto& [key, value] : doc.items())
-    if (key != "jobs" && key != "tool")
+    if (key != "jobs" && key != "tool" && key != "version")
       CHECK_MESSAGE(written[key] == value, key);
   CHECK(written["tool"] == doc["tool"]);
   CHECK(written["jobs"][0]["bytes_read"] == 120000);
