@@ -1,291 +1,151 @@
-// Unit tests for the policy boundary: the registry builds policies by name with checked parameters, the sprite
-// policy hands out hosts longest-idle first and reclaims fairly, and the non-virtual runner counts decisions and
-// rejects impossible ones.
+// Unit tests for the policy boundary: the registry lists every policy with documented parameters and builds them by
+// name with checked parameters (errors name the JSON path), and the non-virtual runner counts decisions and refuses
+// each kind of impossible decision. The policies themselves are tested in test_policy_*.cpp.
 #include <doctest/doctest.h>
 
-#include "tests/unit/test_support.hpp"
-
-#include <memory>
+#include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "core/input_error.hpp"
-#include "policy/cluster_view.hpp"
-#include "policy/policy.hpp"
+#include "tests/unit/test_policy_fixtures.hpp"
+#include "tests/unit/test_support.hpp"
 
 using namespace spritesim;
-using spritesim::test::contains;
-using spritesim::test::input_error_of;
+using namespace spritesim::test;
 
-namespace {
-
-// n available, unheld workstations h0..h{n-1}, idle since 100 + id (so h0 is the longest idle), for `clients`
-// clients holding nothing.
-ClusterView cluster(int n, int clients)
+TEST_CASE("the registry lists every policy, sorted, each with a source and documented parameters")
 {
-  ClusterView v;
-  v.now_s = 1000;
-  for (int i = 0; i < n; ++i) {
-    HostView h;
-    h.id = i;
-    h.name = std::string("h").append(std::to_string(i));
-    h.idle_since_s = 100 + i;
-    v.hosts.push_back(h);
-  }
-  v.held_by_client.assign(static_cast<size_t>(clients), 0);
-  return v;
-}
-
-void hold(ClusterView& v, int host, int client)
-{
-  v.hosts[static_cast<size_t>(host)].holder = client;
-  ++v.held_by_client[static_cast<size_t>(client)];
-}
-
-PolicyEvent request(int client, int home, int count)
-{
-  PolicyEvent e;
-  e.kind = EventKind::HOST_REQUEST;
-  e.client = client;
-  e.home = home;
-  e.count = count;
-  return e;
-}
-
-std::unique_ptr<Policy> sprite(int margin = 2)
-{
-  return make_policy("sprite", nlohmann::json{{"fairness_margin", margin}}, "t.json", "$.policy");
-}
-
-std::vector<int> hosts_of(const std::vector<Decision>& ds, DecisionKind kind)
-{
-  std::vector<int> out;
-  for (const auto& d : ds)
-    if (d.kind == kind)
-      out.push_back(d.host);
-  return out;
-}
-
-// A policy returning whatever decisions it is given, to exercise the runner's checks.
-class Scripted final : public Policy {
-public:
-  explicit Scripted(std::vector<Decision> out) : out_(std::move(out)) {}
-
-private:
-  std::vector<Decision> do_decide(const ClusterView&, const std::vector<PolicyEvent>&) override { return out_; }
-  std::vector<Decision> out_;
-};
-
-Decision grant(int client, int host) { return {DecisionKind::GRANT_HOST, client, host}; }
-Decision revoke(int client, int host) { return {DecisionKind::REVOKE_HOST, client, host}; }
-
-} // namespace
-
-TEST_CASE("the registry builds the sprite policy by name")
-{
-  const auto& reg = policy_registry();
-  REQUIRE(!reg.empty());
-  bool found = false;
-  for (const auto& info : reg) {
-    if (info.name != "sprite")
-      continue;
-    found = true;
+  std::vector<std::string> names;
+  for (const auto& info : policy_registry()) {
+    CAPTURE(info.name);
+    names.push_back(info.name);
     CHECK(!info.summary.empty());
     CHECK(!info.source.empty());
-    REQUIRE(info.params.size() == 1);
-    CHECK(info.params[0].name == "fairness_margin");
-    CHECK(info.params[0].type == "integer");
-    CHECK(info.params[0].default_value == 2);
-    CHECK(!info.params[0].doc.empty());
+    for (const auto& p : info.params) {
+      CAPTURE(p.name);
+      CHECK((p.type == "number" || p.type == "integer" || p.type == "boolean"));
+      CHECK(!p.doc.empty());
+      if (p.type != "boolean") {
+        CHECK(p.min <= p.default_value);
+        CHECK(p.default_value <= p.max);
+      }
+    }
+    // Every policy builds with its defaults, with or without an empty params object.
+    CHECK(make(info.name) != nullptr);
+    CHECK(make_policy(info.name, nlohmann::json(), "t.json", "$.policy") != nullptr);
   }
-  CHECK(found);
-
-  std::unique_ptr<Policy> p = make_policy("sprite", nlohmann::json::object(), "t.json", "$.policy");
-  REQUIRE(p != nullptr);
-  CHECK(p->calls() == 0);
-  CHECK(p->decisions() == 0);
-  CHECK(sprite(5) != nullptr);
+  CHECK(names == std::vector<std::string>{"condor", "least-loaded", "lifetime", "mosix", "random", "remote-exec",
+                                          "sprite"});
 }
 
-TEST_CASE("bad policy names and parameters are InputErrors")
+TEST_CASE("policy parameters carry the defaults the sources give")
 {
-  std::string unknown = input_error_of([] { make_policy("lottery", nlohmann::json::object(), "t.json", "$.policy"); });
+  auto param = [](const std::string& policy, const std::string& name) {
+    for (const auto& info : policy_registry())
+      for (const auto& p : info.params)
+        if (info.name == policy && p.name == name)
+          return p;
+    FAIL("no parameter " << policy << "." << name);
+    return PolicyParam{};
+  };
+  CHECK(param("sprite", "fairness_margin").default_value == 2);
+  CHECK(param("sprite", "fairness_margin").type == "integer");
+  CHECK(param("sprite", "place_arrivals").default_value == 1);
+  CHECK(param("condor", "start_idle_s").default_value == 900);
+  CHECK(param("condor", "start_load").default_value == doctest::Approx(0.3));
+  CHECK(param("condor", "high_load").default_value == doctest::Approx(0.5));
+  CHECK(param("condor", "max_suspend_s").default_value == 600);
+  CHECK(param("mosix", "exchange_interval_s").default_value == 1);
+  CHECK(param("mosix", "peers").default_value == 3);
+  CHECK(param("mosix", "evict_on_owner").default_value == 1);
+  CHECK(param("random", "seed").type == "integer");
+  CHECK(param("lifetime", "check_interval_s").type == "number");
+}
+
+TEST_CASE("bad policy names and parameters are InputErrors naming the JSON path")
+{
+  std::string unknown = input_error_of([] { make("lottery"); });
   CHECK(unknown.rfind("t.json: at $.policy.name: ", 0) == 0);
   CHECK(contains(unknown, "unknown policy \"lottery\""));
-  CHECK(contains(unknown, "known: sprite"));
+  CHECK(contains(unknown, "known: condor, least-loaded, lifetime, mosix, random, remote-exec, sprite"));
 
-  std::string param =
-      input_error_of([] { make_policy("sprite", nlohmann::json{{"margin", 2}}, "t.json", "$.policy"); });
+  std::string param = input_error_of([] { make("sprite", {{"margin", 2}}); });
   CHECK(param.rfind("t.json: at $.policy.params.margin: ", 0) == 0);
   CHECK(contains(param, "unknown key \"margin\""));
   CHECK(contains(param, "fairness_margin"));
 
-  for (int bad : {0, -1, 1001}) {
+  for (int bad : {0, 1, -1, 1001}) {
     CAPTURE(bad);
-    std::string range =
-        input_error_of([&] { make_policy("sprite", nlohmann::json{{"fairness_margin", bad}}, "t.json", "$.policy"); });
+    std::string range = input_error_of([&] { make("sprite", {{"fairness_margin", bad}}); });
     CHECK(range.rfind("t.json: at $.policy.params.fairness_margin: ", 0) == 0);
-    CHECK(contains(range, "[1, 1000]"));
+    CHECK(contains(range, "[2, 1000]"));
   }
-  std::string type = input_error_of(
-      [] { make_policy("sprite", nlohmann::json{{"fairness_margin", "two"}}, "t.json", "$.policy"); });
+  std::string type = input_error_of([] { make("sprite", {{"fairness_margin", "two"}}); });
   CHECK(contains(type, "$.policy.params.fairness_margin"));
   CHECK(contains(type, "expected an integer"));
+
+  std::string boolean = input_error_of([] { make("mosix", {{"evict_on_owner", 1}}); });
+  CHECK(contains(boolean, "$.policy.params.evict_on_owner"));
+  std::string number = input_error_of([] { make("condor", {{"start_load", "low"}}); });
+  CHECK(contains(number, "$.policy.params.start_load"));
+  std::string negative = input_error_of([] { make("condor", {{"max_suspend_s", -5}}); });
+  CHECK(contains(negative, "$.policy.params.max_suspend_s"));
+  std::string seed = input_error_of([] { make("random", {{"seed", 1.5}}); });
+  CHECK(contains(seed, "$.policy.params.seed"));
+  std::string peers = input_error_of([] { make("mosix", {{"peers", 0}}); });
+  CHECK(contains(peers, "$.policy.params.peers"));
+  std::string not_object = input_error_of([] { make("random", nlohmann::json::array()); });
+  CHECK(contains(not_object, "$.policy.params"));
 }
 
-TEST_CASE("sprite grants the longest-idle free hosts, never the home, a held, unavailable or server host")
-{
-  ClusterView v = cluster(8, 3);
-  v.hosts[0].idle_since_s = 500; // h0 became idle last
-  v.hosts[5].idle_since_s = 10;  // h5 is the longest idle but the requester's home
-  v.hosts[6].idle_since_s = 20;  // longest idle of the rest
-  v.hosts[1].available = false;
-  v.hosts[2].is_file_server = true;
-  hold(v, 3, 1);
-  // Free and eligible for client 0 (home h5): h6 (20), h4 (104), h7 (107), h0 (500).
-  auto p = sprite();
-  std::vector<Decision> ds = p->decide(v, {request(0, 5, 3)});
-  REQUIRE(ds.size() == 3);
-  CHECK(hosts_of(ds, DecisionKind::GRANT_HOST) == std::vector<int>{6, 4, 7});
-  for (const auto& d : ds)
-    CHECK(d.client == 0);
-
-  // Asking for more than there is grants every eligible host and nothing else.
-  ds = sprite()->decide(v, {request(0, 5, 10)});
-  CHECK(hosts_of(ds, DecisionKind::GRANT_HOST) == std::vector<int>{6, 4, 7, 0});
-  CHECK(hosts_of(ds, DecisionKind::REVOKE_HOST).empty());
-
-  // Ties on idle time go to the lower host id.
-  ClusterView tie = cluster(4, 1);
-  for (auto& h : tie.hosts)
-    h.idle_since_s = 7;
-  CHECK(hosts_of(sprite()->decide(tie, {request(0, 1, 2)}), DecisionKind::GRANT_HOST) == std::vector<int>{0, 2});
-
-  // A request for nothing, and a returned host, decide nothing.
-  CHECK(sprite()->decide(v, {request(0, 5, 0)}).empty());
-  PolicyEvent returned;
-  returned.kind = EventKind::HOST_RETURNED;
-  returned.client = 1;
-  returned.host = 3;
-  CHECK(sprite()->decide(v, {returned}).empty());
-}
-
-TEST_CASE("requests in one call never get the same host")
-{
-  ClusterView v = cluster(5, 2);
-  std::vector<Decision> ds = sprite()->decide(v, {request(0, 0, 2), request(1, 4, 2)});
-  REQUIRE(ds.size() == 4);
-  CHECK(ds[0].client == 0);
-  CHECK(ds[1].client == 0);
-  CHECK(ds[2].client == 1);
-  CHECK(ds[3].client == 1);
-  CHECK(hosts_of(ds, DecisionKind::GRANT_HOST) == std::vector<int>{1, 2, 0, 3});
-}
-
-TEST_CASE("a request finding no free host reclaims from the biggest holder only past the fairness margin")
-{
-  SUBCASE("biggest holder has requester + 2: one host is revoked from it")
-  {
-    ClusterView v = cluster(6, 3);
-    v.hosts[5].available = false;
-    hold(v, 0, 0);
-    hold(v, 1, 2);
-    hold(v, 2, 2);
-    hold(v, 3, 2);
-    hold(v, 4, 1); // the requester holds 1, client 2 holds 3 = 1 + 2
-    std::vector<Decision> ds = sprite()->decide(v, {request(1, 5, 1)});
-    REQUIRE(ds.size() == 1);
-    CHECK(ds[0].kind == DecisionKind::REVOKE_HOST);
-    CHECK(ds[0].client == 2);
-    CHECK(v.hosts[static_cast<size_t>(ds[0].host)].holder == 2);
-  }
-  SUBCASE("biggest holder has requester + 1: nothing")
-  {
-    ClusterView v = cluster(5, 3);
-    v.hosts[4].available = false;
-    hold(v, 0, 0);
-    hold(v, 1, 2);
-    hold(v, 2, 2);
-    hold(v, 3, 1); // requester 1 holds 1, client 2 holds 2
-    CHECK(sprite()->decide(v, {request(1, 4, 1)}).empty());
-    // With a margin of 1 the same state reclaims.
-    std::vector<Decision> ds = sprite(1)->decide(v, {request(1, 4, 1)});
-    REQUIRE(ds.size() == 1);
-    CHECK(ds[0].kind == DecisionKind::REVOKE_HOST);
-    CHECK(ds[0].client == 2);
-  }
-  SUBCASE("a requester holding nothing reclaims from a holder of two, not of one")
-  {
-    ClusterView v = cluster(3, 3);
-    hold(v, 0, 0);
-    hold(v, 1, 0);
-    hold(v, 2, 1);
-    std::vector<Decision> ds = sprite()->decide(v, {request(2, 2, 1)});
-    REQUIRE(ds.size() == 1);
-    CHECK(ds[0].kind == DecisionKind::REVOKE_HOST);
-    CHECK(ds[0].client == 0);
-    CHECK((ds[0].host == 0 || ds[0].host == 1));
-
-    ClusterView one = cluster(2, 3);
-    hold(one, 0, 0);
-    hold(one, 1, 1);
-    CHECK(sprite()->decide(one, {request(2, 0, 1)}).empty());
-  }
-  SUBCASE("the reclaimed host is never the requester's home")
-  {
-    ClusterView v = cluster(3, 2);
-    hold(v, 0, 0);
-    hold(v, 1, 0);
-    hold(v, 2, 0);
-    std::vector<Decision> ds = sprite()->decide(v, {request(1, 0, 1)});
-    REQUIRE(ds.size() == 1);
-    CHECK(ds[0].kind == DecisionKind::REVOKE_HOST);
-    CHECK(ds[0].host != 0);
-    CHECK(ds[0].client == 0);
-  }
-  SUBCASE("a request that gets some free hosts reclaims nothing")
-  {
-    ClusterView v = cluster(5, 2);
-    hold(v, 0, 0);
-    hold(v, 1, 0);
-    hold(v, 2, 0);
-    hold(v, 3, 0);
-    std::vector<Decision> ds = sprite()->decide(v, {request(1, 0, 3)});
-    CHECK(hosts_of(ds, DecisionKind::GRANT_HOST) == std::vector<int>{4});
-    CHECK(hosts_of(ds, DecisionKind::REVOKE_HOST).empty());
-  }
-  SUBCASE("the requester itself is never the victim")
-  {
-    ClusterView v = cluster(3, 2);
-    hold(v, 0, 0);
-    hold(v, 1, 0);
-    hold(v, 2, 0);
-    CHECK(sprite()->decide(v, {request(0, 1, 1)}).empty());
-  }
-}
-
-TEST_CASE("decide counts calls and decisions")
+TEST_CASE("decide counts calls and decisions, per kind, and counts nothing for a refused answer")
 {
   ClusterView v = cluster(4, 1);
-  auto p = sprite();
+  auto p = make("sprite");
   CHECK(p->decide(v, {}).empty());
   CHECK(p->calls() == 1);
   CHECK(p->decisions() == 0);
   CHECK(p->decide(v, {request(0, 0, 2)}).size() == 2);
-  CHECK(p->calls() == 2);
-  CHECK(p->decisions() == 2);
   CHECK(p->decide(v, {request(0, 0, 1)}).size() == 1);
   CHECK(p->calls() == 3);
   CHECK(p->decisions() == 3);
+  CHECK(p->decisions(DecisionKind::GRANT_HOST) == 3);
+  CHECK(p->decisions(DecisionKind::PLACE) == 0);
+
+  // A valid grant followed by an impossible one: the whole answer is refused and no counter moves.
+  Scripted bad({{DecisionKind::GRANT_HOST, 0, 1}, {DecisionKind::GRANT_HOST, 0, 9}});
+  CHECK_THROWS_AS(bad.decide(v, {}), std::logic_error);
+  CHECK(bad.calls() == 1);
+  CHECK(bad.decisions() == 0);
+  CHECK(bad.decisions(DecisionKind::GRANT_HOST) == 0);
 }
 
-TEST_CASE("decide rejects impossible decisions from a policy's hook")
+namespace {
+
+Decision grant(int client, int host) { return {DecisionKind::GRANT_HOST, client, host}; }
+Decision revoke(int client, int host) { return {DecisionKind::REVOKE_HOST, client, host}; }
+Decision on(DecisionKind k, int64_t proc, int host = -1) { return {k, -1, host, proc}; }
+Decision wake(double at) { return {DecisionKind::WAKE_AT, -1, -1, -1, at}; }
+
+} // namespace
+
+TEST_CASE("decide refuses every kind of impossible decision")
 {
-  ClusterView v = cluster(4, 2);
+  // h0 free, h1 held by client 1, h2 unavailable (and client 0's home), h3 the file server, h4 down, h5 free.
+  ClusterView v = cluster(6, 2);
   hold(v, 1, 1);
   v.hosts[2].available = false;
   v.hosts[3].is_file_server = true;
+  v.hosts[4].up = false;
+  add_process(v, 10, 0, 0, ProcState::WAITING);
+  add_process(v, 11, 0, 5, ProcState::RUNNING);
+  add_process(v, 12, 0, 5, ProcState::SUSPENDED);
+  add_process(v, 13, 0, 0, ProcState::RUNNING); // at home
+  add_process(v, 14, 0, 5, ProcState::MIGRATING);
+  add_process(v, 15, 0, 5, ProcState::RUNNING).migratable = false;
   const std::vector<PolicyEvent> events = {request(0, 2, 1)};
 
   struct Case {
@@ -294,12 +154,37 @@ TEST_CASE("decide rejects impossible decisions from a policy's hook")
   };
   const std::vector<Case> bad = {
       {"grant a held host", {grant(0, 1)}},
-      {"grant an unavailable host", {grant(0, 2)}},
+      {"grant the requester's home", {grant(0, 2)}},
       {"grant the file server", {grant(0, 3)}},
+      {"grant a host that is down", {grant(0, 4)}},
       {"grant the same host twice", {grant(0, 0), grant(0, 0)}},
-      {"grant an unknown host", {grant(0, 4)}},
+      {"grant an unknown host", {grant(0, 6)}},
       {"grant a negative host", {grant(0, -1)}},
+      {"grant to no client", {grant(-1, 0)}},
       {"revoke a host nobody holds", {revoke(0, 0)}},
+      {"revoke from a client that is not the holder", {revoke(0, 1)}},
+      {"revoke the same host twice", {revoke(1, 1), revoke(1, 1)}},
+      {"grant a held host before revoking it", {grant(0, 1), revoke(1, 1)}},
+      {"place an unknown process", {on(DecisionKind::PLACE, 99, 0)}},
+      {"place a running process", {on(DecisionKind::PLACE, 11, 0)}},
+      {"place on a host that is down", {on(DecisionKind::PLACE, 10, 4)}},
+      {"place on the file server", {on(DecisionKind::PLACE, 10, 3)}},
+      {"migrate a waiting process", {on(DecisionKind::MIGRATE, 10, 0)}},
+      {"migrate a migrating process", {on(DecisionKind::MIGRATE, 14, 0)}},
+      {"migrate to where it is", {on(DecisionKind::MIGRATE, 11, 5)}},
+      {"migrate to a host that is down", {on(DecisionKind::MIGRATE, 11, 4)}},
+      {"migrate an unmovable process", {on(DecisionKind::MIGRATE, 15, 0)}},
+      {"evict a process at home", {on(DecisionKind::EVICT, 13)}},
+      {"evict a waiting process", {on(DecisionKind::EVICT, 10)}},
+      {"evict an unmovable process", {on(DecisionKind::EVICT, 15)}},
+      {"suspend a suspended process", {on(DecisionKind::SUSPEND, 12)}},
+      {"resume a running process", {on(DecisionKind::RESUME, 11)}},
+      {"restart a waiting process", {on(DecisionKind::RESTART, 10)}},
+      {"two decisions on one process", {on(DecisionKind::SUSPEND, 11), on(DecisionKind::EVICT, 11)}},
+      {"wake up now", {wake(1000)}},
+      {"wake up in the past", {wake(5)}},
+      {"wake up never", {wake(std::numeric_limits<double>::infinity())}},
+      {"wake up at NaN", {wake(std::nan(""))}},
   };
   for (const Case& c : bad) {
     CAPTURE(c.what);
@@ -308,17 +193,24 @@ TEST_CASE("decide rejects impossible decisions from a policy's hook")
     CHECK(p.decisions() == 0);
   }
 
-  // Granting the requester its own home is refused too.
-  Scripted home({grant(0, 0)});
-  CHECK_THROWS_AS(home.decide(v, {request(0, 0, 1)}), std::logic_error);
-  // A revoke must name the client that holds the host.
-  Scripted wrong_holder({revoke(0, 1)});
-  CHECK_THROWS_AS(wrong_holder.decide(v, events), std::logic_error);
+  // The view's client_homes protects a home even when no request is in this call.
+  ClusterView homes = v;
+  homes.client_homes = {0, -1};
+  Scripted home_grant({grant(0, 0)});
+  CHECK_THROWS_AS(home_grant.decide(homes, {}), std::logic_error);
+  Scripted other_grant({grant(1, 0)});
+  CHECK(other_grant.decide(homes, {}).size() == 1);
 
-  // The same runner lets possible decisions through and counts them.
-  Scripted ok({grant(0, 0), revoke(1, 1)});
+  // The same runner lets every possible decision through, in one answer, and counts them.
+  Scripted ok({grant(0, 0), revoke(1, 1), grant(0, 1), on(DecisionKind::PLACE, 10, 5),
+               on(DecisionKind::MIGRATE, 11, 0), on(DecisionKind::RESUME, 12), on(DecisionKind::RESTART, 15),
+               wake(1000.5)});
   std::vector<Decision> ds = ok.decide(v, events);
-  CHECK(ds.size() == 2);
-  CHECK(ok.calls() == 1);
-  CHECK(ok.decisions() == 2);
+  CHECK(ds.size() == 8);
+  CHECK(ok.decisions() == 8);
+  CHECK(ok.decisions(DecisionKind::GRANT_HOST) == 2);
+  CHECK(ok.decisions(DecisionKind::WAKE_AT) == 1);
+  // EVICT, SUSPEND and PLACE at home are fine too.
+  Scripted more({on(DecisionKind::EVICT, 12), on(DecisionKind::SUSPEND, 11), on(DecisionKind::PLACE, 10, 0)});
+  CHECK(more.decide(v, {}).size() == 3);
 }
