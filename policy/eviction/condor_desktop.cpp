@@ -192,14 +192,16 @@ private:
         busy_since_.erase(h.id);
         continue;
       }
-      any = true;
       if (owner_load(view, h) <= high_load_) {
         busy_since_.erase(h.id);
+        any = true;
         continue;
       }
       double since = busy_since_.try_emplace(h.id, view.now_s).first->second;
       if (view.now_s - since >= high_load_s_)
-        suspend_host(view, h.id, a);
+        suspend_host(view, h.id, a); // now timed by its hold, not by polling
+      else
+        any = true;
     }
     return any;
   }
