@@ -11,6 +11,7 @@
 
 #include "core/experiment.hpp"
 #include "core/results.hpp"
+#include "core/timeline.hpp"
 #include "sim/simulation.hpp"
 #include "tools/commands.hpp"
 
@@ -76,7 +77,7 @@ double simulate_in_child(const ExperimentSpec& spec)
 
 int cmd_run(const Args& args)
 {
-  std::string config, out;
+  std::string config, out, timeline;
   std::vector<std::string> sets;
   long long seed = -1;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -90,6 +91,8 @@ int cmd_run(const Args& args)
       out = value("--out");
     else if (a == "--set")
       sets.push_back(value("--set"));
+    else if (a == "--timeline")
+      timeline = value("--timeline");
     else if (a == "--seed") {
       std::string v = value("--seed");
       char* end = nullptr;
@@ -119,6 +122,8 @@ int cmd_run(const Args& args)
   RunResult r = run_simulation(spec, std::move(inputs));
   r.baseline_makespan_s = spec.workload.baseline == "sequential" ? (baseline > 0 ? baseline : r.makespan_s) : 0;
   write_run_outputs(out, r, to_json(spec), spec.seed, SPRITESIM_VERSION);
+  if (!timeline.empty())
+    write_timeline(timeline, r); // Chrome/Perfetto trace events (docs/sweeps.md)
   fmt::print("{}: makespan {:.1f} s", spec.name, r.makespan_s);
   if (r.baseline_makespan_s > 0)
     fmt::print(", speedup {:.2f} over {:.1f} s sequential", r.baseline_makespan_s / r.makespan_s,
