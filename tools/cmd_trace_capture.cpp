@@ -204,6 +204,10 @@ int run_shell_shim(const Args& args)
   return exit_like(status);
 }
 
+const char* const CAPTURE_USAGE =
+    "usage: spritesim trace capture --out T.json|T.jsonl [--profile P] [--name N] [--shell PATH] [--records LOG] "
+    "[--quiet] -- make [ARGS]";
+
 struct CaptureOptions {
   std::string out;
   std::string profile = "host";
@@ -242,8 +246,7 @@ CaptureOptions parse_options(const Args& args)
     else if (a == "--quiet")
       o.quiet = true;
     else
-      throw UsageError(fmt::format("unknown option \"{}\" (usage: spritesim trace capture --out T.json [--profile P] "
-                                   "[--name N] [--shell PATH] [--records LOG] [--quiet] -- make [ARGS])", a));
+      throw UsageError(fmt::format("unknown option \"{}\" ({})", a, CAPTURE_USAGE));
   }
   if (o.out.empty())
     throw UsageError("--out T.json (or T.jsonl) is required");
@@ -269,6 +272,12 @@ int cmd_trace_capture(const Args& all_args)
     args.erase(args.begin());
   if (!args.empty() && args[0] == "--shell-shim")
     return run_shell_shim(args);
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+    fmt::print("{}\n\nRuns GNU make with SHELL pointing at a recording shim and writes every recipe it ran (argv, cwd, "
+               "target, times, CPU, exit status, dependencies) as a build trace. Details: docs/capture.md.\n",
+               CAPTURE_USAGE);
+    return 0;
+  }
   CaptureOptions o = parse_options(args);
 
   std::string self = self_exe();
