@@ -2,6 +2,7 @@
 #include "workloads/capture.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -158,6 +159,9 @@ std::string job_id_for(const std::string& root, const std::string& cwd, const st
   return rel.string();
 }
 
+// Measured seconds to the microsecond: finer digits are noise of the sums, not measurement.
+double micro(double s) { return std::round(s * 1e6) / 1e6; }
+
 double median(std::vector<double> v)
 {
   if (v.empty())
@@ -305,7 +309,7 @@ BuildTrace assemble_trace(const std::vector<ShellRecord>& records, const MakeRun
     job.argv.assign(first.argv.begin(), first.argv.end() - (first.argv.empty() ? 0 : 1));
     job.argv.push_back(script.substr(0, script.size() - 1)); // lines joined by newlines: one shell script
     job.kind = gr.ran_make ? "command" : guess_job_kind(lines);
-    job.cpu_s = std::max(0.0, cpu);
+    job.cpu_s = micro(std::max(0.0, cpu));
     job.bytes_written = written;
     job.reads_dep_outputs = job.kind == "link";
     std::set<std::string> deps;
@@ -320,7 +324,7 @@ BuildTrace assemble_trace(const std::vector<ShellRecord>& records, const MakeRun
       add_dep(static_cast<size_t>(enclosing[g]));
     const ShellRecord& last = records[gr.records.back()];
     job.cwd = gr.cwd;
-    job.wall_s = last.end_s - first.start_s;
+    job.wall_s = micro(last.end_s - first.start_s);
     job.exit_status = last.signal ? -last.signal : last.exit_status; // make stops a recipe at its failing line
     trace.jobs.push_back(job);
     if (enclosing[g] < 0) {
@@ -335,9 +339,10 @@ BuildTrace assemble_trace(const std::vector<ShellRecord>& records, const MakeRun
   // make's own work: what it used before its first recipe (reading makefiles, $(shell)s, deciding what is out of
   // date), and per job what it used after that (examine, fork, wait), from /proc/PID/stat of make.
   if (first_top && first_top->make_cpu_s >= 0) {
-    trace.tool.scan_cpu_s = first_top->make_cpu_s + std::max(0.0, first_top->make_children_cpu_s);
+    trace.tool.scan_cpu_s = micro(first_top->make_cpu_s + std::max(0.0, first_top->make_children_cpu_s));
     if (run.self_cpu_s >= 0 && top_jobs > 0)
-      trace.tool.job_cpu_s = std::max(0.0, run.self_cpu_s - first_top->make_cpu_s) / static_cast<double>(top_jobs);
+      trace.tool.job_cpu_s =
+          micro(std::max(0.0, run.self_cpu_s - first_top->make_cpu_s) / static_cast<double>(top_jobs));
   }
   trace.tool.exec_arg_bytes = static_cast<int64_t>(median(arg_bytes));
   trace.tool.script_bytes = static_cast<int64_t>(median(script_bytes));
