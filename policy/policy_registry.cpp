@@ -61,7 +61,8 @@ std::unique_ptr<Policy> make_policy(const std::string& name, const nlohmann::jso
   std::vector<std::string> names;
   for (const auto& info : policy_registry())
     names.push_back(info.name);
-  throw InputError(file, path + ".name", fmt::format("unknown policy \"{}\" (known: {})", name, fmt::join(names, ", ")));
+  throw InputError(file, path + ".name",
+                   fmt::format("unknown policy \"{}\" (known: {})", name, fmt::join(names, ", ")));
 }
 
 } // namespace spritesim

@@ -148,8 +148,10 @@ private:
       if (hold.deadline_s <= view.now_s)
         due.push_back(host);
     for (int host : due) {
-      const HostView& h = view.hosts[static_cast<size_t>(host)];
-      if (h.owner_active || owner_load(view, h) > high_load_)
+      const HostView* h = view.host(host);
+      if (!h)
+        holds_.erase(host);
+      else if (h->owner_active || owner_load(view, *h) > high_load_)
         vacate_host(view, host, a);
       else
         resume_host(view, host, a);
