@@ -29,8 +29,8 @@ namespace spritesim {
 /// - Stale decisions (the host went down or its owner became active meanwhile, the process exited or is already
 ///   moving) are refused and come back as DECISION_REJECTED events carrying the decision and a reason. Policies
 ///   must cope: never retry the same refused decision forever.
-/// - WAKE_AT: the backend delivers one TIMER event at each requested time (several requests for the same time give
-///   several TIMER events). Policies ask for timers only while they have work, so that a finished run can end.
+/// - WAKE_AT: the backend delivers a TIMER event at each requested time (requests for the same time may be merged
+///   into one TIMER). Policies ask for timers only while they have work, so that a finished run can end.
 /// - HOST_DOWN: the host's processes are lost or restarted by the backend; the policy only forgets the host.
 
 /// One workstation as migd sees it (per-host daemon reports plus the coordinator's own bookkeeping).
