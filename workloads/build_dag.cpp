@@ -7,7 +7,7 @@
 #include <functional>
 #include <queue>
 #include <stdexcept>
-#include <unordered_map>
+#include <string_view>
 
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/depth_first_search.hpp>
@@ -65,33 +65,79 @@ private:
 
 } // namespace
 
+namespace {
+
+// Job ids to trace indices: open addressing over the ids themselves (no node per entry, no copied keys), since a
+// million-job trace spends most of its validation time looking ids up.
+class IdIndex {
+public:
+  IdIndex(const std::vector<TraceJob>& jobs) : jobs_(jobs)
+  {
+    size_t cap = 16;
+    while (cap < 2 * jobs.size())
+      cap *= 2;
+    slots_.assign(cap, EMPTY);
+  }
+  /// The index of id, or EMPTY.
+  size_t find(std::string_view id) const
+  {
+    for (size_t s = slot(id);; s = (s + 1) & (slots_.size() - 1))
+      if (slots_[s] == EMPTY || jobs_[slots_[s]].id == id)
+        return slots_[s];
+  }
+  /// Adds job i; returns the index already holding its id, or EMPTY when it is new.
+  size_t insert(size_t i)
+  {
+    const std::string& id = jobs_[i].id;
+    size_t s = slot(id);
+    for (; slots_[s] != EMPTY; s = (s + 1) & (slots_.size() - 1))
+      if (jobs_[slots_[s]].id == id)
+        return slots_[s];
+    slots_[s] = i;
+    return EMPTY;
+  }
+  static constexpr size_t EMPTY = SIZE_MAX;
+
+private:
+  size_t slot(std::string_view id) const { return std::hash<std::string_view>{}(id) & (slots_.size() - 1); }
+  const std::vector<TraceJob>& jobs_;
+  std::vector<size_t> slots_;
+};
+
+} // namespace
+
 BuildDag::BuildDag(const BuildTrace& trace, const std::string& file, const JobLocator& where)
 {
   auto at = [&where](size_t i) { return where ? where(i) : fmt::format("$.jobs[{}]", i); };
-  std::unordered_map<std::string, size_t> index_of;
+  IdIndex index_of(trace.jobs);
   ids_.reserve(trace.jobs.size());
   for (size_t i = 0; i < trace.jobs.size(); ++i) {
-    const std::string& id = trace.jobs[i].id;
-    auto [it, inserted] = index_of.emplace(id, i);
-    if (!inserted)
-      throw InputError(file, at(i) + ".id", fmt::format("duplicate job id \"{}\" (first at {})", id, at(it->second)));
-    ids_.push_back(id);
+    size_t first = index_of.insert(i);
+    if (first != IdIndex::EMPTY)
+      throw InputError(file, at(i) + ".id",
+                       fmt::format("duplicate job id \"{}\" (first at {})", trace.jobs[i].id, at(first)));
+    ids_.push_back(trace.jobs[i].id);
   }
 
   deps_.resize(ids_.size());
   dependents_.resize(ids_.size());
+  // listed_by[d] == i when job i has already listed d: finds repeats in O(1), even in a link of 100,000 objects.
+  std::vector<size_t> listed_by(ids_.size(), SIZE_MAX);
   for (size_t i = 0; i < trace.jobs.size(); ++i) {
     const auto& dep_ids = trace.jobs[i].deps;
+    deps_[i].reserve(dep_ids.size());
     for (size_t k = 0; k < dep_ids.size(); ++k) {
-      auto it = index_of.find(dep_ids[k]);
-      if (it == index_of.end())
-        throw InputError(file, fmt::format("{}.deps[{}]", at(i), k), fmt::format("unknown dependency \"{}\"", dep_ids[k]));
+      size_t d = index_of.find(dep_ids[k]);
+      if (d == IdIndex::EMPTY)
+        throw InputError(file, fmt::format("{}.deps[{}]", at(i), k),
+                         fmt::format("unknown dependency \"{}\"", dep_ids[k]));
       // A repeated dependency would count twice in in-degrees; it is a typo, so say so.
-      if (std::find(deps_[i].begin(), deps_[i].end(), it->second) != deps_[i].end())
+      if (listed_by[d] == i)
         throw InputError(file, fmt::format("{}.deps[{}]", at(i), k),
                          fmt::format("dependency \"{}\" is listed twice", dep_ids[k]));
-      deps_[i].push_back(it->second);
-      dependents_[it->second].push_back(i);
+      listed_by[d] = i;
+      deps_[i].push_back(d);
+      dependents_[d].push_back(i);
     }
   }
 }

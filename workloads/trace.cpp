@@ -135,6 +135,102 @@ TraceJob read_trace_job(const JsonReader& r, int64_t version)
   return job;
 }
 
+namespace {
+
+bool seconds_ok(const nlohmann::json& x) { return x.is_number() && x.get<double>() >= 0; }
+bool count_ok(const nlohmann::json& x)
+{
+  return (x.is_number_unsigned() && x.get<uint64_t>() <= INT64_MAX) || (x.is_number_integer() && x.get<int64_t>() >= 0);
+}
+bool strings_ok(const nlohmann::json& x, std::vector<std::string>& out)
+{
+  if (!x.is_array())
+    return false;
+  out.clear();
+  out.reserve(x.size());
+  for (const auto& e : x) {
+    if (!e.is_string())
+      return false;
+    out.push_back(e.get_ref<const std::string&>());
+  }
+  return true;
+}
+
+// Accepts only what the strict reader accepts, and reads the same values; false sends the job to the strict
+// reader, which finds and names the problem.
+bool read_job_fast(const nlohmann::json& v, int64_t version, TraceJob& job)
+{
+  if (!v.is_object())
+    return false;
+  bool has_id = false, has_cpu = false;
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    const std::string& k = it.key();
+    const nlohmann::json& x = it.value();
+    if (k == "id") {
+      if (!x.is_string() || x.get_ref<const std::string&>().empty())
+        return false;
+      job.id = x.get_ref<const std::string&>();
+      has_id = true;
+    } else if (k == "cpu_s") {
+      if (!seconds_ok(x))
+        return false;
+      job.cpu_s = x.get<double>();
+      has_cpu = true;
+    } else if (k == "kind") {
+      if (!x.is_string())
+        return false;
+      const auto& kind = x.get_ref<const std::string&>();
+      if (kind != "compile" && kind != "link" && kind != "command")
+        return false;
+      job.kind = kind;
+    } else if (k == "argv" || k == "deps") {
+      if (!strings_ok(x, k == "argv" ? job.argv : job.deps))
+        return false;
+    } else if (k == "lookups" || k == "files_opened" || k == "bytes_read" || k == "bytes_written" ||
+               k == "forwarded_calls" || (version >= 2 && k == "dirty_bytes")) {
+      if (!count_ok(x))
+        return false;
+      auto n = x.get<int64_t>();
+      (k == "lookups"           ? job.lookups
+       : k == "files_opened"    ? job.files_opened
+       : k == "bytes_read"      ? job.bytes_read
+       : k == "bytes_written"   ? job.bytes_written
+       : k == "forwarded_calls" ? job.forwarded_calls
+                                : job.dirty_bytes) = n;
+    } else if (k == "reads_dep_outputs") {
+      if (!x.is_boolean())
+        return false;
+      job.reads_dep_outputs = x.get<bool>();
+    } else if (version >= 2 && (k == "cwd" || k == "cpu_profile")) {
+      if (!x.is_string())
+        return false;
+      (k == "cwd" ? job.cwd : job.cpu_profile) = x.get_ref<const std::string&>();
+    } else if (version >= 2 && k == "wall_s") {
+      if (!seconds_ok(x))
+        return false;
+      job.wall_s = x.get<double>();
+    } else if (version >= 2 && k == "exit_status") {
+      if (!x.is_number_integer() || x.get<int64_t>() < -128 || x.get<int64_t>() > 255)
+        return false;
+      job.exit_status = x.get<int64_t>();
+    } else {
+      return false; // an unknown key
+    }
+  }
+  return has_id && has_cpu;
+}
+
+} // namespace
+
+TraceJob read_trace_job(const nlohmann::json& v, int64_t version, const std::string& file,
+                        const std::function<std::string()>& where)
+{
+  TraceJob job;
+  if (read_job_fast(v, version, job))
+    return job;
+  return read_trace_job(JsonReader(v, file, where()), version);
+}
+
 void validate_trace(const BuildTrace& trace, const std::string& file, const JobLocator& where)
 {
   BuildDag dag(trace, file, where); // duplicate ids, unknown dependencies
@@ -158,7 +254,7 @@ BuildTrace parse_trace(const nlohmann::json& doc, const std::string& file, const
     jobs.fail("expected an array of jobs, got " + json_type_name(jobs.node()));
   trace.jobs.reserve(jobs.node().size());
   for (size_t i = 0; i < jobs.node().size(); ++i)
-    trace.jobs.push_back(read_trace_job(JsonReader(jobs.node()[i], file, where(i)), trace.version));
+    trace.jobs.push_back(read_trace_job(jobs.node()[i], trace.version, file, [&where, i] { return where(i); }));
   if (trace.jobs.empty())
     jobs.fail("a trace needs at least one job");
   root.finish();

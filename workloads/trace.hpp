@@ -83,6 +83,10 @@ nlohmann::json to_json(const BuildTrace& trace);
 void read_trace_header(const JsonReader& root, BuildTrace& trace);
 /// Reads one job object of a trace of the given version.
 TraceJob read_trace_job(const JsonReader& job, int64_t version);
+/// The same, fast: well-formed jobs are read without the strict reader's bookkeeping; anything else goes through
+/// the strict reader at JSON path where() of `file`, whose message is thrown.
+TraceJob read_trace_job(const nlohmann::json& job, int64_t version, const std::string& file,
+                        const std::function<std::string()>& where);
 /// Checks ids, dependencies and cycles; messages locate jobs with `where`.
 void validate_trace(const BuildTrace& trace, const std::string& file, const JobLocator& where);
 /// The header fields as JSON (no jobs).

@@ -68,7 +68,7 @@ BuildTrace read_trace_jsonl(std::istream& in, const std::string& file)
         trace.jobs.reserve(static_cast<size_t>(std::min<int64_t>(job_count, 100'000'000)));
       continue;
     }
-    trace.jobs.push_back(read_trace_job(JsonReader(value, file, line_where(line)), trace.version));
+    trace.jobs.push_back(read_trace_job(value, trace.version, file, [line] { return line_where(line); }));
     job_lines.push_back(line);
   }
   if (in.bad())
