@@ -1,7 +1,7 @@
 // "lifetime": Harchol-Balter & Downey's preemptive policy (sprite-facts 7a). Newborns run at home; every
-// `check_interval_s` a RUNNING process p on a host with run queue n moves to the least-loaded host (run queue m < n)
-// when age(p) > migration_cost(p) / (n - m): old processes are likely to live long (Pr[L > a | L > b] = b/a), so they
-// repay the move. The criterion's exact form is UNVERIFIED in sprite-facts 7a. Owner return: evict home.
+// `check_interval_s` a RUNNING process p on a host with run queue n moves to the least-loaded host (run queue m,
+// m + 1 < n) when age(p) > migration_cost(p) / (n - m): old processes are likely to live long (Pr[L > a | L > b] =
+// b/a), so they repay the move. The criterion's exact form is UNVERIFIED in sprite-facts 7a. Owner return: evict.
 #include <algorithm>
 #include <set>
 
@@ -41,7 +41,9 @@ private:
         continue;
       const int n = queue(src, a);
       const int m = queue(*dst, a);
-      if (m >= n)
+      // n counts p itself: a move pays only if the target, with p, is still lighter than the source (m + 1 < n).
+      // With m = n - 1 the process would find the same share there, and the next check would send it back.
+      if (m + 1 >= n)
         continue;
       // The oldest process that passes the criterion (ties: lowest id).
       const ProcessView* pick = nullptr;

@@ -170,6 +170,15 @@ TEST_CASE("lifetime: several sources in one check, refused moves, owners, runnin
   // Both h0 and h1 move their oldest process; the second sees h2's projected queue and picks h3.
   CHECK(hosts_of(ds, DecisionKind::MIGRATE) == std::vector<int>{2, 3});
 
+  // A process alone on its host never moves to an idle one (it would find the same share there and be sent back
+  // at the next check), however old it is.
+  ClusterView alone = loaded({1, 0, 1});
+  alone.processes[0].age_s = 1e6;
+  CHECK(of_kind(make("lifetime")->decide(alone, {timer()}), DecisionKind::MIGRATE).empty());
+  ClusterView two = loaded({2, 0});
+  two.processes[1].age_s = 1e6;
+  CHECK(procs_of(make("lifetime")->decide(two, {timer()}), DecisionKind::MIGRATE) == std::vector<int64_t>{1});
+
   ClusterView s = loaded({3, 0});
   for (auto& p : s.processes)
     p.state = ProcState::SUSPENDED;
