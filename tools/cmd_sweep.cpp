@@ -161,9 +161,10 @@ int spawn_run(const Args& args, const std::string& log_file, const sigset_t& chi
 class Progress {
 public:
   Progress(size_t total) : total_(total), tty_(isatty(2)), start_(Clock::now()) {}
-  void finished(const std::string& dir, bool ok, double seconds)
+  void finished(const std::string& dir, bool ok, double seconds, size_t running)
   {
     ++(ok ? done_ : failed_);
+    running_ = running;
     if (ok && !tty_)
       fmt::print(stderr, "[{}/{}] {} ok in {:.1f} s, ETA {}\n", done_ + failed_, total_, dir, seconds, eta());
     draw();
@@ -279,7 +280,7 @@ int run_matrix(const SweepSpec& spec, const SweepMatrix& m, const std::vector<co
     if (!ok)
       progress.say(fmt::format("sweep: run {} FAILED (exit {}): {}; log kept in {}/run.log", run->dir, code,
                                last_line(dir + "/run.log"), dir));
-    progress.finished(run->dir, ok, took);
+    progress.finished(run->dir, ok, took, live.size());
   }
   if (stop)
     stop_runs(live);
