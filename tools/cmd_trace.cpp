@@ -57,8 +57,9 @@ Options parse_options(const Args& args, const std::vector<std::string>& valued, 
     } else if (std::find(bare.begin(), bare.end(), a) != bare.end()) {
       o.flags[a] = true;
     } else if (a.rfind("--", 0) == 0) {
-      throw UsageError(fmt::format("unknown option \"{}\" here (known: {} {})", a, fmt::join(valued, " "),
-                                   fmt::join(bare, " ")));
+      std::vector<std::string> known = valued;
+      known.insert(known.end(), bare.begin(), bare.end());
+      throw UsageError(fmt::format("unknown option \"{}\" here (known: {})", a, fmt::join(known, " ")));
     } else {
       o.positional.push_back(a);
     }

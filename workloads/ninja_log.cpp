@@ -126,6 +126,22 @@ void read_graph(const std::string& text, const std::string& file, InputsOf& inpu
           inputs[label[out]].insert(label[input]);
 }
 
+bool ends_with(const std::string& s, const char* tail)
+{
+  std::string t = tail;
+  return s.size() >= t.size() && s.compare(s.size() - t.size(), t.size(), t) == 0;
+}
+
+// The log has no rule names; the output's suffix says what kind of job it was, for reports only.
+std::string kind_of(const std::string& output)
+{
+  if (ends_with(output, ".o") || ends_with(output, ".obj"))
+    return "compile";
+  if (ends_with(output, ".a") || ends_with(output, ".so") || ends_with(output, ".lib") || ends_with(output, ".dll"))
+    return "link";
+  return "command";
+}
+
 } // namespace
 
 BuildTrace import_ninja_log(std::istream& log, const std::string& file, const NinjaImportOptions& opt)
@@ -191,6 +207,7 @@ BuildTrace import_ninja_log(std::istream& log, const std::string& file, const Ni
       it = job_of_command.emplace(key, t.jobs.size()).first;
       TraceJob j;
       j.id = out;
+      j.kind = kind_of(out);
       j.wall_s = static_cast<double>(e.end_ms - e.start_ms) / 1000.0;
       j.cpu_s = j.wall_s; // an estimate: the log has no CPU times
       j.cpu_profile = opt.reference_profile;

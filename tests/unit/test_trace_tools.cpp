@@ -114,6 +114,8 @@ TEST_CASE("a .ninja_log imports as jobs with wall times as CPU estimates")
   CHECK(by_id.at("obj/b.o")->cpu_s == doctest::Approx(0.25));
   CHECK(by_id.count("gen.h") == 1);
   CHECK(by_id.count("gen.c") == 0); // same command as gen.h
+  CHECK(by_id.at("obj/a.o")->kind == "compile");
+  CHECK(by_id.at("prog")->kind == "command");
   CHECK(t.jobs.back().id == "obj/b.o"); // ordered by start time
   for (const auto& j : t.jobs)
     CHECK(j.deps.empty());
