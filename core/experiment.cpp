@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <algorithm>
 #include <limits>
+#include <utility>
 
 #include "core/embedded.hpp"
 #include "core/input_error.hpp"
@@ -47,7 +48,7 @@ static std::vector<CostOverride> parse_costs(const JsonReader& r)
 static WorkloadSpec parse_workload(const JsonReader& r)
 {
   WorkloadSpec w;
-  w.kind = r.choice("kind", w.kind, {"pmake"});
+  w.kind = r.choice("kind", w.kind, {"pmake", "processes", "mixed"});
   w.trace = r.string("trace", w.trace);
   if (w.trace.empty())
     r.member("trace").fail("expected a trace: builtin:NAME or a file path");
@@ -55,8 +56,49 @@ static WorkloadSpec parse_workload(const JsonReader& r)
   w.max_local = r.integer("max_local", w.max_local, 0, 64);
   w.migrate = r.boolean("migrate", w.migrate);
   w.baseline = r.choice("baseline", w.baseline, {"sequential", "none"});
+  w.duration_s = r.number("duration_s", w.duration_s, 0, 1e9);
+  for (auto [key, slot] : {std::pair{"processes", &w.processes}, std::pair{"builds", &w.builds}})
+    if (auto o = r.optional_member(key); o && !o->node().is_null()) {
+      if (!o->node().is_object())
+        o->fail("expected an object, got " + json_type_name(o->node()));
+      *slot = o->node();
+    }
+  if (w.kind != "pmake") {
+    if (w.duration_s <= 0)
+      r.member("kind").fail("a \"" + w.kind + "\" workload needs duration_s > 0");
+    if (w.processes.is_null() && w.builds.is_null())
+      r.member("kind").fail("a \"" + w.kind + "\" workload needs \"processes\" or \"builds\"");
+    if (w.kind == "processes" && !w.builds.is_null())
+      r.member("builds").fail("only a \"mixed\" workload has builds");
+  }
   r.finish();
   return w;
+}
+
+static OwnersSpec parse_owners(const JsonReader& r)
+{
+  OwnersSpec o;
+  o.model = r.choice("model", o.model, {"none", "stochastic", "trace"});
+  o.trace = r.string("trace", o.trace);
+  if (o.model == "trace" && o.trace.empty())
+    r.member("model").fail("model \"trace\" needs \"trace\": a CSV file of console periods");
+  for (auto [key, slot] : {std::pair{"params", &o.params}, std::pair{"idle_rule", &o.idle_rule}})
+    if (auto m = r.optional_member(key)) {
+      if (!m->node().is_object())
+        m->fail("expected an object, got " + json_type_name(m->node()));
+      *slot = m->node();
+    }
+  r.finish();
+  return o;
+}
+
+static MigrationSpec parse_migration(const JsonReader& r)
+{
+  MigrationSpec m;
+  m.direct_remote_moves = r.boolean("direct_remote_moves", m.direct_remote_moves);
+  m.demand_paging = r.boolean("demand_paging", m.demand_paging);
+  r.finish();
+  return m;
 }
 
 static PolicySpec parse_policy(const JsonReader& r)
@@ -99,6 +141,10 @@ ExperimentSpec parse_experiment(const nlohmann::json& doc, const std::string& fi
     s.workload = parse_workload(*w);
   if (auto p = r.optional_member("policy"))
     s.policy = parse_policy(*p);
+  if (auto o = r.optional_member("owners"))
+    s.owners = parse_owners(*o);
+  if (auto m = r.optional_member("migration"))
+    s.migration = parse_migration(*m);
   r.finish();
   if (s.workload.max_jobs == 0)
     s.workload.max_jobs = std::max<int64_t>(1, s.platform.workstations - 1);
@@ -107,6 +153,8 @@ ExperimentSpec parse_experiment(const nlohmann::json& doc, const std::string& fi
   // Profile files and a trace file are relative to the config's folder (builtin traces and profiles need no file).
   if (s.workload.trace.rfind("builtin:", 0) != 0)
     beside_config(s.workload.trace, file);
+  if (!s.owners.trace.empty())
+    beside_config(s.owners.trace, file);
   for (std::string* profile : {&s.platform.profile, &s.platform.file_server_profile})
     if (profile->find(".json") != std::string::npos)
       beside_config(*profile, file);
@@ -153,7 +201,17 @@ nlohmann::json to_json(const ExperimentSpec& s)
         {"max_jobs", s.workload.max_jobs},
         {"max_local", s.workload.max_local},
         {"migrate", s.workload.migrate},
-        {"baseline", s.workload.baseline}}},
+        {"baseline", s.workload.baseline},
+        {"duration_s", s.workload.duration_s},
+        {"processes", s.workload.processes},
+        {"builds", s.workload.builds}}},
+      {"owners",
+       {{"model", s.owners.model},
+        {"trace", s.owners.trace},
+        {"params", s.owners.params},
+        {"idle_rule", s.owners.idle_rule}}},
+      {"migration",
+       {{"direct_remote_moves", s.migration.direct_remote_moves}, {"demand_paging", s.migration.demand_paging}}},
       {"policy", {{"name", s.policy.name}, {"params", s.policy.params}}},
   };
 }

@@ -32,7 +32,9 @@ struct CostOverride {
   double value = 0;
 };
 
-/// What runs: a pmake build replayed from a trace.
+/// What runs. "pmake": one build replayed from a trace by pmake on workstation 0. "processes": independent
+/// processes arriving at their home hosts (workload.processes), placed by the policy. "mixed": a population of
+/// pmake users (workload.builds) and background processes over workload.duration_s (the "day in the life").
 struct WorkloadSpec {
   std::string kind = "pmake";
   std::string trace = "builtin:kernel"; ///< builtin:NAME (a generator) or a trace file path
@@ -40,6 +42,23 @@ struct WorkloadSpec {
   int64_t max_local = 1;     ///< jobs run on pmake's own host when no remote host is free (pmake DEFMAXLOCAL)
   bool migrate = true;       ///< export jobs to idle hosts through migd; false = a plain local pmake
   std::string baseline = "sequential";  ///< "sequential": also simulate one host to report a speedup; "none"
+  double duration_s = 0;     ///< processes / mixed: arrivals happen in [0, duration_s)
+  nlohmann::json processes;  ///< processes / mixed: a ProcessWorkload object (checked by workloads/)
+  nlohmann::json builds;     ///< mixed: a BuildSessions object (checked by workloads/)
+};
+
+/// Workstation owners: none (always away), a stochastic model, or a trace of console periods.
+struct OwnersSpec {
+  std::string model = "none";   ///< "none", "stochastic", "trace"
+  std::string trace;            ///< trace: CSV file (models/owner_activity.hpp), relative to the config
+  nlohmann::json params = nlohmann::json::object();    ///< stochastic: OwnerModel fields (checked by models/)
+  nlohmann::json idle_rule = nlohmann::json::object(); ///< IdleRule fields (checked by models/)
+};
+
+/// Switches of the migration mechanism.
+struct MigrationSpec {
+  bool direct_remote_moves = false; ///< Sprite goes through home for remote -> remote moves (TH90 8.4)
+  bool demand_paging = true;        ///< migrated processes page their dirty pages back in on the target
 };
 
 /// Which policy decides placement and eviction; params are checked by the policy registry.
@@ -56,6 +75,8 @@ struct ExperimentSpec {
   std::vector<CostOverride> costs;
   WorkloadSpec workload;
   PolicySpec policy;
+  OwnersSpec owners;
+  MigrationSpec migration;
 };
 
 /// Parses an experiment config. `file` is used in messages and to resolve relative trace paths.

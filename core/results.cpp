@@ -22,11 +22,19 @@ nlohmann::json results_json(const RunResult& r, uint64_t seed, const std::string
       {"jobs_completed", completed},
       {"remote_execs", count_kind("exec")},
       {"remote_jobs", remote},
-      {"migrations", count_kind("full") + count_kind("eviction")},
-      {"evictions", count_kind("eviction")},
+      {"migrations", count_kind("evict") + count_kind("to-home") + count_kind("from-home") + count_kind("remote")},
+      {"evictions", count_kind("evict")},
+      {"restarts", count_kind("restart")},
+      {"host_evictions", r.evictions.size()},
       {"seed", seed},
       {"spritesim_version", version},
   };
+  if (!r.evictions.empty()) {
+    double sum = 0;
+    for (const auto& e : r.evictions)
+      sum += e.duration_s;
+    j["host_eviction_mean_s"] = std::stod(fixed(sum / static_cast<double>(r.evictions.size())));
+  }
   if (r.baseline_makespan_s > 0) {
     j["baseline_makespan_s"] = std::stod(fixed(r.baseline_makespan_s));
     j["speedup"] = std::stod(fixed(r.baseline_makespan_s / r.makespan_s));
@@ -55,6 +63,10 @@ void write_run_outputs(const std::string& dir, const RunResult& r, const nlohman
   CsvTable hosts({"host", "role", "busy_s", "utilization", "jobs"});
   for (const auto& h : r.hosts)
     hosts.add_row({h.host, h.role, fixed(h.busy_s), fixed(h.utilization), std::to_string(h.jobs)});
+  CsvTable evictions({"time_s", "host", "reason", "processes", "duration_s"});
+  for (const auto& e : r.evictions)
+    evictions.add_row({fixed(e.time_s), e.host, e.reason, std::to_string(e.processes), fixed(e.duration_s)});
+  write_file_atomic(dir + "/evictions.csv", evictions.text());
   write_file_atomic(dir + "/config.resolved.json", resolved_config.dump(2) + "\n");
   write_file_atomic(dir + "/jobs.csv", jobs.text());
   write_file_atomic(dir + "/migrations.csv", migs.text());

@@ -26,11 +26,22 @@ struct JobRecord {
 struct MigrationRecord {
   double time_s = 0;
   std::string job_id;
-  std::string kind; ///< "exec" (remote invocation), "full", "eviction"
+  /// "exec" (remote invocation), "evict" (sent home: owner returned, host revoked), "to-home" / "from-home" /
+  /// "remote" (a policy's migration to, from or between remote hosts), "restart" (killed, rerun at home)
+  std::string kind;
   std::string from_host;
   std::string to_host;
   double duration_s = 0;
   int64_t bytes = 0; ///< bytes moved on the wire by the migration itself
+};
+
+/// One host freed of its foreign processes: from the first eviction request to the last process gone.
+struct EvictionRecord {
+  double time_s = 0;
+  std::string host;
+  std::string reason; ///< "owner" (console input), "fairness" (revoked for another client), "policy"
+  int64_t processes = 0;
+  double duration_s = 0;
 };
 
 struct HostRecord {
@@ -47,13 +58,14 @@ struct RunResult {
   std::vector<JobRecord> jobs;
   std::vector<MigrationRecord> migrations;
   std::vector<HostRecord> hosts;
+  std::vector<EvictionRecord> evictions;
   nlohmann::json extra = nlohmann::json::object(); ///< backend-specific summary fields
 };
 
 /// The summary object of results.json.
 nlohmann::json results_json(const RunResult& r, uint64_t seed, const std::string& version);
 
-/// Writes every output file atomically into dir; results.json goes last, so its presence marks a complete run.
+/// Writes every output file atomically (evictions.csv too) into dir; results.json goes last, so its presence marks a complete run.
 void write_run_outputs(const std::string& dir, const RunResult& r, const nlohmann::json& resolved_config,
                        uint64_t seed, const std::string& version);
 

@@ -103,4 +103,36 @@ double CostModel::open_file_home_cpu_s() const
   return std::max(0.0, ms(ws_, "open_file_ms") - 3 * unloaded_seconds(small_rpc(), net_));
 }
 
+ActiveMigrationCost CostModel::active_migration(int64_t dirty_pages, int64_t dirty_blocks, int64_t open_files) const
+{
+  // TH90 7.3.2 fn: a null migration needs 3 RPCs, two small and one of a few KB; the rest of SPE91's 76 ms is
+  // processing, split evenly between source and target (an assumption, as for exec-time migration).
+  ActiveMigrationCost m;
+  m.handshake = small_rpc() * 2;
+  m.state_transfer = fs_blocks(blocks_for(SMALL_PROCESS_STATE_BYTES));
+  double processing = std::max(0.0, ms(ws_, "null_migration_ms") - unloaded_seconds(m.handshake, net_) -
+                                        unloaded_seconds(m.state_transfer, net_));
+  m.source_cpu_s = processing / 2;
+  m.target_cpu_s = processing / 2;
+  m.dirty_pages = vm_pages(dirty_pages);
+  m.dirty_blocks = fs_blocks(dirty_blocks);
+  m.open_files = std::max<int64_t>(0, open_files);
+  return m;
+}
+
+double CostModel::active_migration_seconds(const ActiveMigrationCost& m) const
+{
+  double per_file = 3 * unloaded_seconds(open_file_rpc(), net_) + open_file_home_cpu_s();
+  return unloaded_seconds(m.handshake, net_) + unloaded_seconds(m.state_transfer, net_) + m.source_cpu_s +
+         m.target_cpu_s + unloaded_seconds(m.dirty_pages, net_) + unloaded_seconds(m.dirty_blocks, net_) +
+         static_cast<double>(m.open_files) * per_file;
+}
+
+RpcCost CostModel::forwarded_call() const
+{
+  RpcCost c = small_rpc();
+  c.caller_cpu_s += syscall_s();
+  return c;
+}
+
 } // namespace spritesim

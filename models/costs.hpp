@@ -38,6 +38,17 @@ struct ExecMigrationCost {
   double target_cpu_s = 0; ///< de-encapsulation and restart on the target
 };
 
+/// Full (active) migration of a running process: the parts of SPE91 Table 1's rows as a simulator spends them.
+struct ActiveMigrationCost {
+  RpcCost handshake;        ///< check the target (up, available, same migration version), get a token: 2 small RPCs
+  RpcCost state_transfer;   ///< the encapsulated process control block in one RPC, source -> target
+  double source_cpu_s = 0;  ///< trap, encapsulation and clean-up on the source
+  double target_cpu_s = 0;  ///< de-encapsulation and resume on the target
+  RpcCost dirty_pages;      ///< dirty VM pages flushed to backing files on the file server
+  RpcCost dirty_blocks;     ///< dirty file-cache blocks flushed to the file server
+  int64_t open_files = 0;   ///< each: 3 small RPCs (source->target, target->server, server->source) + source CPU
+};
+
 /// A local process invocation (fork + exec + exit + wait of a null program).
 struct InvocationCost {
   double parent_cpu_s = 0; ///< fork and wait, on the parent's host
@@ -77,6 +88,16 @@ public:
   /// encapsulation on the source; 9.4 ms on SS1 (SPE91 Table 1, p.17).
   RpcCost open_file_rpc() const;
   double open_file_home_cpu_s() const;
+  /// Full migration of a process with these dirty pages, dirty file blocks and open files (SPE91 Table 1:
+  /// 76 ms for a null process, 9.4 ms per open file, pages at 660 KB/s, blocks at 480 KB/s on SS1).
+  ActiveMigrationCost active_migration(int64_t dirty_pages, int64_t dirty_blocks, int64_t open_files) const;
+  /// Unloaded time of a full migration (what `spritesim calibrate` should measure with nothing else running).
+  double active_migration_seconds(const ActiveMigrationCost& m) const;
+  /// A kernel call on the local host (OSB90 Table 2 getpid).
+  double syscall_s() const { return ws_.get("syscall_us") * 1e-6; }
+  /// A call forwarded to the home machine (gettimeofday, getpgrp, ...; TH90 4.3.2): the local trap plus one small
+  /// RPC home and back (AMSP 3.4 measured 2 ms forwarded against 0.21 ms local on a Sun 3/60).
+  RpcCost forwarded_call() const;
 
   /// Seconds of CPU on a machine of `mips` for work measured as `seconds` on a machine of `ref_mips`.
   static double scale_cpu(double seconds, double ref_mips, double mips) { return seconds * ref_mips / mips; }
@@ -88,6 +109,11 @@ private:
   HardwareProfile fs_;
   Network net_;
 };
+
+/// A typical migrating process's dirty VM pages and dirty file blocks (TH90 Table 8.3 means: 36.62 pages,
+/// 0.95 blocks per migration).
+constexpr int64_t TYPICAL_DIRTY_PAGES = 37;
+constexpr int64_t TYPICAL_DIRTY_BLOCKS = 1;
 
 /// Bytes of encapsulated state for a small process (TH90 4.2.5: "about 5 KB").
 constexpr int64_t SMALL_PROCESS_STATE_BYTES = 5 * 1024;

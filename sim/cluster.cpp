@@ -5,6 +5,17 @@
 
 namespace spritesim {
 
+std::unique_ptr<sg4::Engine> create_engine()
+{
+  static std::vector<std::string> args = {"spritesim", "--cfg=network/model:CM02", "--cfg=network/crosstraffic:0",
+                                          "--log=root.thres:critical"};
+  static std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  int argc = static_cast<int>(argv.size());
+  return std::make_unique<sg4::Engine>(&argc, argv.data());
+}
+
 Cluster::Cluster(const ExperimentSpec& spec, CostModel costs) : costs_(std::move(costs))
 {
   // One star zone: every host reaches the others through the one shared Ethernet link, which a route crosses once.
@@ -22,6 +33,11 @@ Cluster::Cluster(const ExperimentSpec& spec, CostModel costs) : costs_(std::move
     zone->add_route(h->get_netpoint(), nullptr, nullptr, nullptr, {sg4::LinkInRoute(ethernet_)}, true);
   zone->seal();
   busy_s_.assign(hosts_.size(), 0.0);
+  for (size_t i = 0; i < hosts_.size(); ++i)
+    outgoing_.push_back(sg4::Mutex::create());
+  dirty_.resize(hosts_.size());
+  for (size_t i = 0; i < hosts_.size(); ++i)
+    dirty_signal_.push_back(sg4::ConditionVariable::create());
 }
 
 void Cluster::cpu(int h, double seconds)
@@ -56,7 +72,18 @@ void Cluster::write_back(const std::string& file)
     return;
   it->second.dirty = false; // mark first: a concurrent reader must not start a second write-back
   int host = it->second.host;
+  dirty_[static_cast<size_t>(host)].erase(file);
   rpc(host, file_server(), costs_.fs_blocks(costs_.blocks_for(it->second.bytes)));
+}
+
+void Cluster::cache_write(const std::string& file, int host, int64_t bytes)
+{
+  auto it = files_.find(file);
+  if (it != files_.end() && it->second.dirty)
+    dirty_[static_cast<size_t>(it->second.host)].erase(file);
+  files_[file] = CachedFile{host, bytes, true, sg4::Engine::get_clock()};
+  dirty_[static_cast<size_t>(host)].insert(file);
+  dirty_signal_[static_cast<size_t>(host)]->notify_all();
 }
 
 } // namespace spritesim

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <map>
+#include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,10 @@
 namespace spritesim {
 
 namespace sg4 = simgrid::s4u;
+
+/// The SimGrid engine with the models every run uses: CM02 so transfers match the analytic costs, no cross-traffic
+/// (RPC replies are part of the calibrated costs), quiet logs. Once per process.
+std::unique_ptr<sg4::Engine> create_engine();
 
 /// A file's blocks in one host's cache (for delayed write-back and the link's reads).
 struct CachedFile {
@@ -46,8 +52,19 @@ public:
   std::map<std::string, CachedFile>& files() { return files_; }
   /// Writes a file's dirty blocks from its host's cache to the server (write-back or a server recall).
   void write_back(const std::string& file);
+  /// A process on `host` wrote `bytes` of `file` (dirty in that host's cache until written back).
+  void cache_write(const std::string& file, int host, int64_t bytes);
+  /// Dirty files in one host's cache, oldest write first is not guaranteed (the daemon checks ages).
+  const std::set<std::string>& dirty_files(int host) const { return dirty_[static_cast<size_t>(host)]; }
+  /// Signalled when a host's cache gets a dirty file (wakes its write-back daemon).
+  sg4::ConditionVariablePtr dirty_signal(int host) const { return dirty_signal_[static_cast<size_t>(host)]; }
 
   double busy_s(int host) const { return busy_s_[static_cast<size_t>(host)]; }
+  /// Records CPU spent outside cpu() (interruptible process work).
+  void add_busy(int host, double seconds) { busy_s_[static_cast<size_t>(host)] += seconds; }
+  /// Held while a process migrates away from `host`: a host's evictions go one at a time, as Sprite's per-host
+  /// daemon evicts its foreign processes in turn (so a host's eviction takes the sum of its processes' costs).
+  sg4::MutexPtr outgoing_migrations(int host) const { return outgoing_[static_cast<size_t>(host)]; }
   double wire_bytes() const { return wire_bytes_; }
   double network_bytes_per_s() const { return costs_.network().bytes_per_s; }
 
@@ -57,6 +74,9 @@ private:
   sg4::Link* ethernet_ = nullptr;
   std::vector<double> busy_s_;
   double wire_bytes_ = 0;
+  std::vector<sg4::MutexPtr> outgoing_;
+  std::vector<std::set<std::string>> dirty_;
+  std::vector<sg4::ConditionVariablePtr> dirty_signal_;
   std::map<std::string, CachedFile> files_;
 };
 

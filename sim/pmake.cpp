@@ -5,6 +5,7 @@
 #include <cmath>
 #include <deque>
 #include <memory>
+#include <set>
 
 #include "sim/remote_exec.hpp"
 
@@ -13,67 +14,101 @@ namespace spritesim {
 namespace {
 
 constexpr int64_t LOOKUPS_PER_BATCH = 64; // lookups simulated as one activity; bounds the event count
+constexpr double RETRY_WINDOW_S = 30;
 
 struct Completion {
   size_t job = 0;
-  int host = 0;
+  int slot = 0;    ///< the host pmake launched it on
+  int ran_on = 0;  ///< where it exited (home after an eviction)
+  int restarts = 0;
 };
 
 struct JobContext {
   Cluster* cluster = nullptr;
+  GlobalMigd* migd = nullptr;
   const BuildTrace* trace = nullptr;
   const BuildDag* dag = nullptr;
   PmakeResult* out = nullptr;
   sg4::Mailbox* done = nullptr;
   double ref_mips = 0;
+  int client = 0;
 };
 
-// One command, from its start on `host` to its exit being sent home.
-void run_job(const JobContext& ctx, size_t index, int home, int host)
+// A compile's state when it migrates: TH90 Table 8.3's means (37 dirty 4-KB pages, about 1 dirty block) and the
+// trace's open files (TH90 8.4: stdin, stdout, stderr and the command script).
+ProcessFootprint job_footprint(const TraceJob& job)
+{
+  return {TYPICAL_DIRTY_PAGES, TYPICAL_DIRTY_BLOCKS, job.files_opened};
+}
+
+// One attempt at a command, from its start on `host` to its exit; throws ProcessRestarted when killed.
+void run_attempt(const JobContext& ctx, SimProcess& proc, size_t index, int home, int host)
 {
   Cluster& cl = *ctx.cluster;
   const CostModel& c = cl.costs();
   const TraceJob& job = ctx.trace->jobs[index];
   const int server = cl.file_server();
-  const bool remote = host != home;
-  if (remote) {
+  if (host != home) {
     ExecRequest req{job.id, home, host, ctx.trace->tool.exec_arg_bytes, ctx.trace->tool.script_bytes,
                     job.files_opened};
-    ctx.out->migrations.push_back(remote_exec(cl, req));
+    ctx.migd->record_migration(remote_exec(cl, req));
   } else {
     local_exec_start(cl, host);
   }
+  proc.start_on(host);
+  proc.checkpoint();
   // Inputs: a dependency's output is in this host's cache if it was made here; otherwise the server first recalls
   // it from its producer's cache if still dirty (sequential write-sharing), then this host reads it (TH90 5.4.2).
   if (job.reads_dep_outputs) {
     for (size_t d : ctx.dag->deps(index)) {
       auto it = cl.files().find(ctx.trace->jobs[d].id);
-      if (it == cl.files().end() || it->second.bytes <= 0 || it->second.host == host)
+      if (it == cl.files().end() || it->second.bytes <= 0 || it->second.host == proc.host())
         continue;
       if (it->second.dirty) {
         cl.rpc(server, it->second.host, c.small_rpc()); // the server's call-back to the producer
         cl.write_back(it->first);
       }
-      cl.rpc(host, server, c.fs_blocks(c.blocks_for(it->second.bytes)));
+      cl.rpc(proc.host(), server, c.fs_blocks(c.blocks_for(it->second.bytes)));
     }
   }
-  cl.rpc(host, server, c.fs_blocks(c.blocks_for(job.bytes_read)));
-  // The work itself, interleaved with its name lookups and (when remote) the calls forwarded home.
+  proc.checkpoint();
+  cl.rpc(proc.host(), server, c.fs_blocks(c.blocks_for(job.bytes_read)));
+  // The work itself, interleaved with its name lookups and (when away from home) the calls forwarded home.
   int64_t batches = std::max<int64_t>(1, (job.lookups + LOOKUPS_PER_BATCH - 1) / LOOKUPS_PER_BATCH);
-  int64_t forwarded = remote ? job.forwarded_calls : 0;
   for (int64_t b = 0; b < batches; ++b) {
-    cl.cpu_work(host, job.cpu_s / static_cast<double>(batches), ctx.ref_mips);
+    proc.compute(job.cpu_s / static_cast<double>(batches), ctx.ref_mips);
     int64_t n = job.lookups * (b + 1) / batches - job.lookups * b / batches;
     if (n > 0)
-      cl.rpc(host, server, c.lookup() * static_cast<double>(n));
-    int64_t f = forwarded * (b + 1) / batches - forwarded * b / batches;
-    if (f > 0)
-      cl.rpc(host, home, c.small_rpc() * static_cast<double>(f));
+      cl.rpc(proc.host(), server, c.lookup() * static_cast<double>(n));
+    int64_t f = job.forwarded_calls * (b + 1) / batches - job.forwarded_calls * b / batches;
+    if (f > 0 && proc.host() != home)
+      cl.rpc(proc.host(), home, c.small_rpc() * static_cast<double>(f));
   }
+  proc.checkpoint();
   if (job.bytes_written > 0)
-    cl.files()[job.id] = CachedFile{host, job.bytes_written, true, sg4::Engine::get_clock()};
-  exec_finish(cl, home, host);
-  ctx.done->put(new Completion{index, host}, 0);
+    cl.cache_write(job.id, proc.host(), job.bytes_written);
+  exec_finish(cl, home, proc.host());
+}
+
+// One command until it has run to completion once (a restart kills the attempt and runs it again at home).
+void run_job(const JobContext& ctx, size_t index, int home, int host)
+{
+  const TraceJob& job = ctx.trace->jobs[index];
+  SimProcess& proc = ctx.migd->create_process(job.id, ctx.client, home, job_footprint(job));
+  const int slot = host;
+  int restarts = 0;
+  while (true) {
+    try {
+      run_attempt(ctx, proc, index, home, host);
+      break;
+    } catch (const ProcessRestarted&) {
+      ++restarts;
+      host = home;
+    }
+  }
+  int ran_on = proc.host();
+  ctx.migd->exited(proc);
+  ctx.done->put(new Completion{index, slot, ran_on, restarts}, 0);
 }
 
 class Pmake {
@@ -97,7 +132,9 @@ public:
               c.lookup() * static_cast<double>(std::min(LOOKUPS_PER_BATCH, trace_.tool.scan_lookups - done)));
     out_.scan_end_s = sg4::Engine::get_clock();
 
-    JobContext ctx{&cl_, &trace_, &dag_, &out_, sg4::Mailbox::by_name("pmake-" + std::to_string(client_)), ref_mips};
+    JobContext ctx{&cl_,    &migd_,   &trace_, &dag_, &out_, sg4::Mailbox::by_name("pmake-" + std::to_string(client_)),
+                   ref_mips, client_};
+    migd_.register_client(client_, [this](int host) { revoked(host); });
     out_.jobs.resize(trace_.jobs.size());
     std::vector<size_t> waiting(trace_.jobs.size());
     std::deque<size_t> ready;
@@ -106,17 +143,17 @@ public:
       if (waiting[i] == 0)
         ready.push_back(i);
     }
-    std::vector<int> free_hosts; // held remote hosts with nothing running, most recently freed last
-    size_t held = 0, running = 0, local_running = 0, finished = 0;
+    size_t running = 0, local_running = 0, finished = 0;
     bool connected = false;
     while (finished < trace_.jobs.size()) {
       while (!ready.empty() && running < static_cast<size_t>(spec_.max_jobs)) {
         int target = -1;
-        if (spec_.migrate && !free_hosts.empty()) {
+        if (spec_.migrate && !free_.empty()) {
           cl_.cpu(home_, c.mig_confirm_s()); // Mig_ConfirmIdle before reusing a held host
-          target = free_hosts.back();
-          free_hosts.pop_back();
-        } else if (spec_.migrate && held < static_cast<size_t>(spec_.max_jobs) && !migd_exhausted_) {
+          target = free_.back();
+          free_.pop_back();
+        } else if (spec_.migrate && held_.size() < static_cast<size_t>(spec_.max_jobs) &&
+                   sg4::Engine::get_clock() >= retry_after_) {
           if (!connected) {
             cl_.cpu(home_, c.mig_connect_s());
             connected = true;
@@ -124,10 +161,12 @@ public:
           cl_.cpu(home_, c.mig_obtain_s());
           auto got = migd_.request(client_, home_, 1);
           if (got.empty()) {
-            migd_exhausted_ = true; // none idle: from now on pmake reuses what it holds or runs locally
+            // None idle: reuse what it holds or run locally, and ask again only after a while (assumption: the
+            // 30 s of SRC migd's MIGD_STOLE_WINDOW, during which a client is not told of new hosts).
+            retry_after_ = sg4::Engine::get_clock() + RETRY_WINDOW_S;
           } else {
             target = got.front();
-            ++held;
+            held_.insert(target);
           }
         }
         if (target < 0) {
@@ -140,30 +179,36 @@ public:
         ready.pop_front();
         // pmake's own work per job: examine the target, write the command script, fork (TH90 7.4.2).
         cl_.cpu_work(home_, trace_.tool.job_cpu_s, ref_mips);
-        JobRecord& rec = out_.jobs[j];
-        rec.start_s = sg4::Engine::get_clock();
+        out_.jobs[j].start_s = sg4::Engine::get_clock();
         ++running;
         sg4::Actor::create(trace_.jobs[j].id, cl_.host(target), [ctx, j, h = home_, target] {
           run_job(ctx, j, h, target);
         });
       }
-      auto done = ctx.done->get_unique<Completion>();
+      std::unique_ptr<Completion> done;
+      if (running > 0) {
+        done = ctx.done->get_unique<Completion>();
+      } else {
+        // Nothing runs and nothing could start: only a wait for hosts (no local slot). Ask migd again later.
+        sg4::this_actor::sleep_until(retry_after_);
+        continue;
+      }
       const TraceJob& tj = trace_.jobs[done->job];
       JobRecord& rec = out_.jobs[done->job];
       rec.id = tj.id;
       rec.kind = tj.kind;
       rec.home_host = cl_.name(home_);
-      rec.exec_host = cl_.name(done->host);
+      rec.exec_host = cl_.name(done->ran_on);
       rec.end_s = sg4::Engine::get_clock();
-      rec.cpu_s = CostModel::scale_cpu(tj.cpu_s, ref_mips, cl_.host(done->host)->get_speed() / 1e6);
-      rec.remote = done->host != home_;
+      rec.cpu_s = CostModel::scale_cpu(tj.cpu_s, ref_mips, cl_.host(done->ran_on)->get_speed() / 1e6);
+      rec.remote = done->slot != home_;
       rec.lookups = tj.lookups;
       --running;
       ++finished;
-      if (done->host == home_)
+      if (done->slot == home_)
         --local_running;
-      else
-        free_hosts.push_back(done->host);
+      else if (held_.count(done->slot))
+        free_.push_back(done->slot);
       for (size_t d : dag_.dependents(done->job))
         if (--waiting[d] == 0) {
           out_.jobs[d].ready_s = sg4::Engine::get_clock();
@@ -177,6 +222,13 @@ public:
     out_.end_s = sg4::Engine::get_clock();
   }
 
+  // migd took `host` back: forget it; a job running there is evicted home by migd and reported as usual.
+  void revoked(int host)
+  {
+    held_.erase(host);
+    free_.erase(std::remove(free_.begin(), free_.end(), host), free_.end());
+  }
+
 private:
   double load_ref_mips() const;
   Cluster& cl_;
@@ -187,7 +239,9 @@ private:
   int client_;
   PmakeResult& out_;
   BuildDag dag_;
-  bool migd_exhausted_ = false;
+  std::set<int> held_;   ///< hosts migd granted and has not taken back
+  std::vector<int> free_; ///< held hosts with nothing running, most recently freed last
+  double retry_after_ = 0;
 };
 
 double Pmake::load_ref_mips() const { return load_profile(trace_.reference_profile, "workstation").get("cpu_mips"); }
@@ -204,16 +258,25 @@ void start_pmake(Cluster& cluster, GlobalMigd& migd, const BuildTrace& trace, co
 void start_writeback_daemons(Cluster& cluster)
 {
   for (int h = 0; h < cluster.workstations(); ++h) {
-    // Daemons are staggered over the period: Sprite hosts' sync daemons were not synchronised.
+    // Daemons are staggered over the period: Sprite hosts' sync daemons were not synchronised. A daemon with a
+    // clean cache sleeps until something is written, so idle hosts cost no events.
     double phase = WRITEBACK_DELAY_S * h / std::max(1, cluster.workstations());
     sg4::Actor::create("writeback-" + cluster.name(h), cluster.host(h), [&cluster, h, phase] {
-      sg4::this_actor::sleep_for(phase);
+      auto lock = sg4::Mutex::create();
+      std::unique_lock lk(*lock);
       while (true) {
-        sg4::this_actor::sleep_for(WRITEBACK_DELAY_S);
+        while (cluster.dirty_files(h).empty())
+          cluster.dirty_signal(h)->wait(lk);
+        // The next scan on this daemon's 30 s grid (strictly later than now, whatever the rounding).
         double now = sg4::Engine::get_clock();
+        auto k = static_cast<int64_t>(std::floor((now - phase) / WRITEBACK_DELAY_S)) + 1;
+        while (phase + static_cast<double>(k) * WRITEBACK_DELAY_S <= now + 1e-9)
+          ++k;
+        sg4::this_actor::sleep_until(phase + static_cast<double>(k) * WRITEBACK_DELAY_S);
+        now = sg4::Engine::get_clock();
         std::vector<std::string> due;
-        for (const auto& [name, f] : cluster.files())
-          if (f.host == h && f.dirty && now - f.written_s >= WRITEBACK_DELAY_S)
+        for (const auto& name : cluster.dirty_files(h))
+          if (now - cluster.files().at(name).written_s >= WRITEBACK_DELAY_S)
             due.push_back(name);
         for (const auto& name : due)
           cluster.write_back(name);

@@ -2,12 +2,17 @@
 #include "sim/simulation.hpp"
 
 #include <algorithm>
+#include <deque>
+#include <map>
 
 #include <fmt/format.h>
 
 #include "core/input_error.hpp"
 #include "core/output_files.hpp"
+#include "core/random.hpp"
 #include "policy/policy.hpp"
+#include "sim/background.hpp"
+#include "sim/host_daemon.hpp"
 #include "sim/pmake.hpp"
 #include "workloads/paper_builds.hpp"
 
@@ -36,6 +41,28 @@ CostModel make_cost_model(const ExperimentSpec& spec)
   return CostModel(ws, fs, net);
 }
 
+namespace {
+
+// Unloaded costs of the machines the papers measured on (SS1 clients, Sun-4/280 server): built-in traces turn the
+// published elapsed times into CPU seconds with these, whatever machines an experiment simulates.
+SequentialCosts reference_costs()
+{
+  CostModel ref(load_profile("ss1", "workstation"), load_profile("sun4-280", "file_server"), Network{});
+  SequentialCosts sc;
+  sc.lookup_s = unloaded_seconds(ref.lookup(), ref.network());
+  InvocationCost inv = ref.local_invocation();
+  sc.invocation_s = inv.parent_cpu_s + inv.child_cpu_s;
+  sc.small_rpc_s = unloaded_seconds(ref.small_rpc(), ref.network());
+  sc.fs_bytes_per_s = ref.workstation().get("rpc_fs_bandwidth_KBps") * 1024;
+  sc.reference_profile = "ss1";
+  return sc;
+}
+
+// How long owner behaviour is generated for a run without a fixed duration (a build finishes well before).
+constexpr double OPEN_ENDED_HORIZON_S = 7 * 24 * 3600.0;
+
+} // namespace
+
 BuildTrace resolve_trace(const ExperimentSpec& spec)
 {
   const std::string& t = spec.workload.trace;
@@ -47,79 +74,223 @@ BuildTrace resolve_trace(const ExperimentSpec& spec)
     throw InputError(spec.file, "$.workload.trace",
                      fmt::format("unknown built-in trace \"{}\" (known: {})", name,
                                  fmt::join(paper_build_names(), ", ")));
-  // The published times were measured on SS1s with the Sun-4/280 server: derive CPU seconds with those costs,
-  // whatever machines this experiment simulates.
-  CostModel ref(load_profile("ss1", "workstation"), load_profile("sun4-280", "file_server"), Network{});
-  SequentialCosts sc;
-  sc.lookup_s = unloaded_seconds(ref.lookup(), ref.network());
-  InvocationCost inv = ref.local_invocation();
-  sc.invocation_s = inv.parent_cpu_s + inv.child_cpu_s;
-  sc.small_rpc_s = unloaded_seconds(ref.small_rpc(), ref.network());
-  sc.fs_bytes_per_s = ref.workstation().get("rpc_fs_bandwidth_KBps") * 1024;
-  sc.reference_profile = "ss1";
   GeneratorOptions opt;
   opt.seed = spec.seed;
-  return generate_paper_build(*desc, sc, opt);
+  return generate_paper_build(*desc, reference_costs(), opt);
+}
+
+BuildTrace session_trace(const BuildSession& s, uint64_t seed)
+{
+  // The kernel build scaled to `request` files: its start-up, compiles and link shrink in proportion.
+  PaperBuild k = *paper_build("kernel");
+  double share = static_cast<double>(s.request) / static_cast<double>(k.files);
+  PaperBuild d = k;
+  d.name = fmt::format("session{}", s.id);
+  d.files = s.request;
+  d.sequential_s = k.sequential_s * share;
+  d.scan_s = k.scan_s * share;
+  d.link_s = k.link_s * share;
+  d.link_spread_s = k.link_spread_s * share;
+  d.source = "the kernel build scaled to " + std::to_string(s.request) + " files (workloads/build_sessions.hpp)";
+  GeneratorOptions opt;
+  opt.seed = mix_seed(seed ^ mix_seed(static_cast<uint64_t>(s.id)));
+  return generate_paper_build(d, reference_costs(), opt);
 }
 
 SimInputs prepare_simulation(const ExperimentSpec& spec)
 {
-  return {make_cost_model(spec), resolve_trace(spec),
-          make_policy(spec.policy.name, spec.policy.params, spec.file, "$.policy")};
+  SimInputs in{make_cost_model(spec), BuildTrace{},
+               make_policy(spec.policy.name, spec.policy.params, spec.file, "$.policy"),
+               parse_idle_rule(spec.owners.idle_rule, spec.file, "$.owners.idle_rule"), {}, {}, {}};
+  const auto& w = spec.workload;
+  if (w.kind == "pmake")
+    in.trace = resolve_trace(spec);
+  auto hosts = static_cast<int>(spec.platform.workstations);
+  double horizon = w.duration_s > 0 ? w.duration_s : OPEN_ENDED_HORIZON_S;
+  in.owners.assign(static_cast<size_t>(hosts), {});
+  if (spec.owners.model == "stochastic") {
+    OwnerModel m = parse_owner_model(spec.owners.params, spec.file, "$.owners.params");
+    for (int h = 0; h < hosts; ++h)
+      in.owners[static_cast<size_t>(h)] = generate_owner_periods(m, spec.seed, h, horizon);
+  } else if (spec.owners.model == "trace") {
+    std::vector<std::string> names;
+    for (int h = 0; h < hosts; ++h)
+      names.push_back(fmt::format("ws{:02d}", h));
+    in.owners = referenced(spec, "$.owners.trace", [&] {
+      return owner_periods_by_host(load_owner_trace(spec.owners.trace), names, spec.owners.trace);
+    });
+  }
+  if (!w.processes.is_null())
+    in.processes = generate_processes(parse_process_workload(w.processes, spec.file, "$.workload.processes"),
+                                      spec.seed, hosts, w.duration_s);
+  if (!w.builds.is_null()) {
+    BuildSessions b = parse_build_sessions(w.builds, spec.file, "$.workload.builds");
+    auto active = [&](int h, double t) {
+      const auto& periods = in.owners[static_cast<size_t>(h)];
+      auto it = std::upper_bound(periods.begin(), periods.end(), t,
+                                 [](double v, const OwnerPeriod& p) { return v < p.start_s; });
+      return it != periods.begin() && t < std::prev(it)->end_s;
+    };
+    in.sessions = generate_build_sessions(b, spec.seed, hosts, w.duration_s, active);
+  }
+  return in;
 }
 
-RunResult run_simulation(const ExperimentSpec& spec, SimInputs inputs)
+namespace {
+
+// Utilization and per-host records over the run's length.
+void host_records(const Cluster& cluster, RunResult& r, const std::string& pmake_host)
 {
-  const BuildTrace& trace = inputs.trace;
-
-  std::vector<std::string> args = {"spritesim", "--cfg=network/model:CM02", "--cfg=network/crosstraffic:0",
-                                   "--log=root.thres:critical"};
-  std::vector<char*> argv;
-  for (auto& a : args)
-    argv.push_back(a.data());
-  int argc = static_cast<int>(argv.size());
-  sg4::Engine engine(&argc, argv.data());
-
-  Cluster cluster(spec, std::move(inputs.costs));
-  GlobalMigd migd(cluster, std::move(inputs.policy));
-  PmakeResult pm;
-  start_writeback_daemons(cluster);
-  start_pmake(cluster, migd, trace, spec.workload, 0, 0, pm);
-  engine.run();
-
-  RunResult r;
-  r.makespan_s = pm.end_s - pm.start_s;
-  r.jobs = pm.jobs;
-  r.migrations = pm.migrations;
-  std::vector<int64_t> jobs_on(static_cast<size_t>(cluster.workstations()) + 1, 0);
-  for (const auto& j : pm.jobs)
-    for (int h = 0; h < cluster.workstations(); ++h)
-      if (cluster.name(h) == j.exec_host)
-        ++jobs_on[static_cast<size_t>(h)];
+  std::map<std::string, int64_t> jobs_on;
+  for (const auto& j : r.jobs)
+    ++jobs_on[j.exec_host];
   for (int h = 0; h <= cluster.workstations(); ++h) {
     HostRecord hr;
     hr.host = cluster.name(h);
-    hr.role = h == cluster.file_server() ? "file_server" : h == 0 ? "pmake" : "workstation";
+    hr.role = h == cluster.file_server() ? "file_server" : hr.host == pmake_host ? "pmake" : "workstation";
     hr.busy_s = cluster.busy_s(h);
     hr.utilization = r.makespan_s > 0 ? hr.busy_s / r.makespan_s : 0;
-    hr.jobs = jobs_on[static_cast<size_t>(h)];
+    hr.jobs = jobs_on[hr.host];
     r.hosts.push_back(hr);
   }
   HostRecord net{"ethernet", "network", cluster.wire_bytes() / cluster.network_bytes_per_s(), 0, 0};
   net.utilization = r.makespan_s > 0 ? net.busy_s / r.makespan_s : 0;
   r.hosts.push_back(net);
-  double compile_busy = 0;
-  for (int h = 1; h < cluster.workstations(); ++h)
-    compile_busy += cluster.busy_s(h);
-  int compile_hosts = std::max(1, cluster.workstations() - 1);
-  auto util = [&](double busy) { return r.makespan_s > 0 ? std::stod(fixed(busy / r.makespan_s, 4)) : 0.0; };
-  r.extra["utilization"] = {{"pmake_host", util(cluster.busy_s(0))},
-                            {"file_server", util(cluster.busy_s(cluster.file_server()))},
-                            {"network", util(net.busy_s)},
-                            {"compile_hosts_mean", util(compile_busy / compile_hosts)}};
-  r.extra["trace"] = trace.name;
-  r.extra["scan_s"] = std::stod(fixed(pm.scan_end_s - pm.start_s));
+}
+
+double rounded(double v, int digits = 4) { return std::stod(fixed(v, digits)); }
+
+// What TH90 Tables 8.2, 8.5 and 8.6 report, from this run's records (docs/outputs.md "usage").
+nlohmann::json usage_summary(const Cluster& cluster, const GlobalMigd& migd, const RunResult& r,
+                             const std::vector<std::vector<OwnerPeriod>>& owners, double duration_s, double week_start)
+{
+  double host_hours = duration_s / 3600.0 * cluster.workstations();
+  std::map<std::string, int64_t> kinds;
+  for (const auto& m : r.migrations)
+    ++kinds[m.kind];
+  nlohmann::json per_hour = nlohmann::json::object();
+  for (const auto& [k, n] : kinds)
+    per_hour[k] = rounded(static_cast<double>(n) / host_hours);
+  double cpu = 0;
+  for (int h = 0; h < cluster.workstations(); ++h)
+    cpu += cluster.busy_s(h);
+  const auto& st = migd.stats();
+  OwnerStats os = owner_stats(owners, duration_s, week_start);
+  int64_t owner_evictions = 0, fairness = 0;
+  double evict_s = 0;
+  for (const auto& e : r.evictions) {
+    (e.reason == "fairness" ? fairness : owner_evictions) += 1;
+    evict_s += e.duration_s;
+  }
+  return {
+      {"host_hours", rounded(host_hours, 1)},
+      {"migrations_per_host_hour", per_hour},
+      {"evictions_per_host_hour", rounded(static_cast<double>(kinds["evict"]) / host_hours)},
+      {"remote_cpu_share", cpu > 0 ? rounded(migd.stats().remote_cpu_s / cpu) : 0.0},
+      {"cluster_cpu_utilization", rounded(cpu / (duration_s * cluster.workstations()))},
+      {"host_requests", st.requests},
+      {"requests_fully_satisfied_share",
+       st.requests ? rounded(static_cast<double>(st.requests_satisfied) / static_cast<double>(st.requests)) : 0.0},
+      {"requests_none_share",
+       st.requests ? rounded(static_cast<double>(st.requests - st.requests_satisfied - st.requests_partial) /
+                             static_cast<double>(st.requests))
+                   : 0.0},
+      {"hold_time_mean_s", st.holds ? rounded(st.hold_s_total / static_cast<double>(st.holds), 2) : 0.0},
+      {"revoked_owner", st.revoked_owner},
+      {"revoked_fairness", st.revoked_fairness},
+      {"host_evictions_owner", owner_evictions},
+      {"host_evictions_fairness", fairness},
+      {"host_eviction_mean_s", r.evictions.empty() ? 0.0 : rounded(evict_s / static_cast<double>(r.evictions.size()))},
+      {"idle_share_weekday", rounded(os.weekday_idle_share)},
+      {"idle_share_offhours", rounded(os.offhours_idle_share)},
+      {"idle_share_total", rounded(os.total_idle_share)},
+      {"idle_to_active_per_host_hour", rounded(os.idle_to_active_per_hour)},
+      {"rejected_decisions", st.rejected}};
+}
+
+} // namespace
+
+RunResult run_simulation(const ExperimentSpec& spec, SimInputs inputs)
+{
+  auto engine = create_engine();
+
+  Cluster cluster(spec, std::move(inputs.costs));
+  MigdOptions opt{inputs.idle_rule, spec.migration.direct_remote_moves, spec.migration.demand_paging};
+  GlobalMigd migd(cluster, std::move(inputs.policy), opt);
+  for (int h = 0; h < cluster.workstations(); ++h)
+    migd.host(h).owner = inputs.owners[static_cast<size_t>(h)];
+  start_host_daemons(cluster, migd);
+  start_writeback_daemons(cluster);
+  const auto& w = spec.workload;
+  double ws_mips = cluster.costs().workstation().get("cpu_mips");
+
+  PmakeResult pm;
+  if (w.kind == "pmake")
+    start_pmake(cluster, migd, inputs.trace, w, 0, 0, pm);
+  std::vector<JobRecord> background;
+  start_background(cluster, migd, inputs.processes, ws_mips, background);
+  // Build sessions: a pmake per session, started at its time from its home, asking for as many hosts as it has
+  // compiles (client ids after pmake's 0).
+  std::deque<BuildTrace> traces;
+  std::deque<WorkloadSpec> session_specs;
+  std::deque<PmakeResult> session_results;
+  if (!inputs.sessions.empty()) {
+    sg4::Actor::create("sessions", cluster.host(cluster.file_server()), [&] {
+      for (const auto& s : inputs.sessions) {
+        sg4::this_actor::sleep_until(s.start_s);
+        traces.push_back(session_trace(s, spec.seed));
+        WorkloadSpec ws = w;
+        ws.max_jobs = s.request;
+        ws.max_local = 1;
+        ws.migrate = true;
+        session_specs.push_back(ws);
+        session_results.emplace_back();
+        start_pmake(cluster, migd, traces.back(), session_specs.back(), s.home, static_cast<int>(s.id) + 1,
+                    session_results.back());
+      }
+    });
+  }
+  engine->run();
+
+  RunResult r;
+  if (w.kind == "pmake") {
+    r.makespan_s = pm.end_s - pm.start_s;
+    r.jobs = pm.jobs;
+  } else {
+    r.makespan_s = w.duration_s;
+    for (const auto& j : background)
+      r.makespan_s = std::max(r.makespan_s, j.end_s);
+    for (const auto& res : session_results) {
+      r.jobs.insert(r.jobs.end(), res.jobs.begin(), res.jobs.end());
+      r.makespan_s = std::max(r.makespan_s, res.end_s);
+    }
+    r.jobs.insert(r.jobs.end(), background.begin(), background.end());
+  }
+  r.migrations = migd.migrations();
+  std::stable_sort(r.migrations.begin(), r.migrations.end(),
+                   [](const MigrationRecord& a, const MigrationRecord& b) { return a.time_s < b.time_s; });
+  r.evictions = migd.evictions();
+  host_records(cluster, r, w.kind == "pmake" ? cluster.name(0) : "");
+  if (w.kind == "pmake") {
+    double compile_busy = 0;
+    for (int h = 1; h < cluster.workstations(); ++h)
+      compile_busy += cluster.busy_s(h);
+    int compile_hosts = std::max(1, cluster.workstations() - 1);
+    auto util = [&](double busy) { return r.makespan_s > 0 ? rounded(busy / r.makespan_s) : 0.0; };
+    r.extra["utilization"] = {{"pmake_host", util(cluster.busy_s(0))},
+                              {"file_server", util(cluster.busy_s(cluster.file_server()))},
+                              {"network", util(cluster.wire_bytes() / cluster.network_bytes_per_s())},
+                              {"compile_hosts_mean", util(compile_busy / compile_hosts)}};
+    r.extra["trace"] = inputs.trace.name;
+    r.extra["scan_s"] = rounded(pm.scan_end_s - pm.start_s, 6);
+  } else {
+    double week_start = spec.owners.params.value("start_of_week_s", 0.0);
+    r.extra["usage"] = usage_summary(cluster, migd, r, inputs.owners, w.duration_s, week_start);
+    r.extra["build_sessions"] = inputs.sessions.size();
+    r.extra["processes"] = inputs.processes.size();
+  }
   r.extra["migd_requests"] = migd.requests();
+  r.extra["policy_decisions"] = migd.policy().decisions();
   return r;
 }
 

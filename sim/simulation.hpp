@@ -8,6 +8,10 @@
 #include "core/results.hpp"
 #include "models/costs.hpp"
 #include "policy/policy.hpp"
+#include "models/idle_rule.hpp"
+#include "models/owner_activity.hpp"
+#include "workloads/build_sessions.hpp"
+#include "workloads/process_workload.hpp"
 #include "workloads/trace.hpp"
 
 namespace spritesim {
@@ -23,11 +27,18 @@ BuildTrace resolve_trace(const ExperimentSpec& spec);
 /// are InputErrors raised here, before anything is simulated or written.
 struct SimInputs {
   CostModel costs;
-  BuildTrace trace;
+  BuildTrace trace; ///< pmake workloads
   std::unique_ptr<Policy> policy;
+  IdleRule idle_rule;
+  std::vector<std::vector<OwnerPeriod>> owners;  ///< console periods per workstation
+  std::vector<BackgroundProcess> processes;      ///< processes / mixed workloads
+  std::vector<BuildSession> sessions;            ///< mixed workloads
 };
 
 SimInputs prepare_simulation(const ExperimentSpec& spec);
+
+/// The trace of one build session of a mixed workload: the kernel build scaled down to `request` compiles.
+BuildTrace session_trace(const BuildSession& s, uint64_t seed);
 
 /// Runs the simulation in this process (call at most once per process).
 RunResult run_simulation(const ExperimentSpec& spec, SimInputs inputs);

@@ -117,10 +117,11 @@ int cmd_run(const Args& args)
   SimInputs inputs = prepare_simulation(spec); // a bad profile, trace or policy fails here, before any simulation
 
   double baseline = 0;
-  if (spec.workload.baseline == "sequential")
+  bool with_baseline = spec.workload.baseline == "sequential" && spec.workload.kind == "pmake";
+  if (with_baseline)
     baseline = is_sequential(spec) ? 0 : simulate_in_child(sequential_variant(spec));
   RunResult r = run_simulation(spec, std::move(inputs));
-  r.baseline_makespan_s = spec.workload.baseline == "sequential" ? (baseline > 0 ? baseline : r.makespan_s) : 0;
+  r.baseline_makespan_s = with_baseline ? (baseline > 0 ? baseline : r.makespan_s) : 0;
   write_run_outputs(out, r, to_json(spec), spec.seed, SPRITESIM_VERSION);
   if (!timeline.empty())
     write_timeline(timeline, r); // Chrome/Perfetto trace events (docs/sweeps.md)

@@ -1,0 +1,51 @@
+// The full-migration steps with costs from models/costs (see migration.hpp and docs/cost-model.md).
+#include "sim/migration.hpp"
+
+#include "sim/process.hpp"
+
+namespace spritesim {
+
+MigrationRecord migrate_process(Cluster& cluster, const SimProcess& proc, int source, int target,
+                                const std::string& kind, bool demand_paging)
+{
+  const CostModel& c = cluster.costs();
+  const int server = cluster.file_server();
+  const ProcessFootprint& fp = proc.footprint();
+  ActiveMigrationCost m = c.active_migration(fp.dirty_pages, fp.dirty_blocks, fp.open_files);
+  std::unique_lock out(*cluster.outgoing_migrations(source));
+  double t0 = sg4::Engine::get_clock();
+  double bytes = 0;
+  auto rpc = [&](int from, int to, const RpcCost& cost) {
+    bytes += cost.wire_bytes;
+    cluster.rpc(from, to, cost);
+  };
+  rpc(source, target, m.handshake);    // is the target up, available, same migration version? get a token
+  rpc(source, server, m.dirty_pages);  // VM: dirty pages to the backing files (usually the server's memory)
+  rpc(source, server, m.dirty_blocks); // files: dirty blocks of writable files
+  cluster.cpu(source, m.source_cpu_s); // trap, per-module encapsulation, clean-up
+  for (int64_t f = 0; f < m.open_files; ++f) {
+    rpc(source, target, c.open_file_rpc()); // source -> target: the file's state
+    rpc(target, server, c.open_file_rpc()); // target -> server: register the new reference
+    rpc(server, source, c.open_file_rpc()); // server -> source: release it, fetch offset and usage
+    cluster.cpu(source, c.open_file_home_cpu_s());
+  }
+  rpc(source, target, m.state_transfer); // the process control block in one RPC
+  cluster.cpu(target, m.target_cpu_s);   // de-encapsulate and resume
+  MigrationRecord r;
+  r.time_s = t0;
+  r.job_id = proc.name();
+  r.kind = kind;
+  r.from_host = cluster.name(source);
+  r.to_host = cluster.name(target);
+  r.duration_s = sg4::Engine::get_clock() - t0;
+  out.unlock();
+  // The target starts with no resident pages. Assumption (no source gives the reuse share): every page that was
+  // dirty is touched again, so each crosses the network twice (SPE91 p.8); it delays the process, not the host's
+  // release, so it is not part of the migration's duration.
+  if (demand_paging)
+    rpc(target, server, c.vm_pages(fp.dirty_pages));
+  r.bytes = static_cast<int64_t>(bytes);
+  return r;
+}
+
+} // namespace spritesim

@@ -1,0 +1,21 @@
+// Full migration of a running process, step by step as TH90 4.2.5 lists them: check the target, flush dirty VM
+// pages to backing files on the file server, flush dirty file blocks, move each open file's state through the
+// server (3 RPCs), ship the process control block in one RPC, resume on the target, which then demand-pages what it
+// touches back from the server. Each step contends for the CPUs, the Ethernet and the server it uses.
+#pragma once
+
+#include <string>
+
+#include "core/results.hpp"
+#include "sim/cluster.hpp"
+
+namespace spritesim {
+
+class SimProcess;
+
+/// Moves `proc` from `source` to `target` (blocking, in the process's actor); `kind` names the migration in the
+/// records ("evict", "migrate", "home", ...). Migrations away from one host are serialised.
+MigrationRecord migrate_process(Cluster& cluster, const SimProcess& proc, int source, int target,
+                                const std::string& kind, bool demand_paging);
+
+} // namespace spritesim

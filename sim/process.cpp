@@ -1,0 +1,161 @@
+// Interruptible process execution and request handling (see process.hpp). CPU work runs as one Exec at a time;
+// a request cancels it, keeping the work left, and the process's actor carries the request out (SimGrid 3.32's
+// Exec suspend/resume is unreliable after one cycle, so suspension is a cancelled Exec plus a wait).
+#include "sim/process.hpp"
+
+#include <simgrid/Exception.hpp>
+
+#include "sim/migd.hpp"
+#include "sim/migration.hpp"
+
+namespace spritesim {
+
+SimProcess::SimProcess(Cluster& cluster, GlobalMigd& migd, int64_t id, std::string name, int client, int home,
+                       ProcessFootprint footprint)
+    : cluster_(cluster), migd_(migd), id_(id), name_(std::move(name)), client_(client), home_(home), host_(home),
+      footprint_(footprint), started_s_(sg4::Engine::get_clock()), wake_(sg4::ConditionVariable::create()),
+      lock_(sg4::Mutex::create())
+{
+}
+
+double SimProcess::migration_cost_s() const
+{
+  const CostModel& c = cluster_.costs();
+  return c.active_migration_seconds(
+      c.active_migration(footprint_.dirty_pages, footprint_.dirty_blocks, footprint_.open_files));
+}
+
+void SimProcess::start_on(int host)
+{
+  host_ = host;
+  state_ = ProcState::RUNNING;
+  migd_.process_changed(*this, -1);
+}
+
+void SimProcess::compute(double ref_seconds, double ref_mips)
+{
+  double flops = ref_seconds * ref_mips * 1e6; // work in reference instructions: it is the same on any host
+  while (true) {
+    checkpoint();
+    if (flops <= 1e-3)
+      return;
+    sg4::Host* h = cluster_.host(host_);
+    exec_ = sg4::Exec::init()->set_flops_amount(flops)->set_host(h);
+    exec_->start();
+    double left = 0;
+    try {
+      exec_->wait();
+    } catch (const simgrid::CancelException&) {
+      left = cancelled_left_;
+    }
+    double done = flops - left;
+    cpu_used_s_ += done / h->get_speed();
+    if (host_ != home_)
+      remote_cpu_s_ += done / h->get_speed();
+    cluster_.add_busy(host_, done / h->get_speed());
+    flops = left;
+    exec_ = nullptr;
+  }
+}
+
+void SimProcess::checkpoint()
+{
+  while (true) {
+    if (pending_) {
+      Pending p = *pending_;
+      pending_.reset();
+      if (p.kind == DecisionKind::RESTART) {
+        int from = host_;
+        state_ = ProcState::WAITING;
+        host_ = home_;
+        cpu_used_s_ = 0;
+        migd_.process_changed(*this, from);
+        migd_.process_restarted(*this, from, p.reason);
+        throw ProcessRestarted{};
+      }
+      move_to(p.kind == DecisionKind::EVICT ? home_ : p.target, p.reason);
+      continue;
+    }
+    if (!suspend_requested_)
+      return;
+    ProcState before = state_;
+    state_ = ProcState::SUSPENDED;
+    if (before != ProcState::SUSPENDED)
+      migd_.process_changed(*this, host_);
+    std::unique_lock lk(*lock_);
+    while (suspend_requested_ && !pending_)
+      wake_->wait(lk);
+    if (!suspend_requested_) {
+      state_ = ProcState::RUNNING;
+      migd_.process_changed(*this, host_);
+    }
+  }
+}
+
+void SimProcess::move_to(int target, const std::string& reason)
+{
+  // A move between two remote hosts goes through home unless the direct switch is set (TH90 8.4).
+  if (host_ != home_ && target != home_ && !migd_.direct_remote_moves()) {
+    move_to(home_, reason);
+    if (pending_ || suspend_requested_)
+      return; // a newer request arrived while going home; it takes precedence
+  }
+  int from = host_;
+  bool was_suspended = state_ == ProcState::SUSPENDED;
+  state_ = ProcState::MIGRATING;
+  migd_.process_changed(*this, from);
+  MigrationRecord rec = migrate_process(cluster_, *this, from, target, reason, migd_.demand_paging());
+  host_ = target;
+  state_ = was_suspended && suspend_requested_ ? ProcState::SUSPENDED : ProcState::RUNNING;
+  migd_.process_changed(*this, from);
+  migd_.process_moved(*this, from, target, rec);
+}
+
+void SimProcess::finish()
+{
+  finished_ = true;
+  int from = host_;
+  state_ = ProcState::WAITING;
+  migd_.process_changed(*this, from);
+}
+
+std::string SimProcess::request(DecisionKind kind, int target, const std::string& reason)
+{
+  if (finished_)
+    return "the process has exited";
+  switch (kind) {
+    case DecisionKind::SUSPEND:
+      if (suspend_requested_)
+        return "already suspended";
+      suspend_requested_ = true;
+      break;
+    case DecisionKind::RESUME:
+      if (!suspend_requested_)
+        return "not suspended";
+      suspend_requested_ = false;
+      wake_->notify_all();
+      return "";
+    case DecisionKind::EVICT:
+      if (host_ == home_ && state_ != ProcState::MIGRATING)
+        return "already at home";
+      [[fallthrough]];
+    case DecisionKind::MIGRATE:
+    case DecisionKind::RESTART:
+      if (pending_)
+        return "another move is already pending";
+      if (kind == DecisionKind::MIGRATE && target == host_)
+        return "already there";
+      pending_ = Pending{kind, target, reason};
+      wake_->notify_all();
+      break;
+    default:
+      return "not a process decision";
+  }
+  if (exec_ && !exec_->test()) {
+    cancelled_left_ = exec_->get_remaining();
+    exec_->cancel();
+  }
+  return "";
+}
+
+} // namespace spritesim

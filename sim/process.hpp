@@ -1,0 +1,94 @@
+// A simulated process that can be moved while it runs: its CPU work is interruptible, and requests from migd
+// (evict, migrate, suspend, resume, restart) are carried out by the process's own actor at the next safe point, as
+// Sprite's kernel does when it signals a process to trap before migrating it (TH90 4.2.5).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "core/results.hpp"
+#include "policy/cluster_view.hpp"
+#include "sim/cluster.hpp"
+
+namespace spritesim {
+
+class GlobalMigd;
+
+/// Thrown inside a process's actor when migd restarts it (kill and rerun at home); the code that runs the process
+/// catches it and starts again.
+struct ProcessRestarted {};
+
+/// What a process carries when it moves (TH90 Table 8.3 gives typical values).
+struct ProcessFootprint {
+  int64_t dirty_pages = 0;  ///< dirty VM pages at a migration (flushed to backing files)
+  int64_t dirty_blocks = 0; ///< dirty file-cache blocks at a migration (flushed to the server)
+  int64_t open_files = 0;   ///< open files whose state moves
+};
+
+class SimProcess {
+public:
+  SimProcess(Cluster& cluster, GlobalMigd& migd, int64_t id, std::string name, int client, int home,
+             ProcessFootprint footprint);
+
+  int64_t id() const { return id_; }
+  const std::string& name() const { return name_; }
+  int client() const { return client_; }
+  int home() const { return home_; }
+  int host() const { return host_; }
+  ProcState state() const { return state_; }
+  double started_s() const { return started_s_; }
+  /// CPU seconds used so far, measured on the hosts it ran on.
+  double cpu_used_s() const { return cpu_used_s_; }
+  /// CPU seconds used while away from home.
+  double remote_cpu_s() const { return remote_cpu_s_; }
+  const ProcessFootprint& footprint() const { return footprint_; }
+  /// Unloaded time of moving it now (the view's migration_cost_s).
+  double migration_cost_s() const;
+
+  // --- called from the process's own actor ---
+  /// Marks the process running on `host` (after a placement).
+  void start_on(int host);
+  /// `ref_seconds` of CPU measured on a machine of `ref_mips`, interruptible: moves, suspensions and restarts
+  /// requested meanwhile happen inside. Throws ProcessRestarted.
+  void compute(double ref_seconds, double ref_mips);
+  /// Carries out a pending request (a safe point between non-CPU steps). Throws ProcessRestarted.
+  void checkpoint();
+  /// The process has exited; later requests are refused.
+  void finish();
+
+  // --- called by migd (any actor); never blocks ---
+  /// Asks the process to move (EVICT: home), suspend, resume or restart. Returns an empty string when accepted,
+  /// or why it cannot be carried out (the decision went stale).
+  std::string request(DecisionKind kind, int target = -1, const std::string& reason = "");
+
+private:
+  void move_to(int target, const std::string& kind);
+  Cluster& cluster_;
+  GlobalMigd& migd_;
+  int64_t id_;
+  std::string name_;
+  int client_;
+  int home_;
+  int host_;
+  ProcessFootprint footprint_;
+  ProcState state_ = ProcState::WAITING;
+  double started_s_ = 0;
+  double cpu_used_s_ = 0;
+  double remote_cpu_s_ = 0;
+  bool finished_ = false;
+  bool suspend_requested_ = false;
+  struct Pending {
+    DecisionKind kind;
+    int target;
+    std::string reason;
+  };
+  std::optional<Pending> pending_;
+  sg4::ExecPtr exec_;
+  double cancelled_left_ = 0; ///< flops the cancelled Exec had left
+  sg4::ConditionVariablePtr wake_;
+  sg4::MutexPtr lock_;
+};
+
+} // namespace spritesim
