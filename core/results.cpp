@@ -29,6 +29,23 @@ nlohmann::json results_json(const RunResult& r, uint64_t seed, const std::string
       {"seed", seed},
       {"spritesim_version", version},
   };
+  // Per-job delay: time from ready to done beyond the job's own CPU (queueing, migration, contention).
+  double response = 0, delay = 0, slowdown = 0;
+  int64_t done = 0;
+  for (const auto& jr : r.jobs) {
+    if (jr.end_s <= 0)
+      continue;
+    double resp = jr.end_s - jr.ready_s;
+    response += resp;
+    delay += std::max(0.0, resp - jr.cpu_s);
+    slowdown += jr.cpu_s > 0 ? resp / jr.cpu_s : 1;
+    ++done;
+  }
+  if (done > 0) {
+    j["job_response_mean_s"] = std::stod(fixed(response / static_cast<double>(done)));
+    j["job_delay_mean_s"] = std::stod(fixed(delay / static_cast<double>(done)));
+    j["job_slowdown_mean"] = std::stod(fixed(slowdown / static_cast<double>(done)));
+  }
   if (!r.evictions.empty()) {
     double sum = 0;
     for (const auto& e : r.evictions)
