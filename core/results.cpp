@@ -84,6 +84,10 @@ void write_run_outputs(const std::string& dir, const RunResult& r, const nlohman
   for (const auto& e : r.evictions)
     evictions.add_row({fixed(e.time_s), e.host, e.reason, std::to_string(e.processes), fixed(e.duration_s)});
   write_file_atomic(dir + "/evictions.csv", evictions.text());
+  CsvTable decisions({"time_s", "event", "kind", "client", "host", "process"});
+  for (const auto& d : r.decisions)
+    decisions.add_row({fixed(d.time_s), d.event, d.kind, std::to_string(d.client), d.host, d.process});
+  write_file_atomic(dir + "/decisions.csv", decisions.text());
   write_file_atomic(dir + "/config.resolved.json", resolved_config.dump(2) + "\n");
   write_file_atomic(dir + "/jobs.csv", jobs.text());
   write_file_atomic(dir + "/migrations.csv", migs.text());

@@ -44,6 +44,16 @@ struct EvictionRecord {
   double duration_s = 0;
 };
 
+/// One policy decision the backend carried out (refused ones are counted, not listed).
+struct DecisionRecord {
+  double time_s = 0;
+  std::string event; ///< the event that prompted it (host_request, owner_active, timer, ...)
+  std::string kind;  ///< grant_host, revoke_host, place, migrate, evict, suspend, resume, restart, wake_at
+  int64_t client = -1;
+  std::string host;  ///< empty when none
+  std::string process;
+};
+
 struct HostRecord {
   std::string host;
   std::string role; ///< "pmake", "workstation", "file_server", "network"
@@ -59,13 +69,14 @@ struct RunResult {
   std::vector<MigrationRecord> migrations;
   std::vector<HostRecord> hosts;
   std::vector<EvictionRecord> evictions;
+  std::vector<DecisionRecord> decisions;
   nlohmann::json extra = nlohmann::json::object(); ///< backend-specific summary fields
 };
 
 /// The summary object of results.json.
 nlohmann::json results_json(const RunResult& r, uint64_t seed, const std::string& version);
 
-/// Writes every output file atomically (evictions.csv too) into dir; results.json goes last, so its presence marks a complete run.
+/// Writes every output file atomically (evictions.csv and decisions.csv too) into dir; results.json goes last, so its presence marks a complete run.
 void write_run_outputs(const std::string& dir, const RunResult& r, const nlohmann::json& resolved_config,
                        uint64_t seed, const std::string& version);
 

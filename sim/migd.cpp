@@ -99,7 +99,7 @@ void GlobalMigd::carry_out(const Decision& d, const PolicyEvent& ev, std::vector
       s.holder = d.client;
       s.grant_time_s = sg4::Engine::get_clock();
       granted->push_back(d.host);
-      return;
+      return log(d, ev, "");
     }
     case DecisionKind::REVOKE_HOST: {
       std::string why = ev.kind == EventKind::OWNER_ACTIVE && ev.host == d.host ? "owner" : "fairness";
@@ -112,7 +112,7 @@ void GlobalMigd::carry_out(const Decision& d, const PolicyEvent& ev, std::vector
         if (p->host() == d.host && p->client() == d.client && p->home() != d.host &&
             p->request(DecisionKind::EVICT, -1, "evict").empty())
           start_eviction(d.host, why);
-      return;
+      return log(d, ev, "");
     }
     case DecisionKind::PLACE:
       if (!placed || ev.kind != EventKind::PROCESS_ARRIVED || d.proc != ev.proc)
@@ -120,7 +120,7 @@ void GlobalMigd::carry_out(const Decision& d, const PolicyEvent& ev, std::vector
       if (!host(d.host).up)
         return reject(d, "the host is down");
       *placed = d.host;
-      return;
+      return log(d, ev, procs_.count(d.proc) ? procs_.at(d.proc)->name() : "");
     case DecisionKind::WAKE_AT:
       return schedule_timer(d.at_s);
     default:
@@ -141,6 +141,19 @@ void GlobalMigd::carry_out(const Decision& d, const PolicyEvent& ev, std::vector
     return reject(d, why);
   if (d.kind == DecisionKind::EVICT)
     start_eviction(from, host(from).owner_active ? "owner" : "policy");
+  log(d, ev, p.name());
+}
+
+void GlobalMigd::log(const Decision& d, const PolicyEvent& ev, const std::string& process)
+{
+  DecisionRecord r;
+  r.time_s = sg4::Engine::get_clock();
+  r.event = to_string(ev.kind);
+  r.kind = to_string(d.kind);
+  r.client = d.client;
+  r.host = d.host >= 0 ? cluster_.name(d.host) : "";
+  r.process = process;
+  decisions_.push_back(r);
 }
 
 void GlobalMigd::start_eviction(int h, const std::string& reason)

@@ -88,6 +88,7 @@ public:
   // --- results ---
   const std::vector<MigrationRecord>& migrations() const { return migrations_; }
   const std::vector<EvictionRecord>& evictions() const { return evictions_; }
+  const std::vector<DecisionRecord>& decisions() const { return decisions_; }
   const Policy& policy() const { return *policy_; }
   struct Stats {
     uint64_t requests = 0;          ///< HOST_REQUEST events
@@ -124,6 +125,8 @@ private:
   std::vector<double> timers_;         ///< WAKE_AT times already scheduled
   std::vector<MigrationRecord> migrations_;
   std::vector<EvictionRecord> evictions_;
+  std::vector<DecisionRecord> decisions_;
+  void log(const Decision& d, const PolicyEvent& ev, const std::string& process);
   Stats stats_;
   int64_t next_pid_ = 1;
 };

@@ -21,6 +21,7 @@ struct Completion {
   int slot = 0;    ///< the host pmake launched it on
   int ran_on = 0;  ///< where it exited (home after an eviction)
   int restarts = 0;
+  double cpu_s = 0; ///< CPU it used, as measured while it ran (the last attempt)
 };
 
 struct JobContext {
@@ -107,8 +108,9 @@ void run_job(const JobContext& ctx, size_t index, int home, int host)
     }
   }
   int ran_on = proc.host();
+  double cpu = proc.cpu_used_s();
   ctx.migd->exited(proc);
-  ctx.done->put(new Completion{index, slot, ran_on, restarts}, 0);
+  ctx.done->put(new Completion{index, slot, ran_on, restarts, cpu}, 0);
 }
 
 class Pmake {
@@ -200,7 +202,7 @@ public:
       rec.home_host = cl_.name(home_);
       rec.exec_host = cl_.name(done->ran_on);
       rec.end_s = sg4::Engine::get_clock();
-      rec.cpu_s = CostModel::scale_cpu(tj.cpu_s, ref_mips, cl_.host(done->ran_on)->get_speed() / 1e6);
+      rec.cpu_s = done->cpu_s;
       rec.remote = done->slot != home_;
       rec.lookups = tj.lookups;
       --running;

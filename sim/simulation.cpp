@@ -270,6 +270,7 @@ RunResult run_simulation(const ExperimentSpec& spec, SimInputs inputs)
   std::stable_sort(r.migrations.begin(), r.migrations.end(),
                    [](const MigrationRecord& a, const MigrationRecord& b) { return a.time_s < b.time_s; });
   r.evictions = migd.evictions();
+  r.decisions = migd.decisions();
   host_records(cluster, r, w.kind == "pmake" ? cluster.name(0) : "");
   if (w.kind == "pmake") {
     double compile_busy = 0;
