@@ -144,12 +144,12 @@ void GlobalMigd::carry_out(const Decision& d, const PolicyEvent& ev, std::vector
   log(d, ev, p.name());
 }
 
-void GlobalMigd::log(const Decision& d, const PolicyEvent& ev, const std::string& process)
+void GlobalMigd::log(const Decision& d, const PolicyEvent& ev, const std::string& process, const char* kind)
 {
   DecisionRecord r;
   r.time_s = sg4::Engine::get_clock();
   r.event = to_string(ev.kind);
-  r.kind = to_string(d.kind);
+  r.kind = kind ? kind : to_string(d.kind);
   r.client = d.client;
   r.host = d.host >= 0 ? cluster_.name(d.host) : "";
   r.process = process;
@@ -224,6 +224,10 @@ void GlobalMigd::release(int client, int h)
   ev.kind = EventKind::HOST_RETURNED;
   ev.client = client;
   ev.host = h;
+  Decision returned;
+  returned.client = client;
+  returned.host = h;
+  log(returned, ev, "", "return_host"); // not a decision, but the grant bookkeeping needs it
   dispatch(ev);
 }
 

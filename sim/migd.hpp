@@ -126,7 +126,7 @@ private:
   std::vector<MigrationRecord> migrations_;
   std::vector<EvictionRecord> evictions_;
   std::vector<DecisionRecord> decisions_;
-  void log(const Decision& d, const PolicyEvent& ev, const std::string& process);
+  void log(const Decision& d, const PolicyEvent& ev, const std::string& process, const char* kind = nullptr);
   Stats stats_;
   int64_t next_pid_ = 1;
 };

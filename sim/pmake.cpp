@@ -134,16 +134,18 @@ public:
               c.lookup() * static_cast<double>(std::min(LOOKUPS_PER_BATCH, trace_.tool.scan_lookups - done)));
     out_.scan_end_s = sg4::Engine::get_clock();
 
+    out_.jobs.resize(trace_.jobs.size());
     JobContext ctx{&cl_,    &migd_,   &trace_, &dag_, &out_, sg4::Mailbox::by_name("pmake-" + std::to_string(client_)),
                    ref_mips, client_};
     migd_.register_client(client_, [this](int host) { revoked(host); });
-    out_.jobs.resize(trace_.jobs.size());
     std::vector<size_t> waiting(trace_.jobs.size());
     std::deque<size_t> ready;
     for (size_t i : dag_.topological_order()) {
       waiting[i] = dag_.deps(i).size();
-      if (waiting[i] == 0)
+      if (waiting[i] == 0) {
         ready.push_back(i);
+        out_.jobs[i].ready_s = out_.start_s;
+      }
     }
     size_t running = 0, local_running = 0, finished = 0;
     bool connected = false;
