@@ -1,6 +1,6 @@
-// `spritesim trace capture --out T.json -- make [ARGS]`: runs a real GNU make with SHELL pointing back at this
-// executable (the hidden `--shell-shim` mode), which runs the real shell for each recipe line, times it, takes its
-// rusage and appends one record to a per-build log; the records become a build trace (workloads/capture.hpp).
+// `spritesim trace capture --out T.json -- make [ARGS]`: runs a real GNU make with SHELL pointing at a wrapper that
+// execs this executable in its hidden `--shell-shim` mode, which runs the real shell for each recipe line, times it,
+// takes its rusage and appends one record to a per-build log; the records become a build trace (workloads/capture).
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -36,6 +36,9 @@ namespace fs = std::filesystem;
 constexpr const char* ENV_LOG = "SPRITESIM_CAPTURE_LOG";       // the per-build record log
 constexpr const char* ENV_SHELL = "SPRITESIM_CAPTURE_SHELL";   // the real shell recipes run in
 constexpr const char* ENV_PARENT = "SPRITESIM_CAPTURE_PARENT"; // record id of the recipe that runs a sub-make
+constexpr const char* ENV_TARGET = "SPRITESIM_CAPTURE_TARGET";   // $@ of the recipe (a make variable, exported)
+constexpr const char* ENV_PREREQS = "SPRITESIM_CAPTURE_PREREQS"; // its $^ $| (first MAX_PREREQS of them)
+constexpr int MAX_PREREQS = 2000; // keeps the variable under Linux's 128 KiB limit for one environment string
 
 double clock_s(clockid_t clock)
 {
@@ -138,23 +141,29 @@ int exit_like(int status)
   return WEXITSTATUS(status);
 }
 
-// The hidden mode: make runs `SELF trace capture --shell-shim --target=$@ --prereqs $^ $| --end FLAGS LINE`.
+// The words of a space-separated list (make's $^ holds no other separators).
+std::vector<std::string> words_of(const char* text)
+{
+  std::vector<std::string> out;
+  std::istringstream in(text ? text : "");
+  std::string w;
+  while (in >> w)
+    out.push_back(w);
+  return out;
+}
+
+// The hidden mode. make runs `WRAPPER FLAGS LINE` (`WRAPPER 'FLAGS' SCRIPT` under .ONESHELL), the wrapper execs
+// `SELF trace capture --shell-shim FLAGS LINE`, and the target and prerequisites arrive in the environment.
 int run_shell_shim(const Args& args)
 {
   ShellRecord rec;
-  size_t i = 1;
-  for (; i < args.size() && args[i] != "--end"; ++i) {
-    if (args[i].rfind("--target=", 0) == 0)
-      rec.target = args[i].substr(9);
-    else if (args[i] != "--prereqs")
-      rec.prereqs.push_back(args[i]);
-  }
-  if (i >= args.size())
-    throw UsageError("--shell-shim: missing --end before the shell's arguments");
+  const char* target = std::getenv(ENV_TARGET);
+  rec.target = target ? target : "";
+  rec.prereqs = words_of(std::getenv(ENV_PREREQS));
   const char* shell = std::getenv(ENV_SHELL);
   const char* log = std::getenv(ENV_LOG);
   rec.argv.push_back(shell && *shell ? shell : "/bin/sh");
-  rec.argv.insert(rec.argv.end(), args.begin() + static_cast<long>(i) + 1, args.end());
+  rec.argv.insert(rec.argv.end(), args.begin() + 1, args.end());
 
   rec.start_s = clock_s(CLOCK_MONOTONIC);
   double start_real = clock_s(CLOCK_REALTIME);
@@ -174,7 +183,12 @@ int run_shell_shim(const Args& args)
   rusage ru{};
   {
     IgnoreInterrupts quiet;
-    pid_t pid = spawn(rec.argv[0], rec.argv, env_with(ENV_PARENT, rec.id), false);
+    // The recipe sees the environment plain make would give it, plus the id of this record for nested makes.
+    std::vector<std::string> env;
+    for (auto& e : env_with(ENV_PARENT, rec.id))
+      if (e.rfind(std::string(ENV_TARGET) + "=", 0) != 0 && e.rfind(std::string(ENV_PREREQS) + "=", 0) != 0)
+        env.push_back(e);
+    pid_t pid = spawn(rec.argv[0], rec.argv, env, false);
     while (wait4(pid, &status, 0, &ru) < 0)
       if (errno != EINTR)
         throw std::runtime_error(fmt::format("wait4 failed: {}", std::strerror(errno)));
@@ -281,20 +295,25 @@ int cmd_trace_capture(const Args& all_args)
   CaptureOptions o = parse_options(args);
 
   std::string self = self_exe();
-  if (self.find_first_of(" \t\n\"'\\$") != std::string::npos)
-    throw UsageError(fmt::format("this executable's path ({}) holds a character make would split or expand in "
-                                 "SHELL; install spritesim under a plain path", self));
   std::string tmpl = (fs::temp_directory_path() / "spritesim-capture-XXXXXX").string();
   if (!mkdtemp(tmpl.data()))
     throw std::runtime_error(fmt::format("cannot create a temporary directory: {}", std::strerror(errno)));
   fs::path tmp(tmpl);
   std::string log = (tmp / "records.jsonl").string();
-
-  // SHELL is expanded for each recipe line with its automatic variables set: it hands the shim the target and
-  // its prerequisites. A command-line variable reaches recursive makes through MAKEFLAGS.
+  std::string wrapper = (tmp / "sh").string();
+  if (wrapper.find_first_of(" \t\n\"'\\$") != std::string::npos || self.find('\'') != std::string::npos)
+    throw UsageError(fmt::format("the temporary directory ({}) or this executable's path ({}) holds a character "
+                                 "make would split or expand in SHELL; set TMPDIR to a plain path", wrapper, self));
+  // SHELL must be one word: under .ONESHELL make takes it as a program path. The target and prerequisites reach
+  // the shim as command-line variables, which make exports to each recipe expanded for that recipe's target, and
+  // which reach recursive makes through MAKEFLAGS.
+  write_file_atomic(wrapper, fmt::format("#!/bin/sh\n# spritesim trace capture: the SHELL make runs\n"
+                                         "exec '{}' trace capture --shell-shim \"$@\"\n", self));
+  fs::permissions(wrapper, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
   Args make_argv = o.make_argv;
   make_argv.insert(make_argv.begin() + 1,
-                   "SHELL=" + self + " trace capture --shell-shim --target=$@ --prereqs $^ $| --end");
+                   {"SHELL=" + wrapper, std::string(ENV_TARGET) + "=$@",
+                    fmt::format("{}=$(wordlist 1,{},$^ $|)", ENV_PREREQS, MAX_PREREQS)});
   // The top make has no enclosing recipe, even when this capture itself runs inside a captured build.
   std::vector<std::string> env;
   for (auto& e : env_with(ENV_LOG, log))

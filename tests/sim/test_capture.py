@@ -115,6 +115,22 @@ class CaptureCase(unittest.TestCase):
         self.assertEqual(p_cap.stdout, p_plain.stdout)  # make's own output is untouched; capture speaks on stderr
         self.assertEqual(tree_digest(captured), tree_digest(plain))
 
+    def test_quoting_and_oneshell_untouched(self):
+        makefiles = {
+            "quoting.mk": "all: one two\none:\n\t@echo \"a  b\" 'c$$HOME' \\\n\t  continued; echo x | tr x z\n"
+                          "two: one\n\t@for i in 1 2; do \\\n\t  echo \"$$i\"; done\n\t@printf '%s\\n' 'q\"uote'\n",
+            "oneshell.mk": ".ONESHELL:\nall:\n\t@x=1\n\techo $$x\n",
+        }
+        for name, text in makefiles.items():
+            src = os.path.join(self.tmp, name)
+            write(f"{src}/Makefile", text)
+            plain = subprocess.run(["make"], cwd=src, capture_output=True, text=True)
+            cap = capture(src, os.path.join(self.tmp, name + ".json"), [], ["--quiet"])
+            self.assertEqual(plain.returncode, 0, plain.stderr)
+            self.assertEqual((cap.returncode, cap.stdout, cap.stderr), (0, plain.stdout, plain.stderr), name)
+            _, jobs = jobs_by_id(os.path.join(self.tmp, name + ".json"))
+            self.assertIn("all" if name == "oneshell.mk" else "two", jobs)
+
     def test_recursive_make(self):
         src = os.path.join(self.tmp, "rec")
         recursive_project(src)
