@@ -273,6 +273,12 @@ BuildTrace assemble_trace(const std::vector<ShellRecord>& records, const MakeRun
     for (size_t n : groups[g].nested)
       enclosing[n] = static_cast<long>(g);
 
+  // A recipe's rusage holds everything it reaped: for a recipe that ran a make, its recipes and their shims.
+  std::vector<double> nested_cpu(groups.size(), 0.0);
+  for (const auto& r : records)
+    if (auto it = group_of_record.find(r.parent); !r.target.empty() && it != group_of_record.end())
+      nested_cpu[it->second] += r.cpu_s + r.shim_cpu_s;
+
   BuildTrace trace;
   trace.name = run.name;
   trace.reference_profile = run.reference_profile;
@@ -297,10 +303,7 @@ BuildTrace assemble_trace(const std::vector<ShellRecord>& records, const MakeRun
         argv_bytes += a.size() + 1;
       arg_bytes.push_back(static_cast<double>(argv_bytes + static_cast<size_t>(r.env_bytes)));
     }
-    // A recipe that ran a make: its rusage holds everything that make reaped; keep only the make's own work.
-    for (const auto& r : records)
-      if (!r.target.empty() && group_of_record.count(r.parent) && group_of_record[r.parent] == g)
-        cpu -= r.cpu_s + r.shim_cpu_s;
+    cpu -= nested_cpu[g]; // a recipe that ran a make keeps only that make's own work
     std::string script;
     for (const auto& l : lines)
       script += l + "\n";
