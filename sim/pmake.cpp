@@ -148,6 +148,7 @@ public:
       }
     }
     size_t running = 0, local_running = 0, finished = 0;
+    out_.hosts_wanted = spec_.migrate ? std::min<int64_t>(spec_.max_jobs, static_cast<int64_t>(trace_.jobs.size())) : 0;
     bool connected = false;
     while (finished < trace_.jobs.size()) {
       while (!ready.empty() && running < static_cast<size_t>(spec_.max_jobs)) {
@@ -171,6 +172,7 @@ public:
           } else {
             target = got.front();
             held_.insert(target);
+            out_.hosts_obtained = std::max<int64_t>(out_.hosts_obtained, static_cast<int64_t>(held_.size()));
           }
         }
         if (target < 0) {

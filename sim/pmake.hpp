@@ -20,7 +20,8 @@ struct PmakeResult {
   double scan_end_s = 0;
   double end_s = 0;
   std::vector<JobRecord> jobs;
-  std::vector<MigrationRecord> migrations;
+  int64_t hosts_wanted = 0;   ///< remote hosts it could use at once (pmake -J, at most its jobs)
+  int64_t hosts_obtained = 0; ///< most remote hosts it held at once
 };
 
 /// Starts the pmake actor on workstation `home`; results are filled when the simulation ends.

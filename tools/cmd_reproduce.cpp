@@ -12,6 +12,7 @@
 #include "core/json_reader.hpp"
 #include "core/output_files.hpp"
 #include "tools/commands.hpp"
+#include "tools/day_report.hpp"
 #include "tools/reproduction.hpp"
 
 namespace spritesim {
@@ -90,12 +91,19 @@ int cmd_reproduce(const Args& args)
   for (const auto& f : figures)
     for (const auto& p : f.points)
       runs.push_back({&f, &p, fmt::format("{}/runs/{}/{}{}", out, f.name, f.x, p.x)});
-  fmt::print("reproduce: {} figure(s), {} simulations, {} at a time\n", figures.size(), runs.size(), jobs);
+  fmt::print("reproduce: {} figure(s), {} simulations, {} at a time, and a month in the life\n", figures.size(),
+             runs.size(), jobs);
+  std::string day_dir = out + "/runs/day-in-the-life";
+  make_directories(day_dir);
+  int day_pid = spawn_self({"run", DAY_IN_THE_LIFE_CONFIG, "--out", day_dir}, day_dir + "/run.log");
   run_points(runs, jobs);
+  if (wait_child(day_pid) != 0)
+    throw std::runtime_error(fmt::format("the month-long run failed; see {}/run.log", day_dir));
+  std::string sections = day_in_the_life_section(day_dir, "runs/day-in-the-life");
   std::vector<FigureResult> results;
   for (const auto& f : figures)
     results.push_back(collect_figure(f, fmt::format("{}/runs/{}", out, f.name)));
-  write_reproduction(out, results);
+  write_reproduction(out, results, sections);
   fmt::print("reproduce: report in {}/report.md\n", out);
   return 0;
 }

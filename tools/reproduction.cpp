@@ -85,7 +85,7 @@ static std::string busiest(const nlohmann::json& u)
   return fmt::format("{} ({:.0f}%)", best, 100 * v);
 }
 
-void write_reproduction(const std::string& out, const std::vector<FigureResult>& results)
+void write_reproduction(const std::string& out, const std::vector<FigureResult>& results, const std::string& sections)
 {
   CsvTable speedup({"workload", "hosts", "makespan_s", "speedup"});
   CsvTable published({"workload", "hosts", "speedup", "source"});
@@ -125,7 +125,7 @@ void write_reproduction(const std::string& out, const std::vector<FigureResult>&
   }
   write_file_atomic(out + "/speedup.csv", speedup.text());
   write_file_atomic(out + "/published.csv", published.text());
-  write_file_atomic(out + "/report.md", md);
+  write_file_atomic(out + "/report.md", md + sections);
   // Figures: the embedded analysis script, run by Debian's python3-matplotlib; the CSVs stand without it.
   auto script = embedded_file("analysis/plot_speedup.py");
   // Debian's interpreter, where python3-matplotlib lives, even when another python3 comes first on PATH.

@@ -44,6 +44,8 @@ struct FigureResult {
 FigureResult collect_figure(const Figure& f, const std::string& run_dir);
 
 /// Writes speedup.csv, published.csv, report.md and the figures (via the embedded analysis script).
-void write_reproduction(const std::string& out, const std::vector<FigureResult>& results);
+/// `sections`: more markdown appended to report.md (the month-long run, the policy studies).
+void write_reproduction(const std::string& out, const std::vector<FigureResult>& results,
+                        const std::string& sections = "");
 
 } // namespace spritesim
