@@ -1,8 +1,8 @@
 // pmake users for long runs (the "day in the life"): builds started from workstations whose owners are at the
 // console, each asking migd for some hosts. Request sizes follow TH90 8.5.2 (76% ask for at most one host, mean
-// of the largest request 2.6, at most 16); each build is the kernel build scaled down to as many compiles as hosts
-// asked for (an assumption: one compile per requested host, which matches 2.6 exec-time migrations per requesting
-// process in TH90 Table 8.2 and 8.5.2: 46,382 / 17,800).
+// of the largest request 2.6, at most 16); each build has as many jobs as hosts asked for (an assumption: one
+// compile for one host, else request - 1 compiles and a link, the kernel build scaled down; it matches the 2.6
+// exec-time migrations per requesting process of TH90 Table 8.2 and 8.5.2: 46,382 / 17,800).
 #pragma once
 
 #include <cstdint>
