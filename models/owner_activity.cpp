@@ -14,6 +14,7 @@
 
 #include "core/input_error.hpp"
 #include "core/json_reader.hpp"
+#include "core/random.hpp"
 
 namespace spritesim {
 
@@ -23,17 +24,6 @@ constexpr double DAY_S = 86400;
 constexpr double WEEKDAY_START_S = 9 * 3600.0; // TH90 Table 8.5: "weekdays" are Mon-Fri 9:00-17:00
 constexpr double WEEKDAY_END_S = 17 * 3600.0;
 constexpr uint64_t OWNER_STREAM_SALT = 0x4F574E4552530000ULL; // "OWNERS": owners' streams differ from all others
-
-uint64_t splitmix64(uint64_t x)
-{
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
-
-// Uniform in (0, 1), never 0 or 1: 53 random bits centred in their cell.
-double uniform01(std::mt19937_64& rng) { return (static_cast<double>(rng() >> 11) + 0.5) / 9007199254740992.0; }
 
 // Two-phase hyperexponential with balanced means (p1/l1 = p2/l2) of the given mean and coefficient of variation
 // (cv >= 1; cv = 1 is the exponential). Always consumes two draws, so streams do not depend on cv.
@@ -152,9 +142,9 @@ std::vector<OwnerPeriod> generate_owner_periods(const OwnerModel& m, uint64_t se
   if (!(m.mean_idle_period_s > m.input_threshold_s) || m.idle_period_cv < 1 || m.active_period_cv < 1 ||
       mean_active_period_s(m, true) <= 0 || mean_active_period_s(m, false) <= 0)
     throw std::invalid_argument("generate_owner_periods: inconsistent owner model (use parse_owner_model's checks)");
-  // Salted: other generators (background processes) seed per-host streams as splitmix64(seed ^ splitmix64(h + 1)),
+  // Salted: other generators (background processes) seed per-host streams as mix_seed(seed ^ mix_seed(h + 1)),
   // and the owners of host h must not replay the same numbers as h's processes.
-  std::mt19937_64 rng(splitmix64(splitmix64(seed ^ OWNER_STREAM_SALT) ^ splitmix64(static_cast<uint64_t>(host) + 1)));
+  std::mt19937_64 rng(mix_seed(mix_seed(seed ^ OWNER_STREAM_SALT) ^ mix_seed(static_cast<uint64_t>(host) + 1)));
   Hyperexp idle = idle_excess(m);
   Hyperexp weekday_active(mean_active_period_s(m, true), m.active_period_cv);
   Hyperexp offhours_active(mean_active_period_s(m, false), m.active_period_cv);

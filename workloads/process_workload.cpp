@@ -10,24 +10,13 @@
 #include <fmt/format.h>
 
 #include "core/json_reader.hpp"
+#include "core/random.hpp"
 
 namespace spritesim {
 
 namespace {
 
 constexpr double MAX_DOUBLE = 1e300;
-
-// splitmix64: turns (seed, home) into well-spread stream seeds, so neighbouring seeds give unrelated streams.
-uint64_t mix_seed(uint64_t x)
-{
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
-
-// A uniform double in (0, 1), never 0 or 1: 53 random bits, centred in their cell.
-double uniform01(std::mt19937_64& rng) { return (static_cast<double>(rng() >> 11) + 0.5) / 9007199254740992.0; }
 
 // Counts around a mean: Poisson by sequential inversion for means the recurrence handles without underflow, and
 // a rounded normal (Box-Muller) beyond that. TH90 Table 8.3 gives only means per migration, so the shape is an

@@ -8,14 +8,13 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include "core/random.hpp"
 
 #include "workloads/paper_builds.hpp"
 
 namespace spritesim {
 
 namespace {
-
-double uniform01(std::mt19937_64& rng) { return (static_cast<double>(rng() >> 11) + 0.5) / 9007199254740992.0; }
 
 // A lognormal factor with mean 1 and coefficient of variation cv (1 when cv is 0).
 double lognormal_factor(std::mt19937_64& rng, double cv)
