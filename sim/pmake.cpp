@@ -35,11 +35,14 @@ struct JobContext {
   int client = 0;
 };
 
-// A compile's state when it migrates: TH90 Table 8.3's means (37 dirty 4-KB pages, about 1 dirty block) and the
-// trace's open files (TH90 8.4: stdin, stdout, stderr and the command script).
-ProcessFootprint job_footprint(const TraceJob& job)
+// A job's state when it migrates: its dirty memory from the trace when recorded, else TH90 Table 8.3's mean
+// (37 dirty 4-KB pages); about 1 dirty block (Table 8.3); the trace's open files (TH90 8.4: stdin, stdout, stderr
+// and the command script for a pmake child).
+ProcessFootprint job_footprint(const TraceJob& job, const CostModel& c)
 {
-  return {TYPICAL_DIRTY_PAGES, TYPICAL_DIRTY_BLOCKS, job.files_opened};
+  auto page = static_cast<int64_t>(c.workstation().get("page_bytes"));
+  int64_t pages = job.dirty_bytes > 0 ? (job.dirty_bytes + page - 1) / page : TYPICAL_DIRTY_PAGES;
+  return {pages, TYPICAL_DIRTY_BLOCKS, job.files_opened};
 }
 
 // One attempt at a command, from its start on `host` to its exit; throws ProcessRestarted when killed.
@@ -95,7 +98,7 @@ void run_attempt(const JobContext& ctx, SimProcess& proc, size_t index, int home
 void run_job(const JobContext& ctx, size_t index, int home, int host)
 {
   const TraceJob& job = ctx.trace->jobs[index];
-  SimProcess& proc = ctx.migd->create_process(job.id, ctx.client, home, job_footprint(job));
+  SimProcess& proc = ctx.migd->create_process(job.id, ctx.client, home, job_footprint(job, ctx.cluster->costs()));
   const int slot = host;
   int restarts = 0;
   while (true) {
