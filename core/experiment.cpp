@@ -63,11 +63,16 @@ static WorkloadSpec parse_workload(const JsonReader& r)
         o->fail("expected an object, got " + json_type_name(o->node()));
       *slot = o->node();
     }
+  if (auto sc = r.optional_member("script"); sc && !sc->node().is_null()) {
+    if (!sc->node().is_array())
+      sc->fail("expected an array of scripted processes, got " + json_type_name(sc->node()));
+    w.script = sc->node();
+  }
   if (w.kind != "pmake") {
     if (w.duration_s <= 0)
       r.member("kind").fail("a \"" + w.kind + "\" workload needs duration_s > 0");
-    if (w.processes.is_null() && w.builds.is_null())
-      r.member("kind").fail("a \"" + w.kind + "\" workload needs \"processes\" or \"builds\"");
+    if (w.processes.is_null() && w.builds.is_null() && w.script.is_null())
+      r.member("kind").fail("a \"" + w.kind + "\" workload needs \"processes\", \"script\" or \"builds\"");
     if (w.kind == "processes" && !w.builds.is_null())
       r.member("builds").fail("only a \"mixed\" workload has builds");
   }
@@ -204,7 +209,8 @@ nlohmann::json to_json(const ExperimentSpec& s)
         {"baseline", s.workload.baseline},
         {"duration_s", s.workload.duration_s},
         {"processes", s.workload.processes},
-        {"builds", s.workload.builds}}},
+        {"builds", s.workload.builds},
+        {"script", s.workload.script}}},
       {"owners",
        {{"model", s.owners.model},
         {"trace", s.owners.trace},

@@ -45,6 +45,9 @@ struct WorkloadSpec {
   double duration_s = 0;     ///< processes / mixed: arrivals happen in [0, duration_s)
   nlohmann::json processes;  ///< processes / mixed: a ProcessWorkload object (checked by workloads/)
   nlohmann::json builds;     ///< mixed: a BuildSessions object (checked by workloads/)
+  /// processes / mixed: scripted processes, an array of {arrival_s, home, cpu_s[, dirty_pages, dirty_blocks,
+  /// open_files]} run besides (or instead of) generated ones; a scripted run is how backends are compared.
+  nlohmann::json script;
 };
 
 /// Workstation owners: none (always away), a stochastic model, or a trace of console periods.

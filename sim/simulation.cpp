@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/input_error.hpp"
+#include "core/json_reader.hpp"
 #include "core/output_files.hpp"
 #include "core/random.hpp"
 #include "policy/policy.hpp"
@@ -129,6 +130,25 @@ SimInputs prepare_simulation(const ExperimentSpec& spec)
   if (!w.processes.is_null())
     in.processes = generate_processes(parse_process_workload(w.processes, spec.file, "$.workload.processes"),
                                       spec.seed, hosts, w.duration_s);
+  if (!w.script.is_null()) {
+    JsonReader list(w.script, spec.file, "$.workload.script");
+    for (const JsonReader& e : list.elements()) {
+      BackgroundProcess p;
+      p.arrival_s = e.required_number("arrival_s", 0, 1e12);
+      p.home = static_cast<int>(e.required_integer("home", 0, hosts - 1));
+      p.cpu_s = e.required_number("cpu_s", 0, 1e12);
+      p.dirty_pages = e.integer("dirty_pages", TYPICAL_DIRTY_PAGES, 0, 1 << 30);
+      p.dirty_blocks = e.integer("dirty_blocks", TYPICAL_DIRTY_BLOCKS, 0, 1 << 30);
+      p.open_files = e.integer("open_files", 4, 0, 100000);
+      e.finish();
+      in.processes.push_back(p);
+    }
+    // Scripted and generated processes in arrival order, numbered in that order.
+    std::stable_sort(in.processes.begin(), in.processes.end(),
+                     [](const BackgroundProcess& a, const BackgroundProcess& b) { return a.arrival_s < b.arrival_s; });
+    for (size_t i = 0; i < in.processes.size(); ++i)
+      in.processes[i].id = static_cast<int64_t>(i);
+  }
   if (!w.builds.is_null()) {
     BuildSessions b = parse_build_sessions(w.builds, spec.file, "$.workload.builds");
     auto active = [&](int h, double t) {
