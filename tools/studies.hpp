@@ -1,0 +1,19 @@
+// Two policy studies set beside their published claims (docs/studies.md): Harchol-Balter & Downey's preemptive,
+// lifetime-based migration against remote execution only, and Eager, Lazowska & Zahorjan's claim that migrating
+// active processes adds little to placement at exec time. The sweeps are embedded (configs/studies/), so a bare
+// binary runs them; `spritesim reproduce` appends the section this returns to its report.
+#pragma once
+
+#include <string>
+
+namespace spritesim {
+
+/// Runs the studies' sweeps (child `spritesim sweep` processes, `jobs` runs at once) into OUT_DIR/studies/NAME/,
+/// writes OUT_DIR/studies/studies-cells.csv and studies-gains.csv, draws OUT_DIR/studies/NAME.png|svg with the
+/// embedded analysis/plot_study.py, and returns the markdown section "## Policy studies": tables of mean ± 95% CI
+/// per cell, the published claims beside them, figure links relative to OUT_DIR, and where we agree or differ.
+/// A failed sweep or figure is reported in the section, not thrown. With SPRITESIM_STUDIES_QUICK=1 in the
+/// environment the sweeps run reduced (2 seeds, 600 s of arrivals) for tests.
+std::string run_studies(const std::string& out_dir, int jobs);
+
+} // namespace spritesim
