@@ -24,6 +24,9 @@ int cmd_sweep(const Args& args);
 int cmd_trace(const Args& args);
 int cmd_trace_capture(const Args& args);
 int cmd_host_profile(const Args& args);
+int cmd_agent(const Args& args);
+int cmd_coordinator(const Args& args);
+int cmd_rexec(const Args& args);
 
 /// Runs this executable again with `args` and waits; returns its exit status (128+signal when killed).
 int run_self(const Args& args, const std::string& log_file);

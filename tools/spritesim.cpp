@@ -52,6 +52,9 @@ int main(int argc, char** argv)
         {"sweep", cmd_sweep},
         {"trace", cmd_trace},
         {"host-profile", cmd_host_profile},
+        {"agent", cmd_agent},
+        {"migd", cmd_coordinator},
+        {"rexec", cmd_rexec},
     };
     if (auto it = verbs.find(verb); it != verbs.end())
       return it->second(rest);

@@ -1,0 +1,207 @@
+// The host agent's probes, reports and eviction controls (see agent.hpp); running commands is agent_exec.cpp.
+#include "real/agent.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "core/input_error.hpp"
+#include "real/auth.hpp"
+#include "real/net.hpp"
+
+namespace spritesim::real {
+
+OwnerState read_owner_control(const std::string& path, double now_epoch_s)
+{
+  OwnerState s;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return s;
+  double mtime = static_cast<double>(st.st_mtim.tv_sec) + static_cast<double>(st.st_mtim.tv_nsec) * 1e-9;
+  std::ifstream in(path);
+  std::string word;
+  in >> word;
+  double since = std::max(0.0, now_epoch_s - mtime);
+  if (word == "active") {
+    s.active = true;
+    s.input_idle_s = 0;
+  } else if (word == "idle") {
+    s.input_idle_s = since;
+  } else {
+    s.active = since < 1;
+    s.input_idle_s = since;
+  }
+  return s;
+}
+
+int read_run_queue(const std::string& path)
+{
+  std::ifstream in(path);
+  std::string l1, l5, l15, running;
+  if (!(in >> l1 >> l5 >> l15 >> running))
+    return -1;
+  auto slash = running.find('/');
+  if (slash == std::string::npos || slash == 0)
+    return -1;
+  try {
+    return std::max(0, std::stoi(running.substr(0, slash)) - 1);
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
+namespace {
+double epoch_s()
+{
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+} // namespace
+
+Agent::Agent(AgentOptions options) : options_(std::move(options))
+{
+  secret_ = read_secret_file(options_.secret_file);
+  if (::geteuid() == 0) {
+    if (!options_.user.empty()) {
+      passwd* pw = ::getpwnam(options_.user.c_str());
+      if (!pw)
+        throw InputError("--user", options_.user, "no such user");
+      if (pw->pw_uid == 0)
+        throw InputError("--user", options_.user, "foreign commands must not run as root");
+      run_uid_ = pw->pw_uid;
+      run_gid_ = pw->pw_gid;
+      drop_ = true;
+    } else if (!options_.allow_root) {
+      throw InputError("spritesim agent", "uid 0",
+                       "refusing to run other users' commands as root: pass --user NAME to run them as an "
+                       "unprivileged user, or --allow-root (containers and tests only)");
+    }
+  }
+  start_s_ = monotonic_s();
+}
+
+nlohmann::json Agent::report_locked(double now)
+{
+  auto load = load_.at(now - start_s_);
+  nlohmann::json jobs = nlohmann::json::array();
+  for (const auto& [id, job] : jobs_)
+    jobs.push_back(id);
+  return {{"type", "report"}, {"name", options_.name}, {"load", {load[0], load[1], load[2]}},
+          {"run_queue", load_.run_queue()}, {"owner_active", owner_.active},
+          {"input_idle_s", std::min(owner_.input_idle_s, 1e9)}, {"jobs", jobs}};
+}
+
+void Agent::broadcast_locked(const nlohmann::json& msg)
+{
+  for (Connection* w : watchers_) {
+    try {
+      w->send(msg);
+    } catch (const std::exception&) {
+      w->shutdown(); // its serving thread notices and removes it
+    }
+  }
+}
+
+void Agent::monitor()
+{
+  double last_report = 0;
+  for (;;) {
+    double now = monotonic_s();
+    OwnerState o = read_owner_control(options_.owner_control, epoch_s());
+    int rq = read_run_queue(options_.loadavg);
+    {
+      std::lock_guard lock(mutex_);
+      bool changed = o.active != owner_.active;
+      if (o.active && !owner_.active) {
+        owner_active_since_ = now;
+        fmt::print(stderr, "agent {}: owner active\n", options_.name);
+      }
+      owner_ = o;
+      if (rq >= 0 && rq != load_.run_queue())
+        load_.set_run_queue(now - start_s_, rq);
+      if (changed || now - last_report >= options_.report_s) {
+        broadcast_locked(report_locked(now));
+        last_report = now;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::duration<double>(options_.poll_s));
+  }
+}
+
+void Agent::control(Connection& conn, const nlohmann::json& msg)
+{
+  int64_t id = msg["job"];
+  std::string action = msg["action"];
+  int sig = action == "kill" ? SIGKILL : action == "stop" ? SIGSTOP : action == "cont" ? SIGCONT : 0;
+  if (!sig)
+    throw ProtocolError(fmt::format("control: unknown action \"{}\" (kill, stop, cont)", action.substr(0, 16)));
+  bool ok = false;
+  double since = 0;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = jobs_.find(id);
+    if (it != jobs_.end()) {
+      if (sig == SIGKILL)
+        it->second.evicted_by = "kill";
+      ok = ::kill(-it->second.pgid, sig) == 0;
+    }
+    if (owner_active_since_ >= 0 && owner_.active)
+      since = monotonic_s() - owner_active_since_;
+  }
+  conn.send({{"type", "control_done"}, {"job", id}, {"action", action}, {"ok", ok}, {"since_notice_s", since}});
+}
+
+void Agent::serve_watch(Connection& conn)
+{
+  {
+    std::lock_guard lock(mutex_);
+    watchers_.insert(&conn);
+    conn.send(report_locked(monotonic_s()));
+  }
+  try {
+    for (;;) {
+      nlohmann::json msg = conn.receive();
+      if (msg["type"] != "control")
+        throw ProtocolError(fmt::format("a watcher may only send \"control\", not \"{}\"", msg["type"].get<std::string>()));
+      control(conn, msg);
+    }
+  } catch (...) {
+    std::lock_guard lock(mutex_);
+    watchers_.erase(&conn);
+    throw;
+  }
+}
+
+void Agent::serve(Connection& conn, const std::string&)
+{
+  nlohmann::json first = conn.receive();
+  if (first["type"] == "watch")
+    return serve_watch(conn);
+  if (first["type"] == "exec")
+    return serve_exec(conn, first);
+  throw ProtocolError(fmt::format("an agent expects \"watch\" or \"exec\" first, not \"{}\"",
+                                  first["type"].get<std::string>()));
+}
+
+void Agent::run()
+{
+  Endpoint e{options_.bind, options_.port};
+  int port = 0;
+  int fd = listen_on(e, &port);
+  if (options_.name.empty())
+    options_.name = fmt::format("{}:{}", options_.bind, port);
+  std::signal(SIGPIPE, SIG_IGN);
+  fmt::print(stderr, "agent {} listening on {}:{}\n", options_.name, options_.bind, port);
+  std::thread([this] { monitor(); }).detach();
+  accept_loop(fd, "agent " + options_.name, secret_, [this](Connection& c, const std::string& n) { serve(c, n); });
+}
+
+} // namespace spritesim::real

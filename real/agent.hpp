@@ -1,0 +1,79 @@
+// The real-mode host agent (`spritesim agent`): one per workstation. It reports the host's load averages (smoothed
+// as Sprite's migd does) and its owner's console idleness to the coordinator, runs foreign commands in their own
+// process groups with their I/O streamed over the connection, and carries out the coordinator's evictions.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <sys/types.h>
+
+#include "models/load_average.hpp"
+#include "real/protocol.hpp"
+
+namespace spritesim::real {
+
+struct AgentOptions {
+  std::string name;                  ///< reported host name (default: the endpoint text)
+  std::string bind = "127.0.0.1";
+  int port = 0;
+  std::string secret_file;
+  std::string owner_control;         ///< "active" / "idle" content, or any other content: its mtime is the last input
+  std::string loadavg = "/proc/loadavg"; ///< where the run queue is read (tests point it at a file of their own)
+  double poll_s = 0.005;             ///< how often the owner control and the run queue are looked at
+  double report_s = 1;               ///< periodic report interval (changes of owner state are reported at once)
+  bool allow_root = false;           ///< run commands as root anyway (containers, tests); never by default
+  std::string user;                  ///< drop to this user for foreign commands when started as root
+};
+
+/// What the owner-control probe saw.
+struct OwnerState {
+  bool active = false;
+  double input_idle_s = 1e9; ///< "idle since boot" when the control file does not exist
+};
+
+/// Reads an owner-control file at wall-clock time now (seconds since the epoch): content "active" -> active;
+/// "idle" -> idle since the file's mtime; anything else -> the mtime is the last console input, active if it is
+/// less than 1 s old. A missing file is idle since boot.
+OwnerState read_owner_control(const std::string& path, double now_epoch_s);
+
+/// The number of runnable tasks in a /proc/loadavg-format file (4th field "running/total"), less the reader itself;
+/// -1 when unreadable.
+int read_run_queue(const std::string& path);
+
+class Agent {
+public:
+  explicit Agent(AgentOptions options);
+  /// Listens and serves forever (throws on a fatal setup error). Prints "agent NAME listening on HOST:PORT".
+  void run();
+
+private:
+  struct Job {
+    pid_t pgid = 0;
+    std::string evicted_by; ///< "kill" once the coordinator evicted it by killing
+  };
+  void monitor();
+  nlohmann::json report_locked(double now);
+  void serve(Connection& conn, const std::string& peer_name);
+  void serve_watch(Connection& conn);
+  void serve_exec(Connection& conn, const nlohmann::json& exec);
+  void control(Connection& conn, const nlohmann::json& msg);
+  void broadcast_locked(const nlohmann::json& msg);
+
+  AgentOptions options_;
+  std::string secret_;
+  double start_s_ = 0;
+  uid_t run_uid_ = 0;
+  gid_t run_gid_ = 0;
+  bool drop_ = false;
+
+  std::mutex mutex_;
+  LoadAverages load_;
+  OwnerState owner_;
+  double owner_active_since_ = -1; ///< monotonic time the agent noticed the owner (for eviction latency)
+  std::map<int64_t, Job> jobs_;
+  std::set<Connection*> watchers_;
+};
+
+} // namespace spritesim::real

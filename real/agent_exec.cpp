@@ -1,0 +1,182 @@
+// The agent running one foreign command (see agent.hpp): a child in its own process group, as the unprivileged
+// run user, with its stdin fed from the connection and its stdout/stderr sent back as "output" frames tagged with
+// the attempt number, and its exit (or its eviction by kill) reported last.
+#include "real/agent.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <vector>
+
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+namespace spritesim::real {
+
+namespace {
+
+void close_fd(int& fd)
+{
+  if (fd >= 0)
+    ::close(fd);
+  fd = -1;
+}
+
+/// Signals a client may forward to its remote command (Ctrl-C and friends).
+bool forwardable(int sig) { return sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT; }
+
+} // namespace
+
+void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
+{
+  int64_t job = exec["job"];
+  int attempt = exec["attempt"];
+  std::vector<std::string> args = exec["argv"], env = exec["env"];
+  std::string cwd = exec["cwd"];
+  if (args.empty())
+    throw ProtocolError("exec: argv is empty");
+  {
+    std::lock_guard lock(mutex_);
+    if (jobs_.count(job))
+      throw ProtocolError(fmt::format("exec: job {} already runs here", job));
+  }
+  // Everything the child needs is prepared before fork: after it, only async-signal-safe calls.
+  std::vector<char*> argv, envp;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (auto& e : env)
+    envp.push_back(e.data());
+  envp.push_back(nullptr);
+  int in[2], out[2], err[2];
+  if (::pipe2(in, O_CLOEXEC) || ::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC))
+    throw std::runtime_error(fmt::format("pipe: {}", std::strerror(errno)));
+  std::string fail_prefix = fmt::format("spritesim agent {}: ", options_.name);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    ::dup2(in[0], 0);
+    ::dup2(out[1], 1);
+    ::dup2(err[1], 2);
+    ::signal(SIGPIPE, SIG_DFL);
+    auto die = [&](const char* what) {
+      const char* why = std::strerror(errno);
+      (void)!::write(2, fail_prefix.data(), fail_prefix.size());
+      (void)!::write(2, what, std::strlen(what));
+      (void)!::write(2, why, std::strlen(why));
+      (void)!::write(2, "\n", 1);
+      ::_exit(127);
+    };
+    if (drop_ && (::setgroups(1, &run_gid_) || ::setgid(run_gid_) || ::setuid(run_uid_)))
+      die("cannot drop privileges: ");
+    if (::chdir(cwd.c_str()) != 0)
+      die("cannot enter the working directory: ");
+    ::execvpe(argv[0], argv.data(), envp.data());
+    die("cannot execute the command: ");
+  }
+  ::close(in[0]);
+  ::close(out[1]);
+  ::close(err[1]);
+  if (pid < 0) {
+    ::close(in[1]), ::close(out[0]), ::close(err[0]);
+    throw std::runtime_error(fmt::format("fork: {}", std::strerror(errno)));
+  }
+  ::setpgid(pid, pid); // also here, so a signal sent right after fork reaches the group
+  {
+    std::lock_guard lock(mutex_);
+    jobs_[job].pgid = pid;
+  }
+  fmt::print(stderr, "agent {}: job {} attempt {} started: {}\n", options_.name, job, attempt, args[0]);
+  int to_child = in[1], from_out = out[0], from_err = err[0];
+  ::fcntl(to_child, F_SETFL, O_NONBLOCK);
+  std::string pending_in;
+  bool in_eof = false, client_gone = false;
+  char buf[DATA_CHUNK];
+  while (from_out >= 0 || from_err >= 0) {
+    std::vector<pollfd> fds;
+    if (!client_gone)
+      fds.push_back({conn.fd(), POLLIN, 0});
+    if (from_out >= 0)
+      fds.push_back({from_out, POLLIN, 0});
+    if (from_err >= 0)
+      fds.push_back({from_err, POLLIN, 0});
+    if (to_child >= 0 && !pending_in.empty())
+      fds.push_back({to_child, POLLOUT, 0});
+    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR)
+      break;
+    for (const pollfd& p : fds) {
+      if (!p.revents)
+        continue;
+      if (p.fd == conn.fd()) {
+        try {
+          nlohmann::json m = conn.receive();
+          if (m["type"] == "stdin" && !in_eof)
+            pending_in += base64_decode(m["data"]);
+          else if (m["type"] == "stdin_eof")
+            in_eof = true;
+          else if (m["type"] == "signal" && forwardable(m["signal"]))
+            ::kill(-pid, m["signal"].get<int>());
+          else
+            throw ProtocolError(fmt::format("during a command, \"{}\" is not allowed", m["type"].get<std::string>()));
+        } catch (const std::exception& e) {
+          // The client is gone or broke the protocol: its command has no one to report to.
+          fmt::print(stderr, "agent {}: job {}: {}; killing the command\n", options_.name, job, e.what());
+          conn.send_error(e.what());
+          client_gone = true;
+          ::kill(-pid, SIGKILL);
+        }
+      } else if (p.fd == to_child) {
+        ssize_t w = ::write(to_child, pending_in.data(), pending_in.size());
+        if (w > 0)
+          pending_in.erase(0, static_cast<size_t>(w));
+        else if (w < 0 && errno != EAGAIN && errno != EINTR)
+          pending_in.clear(), in_eof = true; // the command closed its stdin
+      } else {
+        int& fd = p.fd == from_out ? from_out : from_err;
+        ssize_t r = ::read(fd, buf, sizeof buf);
+        if (r > 0 && !client_gone) {
+          try {
+            conn.send({{"type", "output"}, {"attempt", attempt}, {"stream", fd == from_out ? "out" : "err"},
+                       {"data", base64_encode(std::string(buf, static_cast<size_t>(r)))}});
+          } catch (const std::exception&) {
+            client_gone = true;
+            ::kill(-pid, SIGKILL);
+          }
+        } else if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) {
+          close_fd(fd);
+        }
+      }
+    }
+    if (in_eof && pending_in.empty())
+      close_fd(to_child);
+  }
+  close_fd(to_child);
+  close_fd(from_out);
+  close_fd(from_err);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  std::string evicted_by;
+  {
+    std::lock_guard lock(mutex_);
+    evicted_by = jobs_[job].evicted_by;
+    jobs_.erase(job);
+  }
+  fmt::print(stderr, "agent {}: job {} attempt {} ended{}\n", options_.name, job, attempt,
+             evicted_by.empty() ? "" : " (evicted by kill)");
+  if (client_gone)
+    return;
+  if (!evicted_by.empty())
+    conn.send({{"type", "evicted"}, {"attempt", attempt}, {"action", evicted_by}});
+  else
+    conn.send({{"type", "exit"}, {"attempt", attempt},
+               {"code", WIFEXITED(status) ? WEXITSTATUS(status) : 0},
+               {"signal", WIFSIGNALED(status) ? WTERMSIG(status) : 0}});
+}
+
+} // namespace spritesim::real

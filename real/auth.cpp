@@ -1,0 +1,124 @@
+// Shared-secret file, HMAC-SHA256 (OpenSSL) and the challenge-response handshake (see auth.hpp).
+#include "real/auth.hpp"
+
+#include <sys/stat.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <fmt/format.h>
+
+#include "core/input_error.hpp"
+#include "core/json_reader.hpp"
+
+namespace spritesim::real {
+
+namespace {
+
+std::string hex(const unsigned char* p, size_t n)
+{
+  std::string out;
+  for (size_t i = 0; i < n; ++i)
+    out += fmt::format("{:02x}", p[i]);
+  return out;
+}
+
+bool is_hex64(const std::string& s)
+{
+  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+bool same_mac(const std::string& a, const std::string& b)
+{
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+/// Receives one message; an "error" from the peer becomes a ProtocolError carrying its reason.
+nlohmann::json expect(Connection& conn, const std::string& type)
+{
+  nlohmann::json m = conn.receive();
+  if (m["type"] == "error")
+    throw ProtocolError("refused by the peer: " + m["reason"].get<std::string>());
+  if (m["type"] != type)
+    throw ProtocolError(fmt::format("expected a \"{}\" message, got \"{}\"", type, m["type"].get<std::string>()));
+  return m;
+}
+
+} // namespace
+
+std::string read_secret_file(const std::string& path)
+{
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    throw InputError(path, "file", "the secret file does not exist or cannot be read");
+  if (st.st_mode & 077)
+    throw InputError(path, "file",
+                     fmt::format("the secret file has mode {:04o}; it must be readable by its owner only "
+                                 "(chmod 600 {})",
+                                 st.st_mode & 07777, path));
+  std::string text = read_text_file(path);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+    text.pop_back();
+  if (text.size() < 16)
+    throw InputError(path, "file", "the secret must be at least 16 bytes long");
+  return text;
+}
+
+std::string hmac_sha256_hex(const std::string& key, const std::string& message)
+{
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
+       message.size(), mac, &len);
+  return hex(mac, len);
+}
+
+std::string random_nonce()
+{
+  unsigned char bytes[32];
+  if (RAND_bytes(bytes, sizeof bytes) != 1)
+    throw std::runtime_error("no random bytes from the system");
+  return hex(bytes, sizeof bytes);
+}
+
+std::string server_handshake(Connection& conn, const std::string& secret, double timeout_s)
+{
+  conn.set_receive_timeout(timeout_s);
+  nlohmann::json hello = expect(conn, "hello");
+  if (hello["version"] != PROTOCOL_VERSION)
+    throw ProtocolError(fmt::format("protocol version {} is not supported (this daemon speaks version {})",
+                                    hello["version"].dump(), PROTOCOL_VERSION));
+  std::string client_nonce = hello["nonce"];
+  if (!is_hex64(client_nonce))
+    throw ProtocolError("hello: the nonce must be 64 lowercase hex digits");
+  std::string nonce = random_nonce();
+  conn.send({{"type", "challenge"}, {"version", PROTOCOL_VERSION}, {"nonce", nonce},
+             {"mac", hmac_sha256_hex(secret, "server|" + client_nonce + "|" + nonce)}});
+  nlohmann::json auth = expect(conn, "auth");
+  if (!same_mac(auth["mac"].get<std::string>(), hmac_sha256_hex(secret, "client|" + nonce + "|" + client_nonce)))
+    throw ProtocolError("authentication failed (wrong shared secret)");
+  conn.send({{"type", "welcome"}});
+  conn.set_receive_timeout(0);
+  return hello["name"];
+}
+
+void client_handshake(Connection& conn, const std::string& secret, const std::string& name, double timeout_s,
+                      int version)
+{
+  conn.set_receive_timeout(timeout_s);
+  std::string nonce = random_nonce();
+  conn.send({{"type", "hello"}, {"version", version}, {"name", name}, {"nonce", nonce}});
+  nlohmann::json ch = expect(conn, "challenge");
+  std::string server_nonce = ch["nonce"];
+  if (!is_hex64(server_nonce))
+    throw ProtocolError("challenge: the nonce must be 64 lowercase hex digits");
+  if (!same_mac(ch["mac"].get<std::string>(), hmac_sha256_hex(secret, "server|" + nonce + "|" + server_nonce)))
+    throw ProtocolError("the server does not know the shared secret");
+  conn.send({{"type", "auth"}, {"mac", hmac_sha256_hex(secret, "client|" + server_nonce + "|" + nonce)}});
+  expect(conn, "welcome");
+  conn.set_receive_timeout(0);
+}
+
+} // namespace spritesim::real

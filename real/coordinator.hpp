@@ -1,0 +1,119 @@
+// The real-mode coordinator (`spritesim migd`): Sprite's global migd on real hosts. It keeps host states from the
+// agents' reports, builds ClusterViews with wall-clock `now`, runs the same policy runner and registry as the
+// simulator (sim/migd.cpp is its twin), answers placement requests from rexec, carries out evictions through the
+// agents, records jobs/migrations/evictions/decisions in the simulator's formats and checkpoints its state.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/results.hpp"
+#include "models/idle_rule.hpp"
+#include "policy/policy.hpp"
+#include "real/net.hpp"
+
+namespace spritesim::real {
+
+struct CoordinatorOptions {
+  std::string bind = "127.0.0.1";
+  int port = 0;
+  std::string secret_file;
+  std::vector<Endpoint> agents;
+  std::string policy = "sprite";
+  nlohmann::json policy_params = nlohmann::json::object();
+  std::string state_file; ///< checkpoint (empty: none)
+  std::string out_dir;    ///< jobs.csv, migrations.csv, evictions.csv, decisions.csv, results.json (empty: none)
+  IdleRule idle_rule;     ///< migd's defaults (sprite-facts 4b); tests lower input_threshold_s
+  std::string version = "unknown";
+};
+
+class Coordinator {
+public:
+  explicit Coordinator(CoordinatorOptions options);
+  /// Connects to the agents, listens for rexec clients and serves forever.
+  void run();
+
+  /// The snapshot a policy sees now (caller holds the lock). Public for tests.
+  ClusterView view_locked() const;
+
+private:
+  struct Host {
+    std::string name;
+    Endpoint endpoint;
+    bool is_home = false; ///< the pseudo-host standing for clients' machines that run no agent
+    bool up = false;
+    bool available = false;
+    bool owner_active = false;
+    double input_idle_s = 0;
+    double idle_since_s = 0;
+    double load[3] = {0, 0, 0};
+    int run_queue = 0;
+    int holder = -1;
+    std::shared_ptr<Connection> conn;
+    double evict_start_s = -1;
+    std::string evict_reason;
+    int evict_pending = 0;
+    int evict_processes = 0;
+    double evict_latency_s = 0;
+  };
+  struct Job {
+    int64_t id = 0;
+    std::string name;
+    int client = -1;
+    int home = 0;
+    int host = 0;
+    ProcState state = ProcState::WAITING;
+    double started_s = 0;
+    double run_start_s = 0;
+    std::string exec_host; ///< where the attempt that finished ran
+  };
+
+  double now() const;
+  void dispatch(const PolicyEvent& ev, int* placed = nullptr);
+  void carry_out(const Decision& d, const PolicyEvent& ev, int* placed);
+  void reject(const Decision& d, const std::string& why);
+  void log_decision(const Decision& d, const PolicyEvent& ev);
+  void kill_remote(Job& job, const std::string& kind, const std::string& reason);
+  bool send_control(int host, int64_t job, const std::string& action);
+  void start_eviction(int host, const std::string& reason);
+  int foreign_on(int host) const;
+  void evaluate(int host);
+
+  void watch_agent(int host);
+  void on_report(int host, const nlohmann::json& msg);
+  void on_control_done(int host, const nlohmann::json& msg);
+  void host_down(int host);
+  void serve_client(Connection& conn);
+  void timer_loop();
+
+  void checkpoint_locked();
+  void load_state();
+  void write_outputs_locked();
+  nlohmann::json state_json() const;
+
+  CoordinatorOptions options_;
+  std::string secret_;
+  std::unique_ptr<Policy> policy_;
+  double start_s_ = 0;
+  double offset_s_ = 0; ///< elapsed time carried over from a reloaded checkpoint
+
+  mutable std::mutex mutex_;
+  std::condition_variable timer_cv_;
+  std::set<double> timers_;
+  std::vector<Host> hosts_; ///< agents first, then the home pseudo-host
+  std::map<int64_t, Job> jobs_;
+  std::vector<PolicyEvent> rejected_;
+  int64_t next_job_ = 1;
+  int next_client_ = 0;
+  RunResult records_;
+  uint64_t rejected_count_ = 0;
+};
+
+} // namespace spritesim::real

@@ -1,0 +1,37 @@
+// TCP plumbing shared by the real-mode daemons and rexec: parse host:port, listen (loopback by default), connect,
+// and an accept loop that serves each authenticated peer on its own thread and survives any peer's misbehaviour.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "real/protocol.hpp"
+
+namespace spritesim::real {
+
+struct Endpoint {
+  std::string host = "127.0.0.1";
+  int port = 0;
+  std::string text() const;
+};
+
+/// "host:port" or "port"; throws UsageError-like std::invalid_argument naming `what` on bad text.
+Endpoint parse_endpoint(const std::string& text, const std::string& what);
+
+/// A listening socket on endpoint (port 0 = any); returns the fd and sets `bound_port`. Throws std::runtime_error.
+int listen_on(const Endpoint& e, int* bound_port);
+
+/// Connects (TCP_NODELAY); throws ProtocolError naming the endpoint when it cannot.
+std::unique_ptr<Connection> connect_to(const Endpoint& e, double timeout_s = 2);
+
+/// Accepts forever. Each peer gets a thread that runs the server handshake then `serve(conn, peer_name)`; any
+/// ProtocolError or std::exception is logged as "LOG_NAME: dropped PEER: REASON" on stderr, sent back as an error
+/// message, and the peer is closed while the loop keeps serving. At most `max_peers` threads at once.
+void accept_loop(int listen_fd, const std::string& log_name, const std::string& secret,
+                 std::function<void(Connection&, const std::string&)> serve, int max_peers = 256);
+
+/// Monotonic seconds since an arbitrary origin (the daemons' clock).
+double monotonic_s();
+
+} // namespace spritesim::real

@@ -1,0 +1,65 @@
+// Real mode's wire protocol: length-prefixed JSON frames over TCP, strict validation of every message against a
+// table of known types and fields, base64 for raw bytes (stdin, stdout, stderr), and the connection wrapper the
+// agent, the coordinator and rexec share. Authentication is in real/auth.hpp.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace spritesim::real {
+
+/// Spoken in every hello; a peer with another version is refused with a reason.
+constexpr int PROTOCOL_VERSION = 1;
+/// Largest frame payload accepted or sent (bytes). Data chunks are at most DATA_CHUNK raw bytes, well below it.
+constexpr uint32_t MAX_FRAME = 1 << 20;
+constexpr size_t DATA_CHUNK = 64 * 1024;
+
+/// A peer broke the protocol (garbage, oversized frame, unknown message, bad field, failed authentication, closed
+/// connection); what() is the reason logged and sent back before the peer is dropped.
+struct ProtocolError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Checks a decoded message against the protocol's table: a "type" the table knows, every required field present,
+/// no unknown field, each of the right JSON type and within its size limits. Throws ProtocolError naming the
+/// message type and the field.
+void validate_message(const nlohmann::json& msg);
+
+std::string base64_encode(const std::string& bytes);
+/// Throws ProtocolError on characters outside the base64 alphabet or a bad length.
+std::string base64_decode(const std::string& text);
+
+/// One TCP (or socketpair) connection carrying frames. Reads come from one thread; writes may come from several and
+/// are serialised. Owns the descriptor.
+class Connection {
+public:
+  explicit Connection(int fd, std::string peer = "");
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  int fd() const { return fd_; }
+  const std::string& peer() const { return peer_; }
+  /// Reads one frame and validates it. Throws ProtocolError on EOF, a bad length, bad JSON or a bad message.
+  nlohmann::json receive();
+  /// Serialises, frames and sends a message (validated first: sending a bad message is a bug, std::logic_error).
+  void send(const nlohmann::json& msg);
+  /// Best effort: sends {"type":"error","reason":...} and ignores failures (the peer is about to be dropped).
+  void send_error(const std::string& reason) noexcept;
+  /// Seconds a receive may block before failing (0 = forever); used during the handshake.
+  void set_receive_timeout(double seconds);
+  /// Stops further reads and writes (wakes a thread blocked in receive()).
+  void shutdown() noexcept;
+
+private:
+  void read_exact(char* buf, size_t n);
+  int fd_;
+  std::string peer_;
+  std::mutex write_mutex_;
+};
+
+} // namespace spritesim::real

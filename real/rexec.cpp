@@ -1,0 +1,250 @@
+// rexec (see rexec.hpp): placement request, remote attempt with output buffered per attempt (a killed attempt's
+// output is dropped, so the user sees exactly one complete attempt), signal forwarding, and the rerun at home.
+#include "real/rexec.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <memory>
+#include <thread>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "real/auth.hpp"
+#include "real/net.hpp"
+
+extern char** environ;
+
+namespace spritesim::real {
+
+namespace {
+
+std::atomic<pid_t> g_local_child{0};
+int g_signal_pipe[2] = {-1, -1};
+
+void on_signal(int sig)
+{
+  pid_t child = g_local_child.load();
+  if (child > 0) {
+    ::kill(child, sig);
+    return;
+  }
+  char c = static_cast<char>(sig);
+  (void)!::write(g_signal_pipe[1], &c, 1);
+}
+
+void install_signal_forwarding()
+{
+  if (g_signal_pipe[0] < 0 && ::pipe2(g_signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+    return;
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT})
+    ::sigaction(s, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+void write_all(int fd, const std::string& data)
+{
+  const char* p = data.data();
+  size_t n = data.size();
+  while (n > 0) {
+    ssize_t w = ::write(fd, p, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      return;
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+}
+
+std::string read_all_stdin()
+{
+  std::string data;
+  if (::isatty(0))
+    return data;
+  char buf[65536];
+  for (;;) {
+    ssize_t r = ::read(0, buf, sizeof buf);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      break;
+    data.append(buf, static_cast<size_t>(r));
+  }
+  return data;
+}
+
+int status_of(int code, int sig) { return sig ? 128 + sig : code; }
+
+enum class Outcome { EXITED, EVICTED, FAILED };
+
+/// One remote attempt: returns EXITED with *status set and the output written, EVICTED (killed by the coordinator)
+/// or FAILED (the agent was unreachable or broke off); in both latter cases nothing was written.
+Outcome remote_attempt(const Endpoint& agent, const std::string& secret, int64_t job, int attempt,
+                       const std::vector<std::string>& argv, const std::string& stdin_data, int* status,
+                       std::string* why)
+{
+  try {
+    char cwd[4096];
+    if (!::getcwd(cwd, sizeof cwd))
+      throw ProtocolError("the working directory has no name");
+    nlohmann::json env = nlohmann::json::array();
+    for (char** e = environ; *e; ++e)
+      if (std::strlen(*e) <= 4096)
+        env.push_back(*e);
+    nlohmann::json exec = {{"type", "exec"}, {"job", job}, {"attempt", attempt}, {"argv", argv}, {"cwd", cwd},
+                           {"env", env}};
+    validate_message(exec); // too many or too long arguments: run at home instead
+    if (exec.dump().size() > MAX_FRAME)
+      throw ProtocolError("the command and its environment exceed one frame");
+    auto conn = connect_to(agent);
+    client_handshake(*conn, secret, "rexec");
+    conn->send(exec);
+    for (size_t off = 0; off < stdin_data.size(); off += DATA_CHUNK)
+      conn->send({{"type", "stdin"}, {"data", base64_encode(stdin_data.substr(off, DATA_CHUNK))}});
+    conn->send({{"type", "stdin_eof"}});
+    std::string out, err;
+    for (;;) {
+      pollfd fds[2] = {{conn->fd(), POLLIN, 0}, {g_signal_pipe[0], POLLIN, 0}};
+      if (::poll(fds, g_signal_pipe[0] >= 0 ? 2 : 1, -1) < 0) {
+        if (errno == EINTR)
+          continue;
+        throw ProtocolError(std::strerror(errno));
+      }
+      if (g_signal_pipe[0] >= 0 && (fds[1].revents & POLLIN)) {
+        char c;
+        while (::read(g_signal_pipe[0], &c, 1) == 1)
+          conn->send({{"type", "signal"}, {"signal", static_cast<int>(c)}});
+      }
+      if (!(fds[0].revents & (POLLIN | POLLHUP | POLLERR)))
+        continue;
+      nlohmann::json m = conn->receive();
+      const std::string type = m["type"];
+      if (type == "output" && m["attempt"] == attempt) {
+        (m["stream"] == "out" ? out : err) += base64_decode(m["data"]);
+      } else if (type == "exit" && m["attempt"] == attempt) {
+        write_all(1, out);
+        write_all(2, err);
+        *status = status_of(m["code"], m["signal"]);
+        return Outcome::EXITED;
+      } else if (type == "evicted" && m["attempt"] == attempt) {
+        return Outcome::EVICTED;
+      } else if (type == "error") {
+        throw ProtocolError("the agent refused: " + m["reason"].get<std::string>());
+      } else {
+        throw ProtocolError(fmt::format("unexpected \"{}\" from the agent", type));
+      }
+    }
+  } catch (const std::exception& e) {
+    *why = e.what();
+    return Outcome::FAILED;
+  }
+}
+
+} // namespace
+
+int run_local(const std::vector<std::string>& argv, const std::string* stdin_data)
+{
+  std::vector<char*> args;
+  for (const auto& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  int in[2] = {-1, -1};
+  if (stdin_data) {
+    if (::pipe2(in, O_CLOEXEC) != 0)
+      return 127;
+    posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+  }
+  pid_t pid = 0;
+  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (stdin_data)
+    ::close(in[0]);
+  if (rc != 0) {
+    fmt::print(stderr, "spritesim rexec: cannot execute {}: {}\n", argv[0], std::strerror(rc));
+    if (stdin_data)
+      ::close(in[1]);
+    return 127;
+  }
+  g_local_child = pid;
+  std::thread feeder;
+  if (stdin_data)
+    feeder = std::thread([fd = in[1], stdin_data] {
+      write_all(fd, *stdin_data);
+      ::close(fd);
+    });
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  g_local_child = 0;
+  if (feeder.joinable())
+    feeder.join();
+  return WIFEXITED(status) ? WEXITSTATUS(status) : status_of(0, WTERMSIG(status));
+}
+
+int rexec(const RexecOptions& o)
+{
+  install_signal_forwarding();
+  auto note = [&](const std::string& text) {
+    if (!o.quiet)
+      fmt::print(stderr, "spritesim rexec: {}\n", text);
+  };
+  if (o.migd.empty())
+    return run_local(o.argv, nullptr);
+  std::string secret = read_secret_file(o.secret_file);
+  std::unique_ptr<Connection> migd;
+  nlohmann::json placed;
+  try {
+    migd = connect_to(parse_endpoint(o.migd, "--migd"));
+    client_handshake(*migd, secret, "rexec");
+    std::string name = o.argv[0].substr(o.argv[0].rfind('/') + 1);
+    migd->send({{"type", "place"}, {"home", o.home}, {"name", name.substr(0, 200)}});
+    placed = migd->receive();
+    if (placed["type"] != "placed")
+      throw ProtocolError(fmt::format("unexpected \"{}\" from migd", placed["type"].get<std::string>()));
+  } catch (const std::exception& e) {
+    note(fmt::format("migd unavailable ({}); running at home", e.what()));
+    return run_local(o.argv, nullptr);
+  }
+  int64_t job = placed["job"];
+  auto tell = [&](const nlohmann::json& msg) {
+    try {
+      migd->send(msg);
+    } catch (const std::exception&) {
+      // The coordinator went away: the command still runs and its status still reaches the user.
+    }
+  };
+  int status = 0;
+  std::string host = placed["host"];
+  if (!host.empty()) {
+    std::string stdin_data = o.forward_stdin ? read_all_stdin() : "";
+    std::string why;
+    Outcome out = remote_attempt(parse_endpoint(placed["addr"], "placed.addr"), secret, job, 1, o.argv, stdin_data,
+                                 &status, &why);
+    if (out != Outcome::EXITED) {
+      note(out == Outcome::EVICTED ? fmt::format("job {} evicted from {}; rerunning at home", job, host)
+                                   : fmt::format("job {} lost on {} ({}); rerunning at home", job, host, why));
+      tell({{"type", "at_home"}, {"job", job}, {"reason", out == Outcome::EVICTED ? "evicted" : "agent_lost"}});
+      status = run_local(o.argv, &stdin_data);
+    }
+  } else {
+    status = run_local(o.argv, nullptr);
+  }
+  tell({{"type", "done"}, {"job", job}, {"code", std::min(status, 255)}, {"signal", 0}});
+  return status;
+}
+
+} // namespace spritesim::real

@@ -1,0 +1,29 @@
+// The real-mode client (`spritesim rexec -- CMD...`): asks the coordinator where to run a command, ships argv, the
+// working directory, the environment and stdin to that host's agent, and returns the command's output and exit
+// status as if it had run here. A command evicted by kill is rerun at home; only one attempt's output is shown.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace spritesim::real {
+
+struct RexecOptions {
+  std::string migd;        ///< host:port of the coordinator; empty: run locally
+  std::string secret_file;
+  std::string home;        ///< this machine's host name for the coordinator (an agent's name when one runs here)
+  std::vector<std::string> argv;
+  bool forward_stdin = true; ///< read stdin to its end and ship it (never from a terminal)
+  bool quiet = false;        ///< no notes on stderr about where the command ran
+};
+
+/// Runs the command (remotely when the coordinator grants a host) and returns its exit status: the code, or
+/// 128 + the signal that ended it; 127 when it could not be started. Never throws for remote failures: it falls back
+/// to running at home. Throws InputError for a bad secret file.
+int rexec(const RexecOptions& options);
+
+/// Runs argv here (posix_spawnp, stdin from `stdin_data` when given, else inherited) and waits; forwards
+/// SIGINT/SIGTERM/SIGHUP/SIGQUIT received meanwhile. Returns the exit status as rexec does.
+int run_local(const std::vector<std::string>& argv, const std::string* stdin_data);
+
+} // namespace spritesim::real

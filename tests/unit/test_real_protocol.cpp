@@ -1,0 +1,251 @@
+// Unit tests for real mode's protocol: frames, message validation, base64, the secret file's mode, the
+// challenge-response handshake (right secret, wrong secret, wrong version), and the agent's probes. Every hostile
+// input is rejected with a reason.
+#include <doctest/doctest.h>
+
+#include "tests/unit/test_support.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <string>
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "real/agent.hpp"
+#include "real/auth.hpp"
+#include "real/protocol.hpp"
+
+using namespace spritesim;
+using namespace spritesim::real;
+using spritesim::test::contains;
+
+namespace {
+
+struct Pair {
+  std::unique_ptr<Connection> a, b;
+  Pair()
+  {
+    int fds[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+    a = std::make_unique<Connection>(fds[0], "a");
+    b = std::make_unique<Connection>(fds[1], "b");
+  }
+};
+
+void send_raw(Connection& c, const std::string& bytes) { REQUIRE(::write(c.fd(), bytes.data(), bytes.size()) > 0); }
+
+std::string frame(const std::string& payload)
+{
+  uint32_t n = static_cast<uint32_t>(payload.size());
+  return std::string{char(n >> 24), char((n >> 16) & 255), char((n >> 8) & 255), char(n & 255)} + payload;
+}
+
+std::string receive_error(Connection& c)
+{
+  try {
+    c.receive();
+  } catch (const ProtocolError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+const std::string SECRET = "a-shared-secret-of-some-length";
+
+} // namespace
+
+TEST_CASE("real: base64 round-trips every byte value and rejects bad text")
+{
+  std::string all;
+  for (int i = 0; i < 256; ++i)
+    all += static_cast<char>(i);
+  for (size_t n : {0u, 1u, 2u, 3u, 4u, 255u, 256u})
+    CHECK(base64_decode(base64_encode(all.substr(0, n))) == all.substr(0, n));
+  CHECK(base64_encode("Man") == "TWFu");
+  CHECK(base64_encode("Ma") == "TWE=");
+  CHECK_THROWS_AS(base64_decode("abc"), ProtocolError);
+  CHECK_THROWS_AS(base64_decode("ab!d"), ProtocolError);
+  CHECK_THROWS_AS(base64_decode("a=bc"), ProtocolError);
+}
+
+TEST_CASE("real: every message is validated against the table")
+{
+  auto why = [](const nlohmann::json& m) {
+    try {
+      validate_message(m);
+    } catch (const ProtocolError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  CHECK(why({{"type", "stdin_eof"}}).empty());
+  CHECK(why({{"type", "exit"}, {"attempt", 1}, {"code", 3}, {"signal", 0}}).empty());
+  CHECK(contains(why(nlohmann::json::array()), "JSON object"));
+  CHECK(contains(why({{"kind", "x"}}), "\"type\""));
+  CHECK(contains(why({{"type", "launch_missiles"}}), "unknown message type \"launch_missiles\""));
+  CHECK(contains(why({{"type", "stdin_eof"}, {"extra", 1}}), "unknown field \"extra\""));
+  CHECK(contains(why({{"type", "exit"}, {"attempt", 1}, {"code", "3"}, {"signal", 0}}), "field \"code\": expected an integer"));
+  CHECK(contains(why({{"type", "exit"}, {"attempt", 1}, {"code", 300}, {"signal", 0}}), "out of range"));
+  CHECK(contains(why({{"type", "exit"}, {"attempt", 1}, {"code", -1}, {"signal", 0}}), "out of range"));
+  CHECK(contains(why({{"type", "exit"}, {"attempt", 1}, {"signal", 0}}), "missing field \"code\""));
+  CHECK(contains(why({{"type", "place"}, {"home", std::string(300, 'h')}, {"name", "cc"}}), "too long"));
+  CHECK(contains(why({{"type", "exec"}, {"job", 1}, {"attempt", 1}, {"argv", {"a", 2}}, {"cwd", "/"}, {"env", nlohmann::json::array()}}),
+                 "field \"argv\": expected a string"));
+  CHECK(contains(why({{"type", "report"}, {"name", "h"}, {"load", {0, 0, 0, 0}}, {"run_queue", 0}, {"owner_active", false},
+                      {"input_idle_s", 1}, {"jobs", nlohmann::json::array()}}),
+                 "more than 3 elements"));
+}
+
+TEST_CASE("real: frames carry messages; garbage, empty and oversized frames are rejected with a reason")
+{
+  {
+    Pair p;
+    p.a->send({{"type", "stdin"}, {"data", base64_encode(std::string("\0\xff", 2))}});
+    nlohmann::json m = p.b->receive();
+    CHECK(base64_decode(m["data"]) == std::string("\0\xff", 2));
+  }
+  {
+    Pair p;
+    send_raw(*p.a, frame("this is not json"));
+    CHECK(contains(receive_error(*p.b), "not valid JSON"));
+  }
+  {
+    Pair p;
+    send_raw(*p.a, std::string("\xff\xff\xff\xff", 4) + "x");
+    CHECK(contains(receive_error(*p.b), "exceeds the maximum of 1048576"));
+  }
+  {
+    Pair p;
+    send_raw(*p.a, std::string(4, '\0'));
+    CHECK(contains(receive_error(*p.b), "empty frame"));
+  }
+  {
+    Pair p;
+    send_raw(*p.a, frame(R"({"type":"done","job":1,"code":0,"signal":0,"x":[1]})"));
+    CHECK(contains(receive_error(*p.b), "unknown field \"x\""));
+  }
+  {
+    Pair p;
+    p.a->shutdown();
+    CHECK(contains(receive_error(*p.b), "closed by the peer"));
+  }
+  CHECK_THROWS_AS(Pair().a->send({{"type", "nonsense"}}), std::logic_error);
+}
+
+TEST_CASE("real: HMAC-SHA256 matches RFC 4231 test case 2")
+{
+  CHECK(hmac_sha256_hex("Jefe", "what do ya want for nothing?") ==
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  CHECK(random_nonce().size() == 64);
+  CHECK(random_nonce() != random_nonce());
+}
+
+TEST_CASE("real: the secret file must be private")
+{
+  auto dir = std::filesystem::temp_directory_path() / ("spritesim-secret-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string path = (dir / "secret").string();
+  std::ofstream(path) << SECRET << "\n";
+  ::chmod(path.c_str(), 0644);
+  std::string err = test::input_error_of([&] { read_secret_file(path); });
+  CHECK(contains(err, "mode 0644"));
+  CHECK(contains(err, "chmod 600"));
+  ::chmod(path.c_str(), 0600);
+  CHECK(read_secret_file(path) == SECRET);
+  CHECK(contains(test::input_error_of([&] { read_secret_file((dir / "none").string()); }), "does not exist"));
+  std::ofstream(path) << "short";
+  CHECK(contains(test::input_error_of([&] { read_secret_file(path); }), "at least 16 bytes"));
+  std::filesystem::remove_all(dir);
+}
+
+namespace {
+/// Runs the server handshake on one end as a daemon would (reason sent back on failure); returns its outcome.
+std::future<std::string> serve(Connection& c, const std::string& secret)
+{
+  return std::async(std::launch::async, [&c, secret] {
+    try {
+      return "ok " + server_handshake(c, secret, 2);
+    } catch (const ProtocolError& e) {
+      c.send_error(e.what());
+      return std::string(e.what());
+    }
+  });
+}
+} // namespace
+
+TEST_CASE("real: handshake with the right secret, a wrong secret and a wrong version")
+{
+  {
+    Pair p;
+    auto server = serve(*p.b, SECRET);
+    CHECK_NOTHROW(client_handshake(*p.a, SECRET, "tester", 2));
+    CHECK(server.get() == "ok tester");
+  }
+  {
+    // A client with the wrong secret: the server's proof does not check out, so the client stops first...
+    Pair p;
+    auto server = serve(*p.b, SECRET);
+    try {
+      client_handshake(*p.a, "not-the-right-secret-at-all", "intruder", 2);
+      FAIL("a wrong secret was accepted");
+    } catch (const ProtocolError& e) {
+      CHECK(contains(e.what(), "does not know the shared secret"));
+    }
+    p.a->shutdown();
+    CHECK(!contains(server.get(), "ok"));
+  }
+  {
+    // ...and a client that answers the challenge without the secret is refused by the server with a reason.
+    Pair p;
+    auto server = serve(*p.b, SECRET);
+    p.a->send({{"type", "hello"}, {"version", PROTOCOL_VERSION}, {"name", "forger"}, {"nonce", random_nonce()}});
+    CHECK(p.a->receive()["type"] == "challenge");
+    p.a->send({{"type", "auth"}, {"mac", std::string(64, '0')}});
+    CHECK(contains(server.get(), "authentication failed"));
+    nlohmann::json refusal = p.a->receive();
+    CHECK(refusal["type"] == "error");
+    CHECK(contains(refusal["reason"], "authentication failed"));
+  }
+  {
+    Pair p;
+    auto server = serve(*p.b, SECRET);
+    try {
+      client_handshake(*p.a, SECRET, "future", 2, PROTOCOL_VERSION + 1);
+      FAIL("a wrong version was accepted");
+    } catch (const ProtocolError& e) {
+      CHECK(contains(e.what(), "refused by the peer: protocol version 2 is not supported"));
+    }
+    CHECK(contains(server.get(), "protocol version 2"));
+  }
+  {
+    Pair p;
+    auto server = serve(*p.b, SECRET);
+    send_raw(*p.a, frame("GET / HTTP/1.0"));
+    CHECK(contains(server.get(), "not valid JSON"));
+  }
+}
+
+TEST_CASE("real: the agent's owner-control and run-queue probes")
+{
+  auto dir = std::filesystem::temp_directory_path() / ("spritesim-probe-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string owner = (dir / "owner").string(), load = (dir / "loadavg").string();
+  OwnerState s = read_owner_control(owner, 1e9);
+  CHECK(!s.active);
+  CHECK(s.input_idle_s >= 1e9);
+  std::ofstream(owner) << "active\n";
+  CHECK(read_owner_control(owner, 2e9).active);
+  std::ofstream(owner) << "idle\n";
+  s = read_owner_control(owner, static_cast<double>(std::filesystem::last_write_time(owner).time_since_epoch().count()) * 0 + 4e9);
+  CHECK(!s.active);
+  CHECK(s.input_idle_s > 1e9);
+  std::ofstream(load) << "0.50 0.40 0.30 3/120 4242\n";
+  CHECK(read_run_queue(load) == 2);
+  std::ofstream(load) << "garbage\n";
+  CHECK(read_run_queue(load) == -1);
+  CHECK(read_run_queue((dir / "none").string()) == -1);
+  std::filesystem::remove_all(dir);
+}

@@ -1,0 +1,73 @@
+// `spritesim migd --port P --secret FILE --agents host:port,... [--policy NAME] [--state FILE] [--out DIR]`: the
+// real-mode coordinator (real/coordinator.hpp; docs/real-mode.md). Serves until killed.
+#include <fmt/format.h>
+
+#include "core/json_reader.hpp"
+#include "real/coordinator.hpp"
+#include "tools/commands.hpp"
+
+namespace spritesim {
+
+namespace {
+const char* MIGD_USAGE =
+    "usage: spritesim migd --port P --secret FILE --agents HOST:PORT,... [--bind ADDR] [--policy NAME]\n"
+    "                      [--policy-params JSON] [--state FILE] [--out DIR] [--input-threshold S]";
+}
+
+int cmd_coordinator(const Args& args)
+{
+  real::CoordinatorOptions o;
+  bool have_port = false;
+  o.version = SPRITESIM_VERSION;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> const std::string& {
+      if (i + 1 >= args.size())
+        throw UsageError(fmt::format("{} needs a value\n{}", a, MIGD_USAGE));
+      return args[++i];
+    };
+    try {
+      if (a == "--port")
+        o.port = real::parse_endpoint(value(), "--port").port, have_port = true;
+      else if (a == "--secret")
+        o.secret_file = value();
+      else if (a == "--agents") {
+        std::string list = value();
+        for (size_t start = 0; start <= list.size();) {
+          size_t comma = list.find(',', start);
+          if (comma == std::string::npos)
+            comma = list.size();
+          o.agents.push_back(real::parse_endpoint(list.substr(start, comma - start), "--agents"));
+          start = comma + 1;
+        }
+      } else if (a == "--bind")
+        o.bind = value();
+      else if (a == "--policy")
+        o.policy = value();
+      else if (a == "--policy-params")
+        o.policy_params = parse_json_text(value(), "--policy-params");
+      else if (a == "--state")
+        o.state_file = value();
+      else if (a == "--out")
+        o.out_dir = value();
+      else if (a == "--input-threshold") {
+        const std::string& v = value();
+        o.idle_rule.input_threshold_s = std::stod(v);
+        if (!(o.idle_rule.input_threshold_s >= 0 && o.idle_rule.input_threshold_s < 1e9))
+          throw std::invalid_argument("");
+      } else
+        throw UsageError(fmt::format("unknown option \"{}\"\n{}", a, MIGD_USAGE));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(fmt::format("{}: {}", a, *e.what() ? e.what() : "expected a number of seconds >= 0"));
+    } catch (const std::out_of_range&) {
+      throw UsageError(fmt::format("{}: value out of range", a));
+    }
+  }
+  if (!have_port || o.secret_file.empty() || o.agents.empty())
+    throw UsageError(fmt::format("--port, --secret and --agents are required\n{}", MIGD_USAGE));
+  real::Coordinator migd(o);
+  migd.run();
+  return 0;
+}
+
+} // namespace spritesim

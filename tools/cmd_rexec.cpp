@@ -1,0 +1,62 @@
+// `spritesim rexec [--migd HOST:PORT] [--secret FILE] [--home NAME] -- CMD...`: run a command where the real-mode
+// coordinator says, as if here (real/rexec.hpp; docs/real-mode.md). Exits with the command's status.
+#include <cstdlib>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "real/rexec.hpp"
+#include "tools/commands.hpp"
+
+namespace spritesim {
+
+namespace {
+const char* REXEC_USAGE = "usage: spritesim rexec [--migd HOST:PORT] [--secret FILE] [--home NAME] [--no-stdin] "
+                          "[--quiet] -- CMD [ARGS...]\n"
+                          "       (defaults from $SPRITESIM_MIGD, $SPRITESIM_SECRET, $SPRITESIM_HOME)";
+
+std::string env_or(const char* name, const std::string& def)
+{
+  const char* v = std::getenv(name);
+  return v && *v ? v : def;
+}
+} // namespace
+
+int cmd_rexec(const Args& args)
+{
+  real::RexecOptions o;
+  char host[256] = "localhost";
+  ::gethostname(host, sizeof host - 1);
+  o.migd = env_or("SPRITESIM_MIGD", "");
+  o.secret_file = env_or("SPRITESIM_SECRET", "");
+  o.home = env_or("SPRITESIM_HOME", host);
+  size_t i = 0;
+  for (; i < args.size() && args[i] != "--"; ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> const std::string& {
+      if (i + 1 >= args.size())
+        throw UsageError(fmt::format("{} needs a value\n{}", a, REXEC_USAGE));
+      return args[++i];
+    };
+    if (a == "--migd")
+      o.migd = value();
+    else if (a == "--secret")
+      o.secret_file = value();
+    else if (a == "--home")
+      o.home = value();
+    else if (a == "--no-stdin")
+      o.forward_stdin = false;
+    else if (a == "--quiet")
+      o.quiet = true;
+    else
+      throw UsageError(fmt::format("unknown option \"{}\" (the command goes after --)\n{}", a, REXEC_USAGE));
+  }
+  o.argv.assign(args.begin() + static_cast<long>(std::min(i + 1, args.size())), args.end());
+  if (o.argv.empty())
+    throw UsageError(fmt::format("no command after --\n{}", REXEC_USAGE));
+  if (!o.migd.empty() && o.secret_file.empty())
+    throw UsageError("--migd needs --secret FILE (or $SPRITESIM_SECRET)");
+  return real::rexec(o);
+}
+
+} // namespace spritesim
