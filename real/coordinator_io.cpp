@@ -16,6 +16,8 @@ namespace spritesim::real {
 void Coordinator::on_report(int host, const nlohmann::json& msg)
 {
   Host& s = hosts_[static_cast<size_t>(host)];
+  if (!msg["name"].get<std::string>().empty())
+    s.name = msg["name"]; // the agent's --name; records use it from then on
   for (int i = 0; i < 3; ++i)
     s.load[i] = msg["load"].size() > static_cast<size_t>(i) ? msg["load"][static_cast<size_t>(i)].get<double>() : 0;
   s.run_queue = msg["run_queue"];

@@ -1,0 +1,322 @@
+#!/usr/bin/env python3
+# Scenario tests of real mode on loopback: three agents (each with its own owner-control file and its own 0600
+# secret file) and a coordinator run as child processes; commands go through `spritesim rexec` and must behave as if
+# run here (stdout, stderr, stdin and exit status byte for byte); an owner returning evicts a long command (killed
+# and rerun at home under the sprite policy, suspended and resumed under condor) within 100 ms of the agent
+# noticing, and the user sees exactly one complete attempt; hostile clients are refused with a reason while the
+# daemons keep serving. Skips (exit 77) only when loopback sockets are unavailable.
+# Usage: python3 test_real.py /path/to/spritesim
+import csv
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+SPRITESIM = None  # set from argv in main()
+SECRET = b"test-real-shared-secret-0123456789"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(pred, what, timeout=10.0):
+    # A bounded wait for a daemon to reach a state (not a timing assertion).
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+def rows(path):
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+class Cluster:
+    """Three agents and a coordinator under a temporary directory."""
+
+    def __init__(self, policy="sprite", params=None):
+        self.dir = tempfile.mkdtemp(prefix="spritesim-real-")
+        self.procs = []
+        self.loadavg = self.path("loadavg")
+        with open(self.loadavg, "w") as f:
+            f.write("0.00 0.00 0.00 1/100 1\n")  # a quiet host whatever this machine's load
+        self.agents = []
+        for i in range(3):
+            name = f"h{i}"
+            secret = self.path(f"secret-{name}")
+            with open(secret, "wb") as f:
+                f.write(SECRET + b"\n")
+            os.chmod(secret, 0o600)
+            owner = self.path(f"owner-{name}")  # absent: idle since boot (condor's start rule needs that)
+            port = free_port()
+            self.start([f"agent", "--port", str(port), "--secret", secret, "--owner-control", owner, "--name", name,
+                        "--loadavg", self.loadavg, "--allow-root", "--poll-ms", "2"], f"agent-{name}.log")
+            self.agents.append({"name": name, "port": port, "owner": owner, "log": self.path(f"agent-{name}.log")})
+        for a in self.agents:
+            wait_for(lambda: "listening" in read(a["log"]), f"agent {a['name']} to listen")
+        self.secret = self.path("secret-h0")
+        self.port = free_port()
+        self.out = self.path("out")
+        args = ["migd", "--port", str(self.port), "--secret", self.secret, "--agents",
+                ",".join(f"127.0.0.1:{a['port']}" for a in self.agents), "--policy", policy, "--input-threshold", "0",
+                "--out", self.out, "--state", self.path("state.json")]
+        if params:
+            args += ["--policy-params", json.dumps(params)]
+        self.start(args, "migd.log")
+        self.migd_log = self.path("migd.log")
+        wait_for(lambda: read(self.migd_log).count("watching agent") == 3, "migd to watch the agents")
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def start(self, args, log):
+        with open(self.path(log), "w") as f:
+            self.procs.append(subprocess.Popen([SPRITESIM] + args, stdout=f, stderr=subprocess.STDOUT))
+
+    def rexec(self, cmd, stdin=b"", **kw):
+        return subprocess.run([SPRITESIM, "rexec", "--migd", f"127.0.0.1:{self.port}", "--secret", self.secret,
+                               "--quiet", "--"] + cmd, input=stdin, capture_output=True, **kw)
+
+    def rexec_async(self, cmd, **kw):
+        return subprocess.Popen([SPRITESIM, "rexec", "--migd", f"127.0.0.1:{self.port}", "--secret", self.secret,
+                                 "--quiet", "--"] + cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, **kw)
+
+    def agent(self, name):
+        return next(a for a in self.agents if a["name"] == name)
+
+    def close(self):
+        for p in self.procs:
+            p.terminate()
+        for p in self.procs:
+            p.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def frame(payload: bytes) -> bytes:
+    return struct.pack(">I", len(payload)) + payload
+
+
+def recv_frame(sock):
+    def exact(n):
+        buf = b""
+        while len(buf) < n:
+            chunk = sock.recv(n - len(buf))
+            if not chunk:
+                return None
+            buf += chunk
+        return buf
+    head = exact(4)
+    if head is None:
+        return None
+    body = exact(struct.unpack(">I", head)[0])
+    return json.loads(body) if body is not None else None
+
+
+def hostile(port, send):
+    """Runs one hostile exchange; returns (the error message received, whether the daemon closed the connection)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        reply = send(s)
+        try:
+            closed = s.recv(1) == b""
+        except (ConnectionResetError, socket.timeout):
+            closed = True
+        return reply, closed
+
+
+class Case(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.c = Cluster()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.c.close()
+
+    def test_1_output_status_and_stdin_byte_for_byte(self):
+        script = ("printf 'out\\000\\377 bytes\\n'; printf 'err line\\n' >&2; head -c 5; echo; "
+                  "printf '%s' \"$PWD\"; exit 3")
+        local = subprocess.run(["sh", "-c", script], input=b"12345678", capture_output=True, cwd=self.c.dir)
+        remote = self.c.rexec(["sh", "-c", script], stdin=b"12345678", cwd=self.c.dir)
+        self.assertEqual(remote.stdout, local.stdout)
+        self.assertEqual(remote.stderr, local.stderr)
+        self.assertEqual(remote.returncode, 3)
+        big = os.urandom(300_000)  # several stdin and output chunks
+        r = self.c.rexec(["cat"], stdin=big)
+        self.assertEqual(r.returncode, 0)
+        self.assertEqual(r.stdout, big)
+        env = self.c.rexec(["sh", "-c", "echo $SPRITESIM_TEST_VAR"], env=dict(os.environ, SPRITESIM_TEST_VAR="shipped"))
+        self.assertEqual(env.stdout, b"shipped\n")
+        self.assertEqual(self.c.rexec(["false"]).returncode, 1)
+        self.assertEqual(self.c.rexec(["sh", "-c", "kill -TERM $$"]).returncode, 128 + 15)
+        self.assertEqual(self.c.rexec(["/nonexistent/program"]).returncode, 127)
+        wait_for(lambda: len(rows(os.path.join(self.c.out, "jobs.csv"))) >= 6, "jobs.csv to list the commands")
+        execs = [m for m in rows(os.path.join(self.c.out, "migrations.csv")) if m["kind"] == "exec"]
+        self.assertGreaterEqual(len(execs), 6, "the commands did not run remotely")
+        self.assertTrue(all(m["to_host"] in ("h0", "h1", "h2") for m in execs))
+        jobs = rows(os.path.join(self.c.out, "jobs.csv"))
+        self.assertTrue(all(j["remote"] == "1" for j in jobs))
+
+    def test_2_owner_return_evicts_and_one_attempt_is_seen(self):
+        script = "echo start; i=0; while [ $i -lt 40 ]; do echo line $i; i=$((i+1)); sleep 0.02; done; echo end"
+        expected = subprocess.run(["sh", "-c", script], capture_output=True).stdout
+        p = self.c.rexec_async(["sh", "-c", script])
+        migrations = os.path.join(self.c.out, "migrations.csv")
+
+        before = len([m for m in rows(migrations) if m["kind"] == "exec"])
+        wait_for(lambda: len([m for m in rows(migrations) if m["kind"] == "exec"]) > before, "the long job placed")
+        job = [m for m in rows(migrations) if m["kind"] == "exec"][-1]
+        agent = self.c.agent(job["to_host"])
+        wait_for(lambda: f"job {job['job_id'].split('-')[-1]} attempt 1 started" in read(agent["log"]),
+                 "the long job to start remotely")
+        time.sleep(0.2)  # let it print part of its output remotely
+        with open(agent["owner"], "w") as f:
+            f.write("active\n")
+        out, err = p.communicate(timeout=30)
+        with open(agent["owner"], "w") as f:
+            f.write("idle\n")
+        self.assertEqual(p.returncode, 0, err)
+        self.assertEqual(out, expected, "the user must see exactly one complete attempt")
+        self.assertEqual(err, b"")
+        self.assertIn("evicted by kill", read(agent["log"]))
+        wait_for(lambda: os.path.exists(os.path.join(self.c.out, "evictions.csv")) and
+                 rows(os.path.join(self.c.out, "evictions.csv")), "evictions.csv")
+        ev = [e for e in rows(os.path.join(self.c.out, "evictions.csv")) if e["host"] == agent["name"]]
+        self.assertEqual(len(ev), 1)
+        self.assertEqual(ev[0]["reason"], "owner")
+        self.assertLess(float(ev[0]["duration_s"]), 0.100, "eviction took more than 100 ms after the agent noticed")
+        restarts = [m for m in rows(migrations) if m["kind"] == "restart" and m["job_id"] == job["job_id"]]
+        self.assertEqual(len(restarts), 1)
+        self.assertEqual(restarts[0]["from_host"], agent["name"])
+        jobs_csv = os.path.join(self.c.out, "jobs.csv")
+        wait_for(lambda: [j for j in rows(jobs_csv) if j["job_id"] == job["job_id"]], "the evicted job's record")
+        done = [j for j in rows(jobs_csv) if j["job_id"] == job["job_id"]]
+        self.assertEqual(done[0]["exec_host"], "home")
+        def restarts():
+            # write_run_outputs removes results.json while it rewrites the other files: read it once it is back.
+            text = read(os.path.join(self.c.out, "results.json"))
+            return json.loads(text)["restarts"] if text else 0
+        wait_for(lambda: restarts() >= 1, "results.json to count the restart")
+
+    def test_3_hostile_clients_are_refused_and_the_daemons_keep_serving(self):
+        def garbage(s):
+            s.sendall(frame(b"\x00\x01 definitely not json"))
+            return recv_frame(s)
+
+        def oversized(s):
+            s.sendall(struct.pack(">I", 64 << 20) + b"{")
+            return recv_frame(s)
+
+        def wrong_secret(s):
+            nonce = secrets.token_hex(32)
+            s.sendall(frame(json.dumps({"type": "hello", "version": 1, "name": "intruder", "nonce": nonce}).encode()))
+            ch = recv_frame(s)
+            mac = hmac.new(b"not-the-secret-at-all", f"client|{ch['nonce']}|{nonce}".encode(), hashlib.sha256)
+            s.sendall(frame(json.dumps({"type": "auth", "mac": mac.hexdigest()}).encode()))
+            return recv_frame(s)
+
+        def wrong_version(s):
+            s.sendall(frame(json.dumps({"type": "hello", "version": 99, "name": "x",
+                                        "nonce": secrets.token_hex(32)}).encode()))
+            return recv_frame(s)
+
+        expected = {garbage: "not valid JSON", oversized: "exceeds the maximum", wrong_secret: "authentication failed",
+                    wrong_version: "protocol version 99 is not supported"}
+        for port, log in [(self.c.port, self.c.migd_log), (self.c.agents[1]["port"], self.c.agents[1]["log"])]:
+            for attack, reason in expected.items():
+                reply, closed = hostile(port, attack)
+                self.assertIsNotNone(reply, f"{attack.__name__}: no error message")
+                self.assertEqual(reply["type"], "error")
+                self.assertIn(reason, reply["reason"])
+                self.assertTrue(closed, f"{attack.__name__}: the peer was not dropped")
+                wait_for(lambda: reason in read(log), f"the daemon to log '{reason}'")
+            self.assertIn("dropped 127.0.0.1:", read(log))
+        r = self.c.rexec(["echo", "still serving"])
+        self.assertEqual((r.returncode, r.stdout), (0, b"still serving\n"))
+        for p in self.c.procs:
+            self.assertIsNone(p.poll(), "a daemon died")
+
+    def test_4_secret_file_must_be_private(self):
+        loose = self.c.path("loose-secret")
+        with open(loose, "wb") as f:
+            f.write(SECRET)
+        os.chmod(loose, 0o644)
+        p = subprocess.run([SPRITESIM, "migd", "--port", "0", "--secret", loose, "--agents", "127.0.0.1:1"],
+                           capture_output=True, timeout=10)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn(b"mode 0644", p.stderr)
+
+
+class Suspend(unittest.TestCase):
+    def test_condor_suspends_and_resumes(self):
+        c = Cluster(policy="condor", params={"start_idle_s": 1, "max_suspend_s": 600})
+        try:
+            script = "echo start; i=0; while [ $i -lt 30 ]; do echo line $i; i=$((i+1)); sleep 0.02; done; echo end"
+            expected = subprocess.run(["sh", "-c", script], capture_output=True).stdout
+            p = c.rexec_async(["sh", "-c", script])
+            migrations = os.path.join(c.out, "migrations.csv")
+            wait_for(lambda: os.path.exists(migrations) and rows(migrations), "the job placed")
+            job = rows(migrations)[-1]
+            agent = c.agent(job["to_host"])
+            wait_for(lambda: "attempt 1 started" in read(agent["log"]), "the job to start remotely")
+            time.sleep(0.1)
+            with open(agent["owner"], "w") as f:
+                f.write("active\n")
+            decisions = os.path.join(c.out, "decisions.csv")
+            wait_for(lambda: any(d["kind"] == "suspend" for d in rows(decisions)), "a suspend decision")
+            with open(agent["owner"], "w") as f:
+                f.write("idle\n")
+            out, err = p.communicate(timeout=30)
+            self.assertEqual(p.returncode, 0, err)
+            self.assertEqual(out, expected)
+            kinds = [d["kind"] for d in rows(decisions)]
+            self.assertIn("resume", kinds)
+            self.assertNotIn("evicted by kill", read(agent["log"]))
+            ev = rows(os.path.join(c.out, "evictions.csv"))
+            self.assertEqual(ev[0]["reason"], "owner")
+            self.assertLess(float(ev[0]["duration_s"]), 0.100)
+        finally:
+            c.close()
+
+
+def main():
+    global SPRITESIM
+    if len(sys.argv) < 2:
+        sys.exit("usage: test_real.py /path/to/spritesim")
+    SPRITESIM = os.path.abspath(sys.argv.pop(1))
+    try:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            s.listen(1)
+    except OSError as e:
+        print(f"SKIP: real-mode tests need loopback sockets ({e})")
+        sys.exit(77)
+    result = unittest.main(exit=False, verbosity=2).result
+    sys.exit(0 if result.wasSuccessful() else 1)
+
+
+if __name__ == "__main__":
+    main()
