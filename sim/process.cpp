@@ -25,6 +25,13 @@ double SimProcess::migration_cost_s() const
       c.active_migration(footprint_.dirty_pages, footprint_.dirty_blocks, footprint_.open_files));
 }
 
+double SimProcess::cpu_used_s() const
+{
+  if (!exec_ || exec_->get_state() != sg4::Activity::State::STARTED)
+    return cpu_used_s_;
+  return cpu_used_s_ + (exec_flops_ - exec_->get_remaining()) / cluster_.host(host_)->get_speed();
+}
+
 void SimProcess::start_on(int host)
 {
   host_ = host;
@@ -41,6 +48,7 @@ void SimProcess::compute(double ref_seconds, double ref_mips)
       return;
     sg4::Host* h = cluster_.host(host_);
     exec_ = sg4::Exec::init()->set_flops_amount(flops)->set_host(h);
+    exec_flops_ = flops;
     exec_->start();
     double left = 0;
     try {

@@ -39,8 +39,8 @@ public:
   int host() const { return host_; }
   ProcState state() const { return state_; }
   double started_s() const { return started_s_; }
-  /// CPU seconds used so far, measured on the hosts it ran on.
-  double cpu_used_s() const { return cpu_used_s_; }
+  /// CPU seconds used so far, measured on the hosts it ran on, the running execution's progress included.
+  double cpu_used_s() const;
   /// CPU seconds used while away from home.
   double remote_cpu_s() const { return remote_cpu_s_; }
   const ProcessFootprint& footprint() const { return footprint_; }
@@ -87,6 +87,7 @@ private:
   std::optional<Pending> pending_;
   sg4::ExecPtr exec_;
   double cancelled_left_ = 0; ///< flops the cancelled Exec had left
+  double exec_flops_ = 0;     ///< flops the running Exec started with
   sg4::ConditionVariablePtr wake_;
   sg4::MutexPtr lock_;
 };

@@ -14,6 +14,7 @@
 #include "tools/commands.hpp"
 #include "tools/day_report.hpp"
 #include "tools/reproduction.hpp"
+#include "tools/studies.hpp"
 
 namespace spritesim {
 
@@ -100,6 +101,8 @@ int cmd_reproduce(const Args& args)
   if (wait_child(day_pid) != 0)
     throw std::runtime_error(fmt::format("the month-long run failed; see {}/run.log", day_dir));
   std::string sections = day_in_the_life_section(day_dir, "runs/day-in-the-life");
+  fmt::print("reproduce: policy studies\n");
+  sections += run_studies(out, jobs);
   std::vector<FigureResult> results;
   for (const auto& f : figures)
     results.push_back(collect_figure(f, fmt::format("{}/runs/{}", out, f.name)));
