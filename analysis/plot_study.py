@@ -60,7 +60,7 @@ def main():
                 if not pts:
                     continue
                 ax.errorbar([p[0] for p in pts], [p[1] for p in pts], yerr=[p[2] for p in pts], marker="os^vDx"[k % 6],
-                            capsize=3, label=policy)
+                            linestyle=("-", "--", "-.", ":")[k % 4], capsize=3, label=policy)
             ax.set_xlabel(X_LABELS.get(x_name[sweep], x_name[sweep]))
             ax.set_ylabel(LABELS[metric])
             ax.set_ylim(bottom=0)
