@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,34 +58,63 @@ void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
   if (::pipe2(in, O_CLOEXEC) || ::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC))
     throw std::runtime_error(fmt::format("pipe: {}", std::strerror(errno)));
   std::string fail_prefix = fmt::format("spritesim agent {}: ", options_.name);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    ::dup2(in[0], 0);
-    ::dup2(out[1], 1);
-    ::dup2(err[1], 2);
-    ::signal(SIGPIPE, SIG_DFL);
-    auto die = [&](const char* what) {
-      const char* why = std::strerror(errno);
-      (void)!::write(2, fail_prefix.data(), fail_prefix.size());
-      (void)!::write(2, what, std::strlen(what));
-      (void)!::write(2, why, std::strlen(why));
-      (void)!::write(2, "\n", 1);
-      ::_exit(127);
-    };
-    if (drop_ && (::setgroups(1, &run_gid_) || ::setgid(run_gid_) || ::setuid(run_uid_)))
-      die("cannot drop privileges: ");
-    if (::chdir(cwd.c_str()) != 0)
-      die("cannot enter the working directory: ");
-    ::execvpe(argv[0], argv.data(), envp.data());
-    die("cannot execute the command: ");
+  pid_t pid = -1;
+  int spawn_error = 0;
+  if (!drop_) {
+    // posix_spawn (vfork-like) starts a null command in a fraction of fork's time, which rexec's latency feels.
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+    posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE); // the agent ignores SIGPIPE; the command must not inherit that
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
+    spawn_error = posix_spawnp(&pid, argv[0], &fa, &attr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+  } else {
+    pid = ::fork();
+    if (pid == 0) {
+      ::setpgid(0, 0);
+      ::dup2(in[0], 0);
+      ::dup2(out[1], 1);
+      ::dup2(err[1], 2);
+      ::signal(SIGPIPE, SIG_DFL);
+      auto die = [&](const char* what) {
+        const char* why = std::strerror(errno);
+        (void)!::write(2, fail_prefix.data(), fail_prefix.size());
+        (void)!::write(2, what, std::strlen(what));
+        (void)!::write(2, why, std::strlen(why));
+        (void)!::write(2, "\n", 1);
+        ::_exit(127);
+      };
+      if (::setgroups(1, &run_gid_) || ::setgid(run_gid_) || ::setuid(run_uid_))
+        die("cannot drop privileges: ");
+      if (::chdir(cwd.c_str()) != 0)
+        die("cannot enter the working directory: ");
+      ::execvpe(argv[0], argv.data(), envp.data());
+      die("cannot execute the command: ");
+    }
+    if (pid < 0)
+      spawn_error = errno;
   }
   ::close(in[0]);
   ::close(out[1]);
   ::close(err[1]);
-  if (pid < 0) {
+  if (spawn_error) {
     ::close(in[1]), ::close(out[0]), ::close(err[0]);
-    throw std::runtime_error(fmt::format("fork: {}", std::strerror(errno)));
+    // As a shell would: a message on stderr and status 127, so the client sees a failed command, not a broken host.
+    std::string msg = fail_prefix + fmt::format("cannot run {} in {}: {}\n", args[0], cwd, std::strerror(spawn_error));
+    conn.send({{"type", "output"}, {"attempt", attempt}, {"stream", "err"}, {"data", base64_encode(msg)}});
+    conn.send({{"type", "exit"}, {"attempt", attempt}, {"code", 127}, {"signal", 0}});
+    return;
   }
   ::setpgid(pid, pid); // also here, so a signal sent right after fork reaches the group
   {

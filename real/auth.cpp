@@ -105,7 +105,7 @@ std::string server_handshake(Connection& conn, const std::string& secret, double
 }
 
 void client_handshake(Connection& conn, const std::string& secret, const std::string& name, double timeout_s,
-                      int version)
+                      int version, const nlohmann::json* first)
 {
   conn.set_receive_timeout(timeout_s);
   std::string nonce = random_nonce();
@@ -117,6 +117,8 @@ void client_handshake(Connection& conn, const std::string& secret, const std::st
   if (!same_mac(ch["mac"].get<std::string>(), hmac_sha256_hex(secret, "server|" + nonce + "|" + server_nonce)))
     throw ProtocolError("the server does not know the shared secret");
   conn.send({{"type", "auth"}, {"mac", hmac_sha256_hex(secret, "client|" + server_nonce + "|" + nonce)}});
+  if (first)
+    conn.send(*first);
   expect(conn, "welcome");
   conn.set_receive_timeout(0);
 }

@@ -24,8 +24,9 @@ std::string random_nonce();
 std::string server_handshake(Connection& conn, const std::string& secret, double timeout_s = 5);
 
 /// Client side: sends hello, checks the server's proof, answers the challenge, expects welcome. Throws
-/// ProtocolError (a refusal from the server carries the server's reason).
+/// ProtocolError (a refusal from the server carries the server's reason). A `first` message is sent right after
+/// the answer, before the welcome arrives (the server is already proven by then), saving a round trip.
 void client_handshake(Connection& conn, const std::string& secret, const std::string& name, double timeout_s = 5,
-                      int version = PROTOCOL_VERSION);
+                      int version = PROTOCOL_VERSION, const nlohmann::json* first = nullptr);
 
 } // namespace spritesim::real

@@ -109,8 +109,7 @@ Outcome remote_attempt(const Endpoint& agent, const std::string& secret, int64_t
     if (exec.dump().size() > MAX_FRAME)
       throw ProtocolError("the command and its environment exceed one frame");
     auto conn = connect_to(agent);
-    client_handshake(*conn, secret, "rexec");
-    conn->send(exec);
+    client_handshake(*conn, secret, "rexec", 5, PROTOCOL_VERSION, &exec);
     for (size_t off = 0; off < stdin_data.size(); off += DATA_CHUNK)
       conn->send({{"type", "stdin"}, {"data", base64_encode(stdin_data.substr(off, DATA_CHUNK))}});
     conn->send({{"type", "stdin_eof"}});
@@ -209,9 +208,9 @@ int rexec(const RexecOptions& o)
   nlohmann::json placed;
   try {
     migd = connect_to(parse_endpoint(o.migd, "--migd"));
-    client_handshake(*migd, secret, "rexec");
     std::string name = o.argv[0].substr(o.argv[0].rfind('/') + 1);
-    migd->send({{"type", "place"}, {"home", o.home}, {"name", name.substr(0, 200)}});
+    nlohmann::json place = {{"type", "place"}, {"home", o.home}, {"name", name.substr(0, 200)}};
+    client_handshake(*migd, secret, "rexec", 5, PROTOCOL_VERSION, &place);
     placed = migd->receive();
     if (placed["type"] != "placed")
       throw ProtocolError(fmt::format("unexpected \"{}\" from migd", placed["type"].get<std::string>()));
