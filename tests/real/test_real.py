@@ -85,7 +85,12 @@ class Cluster:
                 "--out", self.out, "--state", self.path("state.json")]
         if params:
             args += ["--policy-params", json.dumps(params)]
-        self.start(args, "migd.log")
+        self.migd_args = args
+        self.start_migd()
+
+    def start_migd(self):
+        self.start(self.migd_args, "migd.log")
+        self.migd = self.procs[-1]
         self.migd_log = self.path("migd.log")
         wait_for(lambda: read(self.migd_log).count("watching agent") == 3, "migd to watch the agents")
 
@@ -268,6 +273,25 @@ class Case(unittest.TestCase):
                            capture_output=True, timeout=10)
         self.assertEqual(p.returncode, 2)
         self.assertIn(b"mode 0644", p.stderr)
+
+
+    def test_5_migd_restart_reloads_its_state(self):
+        self.assertEqual(self.c.rexec(["echo", "before"]).returncode, 0)
+        jobs_csv = os.path.join(self.c.out, "jobs.csv")
+        wait_for(lambda: any(j["job_id"].startswith("echo-") for j in rows(jobs_csv)), "the job's record")
+        before = rows(jobs_csv)
+        self.c.migd.terminate()
+        self.c.migd.wait(timeout=10)
+        self.c.procs.remove(self.c.migd)
+        self.c.start_migd()
+        self.assertIn("reloaded", read(self.c.migd_log))
+        r = self.c.rexec(["echo", "after"])
+        self.assertEqual((r.returncode, r.stdout), (0, b"after\n"))
+        wait_for(lambda: len(rows(jobs_csv)) == len(before) + 1, "the new job's record")
+        after = rows(jobs_csv)
+        self.assertEqual(after[:len(before)], before, "records from before the restart were lost")
+        last = lambda js: max(int(j["job_id"].rsplit("-", 1)[1]) for j in js)
+        self.assertGreater(last(after), last(before), "job ids were reused after the restart")
 
 
 class Suspend(unittest.TestCase):
