@@ -149,8 +149,10 @@ void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
             pending_in += base64_decode(m["data"]);
           else if (m["type"] == "stdin_eof")
             in_eof = true;
-          else if (m["type"] == "signal" && forwardable(m["signal"]))
-            ::kill(-pid, m["signal"].get<int>());
+          else if (m["type"] == "signal") {
+            if (forwardable(m["signal"])) // others (SIGKILL, SIGSTOP...) are not the client's to send
+              ::kill(-pid, m["signal"].get<int>());
+          }
           else
             throw ProtocolError(fmt::format("during a command, \"{}\" is not allowed", m["type"].get<std::string>()));
         } catch (const std::exception& e) {
