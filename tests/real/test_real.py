@@ -293,6 +293,28 @@ class Case(unittest.TestCase):
         last = lambda js: max(int(j["job_id"].rsplit("-", 1)[1]) for j in js)
         self.assertGreater(last(after), last(before), "job ids were reused after the restart")
 
+    def test_6_agent_killed_mid_job_reruns_at_home(self):
+        script = "echo start; i=0; while [ $i -lt 30 ]; do echo line $i; i=$((i+1)); sleep 0.02; done; echo end"
+        expected = subprocess.run(["sh", "-c", script], capture_output=True).stdout
+        migrations = os.path.join(self.c.out, "migrations.csv")
+        before = len(rows(migrations))
+        p = self.c.rexec_async(["sh", "-c", script])
+        wait_for(lambda: len(rows(migrations)) > before, "the job placed")
+        job = rows(migrations)[-1]
+        self.assertEqual(job["kind"], "exec")
+        agent = self.c.agent(job["to_host"])
+        wait_for(lambda: f"job {job['job_id'].rsplit('-', 1)[1]} attempt 1 started" in read(agent["log"]),
+                 "the job to start remotely")
+        proc = self.c.procs[self.c.agents.index(agent)]
+        proc.kill()  # the agent dies; its command's pipes close with it
+        proc.wait(timeout=10)
+        out, err = p.communicate(timeout=30)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertEqual(out, expected, "the user must see exactly one complete attempt")
+        wait_for(lambda: any(m["kind"] == "restart" and m["job_id"] == job["job_id"] for m in rows(migrations)),
+                 "the rerun at home recorded")
+        wait_for(lambda: "lost" in read(self.c.migd_log), "migd to notice the agent is gone")
+
 
 class Suspend(unittest.TestCase):
     def test_condor_suspends_and_resumes(self):
