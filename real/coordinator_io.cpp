@@ -79,7 +79,14 @@ void Coordinator::host_down(int host)
   s.evict_start_s = -1;
   // Its processes are lost; their clients see the broken connection and rerun them at home.
   for (auto& [id, j] : jobs_)
-    if (j.host == host && j.home != host) {
+    if (j.host == host && j.home != host && j.state != ProcState::WAITING) {
+      MigrationRecord r; // whichever of migd and the client notices first records the rerun
+      r.time_s = now();
+      r.job_id = j.name;
+      r.kind = "restart";
+      r.from_host = s.name;
+      r.to_host = hosts_[static_cast<size_t>(j.home)].name;
+      records_.migrations.push_back(r);
       j.host = j.home;
       j.run_start_s = now();
       j.state = ProcState::RUNNING;
@@ -88,6 +95,7 @@ void Coordinator::host_down(int host)
   ev.kind = EventKind::HOST_DOWN;
   ev.host = host;
   dispatch(ev);
+  checkpoint_locked();
 }
 
 void Coordinator::watch_agent(int host)
