@@ -26,6 +26,10 @@ int cmd_agent(const Args& args)
   bool have_port = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
+    if (a == "-h" || a == "--help") {
+      fmt::print("{}\nSee docs/real-mode.md.\n", AGENT_USAGE);
+      return 0;
+    }
     auto value = [&]() -> const std::string& {
       if (i + 1 >= args.size())
         throw UsageError(fmt::format("{} needs a value\n{}", a, AGENT_USAGE));

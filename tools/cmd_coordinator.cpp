@@ -21,6 +21,10 @@ int cmd_coordinator(const Args& args)
   o.version = SPRITESIM_VERSION;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
+    if (a == "-h" || a == "--help") {
+      fmt::print("{}\nSee docs/real-mode.md.\n", MIGD_USAGE);
+      return 0;
+    }
     auto value = [&]() -> const std::string& {
       if (i + 1 >= args.size())
         throw UsageError(fmt::format("{} needs a value\n{}", a, MIGD_USAGE));

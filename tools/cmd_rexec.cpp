@@ -33,6 +33,10 @@ int cmd_rexec(const Args& args)
   size_t i = 0;
   for (; i < args.size() && args[i] != "--"; ++i) {
     const std::string& a = args[i];
+    if (a == "-h" || a == "--help") {
+      fmt::print("{}\nSee docs/real-mode.md.\n", REXEC_USAGE);
+      return 0;
+    }
     auto value = [&]() -> const std::string& {
       if (i + 1 >= args.size())
         throw UsageError(fmt::format("{} needs a value\n{}", a, REXEC_USAGE));

@@ -13,6 +13,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -184,6 +185,21 @@ class Case(unittest.TestCase):
         self.assertTrue(all(m["to_host"] in ("h0", "h1", "h2") for m in execs))
         jobs = rows(os.path.join(self.c.out, "jobs.csv"))
         self.assertTrue(all(j["remote"] == "1" for j in jobs))
+
+    def test_1b_signals_are_forwarded(self):
+        script = 'trap "echo got INT; exit 7" INT; echo ready; while :; do sleep 0.01; done'
+        migrations = os.path.join(self.c.out, "migrations.csv")
+        before = len(rows(migrations)) if os.path.exists(migrations) else 0
+        p = self.c.rexec_async(["sh", "-c", script])
+        wait_for(lambda: len(rows(migrations)) > before, "the job placed")
+        job = rows(migrations)[-1]
+        agent = self.c.agent(job["to_host"])
+        wait_for(lambda: f"job {job['job_id'].rsplit('-', 1)[1]} attempt 1 started" in read(agent["log"]),
+                 "the job to start remotely")
+        time.sleep(0.1)  # let the shell install its trap
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=30)
+        self.assertEqual((p.returncode, out), (7, b"ready\ngot INT\n"), err)
 
     def test_2_owner_return_evicts_and_one_attempt_is_seen(self):
         script = "echo start; i=0; while [ $i -lt 40 ]; do echo line $i; i=$((i+1)); sleep 0.02; done; echo end"
