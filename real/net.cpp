@@ -43,6 +43,11 @@ Endpoint parse_endpoint(const std::string& text, const std::string& what)
 namespace {
 sockaddr_in resolve(const Endpoint& e)
 {
+  sockaddr_in numeric{};
+  numeric.sin_family = AF_INET;
+  numeric.sin_port = htons(static_cast<uint16_t>(e.port));
+  if (::inet_pton(AF_INET, e.host.c_str(), &numeric.sin_addr) == 1)
+    return numeric; // no resolver files read for a numeric address (rexec pays this on every command)
   addrinfo hints{};
   hints.ai_family = AF_INET;
   hints.ai_socktype = SOCK_STREAM;
