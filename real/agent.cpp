@@ -152,6 +152,9 @@ void Agent::control(Connection& conn, const nlohmann::json& msg)
       if (sig == SIGKILL)
         it->second.evicted_by = "kill";
       ok = ::kill(-it->second.pgid, sig) == 0;
+    } else if (sig == SIGKILL) {
+      killed_early_.insert(id); // the placement raced the owner's return: the exec must not start
+      ok = true;
     }
     if (owner_active_since_ >= 0 && owner_.active)
       since = monotonic_s() - owner_active_since_;

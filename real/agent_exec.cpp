@@ -45,6 +45,10 @@ void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
     std::lock_guard lock(mutex_);
     if (jobs_.count(job))
       throw ProtocolError(fmt::format("exec: job {} already runs here", job));
+    if (killed_early_.erase(job)) {
+      conn.send({{"type", "evicted"}, {"attempt", attempt}, {"action", "kill"}});
+      return;
+    }
   }
   // Everything the child needs is prepared before fork: after it, only async-signal-safe calls.
   std::vector<char*> argv, envp;

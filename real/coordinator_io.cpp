@@ -231,8 +231,8 @@ void Coordinator::serve_client(Connection& conn)
         throw ProtocolError(fmt::format("a client may not send \"{}\"", type));
       }
     }
-  } catch (const ProtocolError& e) {
-    // A client that goes away takes its unfinished jobs with it.
+  } catch (const std::exception& e) {
+    // A client that goes away (or is dropped) takes its unfinished jobs with it.
     std::lock_guard lock(mutex_);
     for (int64_t id : mine) {
       auto it = jobs_.find(id);
