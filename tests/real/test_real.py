@@ -4,7 +4,8 @@
 # run here (stdout, stderr, stdin and exit status byte for byte); an owner returning evicts a long command (killed
 # and rerun at home under the sprite policy, suspended and resumed under condor) within 100 ms of the agent
 # noticing, and the user sees exactly one complete attempt; hostile clients are refused with a reason while the
-# daemons keep serving. Skips (exit 77) only when loopback sockets are unavailable.
+# daemons keep serving; a killed agent loses no command, a restarted migd keeps its records; a C build through make's SHELL
+# shim gives the same files as a plain make. Skips (exit 77) only when loopback sockets are unavailable.
 # Usage: python3 test_real.py /path/to/spritesim
 import csv
 import hashlib
@@ -331,6 +332,40 @@ class Case(unittest.TestCase):
         wait_for(lambda: any(m["kind"] == "restart" and m["job_id"] == job["job_id"] for m in rows(migrations)),
                  "the rerun at home recorded")
         wait_for(lambda: "lost" in read(self.c.migd_log), "migd to notice the agent is gone")
+
+    def test_7_make_build_through_the_shell_shim_is_byte_identical(self):
+        if not shutil.which("make") or not shutil.which("cc"):
+            self.skipTest("make or cc missing")
+        files = 12
+        src = {f"f{i}.c": f"int f{i}(int x) {{ int s = 0; for (int k = 0; k < x; ++k) s += k * {i + 1}; return s; }}\n"
+               for i in range(files)}
+        src["main.c"] = "".join(f"int f{i}(int);\n" for i in range(files)) + \
+            "#include <stdio.h>\nint main(void) { long t = 0;\n" + \
+            "".join(f"  t += f{i}(10);\n" for i in range(files)) + '  printf("%ld\\n", t); return 0; }\n'
+        objs = " ".join(f"{n[:-2]}.o" for n in sorted(src))
+        makefile = f"prog: {objs}\n\tcc -o prog {objs}\n%.o: %.c\n\tcc -O2 -c $< -o $@\n"
+        trees = {}
+        for kind in ("plain", "real"):
+            d = self.c.path(f"build-{kind}")
+            os.makedirs(d)
+            for name, text in list(src.items()) + [("Makefile", makefile)]:
+                with open(os.path.join(d, name), "w") as f:
+                    f.write(text)
+            cmd = ["make", "-j4"]
+            if kind == "real":  # the shim: make runs `spritesim rexec ... -- /bin/sh -c RECIPE` for each recipe
+                cmd += [f"SHELL={SPRITESIM}",
+                        f".SHELLFLAGS=rexec --migd 127.0.0.1:{self.c.port} --secret {self.c.secret} --no-stdin "
+                        "--quiet -- /bin/sh -c"]
+            r = subprocess.run(cmd, cwd=d, capture_output=True, stdin=subprocess.DEVNULL)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            trees[kind] = {}
+            for n in sorted(os.listdir(d)):
+                with open(os.path.join(d, n), "rb") as f:
+                    trees[kind][n] = f.read()
+            trees[kind]["make's output"] = sorted(r.stdout.splitlines())  # recipes start in completion order
+        self.assertEqual(trees["real"], trees["plain"], "real mode's build differs from a plain make")
+        jobs = [j for j in rows(os.path.join(self.c.out, "jobs.csv")) if j["job_id"].startswith("sh-")]
+        self.assertGreaterEqual(sum(j["remote"] == "1" for j in jobs), files, "the recipes did not run remotely")
 
 
 class Suspend(unittest.TestCase):
