@@ -102,6 +102,7 @@ static MigrationSpec parse_migration(const JsonReader& r)
   MigrationSpec m;
   m.direct_remote_moves = r.boolean("direct_remote_moves", m.direct_remote_moves);
   m.demand_paging = r.boolean("demand_paging", m.demand_paging);
+  m.processes_migratable = r.boolean("processes_migratable", m.processes_migratable);
   r.finish();
   return m;
 }
@@ -217,7 +218,8 @@ nlohmann::json to_json(const ExperimentSpec& s)
         {"params", s.owners.params},
         {"idle_rule", s.owners.idle_rule}}},
       {"migration",
-       {{"direct_remote_moves", s.migration.direct_remote_moves}, {"demand_paging", s.migration.demand_paging}}},
+       {{"direct_remote_moves", s.migration.direct_remote_moves}, {"demand_paging", s.migration.demand_paging},
+        {"processes_migratable", s.migration.processes_migratable}}},
       {"policy", {{"name", s.policy.name}, {"params", s.policy.params}}},
   };
 }

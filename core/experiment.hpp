@@ -62,6 +62,7 @@ struct OwnersSpec {
 struct MigrationSpec {
   bool direct_remote_moves = false; ///< Sprite goes through home for remote -> remote moves (TH90 8.4)
   bool demand_paging = true;        ///< migrated processes page their dirty pages back in on the target
+  bool processes_migratable = true; ///< false: running processes cannot move (as in real mode), policies restart them
 };
 
 /// Which policy decides placement and eviction; params are checked by the policy registry.

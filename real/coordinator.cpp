@@ -240,7 +240,8 @@ void Coordinator::evaluate(int host)
   for (double& l : without)
     l = std::max(0.0, l - foreign); // migd subtracts low-priority foreign processes (sprite-facts 4b)
   double idle = s.owner_active ? 0 : s.input_idle_s;
-  bool avail = s.up && options_.idle_rule.next_available(s.available, idle, loads, without);
+  // An owner at the console always refuses foreign work, whatever the input threshold (0 included).
+  bool avail = s.up && !s.owner_active && options_.idle_rule.next_available(s.available, idle, loads, without);
   if (avail == s.available)
     return;
   s.available = avail;

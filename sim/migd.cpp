@@ -62,6 +62,7 @@ ClusterView GlobalMigd::view() const
     pv.age_s = p->cpu_used_s();
     pv.started_s = p->started_s();
     pv.migration_cost_s = p->migration_cost_s();
+    pv.migratable = options_.processes_migratable;
     v.processes.push_back(pv);
   }
   return v;
@@ -357,7 +358,9 @@ void GlobalMigd::evaluate(int h)
   HostState& s = host(h);
   double now = sg4::Engine::get_clock();
   double input_idle = s.owner_active ? 0 : now - s.last_input_s;
-  bool avail = options_.idle_rule.next_available(s.available, input_idle, s.load.at(now), s.load_local.at(now));
+  // An owner at the console always refuses foreign work, whatever the input threshold (0 included).
+  bool avail = !s.owner_active &&
+               options_.idle_rule.next_available(s.available, input_idle, s.load.at(now), s.load_local.at(now));
   if (avail == s.available)
     return;
   s.available = avail;

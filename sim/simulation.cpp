@@ -241,7 +241,8 @@ RunResult run_simulation(const ExperimentSpec& spec, SimInputs inputs)
   auto engine = create_engine();
 
   Cluster cluster(spec, std::move(inputs.costs));
-  MigdOptions opt{inputs.idle_rule, spec.migration.direct_remote_moves, spec.migration.demand_paging};
+  MigdOptions opt{inputs.idle_rule, spec.migration.direct_remote_moves, spec.migration.demand_paging,
+                  spec.migration.processes_migratable};
   GlobalMigd migd(cluster, std::move(inputs.policy), opt);
   for (int h = 0; h < cluster.workstations(); ++h)
     migd.host(h).owner = inputs.owners[static_cast<size_t>(h)];
