@@ -24,6 +24,7 @@ struct MigdOptions {
   IdleRule idle_rule;
   bool direct_remote_moves = false; ///< Sprite moves remote -> remote through home (TH90 8.4); true: directly
   bool demand_paging = true;        ///< migrated processes page their dirty pages back in on the target
+  bool processes_migratable = true; ///< what the view tells policies about running processes
 };
 
 /// One workstation's state as its per-host daemon and the global migd see it.
