@@ -173,7 +173,8 @@ void Agent::serve_watch(Connection& conn)
     for (;;) {
       nlohmann::json msg = conn.receive();
       if (msg["type"] != "control")
-        throw ProtocolError(fmt::format("a watcher may only send \"control\", not \"{}\"", msg["type"].get<std::string>()));
+        throw ProtocolError(
+            fmt::format("a watcher may only send \"control\", not \"{}\"", msg["type"].get<std::string>()));
       control(conn, msg);
     }
   } catch (...) {

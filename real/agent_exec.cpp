@@ -74,12 +74,15 @@ void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
     posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
-    sigset_t defaults;
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGPIPE); // the agent ignores SIGPIPE; the command must not inherit that
-    posix_spawnattr_setsigdefault(&attr, &defaults);
+    // Every signal at its default and none blocked: the agent's own dispositions (SIGPIPE ignored, or SIGINT
+    // ignored when it was started in the background) must not reach the command, or Ctrl-C could not stop it.
+    sigset_t all, none;
+    sigfillset(&all);
+    sigemptyset(&none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
     spawn_error = posix_spawnp(&pid, argv[0], &fa, &attr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
@@ -90,7 +93,11 @@ void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
       ::dup2(in[0], 0);
       ::dup2(out[1], 1);
       ::dup2(err[1], 2);
-      ::signal(SIGPIPE, SIG_DFL);
+      for (int sig = 1; sig < NSIG; ++sig)
+        ::signal(sig, SIG_DFL);
+      sigset_t none;
+      sigemptyset(&none);
+      ::sigprocmask(SIG_SETMASK, &none, nullptr);
       auto die = [&](const char* what) {
         const char* why = std::strerror(errno);
         (void)!::write(2, fail_prefix.data(), fail_prefix.size());

@@ -252,6 +252,7 @@ void Coordinator::evaluate(int host)
   ev.kind = EventKind::OWNER_IDLE;
   ev.host = host;
   dispatch(ev);
+  checkpoint_locked();
 }
 
 } // namespace spritesim::real

@@ -269,6 +269,7 @@ void Coordinator::timer_loop()
     PolicyEvent ev;
     ev.kind = EventKind::TIMER;
     dispatch(ev);
+    checkpoint_locked();
   }
 }
 
