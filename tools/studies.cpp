@@ -87,8 +87,9 @@ SweepData run_sweep(const std::string& dir, const std::string& name, int jobs, b
   }
   SweepData d;
   d.name = name;
-  std::string sweep_dir = dir + "/" + name;
-  d.log = dir + "/" + name + ".log";
+  // The reduced runs get folders of their own: a later full run into the same OUT_DIR must not mix them in.
+  std::string sweep_dir = dir + "/" + (quick ? "quick-" : "") + name;
+  d.log = sweep_dir + ".log";
   d.status = run_self({"sweep", path, "--out", sweep_dir, "--jobs", std::to_string(jobs)}, d.log);
   SweepSpec spec = load_sweep(path);
   SweepMatrix m = sweep_matrix(spec);

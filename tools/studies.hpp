@@ -13,7 +13,7 @@ namespace spritesim {
 /// embedded analysis/plot_study.py, and returns the markdown section "## Policy studies": tables of mean ± 95% CI
 /// per cell, the published claims beside them, figure links relative to OUT_DIR, and where we agree or differ.
 /// A failed sweep or figure is reported in the section, not thrown. With SPRITESIM_STUDIES_QUICK=1 in the
-/// environment the sweeps run reduced (2 seeds, 600 s of arrivals) for tests.
+/// environment the sweeps run reduced (2 seeds, 600 s of arrivals) into OUT_DIR/studies/quick-NAME/, for tests.
 std::string run_studies(const std::string& out_dir, int jobs);
 
 } // namespace spritesim

@@ -39,16 +39,16 @@ class Studies(unittest.TestCase):
 
     def test_sweep_tables(self):
         for name, cells in SWEEPS.items():
-            rows = read_csv(os.path.join(self.studies, name, "sweep.csv"))
+            rows = read_csv(os.path.join(self.studies, "quick-" + name, "sweep.csv"))
             self.assertEqual(len(rows), cells * SEEDS, name)
-            summary = read_csv(os.path.join(self.studies, name, "sweep-summary.csv"))
+            summary = read_csv(os.path.join(self.studies, "quick-" + name, "sweep-summary.csv"))
             delay = [r for r in summary if r["metric"] == "job_delay_mean_s"]
             self.assertEqual(len(delay), cells, name)
             self.assertTrue(all(r["n"] == str(SEEDS) and r["ci95_half_width"] for r in delay), name)
 
     def test_same_arrivals_for_every_policy_of_a_seed(self):
         # The paired cuts compare policies seed by seed: they must see the same processes.
-        rows = read_csv(os.path.join(self.studies, "hbd-load", "sweep.csv"))
+        rows = read_csv(os.path.join(self.studies, "quick-hbd-load", "sweep.csv"))
         x = "workload.processes.arrivals_per_host_hour"
         jobs = {}
         for r in rows:
@@ -57,7 +57,7 @@ class Studies(unittest.TestCase):
         self.assertTrue(all(len(v) == 1 for v in jobs.values()), jobs)
 
     def test_policies_behave_as_labelled(self):
-        rows = read_csv(os.path.join(self.studies, "elz-load", "sweep.csv"))
+        rows = read_csv(os.path.join(self.studies, "quick-elz-load", "sweep.csv"))
         by = {}
         for r in rows:
             by.setdefault(label(r["policy"]), []).append(r)
@@ -69,7 +69,7 @@ class Studies(unittest.TestCase):
             self.assertGreater(int(r["remote_execs"]), 0)
         self.assertGreater(sum(int(r["migrations"]) for r in by["mosix"]), 0)
         # More arrivals, more delay when everything stays home (same seed, longer queues).
-        home = read_csv(os.path.join(self.studies, "elz-load", "sweep-summary.csv"))
+        home = read_csv(os.path.join(self.studies, "quick-elz-load", "sweep-summary.csv"))
         means = [float(r["mean"]) for r in home if r["metric"] == "job_delay_mean_s" and label(r["policy"]) ==
                  "home only"]
         self.assertLess(means[0], means[-1])
@@ -113,6 +113,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "r")
         env = dict(os.environ, SPRITESIM_STUDIES_QUICK="1")
+        # meson sets MALLOC_PERTURB_, which slows reproduce's month-long run (not under test here) several-fold.
+        env.pop("MALLOC_PERTURB_", None)
         proc = subprocess.run([os.path.abspath(sys.argv[1]), "reproduce", "--out", out, "--jobs", "2"], env=env,
                               capture_output=True, text=True, timeout=600)
         if proc.returncode == 0 and not os.path.isdir(os.path.join(out, "studies")):
