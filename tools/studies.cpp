@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <stdexcept>
 
 #include <unistd.h>
 
@@ -88,9 +89,10 @@ SweepData run_sweep(const std::string& dir, const std::string& name, int jobs, b
   SweepData d;
   d.name = name;
   // The reduced runs get folders of their own: a later full run into the same OUT_DIR must not mix them in.
-  std::string sweep_dir = dir + "/" + (quick ? "quick-" : "") + name;
-  d.log = sweep_dir + ".log";
-  d.status = run_self({"sweep", path, "--out", sweep_dir, "--jobs", std::to_string(jobs)}, d.log);
+  std::string folder = (quick ? "quick-" : "") + name;
+  std::string sweep_dir = dir + "/" + folder;
+  d.log = "studies/" + folder + ".log"; // relative to OUT_DIR, as the report's links are
+  d.status = run_self({"sweep", path, "--out", sweep_dir, "--jobs", std::to_string(jobs)}, sweep_dir + ".log");
   SweepSpec spec = load_sweep(path);
   SweepMatrix m = sweep_matrix(spec);
   size_t pol = spec.axes.size(), x = spec.axes.size();
