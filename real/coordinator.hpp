@@ -93,9 +93,11 @@ private:
   void serve_client(Connection& conn);
   void timer_loop();
 
+  /// Snapshots the state and records (under mutex_) for the writer thread, which writes them outside the lock:
+  /// fsync must never delay an eviction.
   void checkpoint_locked();
+  void writer_loop();
   void load_state();
-  void write_outputs_locked();
   nlohmann::json state_json() const;
 
   CoordinatorOptions options_;
@@ -114,6 +116,12 @@ private:
   int next_client_ = 0;
   RunResult records_;
   uint64_t rejected_count_ = 0;
+
+  std::mutex write_mutex_; ///< guards the pending snapshot only
+  std::condition_variable write_cv_;
+  bool write_pending_ = false;
+  nlohmann::json pending_state_;
+  RunResult pending_records_;
 };
 
 } // namespace spritesim::real

@@ -284,6 +284,7 @@ void Coordinator::run()
   for (size_t i = 0; i < options_.agents.size(); ++i)
     std::thread([this, i] { watch_agent(static_cast<int>(i)); }).detach();
   std::thread([this] { timer_loop(); }).detach();
+  std::thread([this] { writer_loop(); }).detach();
   accept_loop(fd, "migd", secret_, [this](Connection& c, const std::string&) { serve_client(c); });
 }
 

@@ -54,19 +54,23 @@ nlohmann::json Coordinator::state_json() const
 
 void Coordinator::checkpoint_locked()
 {
-  if (!options_.state_file.empty())
-    write_file_atomic(options_.state_file, state_json().dump(1) + "\n");
-  write_outputs_locked();
-}
-
-void Coordinator::write_outputs_locked()
-{
-  if (options_.out_dir.empty())
+  if (options_.state_file.empty() && options_.out_dir.empty())
     return;
-  make_directories(options_.out_dir);
+  nlohmann::json state = state_json();
   RunResult r = records_;
   r.makespan_s = now();
   r.extra = {{"mode", "real"}, {"policy", options_.policy}, {"decisions_rejected", rejected_count_}};
+  {
+    std::lock_guard lock(write_mutex_);
+    pending_state_ = std::move(state);
+    pending_records_ = std::move(r);
+    write_pending_ = true; // an older snapshot not yet written is simply replaced
+  }
+  write_cv_.notify_one();
+}
+
+void Coordinator::writer_loop()
+{
   nlohmann::json agents = nlohmann::json::array();
   for (const Endpoint& e : options_.agents)
     agents.push_back(e.text());
@@ -74,7 +78,27 @@ void Coordinator::write_outputs_locked()
                            {"policy", {{"name", options_.policy}, {"params", options_.policy_params}}},
                            {"agents", agents},
                            {"idle_rule", to_json(options_.idle_rule)}};
-  write_run_outputs(options_.out_dir, r, config, 0, options_.version);
+  for (;;) {
+    nlohmann::json state;
+    RunResult records;
+    {
+      std::unique_lock lock(write_mutex_);
+      write_cv_.wait(lock, [this] { return write_pending_; });
+      state = std::move(pending_state_);
+      records = std::move(pending_records_);
+      write_pending_ = false;
+    }
+    try {
+      if (!options_.state_file.empty())
+        write_file_atomic(options_.state_file, state.dump(1) + "\n");
+      if (!options_.out_dir.empty()) {
+        make_directories(options_.out_dir);
+        write_run_outputs(options_.out_dir, records, config, 0, options_.version);
+      }
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "migd: cannot write the checkpoint or the records: {}\n", e.what());
+    }
+  }
 }
 
 void Coordinator::load_state()
