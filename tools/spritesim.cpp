@@ -16,22 +16,32 @@ using namespace spritesim;
 
 static const char* USAGE = R"(usage: spritesim VERB [ARGS]
 
-  run CONFIG.json [--out DIR] [--seed N] [--set json.path=value]...
+  run CONFIG.json [--out DIR] [--seed N] [--set json.path=value]... [--timeline FILE]
                            simulate one experiment; writes results.json, jobs.csv, migrations.csv, hosts.csv,
-                           config.resolved.json into DIR (default results/NAME)
+                           evictions.csv, decisions.csv, config.resolved.json into DIR (default results/NAME);
+                           --timeline writes a Chrome/Perfetto trace of the run
   reproduce [--out DIR] [--jobs N]
                            run every paper figure in configs/reproduction/ (embedded) and write the report
                            (report.md), speedup.csv and the figures into DIR (default reproduction)
   policies                 list the policies with their parameters and defaults
   calibrate --profile P [--out DIR]
                            micro-benchmarks of the migration path in the simulator beside SPE91 Table 1
-  sweep SWEEP.json [--out DIR] [--jobs N] [--shard I/N]
+  sweep SWEEP.json [--out DIR] [--jobs N] [--shard I/N] [--merge DIR...]
                            a matrix of runs over config paths and seeds; sweep.csv and a summary with 95% CIs
   trace SUBVERB ...        build traces: capture, info, generate, import-ninja (spritesim trace --help)
   host-profile [--out FILE]
                            measure this machine (CPU speed, process start cost) as a workstation profile
 
-Docs: README.md, docs/ (configs, trace format, outputs, cost model).
+Real mode (docs/real-mode.md; each verb has --help):
+  agent --port P --secret FILE --owner-control FILE
+                           one per workstation: reports load and console idleness, runs foreign commands
+  migd --port P --secret FILE --agents HOST:PORT,...
+                           the coordinator: the same policies as the simulator, on real hosts
+  rexec [--migd HOST:PORT] [--secret FILE] -- CMD...
+                           run a command where migd says, as if it ran here
+
+Docs: README.md, docs/ (configs, outputs, cost model, owners, policies, sweeps, studies, trace format, capture,
+real mode, the month-long run).
 )";
 
 int main(int argc, char** argv)
