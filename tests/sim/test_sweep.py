@@ -34,12 +34,12 @@ TRACE = {  # four jobs: a -> (b, c) -> d; a run takes well under a second
     ],
 }
 EXPERIMENT = {"name": "diamond", "platform": {"workstations": 3}, "workload": {"trace": "diamond.json"}}
-# fairness_margin stands in for a policy axis: it has 3 valid values with the sprite policy alone.
+# Issue 5's sweep: 3 policies x 4 host counts x 5 seeds.
 SWEEP = {
     "name": "small",
     "experiment": "exp.json",
     "set": {"workload.baseline": "none"},
-    "axes": [{"path": "policy.params.fairness_margin", "values": [2, 3, 4]},
+    "axes": [{"path": "policy.name", "values": ["sprite", "random", "least-loaded"]},
              {"path": "platform.workstations", "values": [2, 3, 4, 5]}],
     "seeds": {"first": 1, "count": 5},
 }
@@ -128,9 +128,10 @@ class Sweep(unittest.TestCase):
         table = rows(os.path.join(self.full, "sweep.csv"))
         self.assertEqual(len(table), RUNS)
         self.assertEqual([int(r["run"]) for r in table], list(range(RUNS)))
-        keys = [(r["policy.params.fairness_margin"], r["platform.workstations"], r["seed"]) for r in table]
+        keys = [(r["policy.name"], r["platform.workstations"], r["seed"]) for r in table]
         self.assertEqual(len(set(keys)), RUNS)
-        expected = [(str(f), str(w), str(s)) for f in (2, 3, 4) for w in (2, 3, 4, 5) for s in range(1, 6)]
+        expected = [(p, str(w), str(s)) for p in ("sprite", "random", "least-loaded") for w in (2, 3, 4, 5)
+                    for s in range(1, 6)]
         self.assertEqual(keys, expected)
         for r in table:
             self.assertEqual(r["jobs_completed"], "4")
@@ -142,7 +143,7 @@ class Sweep(unittest.TestCase):
             with open(os.path.join(self.full, "runs", r["cell"], f"seed-{r['seed']}", "config.resolved.json")) as f:
                 cfg = json.load(f)
             self.assertEqual(cfg["platform"]["workstations"], int(r["platform.workstations"]))
-            self.assertEqual(cfg["policy"]["params"]["fairness_margin"], int(r["policy.params.fairness_margin"]))
+            self.assertEqual(cfg["policy"]["name"], r["policy.name"])
 
     def test_summary_statistics(self):
         table = rows(os.path.join(self.full, "sweep.csv"))
@@ -220,9 +221,9 @@ class Sweep(unittest.TestCase):
         out = os.path.join(self.tmp, "plots")
         os.makedirs(out)
         summary = os.path.join(self.full, "sweep-summary.csv")
-        run_dir = os.path.join(self.full, "runs", "policy.params.fairness_margin=2+platform.workstations=4", "seed-1")
+        run_dir = os.path.join(self.full, "runs", "policy.name=sprite+platform.workstations=4", "seed-1")
         for args in ([os.path.join(ANALYSIS, "plot_policies.py"), summary, "--x", "platform.workstations",
-                      "--line", "policy.params.fairness_margin", "--out", os.path.join(out, "policies")],
+                      "--line", "policy.name", "--out", os.path.join(out, "policies")],
                      [os.path.join(ANALYSIS, "plot_timeline.py"), run_dir, "--out", os.path.join(out, "timeline")],
                      [os.path.join(ANALYSIS, "report_sweep.py"), self.full, "--out", os.path.join(out, "report.md")]):
             p = subprocess.run([PLOT_PYTHON, *args], capture_output=True, text=True, timeout=120)
@@ -230,7 +231,7 @@ class Sweep(unittest.TestCase):
         for name in ("policies.png", "policies.svg", "timeline.png", "timeline.svg", "report.md"):
             self.assertGreater(os.path.getsize(os.path.join(out, name)), 100, name)
         with open(os.path.join(out, "report.md")) as f:
-            self.assertIn("| 2 | 4 |", f.read())
+            self.assertIn("| sprite | 4 |", f.read())
 
 
 class BadSweepFiles(unittest.TestCase):
