@@ -84,6 +84,8 @@ struct ClusterView {
   int held(int client) const;
   /// The client's home host, or -1 when unknown.
   int client_home(int client) const;
+  /// Fills held_by_client from the hosts' holders (what every backend does once its hosts are in place).
+  void count_holders();
 };
 
 enum class EventKind {

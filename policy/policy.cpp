@@ -31,6 +31,18 @@ int ClusterView::held(int client) const
                                                                          : 0;
 }
 
+void ClusterView::count_holders()
+{
+  held_by_client.clear();
+  for (const auto& h : hosts) {
+    if (h.holder < 0)
+      continue;
+    if (h.holder >= static_cast<int>(held_by_client.size()))
+      held_by_client.resize(static_cast<size_t>(h.holder) + 1, 0);
+    ++held_by_client[static_cast<size_t>(h.holder)];
+  }
+}
+
 int ClusterView::client_home(int client) const
 {
   return client >= 0 && client < static_cast<int>(client_homes.size()) ? client_homes[static_cast<size_t>(client)]

@@ -62,13 +62,9 @@ ClusterView Coordinator::view_locked() const
     h.run_queue = s.run_queue;
     h.foreign = foreign_on(h.id);
     h.holder = s.holder;
-    if (h.holder >= 0) {
-      if (h.holder >= static_cast<int>(v.held_by_client.size()))
-        v.held_by_client.resize(static_cast<size_t>(h.holder) + 1, 0);
-      ++v.held_by_client[static_cast<size_t>(h.holder)];
-    }
     v.hosts.push_back(h);
   }
+  v.count_holders();
   for (const auto& [id, j] : jobs_) {
     ProcessView p;
     p.id = id;

@@ -45,13 +45,9 @@ ClusterView GlobalMigd::view() const
     h.run_queue = s.load.run_queue();
     h.foreign = s.foreign;
     h.holder = s.holder;
-    if (h.holder >= 0) {
-      if (h.holder >= static_cast<int>(v.held_by_client.size()))
-        v.held_by_client.resize(static_cast<size_t>(h.holder) + 1, 0);
-      ++v.held_by_client[static_cast<size_t>(h.holder)];
-    }
     v.hosts.push_back(h);
   }
+  v.count_holders();
   for (const auto& [id, p] : procs_) {
     ProcessView pv;
     pv.id = id;
