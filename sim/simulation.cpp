@@ -44,8 +44,11 @@ CostModel make_cost_model(const ExperimentSpec& spec)
 
 namespace {
 
-// Unloaded costs of the machines the papers measured on (SS1 clients, Sun-4/280 server): built-in traces turn the
-// published elapsed times into CPU seconds with these, whatever machines an experiment simulates.
+// How long owner behaviour is generated for a run without a fixed duration (a build finishes well before).
+constexpr double OPEN_ENDED_HORIZON_S = 7 * 24 * 3600.0;
+
+} // namespace
+
 SequentialCosts reference_costs()
 {
   CostModel ref(load_profile("ss1", "workstation"), load_profile("sun4-280", "file_server"), Network{});
@@ -58,11 +61,6 @@ SequentialCosts reference_costs()
   sc.reference_profile = "ss1";
   return sc;
 }
-
-// How long owner behaviour is generated for a run without a fixed duration (a build finishes well before).
-constexpr double OPEN_ENDED_HORIZON_S = 7 * 24 * 3600.0;
-
-} // namespace
 
 BuildTrace resolve_trace(const ExperimentSpec& spec)
 {

@@ -11,6 +11,7 @@
 #include "models/idle_rule.hpp"
 #include "models/owner_activity.hpp"
 #include "workloads/build_sessions.hpp"
+#include "workloads/paper_builds.hpp"
 #include "workloads/process_workload.hpp"
 #include "workloads/trace.hpp"
 
@@ -18,6 +19,10 @@ namespace spritesim {
 
 /// The cost model of an experiment: its profiles with the config's overrides applied.
 CostModel make_cost_model(const ExperimentSpec& spec);
+
+/// Unloaded costs of the machines the papers measured on (SS1 clients, Sun-4/280 server): built-in traces turn the
+/// published elapsed times into CPU seconds with these, whatever machines an experiment simulates.
+SequentialCosts reference_costs();
 
 /// The experiment's trace: a built-in paper benchmark (builtin:NAME, generated with the spec's seed and the unloaded
 /// costs of its reference profile) or a trace file.

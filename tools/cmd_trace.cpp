@@ -11,8 +11,7 @@
 #include "core/input_error.hpp"
 #include "core/json_reader.hpp"
 #include "core/output_files.hpp"
-#include "models/costs.hpp"
-#include "models/profile.hpp"
+#include "sim/simulation.hpp"
 #include "tools/commands.hpp"
 #include "workloads/ninja_log.hpp"
 #include "workloads/paper_builds.hpp"
@@ -106,21 +105,6 @@ void write_trace(const BuildTrace& t, const std::string& out)
     save_trace_file(t, out);
 }
 
-// Unloaded costs on the machines the papers measured on (SS1 clients, Sun-4/280 server), as sim/simulation.cpp
-// derives them for builtin traces, so `trace generate kernel` writes the trace a simulation of "builtin:kernel" uses.
-SequentialCosts paper_costs()
-{
-  CostModel ref(load_profile("ss1", "workstation"), load_profile("sun4-280", "file_server"), Network{});
-  SequentialCosts sc;
-  sc.lookup_s = unloaded_seconds(ref.lookup(), ref.network());
-  InvocationCost inv = ref.local_invocation();
-  sc.invocation_s = inv.parent_cpu_s + inv.child_cpu_s;
-  sc.small_rpc_s = unloaded_seconds(ref.small_rpc(), ref.network());
-  sc.fs_bytes_per_s = ref.workstation().get("rpc_fs_bandwidth_KBps") * 1024;
-  sc.reference_profile = "ss1";
-  return sc;
-}
-
 int trace_info(const Args& args)
 {
   Options o = parse_options(args, {}, {"--json"});
@@ -207,7 +191,7 @@ int trace_generate(const Args& args)
   GeneratorOptions opt;
   opt.seed = seed;
   opt.size_cv = number_option(o, "--size-cv", opt.size_cv, 0, 100);
-  write_trace(generate_paper_build(*desc, paper_costs(), opt), out);
+  write_trace(generate_paper_build(*desc, reference_costs(), opt), out);
   return 0;
 }
 
