@@ -157,4 +157,14 @@ void WakeBook::ensure(const ClusterView& view, double at_s, Answer& a)
   a.wake_at(at_s);
 }
 
+void evict_for_returning_owners(const ClusterView& view, const std::vector<PolicyEvent>& events, Answer& a)
+{
+  for (const auto& ev : events) {
+    if (ev.kind == EventKind::OWNER_ACTIVE)
+      vacate_host(view, ev.host, a);
+    else if (ev.kind == EventKind::MIGRATION_DONE)
+      evict_if_owner_back(view, ev, a);
+  }
+}
+
 } // namespace spritesim

@@ -79,6 +79,9 @@ void vacate_host(const ClusterView& view, int host, Answer& a);
 
 /// A process that just finished migrating onto a host whose owner is back is sent home at once.
 void evict_if_owner_back(const ClusterView& view, const PolicyEvent& done, Answer& a);
+/// Sprite's answer to owners coming back, for every OWNER_ACTIVE and MIGRATION_DONE among `events`: vacate_host
+/// and evict_if_owner_back. Policies call it first, so nothing later hands out a host whose owner just returned.
+void evict_for_returning_owners(const ClusterView& view, const std::vector<PolicyEvent>& events, Answer& a);
 
 /// The wake-ups a policy has asked for and not yet received, so that it never piles up duplicate timers.
 class WakeBook {

@@ -15,12 +15,7 @@ private:
   std::vector<Decision> do_decide(const ClusterView& view, const std::vector<PolicyEvent>& events) override
   {
     Answer a(view);
-    for (const auto& ev : events) {
-      if (ev.kind == EventKind::OWNER_ACTIVE)
-        vacate_host(view, ev.host, a);
-      else if (ev.kind == EventKind::MIGRATION_DONE)
-        evict_if_owner_back(view, ev, a);
-    }
+    evict_for_returning_owners(view, events, a);
     // Events are handled in the order given, so the draws (and hence the answer) depend only on seed and input.
     for (const auto& ev : events) {
       if (ev.kind == EventKind::HOST_REQUEST) {

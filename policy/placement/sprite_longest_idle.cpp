@@ -27,12 +27,7 @@ private:
   {
     Answer a(view);
     // Evictions first, so that nothing below hands out a host whose owner just came back.
-    for (const auto& ev : events) {
-      if (ev.kind == EventKind::OWNER_ACTIVE)
-        vacate_host(view, ev.host, a);
-      else if (ev.kind == EventKind::MIGRATION_DONE)
-        evict_if_owner_back(view, ev, a);
-    }
+    evict_for_returning_owners(view, events, a);
     for (const auto& ev : events) {
       if (ev.kind == EventKind::HOST_REQUEST)
         serve(view, ev, a);
