@@ -6,7 +6,6 @@
 # jobs arrive 1 s apart and run 8 s; the owner of the second host comes back 1.5 s after the last arrival. Processes are not migratable in
 # real mode, so the simulator is told the same (migration.processes_migratable = false).
 # Usage: python3 test_conformance.py /path/to/spritesim. Skips (exit 77) when loopback sockets are unavailable.
-import csv
 import json
 import os
 import socket
@@ -16,6 +15,9 @@ import tempfile
 import time
 import unittest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from testlib import free_port, read, rows, wait_for  # noqa: E402  (tests/lib/testlib.py)
+
 SPRITESIM = None
 SECRET = b"conformance-shared-secret-0123456789"
 ARRIVALS = [4.0, 5.0, 6.0]  # seconds after the start
@@ -24,34 +26,6 @@ OWNER_BACK_S = 7.5
 HOSTS = ["ws00", "ws01", "ws02"]
 OWNER_LEAVES_S = [0.2, 1.4, 2.6]  # per host, further apart than an agent's 1 s report period
 OWNER_HOST = "ws01"
-
-
-def rows(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(pred, what, timeout=15.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def read(path):
-    try:
-        with open(path) as f:
-            return f.read()
-    except FileNotFoundError:
-        return ""
 
 
 def decision_sequence(path, home_names):
@@ -119,13 +93,14 @@ class Conformance(unittest.TestCase):
                        os.path.join(self.tmp, f"owner-{name}"), "--name", name, "--loadavg", loadavg,
                        "--allow-root", "--poll-ms", "2"], f"agent-{name}.log")
             for name in HOSTS:
-                wait_for(lambda: "listening" in read(os.path.join(self.tmp, f"agent-{name}.log")), f"agent {name}")
+                wait_for(lambda: "listening" in read(os.path.join(self.tmp, f"agent-{name}.log")), f"agent {name}",
+                         timeout=15)
             port = free_port()
             out = os.path.join(self.tmp, "real")
             start(["migd", "--port", str(port), "--secret", secret, "--agents",
                    ",".join(f"127.0.0.1:{p}" for p in ports), "--policy", "sprite", "--input-threshold", "0",
                    "--out", out], "migd.log")
-            wait_for(lambda: read(os.path.join(self.tmp, "migd.log")).count("watching agent") == 3, "migd")
+            wait_for(lambda: read(os.path.join(self.tmp, "migd.log")).count("watching agent") == 3, "migd", timeout=15)
             t0 = time.monotonic()
             for name, t in zip(HOSTS, OWNER_LEAVES_S):
                 time.sleep(max(0.0, t - (time.monotonic() - t0)))
@@ -143,7 +118,7 @@ class Conformance(unittest.TestCase):
             for j in jobs:
                 self.assertEqual(j.wait(timeout=60), 0, j.stderr.read())
             wait_for(lambda: len([r for r in rows(os.path.join(out, "decisions.csv")) if r["kind"] == "place"]) >= 3
-                     and os.path.exists(os.path.join(out, "results.json")), "the records")
+                     and os.path.exists(os.path.join(out, "results.json")), "the records", timeout=15)
             time.sleep(0.3)  # the last exits' records
             return decision_sequence(os.path.join(out, "decisions.csv"), {"home"})
         finally:

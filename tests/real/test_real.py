@@ -8,7 +8,6 @@
 # make's SHELL shim, with an owner returning mid-build, gives the same files as a plain make. Skips (exit 77) only
 # when loopback sockets are unavailable.
 # Usage: python3 test_real.py /path/to/spritesim
-import csv
 import hashlib
 import hmac
 import json
@@ -24,37 +23,11 @@ import tempfile
 import time
 import unittest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from testlib import free_port, read, rows, wait_for  # noqa: E402  (tests/lib/testlib.py)
+
 SPRITESIM = None  # set from argv in main()
 SECRET = b"test-real-shared-secret-0123456789"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(pred, what, timeout=10.0):
-    # A bounded wait for a daemon to reach a state (not a timing assertion).
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def read(path):
-    try:
-        with open(path) as f:
-            return f.read()
-    except FileNotFoundError:
-        return ""
-
-
-def rows(path):
-    with open(path) as f:
-        return list(csv.DictReader(f))
 
 
 class Cluster:

@@ -11,6 +11,9 @@ import tempfile
 import unittest
 from collections import defaultdict
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from testlib import DIAMOND_TRACE  # noqa: E402  (tests/lib/testlib.py)
+
 SPRITESIM = None  # set from argv in main()
 KERNEL = "configs/experiments/kernel-12.json"  # embedded in the binary
 HOSTS_4 = ["--set", "platform.workstations=5", "--set", "workload.max_jobs=4"]
@@ -301,26 +304,6 @@ class ResolvedConfig(TempDirCase):
         self.assertEqual(a.raw("jobs.csv"), b.raw("jobs.csv"))
         # Resolving is idempotent.
         self.assertEqual(json.loads(a.raw("config.resolved.json")), json.loads(b.raw("config.resolved.json")))
-
-
-DIAMOND_TRACE = {
-    "format": "spritesim-trace",
-    "version": 1,
-    "name": "diamond",
-    "reference_profile": "ss1",
-    "source": "tests/sim/run_scenarios.py",
-    "tool": {"scan_cpu_s": 0.5, "scan_lookups": 10, "job_cpu_s": 0.05, "exec_arg_bytes": 2048,
-             "script_bytes": 256},
-    "jobs": [
-        {"id": "a", "kind": "compile", "cpu_s": 3.0, "lookups": 20, "bytes_read": 50000, "bytes_written": 10000},
-        {"id": "b", "kind": "compile", "deps": ["a"], "cpu_s": 4.0, "lookups": 20, "bytes_read": 50000,
-         "bytes_written": 10000},
-        {"id": "c", "kind": "compile", "deps": ["a"], "cpu_s": 2.0, "lookups": 20, "bytes_read": 50000,
-         "bytes_written": 10000},
-        {"id": "d", "kind": "link", "deps": ["b", "c"], "cpu_s": 1.5, "lookups": 10, "bytes_read": 20000,
-         "bytes_written": 30000, "reads_dep_outputs": True},
-    ],
-}
 
 
 class UserTrace(TempDirCase):

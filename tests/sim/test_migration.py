@@ -4,7 +4,6 @@
 # process stays on a host longer than its eviction takes once the owner is back; fairness reclaims take from the
 # biggest holder and never leave it below the requester. Each simulation runs in its own child process.
 # Usage: python3 test_migration.py /path/to/spritesim
-import csv
 import json
 import os
 import random
@@ -13,6 +12,9 @@ import sys
 import tempfile
 import unittest
 from collections import defaultdict
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from testlib import rows  # noqa: E402  (tests/lib/testlib.py)
 
 SPRITESIM = None
 EPS = 2e-6  # CSV times carry 6 decimals
@@ -23,11 +25,6 @@ def spritesim(*args, timeout=120):
     if p.returncode != 0:
         raise AssertionError(f"spritesim {' '.join(args)} exited {p.returncode}:\n{p.stderr}")
     return p
-
-
-def read_csv(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def write_json(path, doc):
@@ -49,7 +46,7 @@ class Case(unittest.TestCase):
     def calibration(cls):
         out = os.path.join(cls.tmp, "cal")
         spritesim("calibrate", "--profile", "ss1", "--out", out)
-        return {r["benchmark"]: float(r["simulated_ms"]) / 1000 for r in read_csv(os.path.join(out, "calibration.csv"))}
+        return {r["benchmark"]: float(r["simulated_ms"]) / 1000 for r in rows(os.path.join(out, "calibration.csv"))}
 
 
 class EvictedMidRun(Case):
@@ -75,9 +72,9 @@ class EvictedMidRun(Case):
             "migration": {"demand_paging": False}})
         cls.out = os.path.join(t, "run")
         spritesim("run", os.path.join(t, "exp.json"), "--out", cls.out)
-        cls.jobs = read_csv(os.path.join(cls.out, "jobs.csv"))
-        cls.migs = read_csv(os.path.join(cls.out, "migrations.csv"))
-        cls.evictions = read_csv(os.path.join(cls.out, "evictions.csv"))
+        cls.jobs = rows(os.path.join(cls.out, "jobs.csv"))
+        cls.migs = rows(os.path.join(cls.out, "migrations.csv"))
+        cls.evictions = rows(os.path.join(cls.out, "evictions.csv"))
         cls.cal = cls.calibration()
 
     def test_finishes_once_at_home(self):
@@ -161,9 +158,9 @@ class OwnersAndEvictions(Case):
             "owners": {"model": "trace", "trace": "owners.csv"}})
         cls.out = os.path.join(cls.tmp, "run")
         spritesim("run", os.path.join(cls.tmp, "exp.json"), "--out", cls.out)
-        cls.jobs = read_csv(os.path.join(cls.out, "jobs.csv"))
-        cls.migs = read_csv(os.path.join(cls.out, "migrations.csv"))
-        cls.evictions = read_csv(os.path.join(cls.out, "evictions.csv"))
+        cls.jobs = rows(os.path.join(cls.out, "jobs.csv"))
+        cls.migs = rows(os.path.join(cls.out, "migrations.csv"))
+        cls.evictions = rows(os.path.join(cls.out, "evictions.csv"))
 
     def test_there_were_evictions(self):
         self.assertGreater(len(self.evictions), 3)
@@ -208,7 +205,7 @@ class FairnessReclaim(Case):
                                     "max_request": 12, "start_at_active_owner": False}}})
         cls.out = os.path.join(cls.tmp, "run")
         spritesim("run", os.path.join(cls.tmp, "exp.json"), "--out", cls.out)
-        cls.decisions = read_csv(os.path.join(cls.out, "decisions.csv"))
+        cls.decisions = rows(os.path.join(cls.out, "decisions.csv"))
         with open(os.path.join(cls.out, "results.json")) as f:
             cls.results = json.load(f)
 

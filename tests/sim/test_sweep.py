@@ -4,7 +4,6 @@
 # shards, merged or written into one folder, gives byte-identical tables; bad sweep files exit 2 naming the file and
 # JSON path; a failing run is reported and its log kept; the analysis scripts draw from the outputs.
 # Usage: python3 test_sweep.py /path/to/spritesim
-import csv
 import json
 import os
 import shutil
@@ -15,24 +14,13 @@ import tempfile
 import time
 import unittest
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from testlib import DIAMOND_TRACE, rows  # noqa: E402  (tests/lib/testlib.py)
+
 SPRITESIM = None  # set from argv in main()
 ANALYSIS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "analysis")
 PLOT_PYTHON = "/usr/bin/python3"  # Debian's python3 with python3-matplotlib
 
-TRACE = {  # four jobs: a -> (b, c) -> d; a run takes well under a second
-    "format": "spritesim-trace", "version": 1, "name": "diamond", "reference_profile": "ss1",
-    "source": "tests/sim/test_sweep.py",
-    "tool": {"scan_cpu_s": 0.5, "scan_lookups": 10, "job_cpu_s": 0.05, "exec_arg_bytes": 2048, "script_bytes": 256},
-    "jobs": [
-        {"id": "a", "kind": "compile", "cpu_s": 3.0, "lookups": 20, "bytes_read": 50000, "bytes_written": 10000},
-        {"id": "b", "kind": "compile", "deps": ["a"], "cpu_s": 4.0, "lookups": 20, "bytes_read": 50000,
-         "bytes_written": 10000},
-        {"id": "c", "kind": "compile", "deps": ["a"], "cpu_s": 2.0, "lookups": 20, "bytes_read": 50000,
-         "bytes_written": 10000},
-        {"id": "d", "kind": "link", "deps": ["b", "c"], "cpu_s": 1.5, "lookups": 10, "bytes_read": 20000,
-         "bytes_written": 30000, "reads_dep_outputs": True},
-    ],
-}
 EXPERIMENT = {"name": "diamond", "platform": {"workstations": 3}, "workload": {"trace": "diamond.json"}}
 # Issue 5's sweep: 3 policies x 4 host counts x 5 seeds.
 SWEEP = {
@@ -48,11 +36,6 @@ RUNS = 60
 
 def sweep(args, **kw):
     return subprocess.run([SPRITESIM, "sweep", *args], capture_output=True, text=True, timeout=300, **kw)
-
-
-def rows(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def read_bytes(path):
@@ -88,7 +71,7 @@ class Sweep(unittest.TestCase):
     def setUpClass(cls):
         cls._tmp = tempfile.TemporaryDirectory(prefix="spritesim-sweep-")
         cls.tmp = cls._tmp.name
-        for name, doc in (("diamond.json", TRACE), ("exp.json", EXPERIMENT), ("sweep.json", SWEEP)):
+        for name, doc in (("diamond.json", DIAMOND_TRACE), ("exp.json", EXPERIMENT), ("sweep.json", SWEEP)):
             with open(os.path.join(cls.tmp, name), "w") as f:
                 json.dump(doc, f, indent=1)
         cls.sweep_file = os.path.join(cls.tmp, "sweep.json")
@@ -307,7 +290,7 @@ class Timeline(unittest.TestCase):
     def test_timeline_is_trace_event_json_of_the_run(self):
         with tempfile.TemporaryDirectory(prefix="spritesim-timeline-") as tmp:
             with open(os.path.join(tmp, "diamond.json"), "w") as f:
-                json.dump(TRACE, f)
+                json.dump(DIAMOND_TRACE, f)
             with open(os.path.join(tmp, "exp.json"), "w") as f:
                 json.dump(dict(EXPERIMENT, workload={"trace": "diamond.json", "baseline": "none"}), f)
             outs = []
