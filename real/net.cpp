@@ -1,11 +1,13 @@
 // Sockets for real mode (see net.hpp).
 #include "real/net.hpp"
 
-#include <atomic>
+#include <algorithm>
+#include <mutex>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
+#include <memory>
 #include <thread>
 
 #include <arpa/inet.h>
@@ -107,44 +109,94 @@ std::unique_ptr<Connection> connect_to(const Endpoint& e, double timeout_s)
   return std::make_unique<Connection>(fd, e.text());
 }
 
+namespace {
+
+/// The serving threads of one listening socket. Each idle worker blocks in accept() itself, so a new connection
+/// wakes a thread that already exists: creating a thread per connection cost ~45 us on every rexec.
+struct AcceptPool : std::enable_shared_from_this<AcceptPool> {
+  int listen_fd;
+  std::string log_name, secret;
+  std::function<void(Connection&, const std::string&)> serve;
+  int max_threads;
+  std::mutex mutex;
+  int threads = 0;
+  int idle = 0;
+  static constexpr int SPARE_MIN = 1; ///< a thread is added when fewer are left waiting in accept()
+  static constexpr int SPARE_MAX = 8; ///< a thread exits when more than this are waiting
+
+  void spawn_locked()
+  {
+    ++threads;
+    ++idle;
+    std::thread([self = shared_from_this()] { self->work(false); }).detach();
+  }
+
+  /// Accepts and serves connections; a permanent worker (the caller's thread) never exits.
+  void work(bool permanent)
+  {
+    for (;;) {
+      sockaddr_in a{};
+      socklen_t len = sizeof a;
+      int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&a), &len, SOCK_CLOEXEC);
+      if (fd < 0) {
+        if (errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE) {
+          if (errno == EMFILE || errno == ENFILE)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          continue;
+        }
+        throw std::runtime_error(fmt::format("{}: accept failed: {}", log_name, std::strerror(errno)));
+      }
+      {
+        std::lock_guard lock(mutex);
+        if (--idle < SPARE_MIN && threads < max_threads)
+          spawn_locked();
+      }
+      serve_one(fd, a);
+      std::lock_guard lock(mutex);
+      if (!permanent && idle >= SPARE_MAX) {
+        --threads;
+        return;
+      }
+      ++idle;
+    }
+  }
+
+  void serve_one(int fd, const sockaddr_in& a)
+  {
+    char ip[INET_ADDRSTRLEN] = "?";
+    ::inet_ntop(AF_INET, &a.sin_addr, ip, sizeof ip);
+    Connection conn(fd, fmt::format("{}:{}", ip, ntohs(a.sin_port)));
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    try {
+      std::string name = server_handshake(conn, secret);
+      serve(conn, name);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "{}: dropped {}: {}\n", log_name, conn.peer(), e.what());
+      conn.send_error(e.what());
+    }
+  }
+};
+
+} // namespace
+
 void accept_loop(int listen_fd, const std::string& log_name, const std::string& secret,
                  std::function<void(Connection&, const std::string&)> serve, int max_peers)
 {
-  auto active = std::make_shared<std::atomic<int>>(0);
-  for (;;) {
-    sockaddr_in a{};
-    socklen_t len = sizeof a;
-    int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&a), &len, SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE) {
-        if (errno == EMFILE || errno == ENFILE)
-          std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        continue;
-      }
-      throw std::runtime_error(fmt::format("{}: accept failed: {}", log_name, std::strerror(errno)));
-    }
-    char ip[INET_ADDRSTRLEN] = "?";
-    ::inet_ntop(AF_INET, &a.sin_addr, ip, sizeof ip);
-    auto conn = std::make_shared<Connection>(fd, fmt::format("{}:{}", ip, ntohs(a.sin_port)));
-    int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (active->load() >= max_peers) {
-      fmt::print(stderr, "{}: dropped {}: too many connections ({})\n", log_name, conn->peer(), max_peers);
-      conn->send_error("too many connections");
-      continue;
-    }
-    ++*active;
-    std::thread([conn, active, log_name, secret, serve] {
-      try {
-        std::string name = server_handshake(*conn, secret);
-        serve(*conn, name);
-      } catch (const std::exception& e) {
-        fmt::print(stderr, "{}: dropped {}: {}\n", log_name, conn->peer(), e.what());
-        conn->send_error(e.what());
-      }
-      --*active;
-    }).detach();
+  auto pool = std::make_shared<AcceptPool>();
+  pool->listen_fd = listen_fd;
+  pool->log_name = log_name;
+  pool->secret = secret;
+  pool->serve = std::move(serve);
+  pool->max_threads = std::max(1, max_peers);
+  {
+    std::lock_guard lock(pool->mutex);
+    pool->threads = 1; // this thread
+    pool->idle = 1;
+    for (int i = 1; i < std::min(4, pool->max_threads); ++i)
+      pool->spawn_locked();
   }
+  pool->work(true);
 }
 
 double monotonic_s()

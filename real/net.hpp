@@ -25,9 +25,11 @@ int listen_on(const Endpoint& e, int* bound_port);
 /// Connects (TCP_NODELAY); throws ProtocolError naming the endpoint when it cannot.
 std::unique_ptr<Connection> connect_to(const Endpoint& e, double timeout_s = 2);
 
-/// Accepts forever. Each peer gets a thread that runs the server handshake then `serve(conn, peer_name)`; any
-/// ProtocolError or std::exception is logged as "LOG_NAME: dropped PEER: REASON" on stderr, sent back as an error
-/// message, and the peer is closed while the loop keeps serving. At most `max_peers` threads at once.
+/// Accepts forever. Each peer is served on a thread of a pool whose idle threads wait in accept() themselves (no
+/// thread is created on a connection's path): the server handshake, then `serve(conn, peer_name)`. Any ProtocolError
+/// or std::exception is logged as "LOG_NAME: dropped PEER: REASON" on stderr, sent back as an error message, and the
+/// peer is closed while the others are served on. At most `max_peers` peers are served at once; more wait in the
+/// listen backlog.
 void accept_loop(int listen_fd, const std::string& log_name, const std::string& secret,
                  std::function<void(Connection&, const std::string&)> serve, int max_peers = 256);
 
