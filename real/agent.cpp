@@ -222,6 +222,14 @@ void Agent::run()
     options_.name = fmt::format("{}:{}", options_.bind, port);
   std::signal(SIGPIPE, SIG_IGN);
   fmt::print(stderr, "agent {} listening on {}:{}\n", options_.name, options_.bind, port);
+  // Handlers are reset by exec, blocked signals by the spawn's empty mask; only ignored signals would reach a
+  // command as they are here (SIGPIPE, or SIGINT when started in the background).
+  sigemptyset(&ignored_);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    struct sigaction sa {};
+    if (::sigaction(sig, nullptr, &sa) == 0 && sa.sa_handler == SIG_IGN)
+      sigaddset(&ignored_, sig);
+  }
   std::thread([this] { monitor(); }).detach();
   accept_loop(fd, "agent " + options_.name, secret_, [this](Connection& c, const std::string& n) { serve(c, n); });
 }

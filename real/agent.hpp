@@ -7,6 +7,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <csignal>
 #include <sys/types.h>
 
 #include "models/load_average.hpp"
@@ -67,6 +68,7 @@ private:
   uid_t run_uid_ = 0;
   gid_t run_gid_ = 0;
   bool drop_ = false;
+  sigset_t ignored_;               ///< signals the agent ignores: reset to default in each command (exec keeps them)
 
   std::mutex mutex_;
   LoadAverages load_;
