@@ -60,13 +60,6 @@ int read_run_queue(const std::string& path)
   }
 }
 
-namespace {
-double epoch_s()
-{
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-} // namespace
-
 Agent::Agent(AgentOptions options) : options_(std::move(options))
 {
   secret_ = read_secret_file(options_.secret_file);

@@ -29,6 +29,7 @@ Coordinator::Coordinator(CoordinatorOptions options) : options_(std::move(option
   home.owner_active = true; // someone is at the machine that runs rexec
   hosts_.push_back(home);
   start_s_ = monotonic_s();
+  origin_epoch_s_ = epoch_s();
   if (!options_.state_file.empty())
     load_state();
 }
@@ -148,13 +149,7 @@ void Coordinator::kill_remote(Job& job, const std::string& kind, const std::stri
   int from = job.host;
   if (send_control(from, job.id, "kill"))
     start_eviction(from, reason);
-  MigrationRecord r;
-  r.time_s = now();
-  r.job_id = job.name;
-  r.kind = kind;
-  r.from_host = hosts_[static_cast<size_t>(from)].name;
-  r.to_host = hosts_[static_cast<size_t>(job.home)].name;
-  records_.migrations.push_back(r);
+  record_move(job, kind, from, job.home);
   // From now on the job is the client's to rerun at home (it learns of the kill from the agent).
   job.host = job.home;
   job.state = ProcState::RUNNING;

@@ -36,6 +36,9 @@ struct CoordinatorOptions {
 
 class Coordinator {
 public:
+  /// Job ids are reserved on disk this many at a time (see on_place).
+  static constexpr int64_t JOB_ID_BLOCK = 1024;
+
   explicit Coordinator(CoordinatorOptions options);
   /// Connects to the agents, listens for rexec clients and serves forever.
   void run();
@@ -72,7 +75,7 @@ private:
     ProcState state = ProcState::WAITING;
     double started_s = 0;
     double run_start_s = 0;
-    std::string exec_host; ///< where the attempt that finished ran
+    double orphan_since_s = -1; ///< reloaded from a checkpoint and not yet re-attached by its client (resume)
   };
 
   double now() const;
@@ -91,11 +94,23 @@ private:
   void on_control_done(int host, const nlohmann::json& msg);
   void host_down(int host);
   void serve_client(Connection& conn);
+  // Requests of rexec clients (coordinator_clients.cpp), under mutex_. Each returns the reply (null: none) and may
+  // ask for a checkpoint to be on disk before the reply is sent.
+  nlohmann::json on_place(int client, const nlohmann::json& msg, std::set<int64_t>& mine, uint64_t* wait_for);
+  nlohmann::json on_resume(int client, const nlohmann::json& msg, std::set<int64_t>& mine);
+  void on_at_home(const nlohmann::json& msg, const std::set<int64_t>& mine);
+  nlohmann::json on_done(const nlohmann::json& msg, std::set<int64_t>& mine, uint64_t* wait_for);
+  void forget_job(std::map<int64_t, Job>::iterator it);
+  void sweep_orphans();
+  void record_move(const Job& job, const std::string& kind, int from, int to);
+  int host_at(const std::string& addr, int fallback) const;
   void timer_loop();
 
   /// Snapshots the state and records (under mutex_) for the writer thread, which writes them outside the lock:
-  /// fsync must never delay an eviction.
-  void checkpoint_locked();
+  /// fsync must never delay an eviction. Returns the snapshot's number (0 when nothing is written).
+  uint64_t checkpoint_locked();
+  /// Blocks (without mutex_) until the state file holding snapshot `seq` is on disk.
+  void wait_written(uint64_t seq);
   void writer_loop();
   void load_state();
   nlohmann::json state_json() const;
@@ -105,6 +120,7 @@ private:
   std::unique_ptr<Policy> policy_;
   double start_s_ = 0;
   double offset_s_ = 0; ///< elapsed time carried over from a reloaded checkpoint
+  double origin_epoch_s_ = 0; ///< wall-clock start of the run, kept across restarts (downtime counts)
 
   mutable std::mutex mutex_;
   std::condition_variable timer_cv_;
@@ -113,6 +129,8 @@ private:
   std::map<int64_t, Job> jobs_;
   std::vector<PolicyEvent> rejected_;
   int64_t next_job_ = 1;
+  int64_t reserved_job_ = 0; ///< job ids below this are on disk as issued: a restart never reuses one
+  std::set<int64_t> finished_; ///< jobs whose end is recorded: a client repeating its `done` is not counted twice
   int next_client_ = 0;
   RunResult records_;
   uint64_t rejected_count_ = 0;
@@ -120,6 +138,8 @@ private:
   std::mutex write_mutex_; ///< guards the pending snapshot only
   std::condition_variable write_cv_;
   bool write_pending_ = false;
+  uint64_t snapshot_seq_ = 0, pending_seq_ = 0, written_seq_ = 0;
+  std::condition_variable written_cv_;
   nlohmann::json pending_state_;
   RunResult pending_records_;
 };

@@ -1,5 +1,5 @@
 // The coordinator's connections (see coordinator.hpp): one watcher thread per agent (reports in, controls out,
-// reconnecting when the agent comes back), one thread per rexec client (place, at_home, done), and the timer
+// reconnecting when the agent comes back), the listener for rexec clients (coordinator_clients.cpp), and the timer
 // thread that delivers the policy's WAKE_AT requests.
 #include "real/coordinator.hpp"
 
@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "core/output_files.hpp"
 #include "real/auth.hpp"
 
 namespace spritesim::real {
@@ -24,16 +25,7 @@ void Coordinator::on_report(int host, const nlohmann::json& msg)
   s.input_idle_s = msg["input_idle_s"];
   bool was_active = s.owner_active;
   s.owner_active = msg["owner_active"];
-  // Jobs the coordinator still places on this host but the agent no longer runs ended unseen (e.g. after a
-  // coordinator restart): forget them.
-  std::set<int64_t> running;
-  for (const auto& j : msg["jobs"])
-    running.insert(j.get<int64_t>());
-  for (auto it = jobs_.begin(); it != jobs_.end();)
-    if (it->second.host == host && it->second.client < 0 && !running.count(it->first))
-      it = jobs_.erase(it);
-    else
-      ++it;
+  sweep_orphans(); // reports come every second: the clock for jobs reloaded but never re-attached
   if (s.owner_active && !was_active) {
     s.available = false;
     PolicyEvent ev;
@@ -80,13 +72,7 @@ void Coordinator::host_down(int host)
   // Its processes are lost; their clients see the broken connection and rerun them at home.
   for (auto& [id, j] : jobs_)
     if (j.host == host && j.home != host && j.state != ProcState::WAITING) {
-      MigrationRecord r; // whichever of migd and the client notices first records the rerun
-      r.time_s = now();
-      r.job_id = j.name;
-      r.kind = "restart";
-      r.from_host = s.name;
-      r.to_host = hosts_[static_cast<size_t>(j.home)].name;
-      records_.migrations.push_back(r);
+      record_move(j, "restart", host, j.home); // whichever of migd and the client notices first records the rerun
       j.host = j.home;
       j.run_start_s = now();
       j.state = ProcState::RUNNING;
@@ -136,121 +122,6 @@ void Coordinator::watch_agent(int host)
   }
 }
 
-void Coordinator::serve_client(Connection& conn)
-{
-  int client;
-  {
-    std::lock_guard lock(mutex_);
-    client = next_client_++;
-  }
-  std::set<int64_t> mine;
-  try {
-    for (;;) {
-      nlohmann::json msg = conn.receive();
-      std::lock_guard lock(mutex_);
-      const std::string type = msg["type"];
-      if (type == "place") {
-        Job j;
-        j.id = next_job_++;
-        j.name = fmt::format("{}-{}", msg["name"].get<std::string>(), j.id);
-        j.client = client;
-        j.home = static_cast<int>(hosts_.size()) - 1;
-        for (size_t i = 0; i + 1 < hosts_.size(); ++i)
-          if (hosts_[i].name == msg["home"] || hosts_[i].endpoint.text() == msg["home"])
-            j.home = static_cast<int>(i);
-        j.host = j.home;
-        j.started_s = now();
-        jobs_[j.id] = j;
-        mine.insert(j.id);
-        PolicyEvent ev;
-        ev.kind = EventKind::PROCESS_ARRIVED;
-        ev.client = client;
-        ev.home = j.home;
-        ev.proc = j.id;
-        int where = j.home;
-        dispatch(ev, &where);
-        Job& placed = jobs_.at(j.id);
-        placed.host = where;
-        placed.state = ProcState::RUNNING;
-        placed.run_start_s = now();
-        const Host& h = hosts_[static_cast<size_t>(where)];
-        bool remote = where != j.home && !h.is_home;
-        if (remote) {
-          MigrationRecord r;
-          r.time_s = now();
-          r.job_id = j.name;
-          r.kind = "exec";
-          r.from_host = hosts_[static_cast<size_t>(j.home)].name;
-          r.to_host = h.name;
-          records_.migrations.push_back(r);
-        }
-        conn.send({{"type", "placed"}, {"job", j.id}, {"host", remote ? h.name : ""},
-                   {"addr", remote ? h.endpoint.text() : ""}});
-        checkpoint_locked();
-      } else if (type == "at_home" || type == "done") {
-        int64_t id = msg["job"];
-        auto it = jobs_.find(id);
-        if (it == jobs_.end() || !mine.count(id))
-          throw ProtocolError(fmt::format("{}: job {} is not one of this client's", type, id));
-        Job& j = it->second;
-        if (type == "at_home") {
-          if (j.host != j.home) { // the agent was lost or the client gave up on it; an eviction already moved it
-            MigrationRecord r;
-            r.time_s = now();
-            r.job_id = j.name;
-            r.kind = "restart";
-            r.from_host = hosts_[static_cast<size_t>(j.host)].name;
-            r.to_host = hosts_[static_cast<size_t>(j.home)].name;
-            records_.migrations.push_back(r);
-            j.host = j.home;
-          }
-          j.run_start_s = now();
-          continue;
-        }
-        JobRecord r;
-        r.id = j.name;
-        r.kind = "command";
-        r.home_host = hosts_[static_cast<size_t>(j.home)].name;
-        r.exec_host = hosts_[static_cast<size_t>(j.host)].name;
-        r.ready_s = r.start_s = j.started_s;
-        r.end_s = now();
-        r.remote = j.host != j.home;
-        records_.jobs.push_back(r);
-        int host = j.host;
-        int home = j.home;
-        jobs_.erase(it);
-        mine.erase(id);
-        PolicyEvent ev;
-        ev.kind = EventKind::PROCESS_EXITED;
-        ev.proc = id;
-        ev.host = host;
-        ev.home = home;
-        dispatch(ev);
-        checkpoint_locked();
-      } else {
-        throw ProtocolError(fmt::format("a client may not send \"{}\"", type));
-      }
-    }
-  } catch (const std::exception& e) {
-    // A client that goes away (or is dropped) takes its unfinished jobs with it.
-    std::lock_guard lock(mutex_);
-    for (int64_t id : mine) {
-      auto it = jobs_.find(id);
-      if (it == jobs_.end())
-        continue;
-      PolicyEvent ev;
-      ev.kind = EventKind::PROCESS_EXITED;
-      ev.proc = id;
-      ev.host = it->second.host;
-      ev.home = it->second.home;
-      jobs_.erase(it);
-      dispatch(ev);
-    }
-    if (std::string(e.what()) != "connection closed by the peer")
-      throw;
-  }
-}
-
 void Coordinator::timer_loop()
 {
   std::unique_lock lock(mutex_);
@@ -281,10 +152,21 @@ void Coordinator::run()
   int fd = listen_on(e, &port);
   fmt::print(stderr, "migd listening on {}:{} (policy {}, {} agents)\n", options_.bind, port, options_.policy,
              options_.agents.size());
+  if (!options_.state_file.empty()) {
+    // Before the first client: the ids this coordinator may hand out are reserved on disk (on_place), and what
+    // was reloaded is rewritten at once.
+    std::lock_guard lock(mutex_);
+    reserved_job_ = next_job_ + JOB_ID_BLOCK;
+    write_file_atomic(options_.state_file, state_json().dump(1) + "\n");
+  }
   for (size_t i = 0; i < options_.agents.size(); ++i)
     std::thread([this, i] { watch_agent(static_cast<int>(i)); }).detach();
   std::thread([this] { timer_loop(); }).detach();
   std::thread([this] { writer_loop(); }).detach();
+  {
+    std::lock_guard lock(mutex_);
+    checkpoint_locked(); // the records of a reloaded run are rewritten before anything changes
+  }
   accept_loop(fd, "migd", secret_, [this](Connection& c, const std::string&) { serve_client(c); });
 }
 

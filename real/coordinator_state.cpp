@@ -3,6 +3,9 @@
 // formats (write_run_outputs), so analysis/ reads real and simulated runs alike.
 #include "real/coordinator.hpp"
 
+#include <algorithm>
+#include <cstdlib>
+
 #include <fmt/format.h>
 
 #include "core/input_error.hpp"
@@ -47,26 +50,35 @@ nlohmann::json Coordinator::state_json() const
   for (const auto& r : records_.decisions)
     rec_decs.push_back({{"time_s", r.time_s}, {"event", r.event}, {"kind", r.kind}, {"client", r.client},
                         {"host", r.host}, {"process", r.process}});
-  return {{"format", "spritesim-migd-state"}, {"version", STATE_VERSION}, {"elapsed_s", now()},
-          {"next_job", next_job_}, {"hosts", hosts}, {"jobs", jobs}, {"job_records", rec_jobs},
+  return {{"format", "spritesim-migd-state"}, {"version", STATE_VERSION}, {"elapsed_s", now()}, {"origin_epoch_s", origin_epoch_s_},
+          {"next_job", std::max(next_job_, reserved_job_)}, {"hosts", hosts}, {"jobs", jobs}, {"job_records", rec_jobs},
           {"migration_records", rec_migs}, {"eviction_records", rec_evs}, {"decision_records", rec_decs}};
 }
 
-void Coordinator::checkpoint_locked()
+uint64_t Coordinator::checkpoint_locked()
 {
   if (options_.state_file.empty() && options_.out_dir.empty())
-    return;
+    return 0;
   nlohmann::json state = state_json();
   RunResult r = records_;
   r.makespan_s = now();
   r.extra = {{"mode", "real"}, {"policy", options_.policy}, {"decisions_rejected", rejected_count_}};
+  uint64_t seq;
   {
     std::lock_guard lock(write_mutex_);
     pending_state_ = std::move(state);
     pending_records_ = std::move(r);
     write_pending_ = true; // an older snapshot not yet written is simply replaced
+    seq = pending_seq_ = ++snapshot_seq_;
   }
   write_cv_.notify_one();
+  return seq;
+}
+
+void Coordinator::wait_written(uint64_t seq)
+{
+  std::unique_lock lock(write_mutex_);
+  written_cv_.wait(lock, [&] { return written_seq_ >= seq; });
 }
 
 void Coordinator::writer_loop()
@@ -81,22 +93,34 @@ void Coordinator::writer_loop()
   for (;;) {
     nlohmann::json state;
     RunResult records;
+    uint64_t seq;
     {
       std::unique_lock lock(write_mutex_);
       write_cv_.wait(lock, [this] { return write_pending_; });
       state = std::move(pending_state_);
       records = std::move(pending_records_);
+      seq = pending_seq_;
       write_pending_ = false;
     }
     try {
       if (!options_.state_file.empty())
         write_file_atomic(options_.state_file, state.dump(1) + "\n");
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "migd: cannot write the checkpoint: {}\n", e.what());
+    }
+    {
+      // Waiting clients are released even when the write failed (it was logged): a full disk must not hang them.
+      std::lock_guard lock(write_mutex_);
+      written_seq_ = seq;
+    }
+    written_cv_.notify_all();
+    try {
       if (!options_.out_dir.empty()) {
         make_directories(options_.out_dir);
         write_run_outputs(options_.out_dir, records, config, 0, options_.version);
       }
     } catch (const std::exception& e) {
-      fmt::print(stderr, "migd: cannot write the checkpoint or the records: {}\n", e.what());
+      fmt::print(stderr, "migd: cannot write the records: {}\n", e.what());
     }
   }
 }
@@ -115,7 +139,11 @@ void Coordinator::load_state()
   if (root.required_string("format") != "spritesim-migd-state")
     root.member("format").fail("expected \"spritesim-migd-state\"");
   root.required_integer("version", STATE_VERSION, STATE_VERSION);
-  offset_s_ = root.required_number("elapsed_s", 0, 1e12);
+  double elapsed = root.required_number("elapsed_s", 0, 1e12);
+  // The run's clock goes on from its first start by the wall clock, so the time the coordinator was down counts
+  // (and never runs backwards if the wall clock does).
+  origin_epoch_s_ = root.number("origin_epoch_s", epoch_s() - elapsed, 0, 1e12);
+  offset_s_ = std::max(elapsed, epoch_s() - origin_epoch_s_);
   next_job_ = root.required_integer("next_job", 1, INT64_MAX);
   auto hosts = root.member("hosts").elements();
   for (const auto& h : hosts) {
@@ -136,10 +164,9 @@ void Coordinator::load_state()
     j.state = parse_state(jr.choice("state", "running", {"waiting", "running", "suspended", "migrating"}));
     j.started_s = jr.required_number("started_s", 0, 1e12);
     j.run_start_s = offset_s_;
+    j.orphan_since_s = offset_s_; // until its client re-attaches (coordinator_clients.cpp)
     jr.finish();
-    // Only remote jobs are kept: their agent's reports tell when they end. A job at home belonged to a client
-    // whose connection died with the old coordinator.
-    if (j.host != j.home && j.state != ProcState::WAITING)
+    if (j.state != ProcState::WAITING)
       jobs_[j.id] = j;
   }
   for (const auto& r : root.member("job_records").elements()) {
@@ -152,6 +179,9 @@ void Coordinator::load_state()
     j.end_s = r.required_number("end_s", 0, 1e12);
     j.remote = r.boolean("remote", false);
     r.finish();
+    // Job names end in their number ("cc-12"): those numbers are the finished jobs.
+    if (auto dash = j.id.rfind('-'); dash != std::string::npos)
+      finished_.insert(std::strtoll(j.id.c_str() + dash + 1, nullptr, 10));
     records_.jobs.push_back(j);
   }
   for (const auto& r : root.member("migration_records").elements()) {

@@ -87,7 +87,7 @@ std::unique_ptr<Connection> connect_to(const Endpoint& e, double timeout_s)
   sockaddr_in a = resolve(e);
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0)
-    throw ProtocolError(fmt::format("cannot create a socket: {}", std::strerror(errno)));
+    throw ConnectionLost(fmt::format("cannot create a socket: {}", std::strerror(errno)));
   int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
   if (rc != 0 && errno == EINPROGRESS) {
     pollfd p{fd, POLLOUT, 0};
@@ -101,7 +101,7 @@ std::unique_ptr<Connection> connect_to(const Endpoint& e, double timeout_s)
   if (rc != 0) {
     std::string why = std::strerror(errno);
     ::close(fd);
-    throw ProtocolError(fmt::format("cannot connect to {}: {}", e.text(), why));
+    throw ConnectionLost(fmt::format("cannot connect to {}: {}", e.text(), why));
   }
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   int one = 1;
@@ -197,6 +197,11 @@ void accept_loop(int listen_fd, const std::string& log_name, const std::string& 
       pool->spawn_locked();
   }
   pool->work(true);
+}
+
+double epoch_s()
+{
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 double monotonic_s()

@@ -22,7 +22,7 @@ Endpoint parse_endpoint(const std::string& text, const std::string& what);
 /// A listening socket on endpoint (port 0 = any); returns the fd and sets `bound_port`. Throws std::runtime_error.
 int listen_on(const Endpoint& e, int* bound_port);
 
-/// Connects (TCP_NODELAY); throws ProtocolError naming the endpoint when it cannot.
+/// Connects (TCP_NODELAY); throws ConnectionLost naming the endpoint when it cannot.
 std::unique_ptr<Connection> connect_to(const Endpoint& e, double timeout_s = 2);
 
 /// Accepts forever. Each peer is served on a thread of a pool whose idle threads wait in accept() themselves (no
@@ -35,5 +35,8 @@ void accept_loop(int listen_fd, const std::string& log_name, const std::string& 
 
 /// Monotonic seconds since an arbitrary origin (the daemons' clock).
 double monotonic_s();
+
+/// Wall-clock seconds since the epoch (file times, and a coordinator's run across restarts).
+double epoch_s();
 
 } // namespace spritesim::real

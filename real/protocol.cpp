@@ -80,6 +80,14 @@ const std::map<std::string, std::vector<Field>>& message_table()
       {"at_home", {{"job", FK::INTEGER, true, MAX_ID}, {"reason", FK::STRING, true, 64}}},
       {"done",
        {{"job", FK::INTEGER, true, MAX_ID}, {"code", FK::INTEGER, true, 255}, {"signal", FK::INTEGER, true, 64}}},
+      {"done_ok", {{"job", FK::INTEGER, true, MAX_ID}}},
+      {"resume",
+       {{"job", FK::INTEGER, true, MAX_ID},
+        {"name", FK::STRING, true, 256},
+        {"home", FK::STRING, true, 256},
+        {"addr", FK::STRING, true, 300},
+        {"elapsed_s", FK::NUMBER, true, 1e12}}},
+      {"resumed", {{"job", FK::INTEGER, true, MAX_ID}}},
   };
   return table;
 }
@@ -236,13 +244,13 @@ void Connection::read_exact(char* buf, size_t n)
   while (n > 0) {
     ssize_t r = ::recv(fd_, buf, n, 0);
     if (r == 0)
-      throw ProtocolError("connection closed by the peer");
+      throw ConnectionLost("connection closed by the peer");
     if (r < 0) {
       if (errno == EINTR)
         continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK)
-        throw ProtocolError("timed out waiting for the peer");
-      throw ProtocolError(fmt::format("receive failed: {}", std::strerror(errno)));
+        throw ConnectionLost("timed out waiting for the peer");
+      throw ConnectionLost(fmt::format("receive failed: {}", std::strerror(errno)));
     }
     buf += r;
     n -= static_cast<size_t>(r);
@@ -289,7 +297,7 @@ void Connection::send(const nlohmann::json& msg)
     if (w < 0) {
       if (errno == EINTR)
         continue;
-      throw ProtocolError(fmt::format("send failed: {}", std::strerror(errno)));
+      throw ConnectionLost(fmt::format("send failed: {}", std::strerror(errno)));
     }
     p += w;
     n -= static_cast<size_t>(w);

@@ -24,6 +24,12 @@ struct ProtocolError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// The connection could not be made, broke, or timed out: unlike a refusal, trying again later may work (a
+/// coordinator restarting, say).
+struct ConnectionLost : ProtocolError {
+  using ProtocolError::ProtocolError;
+};
+
 /// Checks a decoded message against the protocol's table: a "type" the table knows, every required field present,
 /// no unknown field, each of the right JSON type and within its size limits. Throws ProtocolError naming the
 /// message type and the field.

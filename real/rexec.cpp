@@ -13,12 +13,14 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include "real/auth.hpp"
+#include "real/migd_session.hpp"
 #include "real/net.hpp"
 
 extern char** environ;
@@ -92,8 +94,8 @@ enum class Outcome { EXITED, EVICTED, FAILED };
 /// One remote attempt: returns EXITED with *status set and the output written, EVICTED (killed by the coordinator)
 /// or FAILED (the agent was unreachable or broke off); in both latter cases nothing was written.
 Outcome remote_attempt(const Endpoint& agent, const std::string& secret, int64_t job, int attempt,
-                       const std::vector<std::string>& argv, const std::string& stdin_data, int* status,
-                       std::string* why)
+                       const std::vector<std::string>& argv, const std::string& stdin_data, MigdSession& migd,
+                       int* status, std::string* why)
 {
   try {
     char cwd[4096];
@@ -115,12 +117,16 @@ Outcome remote_attempt(const Endpoint& agent, const std::string& secret, int64_t
     conn->send({{"type", "stdin_eof"}});
     std::string out, err;
     for (;;) {
-      pollfd fds[2] = {{conn->fd(), POLLIN, 0}, {g_signal_pipe[0], POLLIN, 0}};
-      if (::poll(fds, g_signal_pipe[0] >= 0 ? 2 : 1, -1) < 0) {
+      // The coordinator's connection is watched too: if it goes away, the job is re-attached when it is back.
+      pollfd fds[3] = {{conn->fd(), POLLIN, 0}, {g_signal_pipe[0], POLLIN, 0}, {migd.fd(), POLLIN, 0}};
+      if (::poll(fds, 3, migd.retry_ms()) < 0) {
         if (errno == EINTR)
           continue;
         throw ProtocolError(std::strerror(errno));
       }
+      if (fds[2].fd >= 0 && fds[2].revents)
+        migd.on_readable();
+      migd.tick();
       if (g_signal_pipe[0] >= 0 && (fds[1].revents & POLLIN)) {
         char c;
         while (::read(g_signal_pipe[0], &c, 1) == 1)
@@ -151,9 +157,30 @@ Outcome remote_attempt(const Endpoint& agent, const std::string& secret, int64_t
   }
 }
 
-} // namespace
+/// Waits for the local child; while the coordinator is away, keeps trying to re-attach the job (a pidfd makes the
+/// child's end pollable; without one, the job is re-attached only when it ends).
+int wait_child(pid_t pid, MigdSession* migd)
+{
+  int pidfd = migd ? static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)) : -1;
+  while (pidfd >= 0) {
+    pollfd fds[2] = {{pidfd, POLLIN, 0}, {migd->fd(), POLLIN, 0}};
+    if (::poll(fds, 2, migd->retry_ms()) < 0 && errno != EINTR)
+      break;
+    if (fds[0].revents)
+      break;
+    if (fds[1].fd >= 0 && fds[1].revents)
+      migd->on_readable();
+    migd->tick();
+  }
+  if (pidfd >= 0)
+    ::close(pidfd);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
+}
 
-int run_local(const std::vector<std::string>& argv, const std::string* stdin_data)
+int run_local(const std::vector<std::string>& argv, const std::string* stdin_data, MigdSession* migd)
 {
   std::vector<char*> args;
   for (const auto& a : argv)
@@ -185,64 +212,45 @@ int run_local(const std::vector<std::string>& argv, const std::string* stdin_dat
       write_all(fd, *stdin_data);
       ::close(fd);
     });
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  int status = wait_child(pid, migd);
   g_local_child = 0;
   if (feeder.joinable())
     feeder.join();
   return WIFEXITED(status) ? WEXITSTATUS(status) : status_of(0, WTERMSIG(status));
 }
 
+} // namespace
+
 int rexec(const RexecOptions& o)
 {
   install_signal_forwarding();
-  auto note = [&](const std::string& text) {
-    if (!o.quiet)
-      fmt::print(stderr, "spritesim rexec: {}\n", text);
-  };
   if (o.migd.empty())
-    return run_local(o.argv, nullptr);
-  std::string secret = read_secret_file(o.secret_file);
-  std::unique_ptr<Connection> migd;
-  nlohmann::json placed;
-  try {
-    migd = connect_to(parse_endpoint(o.migd, "--migd"));
-    std::string name = o.argv[0].substr(o.argv[0].rfind('/') + 1);
-    nlohmann::json place = {{"type", "place"}, {"home", o.home}, {"name", name.substr(0, 200)}};
-    client_handshake(*migd, secret, "rexec", 5, PROTOCOL_VERSION, &place);
-    placed = migd->receive();
-    if (placed["type"] != "placed")
-      throw ProtocolError(fmt::format("unexpected \"{}\" from migd", placed["type"].get<std::string>()));
-  } catch (const std::exception& e) {
-    note(fmt::format("migd unavailable ({}); running at home", e.what()));
-    return run_local(o.argv, nullptr);
-  }
+    return run_local(o.argv, nullptr, nullptr);
+  MigdSession migd(parse_endpoint(o.migd, "--migd"), read_secret_file(o.secret_file), o.home, o.migd_wait_s,
+                   o.quiet);
+  nlohmann::json placed = migd.place(o.argv[0].substr(o.argv[0].rfind('/') + 1));
+  if (placed.is_null())
+    return run_local(o.argv, nullptr, nullptr);
   int64_t job = placed["job"];
-  auto tell = [&](const nlohmann::json& msg) {
-    try {
-      migd->send(msg);
-    } catch (const std::exception&) {
-      // The coordinator went away: the command still runs and its status still reaches the user.
-    }
-  };
   int status = 0;
   std::string host = placed["host"];
   if (!host.empty()) {
     std::string stdin_data = o.forward_stdin ? read_all_stdin() : "";
     std::string why;
-    Outcome out = remote_attempt(parse_endpoint(placed["addr"], "placed.addr"), secret, job, 1, o.argv, stdin_data,
-                                 &status, &why);
+    Outcome out = remote_attempt(parse_endpoint(placed["addr"], "placed.addr"), migd.secret(), job, 1, o.argv,
+                                 stdin_data, migd, &status, &why);
     if (out != Outcome::EXITED) {
-      note(out == Outcome::EVICTED ? fmt::format("job {} evicted from {}; rerunning at home", job, host)
-                                   : fmt::format("job {} lost on {} ({}); rerunning at home", job, host, why));
-      tell({{"type", "at_home"}, {"job", job}, {"reason", out == Outcome::EVICTED ? "evicted" : "agent_lost"}});
-      status = run_local(o.argv, &stdin_data);
+      if (!o.quiet)
+        fmt::print(stderr, "spritesim rexec: {}\n",
+                   out == Outcome::EVICTED ? fmt::format("job {} evicted from {}; rerunning at home", job, host)
+                                           : fmt::format("job {} lost on {} ({}); rerunning at home", job, host, why));
+      migd.at_home(out == Outcome::EVICTED ? "evicted" : "agent_lost");
+      status = run_local(o.argv, &stdin_data, &migd);
     }
   } else {
-    status = run_local(o.argv, nullptr);
+    status = run_local(o.argv, nullptr, &migd);
   }
-  tell({{"type", "done"}, {"job", job}, {"code", std::min(status, 255)}, {"signal", 0}});
+  migd.finish(status);
   return status;
 }
 

@@ -15,15 +15,13 @@ struct RexecOptions {
   std::vector<std::string> argv;
   bool forward_stdin = true; ///< read stdin to its end and ship it (never from a terminal)
   bool quiet = false;        ///< no notes on stderr about where the command ran
+  double migd_wait_s = 10;   ///< how long to wait for an unreachable (e.g. restarting) coordinator
 };
 
 /// Runs the command (remotely when the coordinator grants a host) and returns its exit status: the code, or
 /// 128 + the signal that ended it; 127 when it could not be started. Never throws for remote failures: it falls back
-/// to running at home. Throws InputError for a bad secret file.
+/// to running at home. A coordinator that goes away meanwhile is waited for (migd_wait_s) and told of the job when
+/// it is back. Throws InputError for a bad secret file.
 int rexec(const RexecOptions& options);
-
-/// Runs argv here (posix_spawnp, stdin from `stdin_data` when given, else inherited) and waits; forwards
-/// SIGINT/SIGTERM/SIGHUP/SIGQUIT received meanwhile. Returns the exit status as rexec does.
-int run_local(const std::vector<std::string>& argv, const std::string* stdin_data);
 
 } // namespace spritesim::real

@@ -12,8 +12,17 @@ namespace spritesim {
 
 namespace {
 const char* REXEC_USAGE = "usage: spritesim rexec [--migd HOST:PORT] [--secret FILE] [--home NAME] [--no-stdin] "
-                          "[--quiet] -- CMD [ARGS...]\n"
+                          "[--quiet] [--migd-wait S] -- CMD [ARGS...]\n"
                           "       (defaults from $SPRITESIM_MIGD, $SPRITESIM_SECRET, $SPRITESIM_HOME)";
+
+double parse_seconds(const std::string& text, const std::string& option)
+{
+  char* end = nullptr;
+  double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end || !(v >= 0 && v <= 86400))
+    throw UsageError(fmt::format("{}: expected seconds in [0, 86400], got \"{}\"\n{}", option, text, REXEC_USAGE));
+  return v;
+}
 
 std::string env_or(const char* name, const std::string& def)
 {
@@ -52,6 +61,8 @@ int cmd_rexec(const Args& args)
       o.forward_stdin = false;
     else if (a == "--quiet")
       o.quiet = true;
+    else if (a == "--migd-wait")
+      o.migd_wait_s = parse_seconds(value(), a);
     else
       throw UsageError(fmt::format("unknown option \"{}\" (the command goes after --)\n{}", a, REXEC_USAGE));
   }

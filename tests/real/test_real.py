@@ -68,7 +68,8 @@ class Cluster:
         self.start(self.migd_args, "migd.log")
         self.migd = self.procs[-1]
         self.migd_log = self.path("migd.log")
-        wait_for(lambda: read(self.migd_log).count("watching agent") == 3, "migd to watch the agents")
+        live = sum(self.procs[i].poll() is None for i in range(len(self.agents)))  # test_6 kills one
+        wait_for(lambda: read(self.migd_log).count("watching agent") == live, "migd to watch the agents")
 
     def path(self, name):
         return os.path.join(self.dir, name)
@@ -371,6 +372,40 @@ class Case(unittest.TestCase):
         wait_for(lambda: [e for e in rows(evictions) if e["host"] == victim["name"]], "the eviction's record")
         ev = [float(e["duration_s"]) for e in rows(evictions) if e["host"] == victim["name"]]
         self.assertTrue(all(d < 0.100 for d in ev), f"evictions took {ev} s after the agent noticed")
+
+    def test_8_migd_killed_mid_jobs_loses_and_repeats_nothing(self):
+        # Commands run remotely and at home when migd is killed (SIGKILL: no goodbye, its last checkpoint may lag);
+        # more arrive while it is down. After the restart each runs exactly once and has exactly one record.
+        jobs_csv = os.path.join(self.c.out, "jobs.csv")
+        migrations = os.path.join(self.c.out, "migrations.csv")
+        number = lambda job_id: int(job_id.rsplit("-", 1)[1])
+        before = {r["job_id"] for r in rows(jobs_csv)}
+        log = self.c.path("runs-8.log")
+        script = 'echo "$0" >> ' + log + '; sleep 1; echo "$0 finished"'
+        first = [self.c.rexec_async(["sh", "-c", script, f"early{i}"]) for i in range(6)]
+        wait_for(lambda: len(read(log).split()) == 6, "the first commands to start")
+        self.c.migd.kill()
+        self.c.migd.wait(timeout=10)
+        self.c.procs.remove(self.c.migd)
+        late = [self.c.rexec_async(["sh", "-c", script, f"late{i}"]) for i in range(3)]
+        time.sleep(0.5)
+        self.c.start_migd()
+        for i, p in enumerate(first + late):
+            out, err = p.communicate(timeout=30)
+            tag = f"early{i}" if i < 6 else f"late{i - 6}"
+            self.assertEqual((p.returncode, out), (0, f"{tag} finished\n".encode()), err)
+        runs = read(log).split()
+        self.assertEqual(sorted(runs), sorted([f"early{i}" for i in range(6)] + [f"late{i}" for i in range(3)]),
+                         "a command ran twice or not at all")
+        new = lambda: [r for r in rows(jobs_csv) if r["job_id"] not in before]
+        wait_for(lambda: len(new()) >= 9, "the records of the 9 commands")
+        recorded = new()
+        self.assertEqual(len(recorded), 9, f"records: {[r['job_id'] for r in recorded]}")
+        self.assertEqual(len({r["job_id"] for r in recorded}), 9, "a command was recorded twice")
+        self.assertEqual(sum(r["remote"] == "1" for r in recorded) >= 1, True, "nothing ran remotely")
+        execs = [m["job_id"] for m in rows(migrations) if m["kind"] == "exec" and m["job_id"] not in before]
+        self.assertEqual(len(execs), len(set(execs)), "a remote placement was recorded twice")
+        self.assertGreater(min(number(r["job_id"]) for r in recorded), 0)
 
 
 class Suspend(unittest.TestCase):

@@ -1,0 +1,220 @@
+// The coordinator's rexec clients (see coordinator.hpp): placement requests, commands rerun at home, commands' ends,
+// and clients re-attaching their jobs after a coordinator restart (resume). A job's end is acknowledged only once
+// it is in the checkpoint, and a repeated end is recognised, so a restart neither loses a job nor counts one twice.
+#include "real/coordinator.hpp"
+
+#include <fmt/format.h>
+
+namespace spritesim::real {
+
+namespace {
+/// Reloaded jobs whose clients have not re-attached within this time are forgotten (their clients died with the
+/// old coordinator). A client that comes back later still gets its job recorded (on_resume recreates it).
+constexpr double ORPHAN_GRACE_S = 30;
+} // namespace
+
+int Coordinator::host_at(const std::string& addr, int fallback) const
+{
+  for (size_t i = 0; i + 1 < hosts_.size(); ++i)
+    if (hosts_[i].endpoint.text() == addr || hosts_[i].name == addr)
+      return static_cast<int>(i);
+  return fallback;
+}
+
+void Coordinator::record_move(const Job& job, const std::string& kind, int from, int to)
+{
+  MigrationRecord r;
+  r.time_s = now();
+  r.job_id = job.name;
+  r.kind = kind;
+  r.from_host = hosts_[static_cast<size_t>(from)].name;
+  r.to_host = hosts_[static_cast<size_t>(to)].name;
+  records_.migrations.push_back(r);
+}
+
+void Coordinator::forget_job(std::map<int64_t, Job>::iterator it)
+{
+  PolicyEvent ev;
+  ev.kind = EventKind::PROCESS_EXITED;
+  ev.proc = it->first;
+  ev.host = it->second.host;
+  ev.home = it->second.home;
+  jobs_.erase(it);
+  dispatch(ev);
+}
+
+void Coordinator::sweep_orphans()
+{
+  double t = now();
+  for (auto it = jobs_.begin(); it != jobs_.end();) {
+    auto next = std::next(it);
+    if (it->second.client < 0 && it->second.orphan_since_s >= 0 && t - it->second.orphan_since_s > ORPHAN_GRACE_S) {
+      fmt::print(stderr, "migd: job {} was not re-attached by its client within {:.0f} s; forgotten\n",
+                 it->second.name, ORPHAN_GRACE_S);
+      forget_job(it);
+    }
+    it = next;
+  }
+}
+
+nlohmann::json Coordinator::on_place(int client, const nlohmann::json& msg, std::set<int64_t>& mine,
+                                     uint64_t* wait_for)
+{
+  Job j;
+  j.id = next_job_++;
+  if (!options_.state_file.empty() && next_job_ > reserved_job_) {
+    // Ids are reserved on disk in blocks before they are handed out: a coordinator killed and restarted never
+    // hands out an id twice, whatever its last checkpoint missed.
+    reserved_job_ = next_job_ + JOB_ID_BLOCK;
+    *wait_for = checkpoint_locked();
+  }
+  j.name = fmt::format("{}-{}", msg["name"].get<std::string>(), j.id);
+  j.client = client;
+  j.home = host_at(msg["home"], static_cast<int>(hosts_.size()) - 1);
+  j.host = j.home;
+  j.started_s = now();
+  jobs_[j.id] = j;
+  mine.insert(j.id);
+  PolicyEvent ev;
+  ev.kind = EventKind::PROCESS_ARRIVED;
+  ev.client = client;
+  ev.home = j.home;
+  ev.proc = j.id;
+  int where = j.home;
+  dispatch(ev, &where);
+  Job& placed = jobs_.at(j.id);
+  placed.host = where;
+  placed.state = ProcState::RUNNING;
+  placed.run_start_s = now();
+  const Host& h = hosts_[static_cast<size_t>(where)];
+  bool remote = where != j.home && !h.is_home;
+  if (remote)
+    record_move(placed, "exec", j.home, where);
+  checkpoint_locked();
+  return {{"type", "placed"}, {"job", j.id}, {"host", remote ? h.name : ""}, {"addr", remote ? h.endpoint.text() : ""}};
+}
+
+nlohmann::json Coordinator::on_resume(int client, const nlohmann::json& msg, std::set<int64_t>& mine)
+{
+  int64_t id = msg["job"];
+  if (id >= next_job_)
+    throw ProtocolError(fmt::format("resume: job {} was never handed out by this coordinator", id));
+  nlohmann::json reply = {{"type", "resumed"}, {"job", id}};
+  mine.insert(id);
+  if (finished_.count(id))
+    return reply; // its end is recorded; the client is repeating a `done` whose answer it did not get
+  int home = host_at(msg["home"], static_cast<int>(hosts_.size()) - 1);
+  const std::string& addr = msg["addr"];
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) {
+    // Handed out, but the checkpoint the coordinator restarted from was written before: take the client's word.
+    Job j;
+    j.id = id;
+    j.name = fmt::format("{}-{}", msg["name"].get<std::string>(), id);
+    j.home = home;
+    j.host = addr.empty() ? home : host_at(addr, home);
+    j.state = ProcState::RUNNING;
+    j.started_s = std::max(0.0, now() - msg["elapsed_s"].get<double>());
+    j.run_start_s = now();
+    if (j.host != j.home)
+      record_move(j, "exec", j.home, j.host);
+    it = jobs_.emplace(id, j).first;
+    fmt::print(stderr, "migd: job {} re-attached by its client (it was not in the checkpoint)\n", j.name);
+  }
+  Job& j = it->second;
+  j.client = client;
+  j.orphan_since_s = -1;
+  if (addr.empty() && j.host != j.home) { // rerun at home while the coordinator was away
+    record_move(j, "restart", j.host, j.home);
+    j.host = j.home;
+    j.run_start_s = now();
+  }
+  checkpoint_locked();
+  return reply;
+}
+
+void Coordinator::on_at_home(const nlohmann::json& msg, const std::set<int64_t>& mine)
+{
+  int64_t id = msg["job"];
+  auto it = jobs_.find(id);
+  if (it == jobs_.end() || !mine.count(id))
+    throw ProtocolError(fmt::format("at_home: job {} is not one of this client's", id));
+  Job& j = it->second;
+  if (j.host != j.home) { // the agent was lost or the client gave up on it; an eviction already moved it
+    record_move(j, "restart", j.host, j.home);
+    j.host = j.home;
+  }
+  j.run_start_s = now();
+  checkpoint_locked();
+}
+
+nlohmann::json Coordinator::on_done(const nlohmann::json& msg, std::set<int64_t>& mine, uint64_t* wait_for)
+{
+  int64_t id = msg["job"];
+  nlohmann::json reply = {{"type", "done_ok"}, {"job", id}};
+  if (finished_.count(id) && mine.count(id))
+    return reply;
+  auto it = jobs_.find(id);
+  if (it == jobs_.end() || !mine.count(id))
+    throw ProtocolError(fmt::format("done: job {} is not one of this client's", id));
+  const Job& j = it->second;
+  JobRecord r;
+  r.id = j.name;
+  r.kind = "command";
+  r.home_host = hosts_[static_cast<size_t>(j.home)].name;
+  r.exec_host = hosts_[static_cast<size_t>(j.host)].name;
+  r.ready_s = r.start_s = j.started_s;
+  r.end_s = now();
+  r.remote = j.host != j.home;
+  records_.jobs.push_back(r);
+  finished_.insert(id);
+  mine.erase(id);
+  forget_job(it);
+  *wait_for = checkpoint_locked(); // acknowledged once on disk: a client whose migd dies meanwhile says it again
+  return reply;
+}
+
+void Coordinator::serve_client(Connection& conn)
+{
+  int client;
+  {
+    std::lock_guard lock(mutex_);
+    client = next_client_++;
+  }
+  std::set<int64_t> mine;
+  try {
+    for (;;) {
+      nlohmann::json msg = conn.receive();
+      nlohmann::json reply;
+      uint64_t wait_for = 0;
+      {
+        std::lock_guard lock(mutex_);
+        const std::string type = msg["type"];
+        if (type == "place")
+          reply = on_place(client, msg, mine, &wait_for);
+        else if (type == "resume")
+          reply = on_resume(client, msg, mine);
+        else if (type == "at_home")
+          on_at_home(msg, mine);
+        else if (type == "done")
+          reply = on_done(msg, mine, &wait_for);
+        else
+          throw ProtocolError(fmt::format("a client may not send \"{}\"", type));
+      }
+      if (wait_for)
+        wait_written(wait_for);
+      if (!reply.is_null())
+        conn.send(reply);
+    }
+  } catch (const std::exception& e) {
+    // A client that goes away (or is dropped) while this coordinator lives takes its unfinished jobs with it.
+    std::lock_guard lock(mutex_);
+    for (int64_t id : mine)
+      if (auto it = jobs_.find(id); it != jobs_.end() && it->second.client == client)
+        forget_job(it);
+    if (!dynamic_cast<const ConnectionLost*>(&e))
+      throw;
+  }
+}
+
+} // namespace spritesim::real

@@ -1,0 +1,153 @@
+// rexec's session with the coordinator (see migd_session.hpp): retries while it is unreachable, re-attaches the
+// job after a restart, and repeats the end until it is acknowledged.
+#include "real/migd_session.hpp"
+
+#include <chrono>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "real/auth.hpp"
+
+namespace spritesim::real {
+
+namespace {
+constexpr double RETRY_S = 0.2; ///< between attempts to reach an unreachable coordinator
+}
+
+MigdSession::MigdSession(Endpoint migd, std::string secret, std::string home, double wait_s, bool quiet)
+    : migd_(std::move(migd)), secret_(std::move(secret)), home_(std::move(home)), wait_s_(wait_s), quiet_(quiet)
+{
+}
+
+void MigdSession::note(const std::string& text) const
+{
+  if (!quiet_)
+    fmt::print(stderr, "spritesim rexec: {}\n", text);
+}
+
+nlohmann::json MigdSession::place(const std::string& name)
+{
+  name_ = name.substr(0, 200);
+  double deadline = monotonic_s() + wait_s_;
+  bool waiting_noted = false;
+  for (;;) {
+    try {
+      auto conn = connect_to(migd_);
+      nlohmann::json place = {{"type", "place"}, {"home", home_}, {"name", name_}};
+      client_handshake(*conn, secret_, "rexec", 5, PROTOCOL_VERSION, &place);
+      nlohmann::json placed = conn->receive();
+      if (placed["type"] != "placed")
+        throw ProtocolError(fmt::format("unexpected \"{}\" from migd", placed["type"].get<std::string>()));
+      conn_ = std::move(conn);
+      job_ = placed["job"];
+      addr_ = placed["addr"];
+      placed_at_ = monotonic_s();
+      return placed;
+    } catch (const ConnectionLost& e) {
+      if (monotonic_s() >= deadline) {
+        note(fmt::format("migd unavailable ({}); running at home, unrecorded", e.what()));
+        return nullptr;
+      }
+      if (!waiting_noted)
+        note(fmt::format("migd unavailable ({}); waiting up to {:g} s for it", e.what(), wait_s_));
+      waiting_noted = true;
+      std::this_thread::sleep_for(std::chrono::duration<double>(RETRY_S));
+    } catch (const std::exception& e) {
+      note(fmt::format("migd refused ({}); running at home, unrecorded", e.what()));
+      return nullptr;
+    }
+  }
+}
+
+bool MigdSession::attach(double connect_timeout_s)
+{
+  try {
+    auto conn = connect_to(migd_, connect_timeout_s);
+    nlohmann::json resume = {{"type", "resume"}, {"job", job_},  {"name", name_},
+                             {"home", home_},    {"addr", addr_}, {"elapsed_s", monotonic_s() - placed_at_}};
+    client_handshake(*conn, secret_, "rexec", 5, PROTOCOL_VERSION, &resume);
+    nlohmann::json reply = conn->receive();
+    if (reply["type"] != "resumed")
+      throw ProtocolError(reply["type"] == "error" ? reply["reason"].get<std::string>()
+                                                   : fmt::format("unexpected \"{}\"", reply["type"].get<std::string>()));
+    conn_ = std::move(conn);
+    note(fmt::format("job {} re-attached to migd", job_));
+    return true;
+  } catch (const ConnectionLost&) {
+    return false;
+  } catch (const std::exception& e) {
+    refused_ = true;
+    note(fmt::format("migd would not take job {} back ({}); its end goes unrecorded", job_, e.what()));
+    return false;
+  }
+}
+
+int MigdSession::fd() const { return conn_ ? conn_->fd() : -1; }
+
+int MigdSession::retry_ms() const { return conn_ || refused_ || job_ == 0 ? -1 : static_cast<int>(RETRY_S * 1000); }
+
+void MigdSession::on_readable()
+{
+  try {
+    conn_->receive(); // the coordinator says nothing while a command runs: this is its error before it hung up
+  } catch (const std::exception&) {
+  }
+  conn_.reset();
+  next_try_ = monotonic_s() + RETRY_S;
+}
+
+void MigdSession::tick()
+{
+  if (conn_ || refused_ || job_ == 0 || monotonic_s() < next_try_)
+    return;
+  if (!attach(0.5))
+    next_try_ = monotonic_s() + RETRY_S;
+}
+
+void MigdSession::at_home(const std::string& reason)
+{
+  addr_.clear(); // a later resume says the job is at home
+  if (!conn_)
+    return;
+  try {
+    conn_->send({{"type", "at_home"}, {"job", job_}, {"reason", reason}});
+  } catch (const std::exception&) {
+    conn_.reset();
+  }
+}
+
+void MigdSession::finish(int status)
+{
+  if (job_ == 0)
+    return;
+  double deadline = monotonic_s() + wait_s_;
+  bool waiting_noted = false;
+  while (!refused_) {
+    if (conn_ || attach(1)) {
+      try {
+        conn_->send({{"type", "done"}, {"job", job_}, {"code", std::min(status, 255)}, {"signal", 0}});
+        nlohmann::json reply = conn_->receive();
+        if (reply["type"] != "done_ok")
+          note(fmt::format("migd did not record the end of job {} ({})", job_,
+                           reply["type"] == "error" ? reply["reason"].get<std::string>() : reply.dump()));
+        return;
+      } catch (const ConnectionLost&) {
+        conn_.reset(); // said again, after re-attaching, to the coordinator that comes back
+      } catch (const std::exception& e) {
+        note(fmt::format("migd did not record the end of job {} ({})", job_, e.what()));
+        return;
+      }
+    }
+    if (monotonic_s() >= deadline) {
+      note(fmt::format("migd unreachable for {:g} s; the end of job {} goes unrecorded", wait_s_, job_));
+      return;
+    }
+    if (!waiting_noted && !refused_)
+      note(fmt::format("migd unreachable; waiting up to {:g} s to report the end of job {}", wait_s_, job_));
+    waiting_noted = true;
+    std::this_thread::sleep_for(std::chrono::duration<double>(RETRY_S));
+  }
+}
+
+} // namespace spritesim::real
