@@ -11,7 +11,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,60 +62,49 @@ void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
   if (::pipe2(in, O_CLOEXEC) || ::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC))
     throw std::runtime_error(fmt::format("pipe: {}", std::strerror(errno)));
   std::string fail_prefix = fmt::format("spritesim agent {}: ", options_.name);
-  pid_t pid = -1;
-  int spawn_error = 0;
-  if (!drop_) {
-    // posix_spawn (vfork-like) starts a null command in a fraction of fork's time, which rexec's latency feels.
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-    posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
+  const pid_t agent = ::getpid();
+  sigset_t none;
+  sigemptyset(&none);
+  // The child's side, system calls only (it may share the agent's memory, see below).
+  auto child = [&]() {
+    ::setpgid(0, 0);
+    // If the agent dies (SIGKILL, a crash), the command dies with it instead of running on unseen while its client
+    // reruns it at home: two attempts must never run at once. Checked after setting it, in case the agent
+    // already died.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != agent)
+      ::_exit(127);
+    ::dup2(in[0], 0);
+    ::dup2(out[1], 1);
+    ::dup2(err[1], 2);
     // Every signal at its default and none blocked: the agent's own dispositions (SIGPIPE ignored, or SIGINT
     // ignored when it was started in the background) must not reach the command, or Ctrl-C could not stop it.
-    // Only the ignored ones need resetting (ignored_); resetting all 64 costs every spawn ~64 system calls.
-    sigset_t none;
-    sigemptyset(&none);
-    posix_spawnattr_setsigdefault(&attr, &ignored_);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-    spawn_error = posix_spawnp(&pid, argv[0], &fa, &attr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-  } else {
-    pid = ::fork();
-    if (pid == 0) {
-      ::setpgid(0, 0);
-      ::dup2(in[0], 0);
-      ::dup2(out[1], 1);
-      ::dup2(err[1], 2);
-      for (int sig = 1; sig < NSIG; ++sig)
+    // Handlers are reset by exec; only the ignored signals (ignored_) need resetting here.
+    for (int sig = 1; sig < NSIG; ++sig)
+      if (sigismember(&ignored_, sig) == 1)
         ::signal(sig, SIG_DFL);
-      sigset_t none;
-      sigemptyset(&none);
-      ::sigprocmask(SIG_SETMASK, &none, nullptr);
-      auto die = [&](const char* what) {
-        const char* why = std::strerror(errno);
-        (void)!::write(2, fail_prefix.data(), fail_prefix.size());
-        (void)!::write(2, what, std::strlen(what));
-        (void)!::write(2, why, std::strlen(why));
-        (void)!::write(2, "\n", 1);
-        ::_exit(127);
-      };
-      if (::setgroups(1, &run_gid_) || ::setgid(run_gid_) || ::setuid(run_uid_))
-        die("cannot drop privileges: ");
-      if (::chdir(cwd.c_str()) != 0)
-        die("cannot enter the working directory: ");
-      ::execvpe(argv[0], argv.data(), envp.data());
-      die("cannot execute the command: ");
-    }
-    if (pid < 0)
-      spawn_error = errno;
-  }
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    auto die = [&](const char* what) {
+      const char* why = std::strerror(errno);
+      (void)!::write(2, fail_prefix.data(), fail_prefix.size());
+      (void)!::write(2, what, std::strlen(what));
+      (void)!::write(2, why, std::strlen(why));
+      (void)!::write(2, "\n", 1);
+      ::_exit(127);
+    };
+    if (drop_ && (::setgroups(1, &run_gid_) || ::setgid(run_gid_) || ::setuid(run_uid_)))
+      die("cannot drop privileges: ");
+    if (::chdir(cwd.c_str()) != 0)
+      die("cannot enter the working directory: ");
+    ::execvpe(argv[0], argv.data(), envp.data());
+    die("cannot execute the command: ");
+  };
+  // vfork starts a null command in a fraction of fork's time, which rexec's latency feels. Dropping privileges
+  // needs a real fork: glibc's setuid must not act on the agent's threads from a child sharing their memory.
+  const pid_t pid = drop_ ? ::fork() : ::vfork();
+  if (pid == 0)
+    child();
+  const int spawn_error = pid < 0 ? errno : 0;
   ::close(in[0]);
   ::close(out[1]);
   ::close(err[1]);

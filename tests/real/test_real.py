@@ -408,6 +408,37 @@ class Case(unittest.TestCase):
         self.assertGreater(min(number(r["job_id"]) for r in recorded), 0)
 
 
+class AgentDeath(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.c = Cluster()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.c.close()
+
+    def test_a_killed_agent_takes_its_commands_with_it(self):
+        # A command that writes nothing to its output would outlive a SIGKILLed agent and run beside its rerun at
+        # home; the agent's commands die with it, so the marker gets exactly one line (the rerun's).
+        marker = self.c.path("marker-6b")
+        migrations = os.path.join(self.c.out, "migrations.csv")
+        before = len(rows(migrations))
+        p = self.c.rexec_async(["sh", "-c", f"sleep 1; echo once >> {marker}; echo ok"])
+        wait_for(lambda: len(rows(migrations)) > before, "the job placed")
+        job = rows(migrations)[-1]
+        self.assertEqual(job["kind"], "exec")
+        agent = self.c.agent(job["to_host"])
+        wait_for(lambda: f"job {job['job_id'].rsplit('-', 1)[1]} attempt 1 started" in read(agent["log"]),
+                 "the job to start remotely")
+        proc = self.c.procs[self.c.agents.index(agent)]
+        proc.kill()
+        proc.wait(timeout=10)
+        out, err = p.communicate(timeout=30)
+        self.assertEqual((p.returncode, out), (0, b"ok\n"), err)
+        time.sleep(1.2)  # the remote attempt, had it survived, would have written by now
+        self.assertEqual(read(marker), "once\n", "the killed agent's command ran on beside its rerun")
+
+
 class Suspend(unittest.TestCase):
     def test_condor_suspends_and_resumes(self):
         c = Cluster(policy="condor", params={"start_idle_s": 1, "max_suspend_s": 600})
