@@ -91,7 +91,10 @@ nlohmann::json Coordinator::on_place(int client, const nlohmann::json& msg, std:
   if (remote)
     record_move(placed, "exec", j.home, where);
   checkpoint_locked();
-  return {{"type", "placed"}, {"job", j.id}, {"host", remote ? h.name : ""}, {"addr", remote ? h.endpoint.text() : ""}};
+  // With a state file, the end is acknowledged once checkpointed (on_done); without one, a restart forgets the run
+  // anyway and the client need not wait for an answer.
+  return {{"type", "placed"}, {"job", j.id}, {"host", remote ? h.name : ""}, {"addr", remote ? h.endpoint.text() : ""},
+          {"ack", !options_.state_file.empty()}};
 }
 
 nlohmann::json Coordinator::on_resume(int client, const nlohmann::json& msg, std::set<int64_t>& mine)
@@ -171,7 +174,7 @@ nlohmann::json Coordinator::on_done(const nlohmann::json& msg, std::set<int64_t>
   mine.erase(id);
   forget_job(it);
   *wait_for = checkpoint_locked(); // acknowledged once on disk: a client whose migd dies meanwhile says it again
-  return reply;
+  return options_.state_file.empty() ? nlohmann::json() : reply;
 }
 
 void Coordinator::serve_client(Connection& conn)

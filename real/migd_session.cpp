@@ -42,6 +42,7 @@ nlohmann::json MigdSession::place(const std::string& name)
       conn_ = std::move(conn);
       job_ = placed["job"];
       addr_ = placed["addr"];
+      ack_ = placed["ack"];
       placed_at_ = monotonic_s();
       return placed;
     } catch (const ConnectionLost& e) {
@@ -127,6 +128,8 @@ void MigdSession::finish(int status)
     if (conn_ || attach(1)) {
       try {
         conn_->send({{"type", "done"}, {"job", job_}, {"code", std::min(status, 255)}, {"signal", 0}});
+        if (!ack_)
+          return;
         nlohmann::json reply = conn_->receive();
         if (reply["type"] != "done_ok")
           note(fmt::format("migd did not record the end of job {} ({})", job_,

@@ -50,6 +50,7 @@ private:
   int64_t job_ = 0;
   std::string name_, addr_;
   double placed_at_ = 0;
+  bool ack_ = true; ///< the coordinator acknowledges the end (it keeps a checkpoint)
   double next_try_ = 0;
   bool refused_ = false; ///< the coordinator refused to re-attach the job: its end goes unrecorded
 };

@@ -76,7 +76,10 @@ const std::map<std::string, std::vector<Field>>& message_table()
       // rexec <-> coordinator
       {"place", {{"home", FK::STRING, true, 256}, {"name", FK::STRING, true, 256}}},
       {"placed",
-       {{"job", FK::INTEGER, true, MAX_ID}, {"host", FK::STRING, true, 256}, {"addr", FK::STRING, true, 300}}},
+       {{"job", FK::INTEGER, true, MAX_ID},
+        {"host", FK::STRING, true, 256},
+        {"addr", FK::STRING, true, 300},
+        {"ack", FK::BOOLEAN, true, 0}}},
       {"at_home", {{"job", FK::INTEGER, true, MAX_ID}, {"reason", FK::STRING, true, 64}}},
       {"done",
        {{"job", FK::INTEGER, true, MAX_ID}, {"code", FK::INTEGER, true, 255}, {"signal", FK::INTEGER, true, 64}}},
