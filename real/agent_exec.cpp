@@ -12,6 +12,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -113,7 +114,7 @@ void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
     // As a shell would: a message on stderr and status 127, so the client sees a failed command, not a broken host.
     std::string msg = fail_prefix + fmt::format("cannot run {} in {}: {}\n", args[0], cwd, std::strerror(spawn_error));
     conn.send({{"type", "output"}, {"attempt", attempt}, {"stream", "err"}, {"data", base64_encode(msg)}});
-    conn.send({{"type", "exit"}, {"attempt", attempt}, {"code", 127}, {"signal", 0}});
+    conn.send({{"type", "exit"}, {"attempt", attempt}, {"code", 127}, {"signal", 0}, {"cpu_s", 0}});
     return;
   }
   ::setpgid(pid, pid); // also here, so a signal sent right after fork reaches the group
@@ -191,7 +192,8 @@ void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
   close_fd(from_out);
   close_fd(from_err);
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  rusage usage{}; // the command's CPU, with every descendant it waited for (the compiler under the shell)
+  while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
   }
   std::string evicted_by;
   {
@@ -206,7 +208,7 @@ void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
   if (!evicted_by.empty())
     conn.send({{"type", "evicted"}, {"attempt", attempt}, {"action", evicted_by}});
   else
-    conn.send({{"type", "exit"}, {"attempt", attempt},
+    conn.send({{"type", "exit"}, {"attempt", attempt}, {"cpu_s", cpu_seconds(usage)},
                {"code", WIFEXITED(status) ? WEXITSTATUS(status) : 0},
                {"signal", WIFSIGNALED(status) ? WTERMSIG(status) : 0}});
 }

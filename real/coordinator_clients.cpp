@@ -168,6 +168,7 @@ nlohmann::json Coordinator::on_done(const nlohmann::json& msg, std::set<int64_t>
   r.exec_host = hosts_[static_cast<size_t>(j.host)].name;
   r.ready_s = r.start_s = j.started_s;
   r.end_s = now();
+  r.cpu_s = msg["cpu_s"];
   r.remote = j.host != j.home;
   records_.jobs.push_back(r);
   finished_.insert(id);

@@ -40,7 +40,7 @@ nlohmann::json Coordinator::state_json() const
                  rec_evs = nlohmann::json::array(), rec_decs = nlohmann::json::array();
   for (const auto& r : records_.jobs)
     rec_jobs.push_back({{"id", r.id}, {"home_host", r.home_host}, {"exec_host", r.exec_host}, {"start_s", r.start_s},
-                        {"end_s", r.end_s}, {"remote", r.remote}});
+                        {"end_s", r.end_s}, {"cpu_s", r.cpu_s}, {"remote", r.remote}});
   for (const auto& r : records_.migrations)
     rec_migs.push_back({{"time_s", r.time_s}, {"job_id", r.job_id}, {"kind", r.kind}, {"from_host", r.from_host},
                         {"to_host", r.to_host}});
@@ -177,6 +177,7 @@ void Coordinator::load_state()
     j.exec_host = r.required_string("exec_host");
     j.ready_s = j.start_s = r.required_number("start_s", 0, 1e12);
     j.end_s = r.required_number("end_s", 0, 1e12);
+    j.cpu_s = r.number("cpu_s", 0, 0, 1e12);
     j.remote = r.boolean("remote", false);
     r.finish();
     // Job names end in their number ("cc-12"): those numbers are the finished jobs.

@@ -118,7 +118,7 @@ void MigdSession::at_home(const std::string& reason)
   }
 }
 
-void MigdSession::finish(int status)
+void MigdSession::finish(int status, double cpu_s)
 {
   if (job_ == 0)
     return;
@@ -127,7 +127,8 @@ void MigdSession::finish(int status)
   while (!refused_) {
     if (conn_ || attach(1)) {
       try {
-        conn_->send({{"type", "done"}, {"job", job_}, {"code", std::min(status, 255)}, {"signal", 0}});
+        conn_->send({{"type", "done"}, {"job", job_}, {"code", std::min(status, 255)}, {"signal", 0},
+                     {"cpu_s", cpu_s}});
         if (!ack_)
           return;
         nlohmann::json reply = conn_->receive();

@@ -35,8 +35,9 @@ public:
 
   /// The command's remote attempt was given up (evicted, or its agent lost): it reruns at home.
   void at_home(const std::string& reason);
-  /// The command ended with `status`: reported and acknowledged, re-attaching first if need be.
-  void finish(int status);
+  /// The command ended with `status` after `cpu_s` of CPU (the attempt that finished): reported and acknowledged,
+  /// re-attaching first if need be.
+  void finish(int status, double cpu_s);
 
 private:
   bool attach(double connect_timeout_s);

@@ -8,6 +8,7 @@
 #include <map>
 #include <vector>
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -71,7 +72,10 @@ const std::map<std::string, std::vector<Field>>& message_table()
       {"output",
        {{"attempt", FK::INTEGER, true, 1e6}, {"stream", FK::STRING, true, 3}, {"data", FK::STRING, true, MAX_DATA}}},
       {"exit",
-       {{"attempt", FK::INTEGER, true, 1e6}, {"code", FK::INTEGER, true, 255}, {"signal", FK::INTEGER, true, 64}}},
+       {{"attempt", FK::INTEGER, true, 1e6},
+        {"code", FK::INTEGER, true, 255},
+        {"signal", FK::INTEGER, true, 64},
+        {"cpu_s", FK::NUMBER, true, 1e9}}},
       {"evicted", {{"attempt", FK::INTEGER, true, 1e6}, {"action", FK::STRING, true, 8}}},
       // rexec <-> coordinator
       {"place", {{"home", FK::STRING, true, 256}, {"name", FK::STRING, true, 256}}},
@@ -82,7 +86,10 @@ const std::map<std::string, std::vector<Field>>& message_table()
         {"ack", FK::BOOLEAN, true, 0}}},
       {"at_home", {{"job", FK::INTEGER, true, MAX_ID}, {"reason", FK::STRING, true, 64}}},
       {"done",
-       {{"job", FK::INTEGER, true, MAX_ID}, {"code", FK::INTEGER, true, 255}, {"signal", FK::INTEGER, true, 64}}},
+       {{"job", FK::INTEGER, true, MAX_ID},
+        {"code", FK::INTEGER, true, 255},
+        {"signal", FK::INTEGER, true, 64},
+        {"cpu_s", FK::NUMBER, true, 1e9}}},
       {"done_ok", {{"job", FK::INTEGER, true, MAX_ID}}},
       {"resume",
        {{"job", FK::INTEGER, true, MAX_ID},
@@ -176,6 +183,12 @@ void validate_message(const nlohmann::json& msg)
   for (const auto& f : entry->second)
     if (f.required && !msg.contains(f.name))
       throw ProtocolError(fmt::format("message \"{}\": missing field \"{}\"", type, f.name));
+}
+
+double cpu_seconds(const struct rusage& u)
+{
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
 }
 
 namespace {

@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include <sys/resource.h>
+
 #include <nlohmann/json.hpp>
 
 namespace spritesim::real {
@@ -34,6 +36,9 @@ struct ConnectionLost : ProtocolError {
 /// no unknown field, each of the right JSON type and within its size limits. Throws ProtocolError naming the
 /// message type and the field.
 void validate_message(const nlohmann::json& msg);
+
+/// User + system CPU seconds of a rusage (a command and the descendants it waited for).
+double cpu_seconds(const struct rusage& usage);
 
 std::string base64_encode(const std::string& bytes);
 /// Throws ProtocolError on characters outside the base64 alphabet or a bad length.

@@ -95,7 +95,7 @@ enum class Outcome { EXITED, EVICTED, FAILED };
 /// or FAILED (the agent was unreachable or broke off); in both latter cases nothing was written.
 Outcome remote_attempt(const Endpoint& agent, const std::string& secret, int64_t job, int attempt,
                        const std::vector<std::string>& argv, const std::string& stdin_data, MigdSession& migd,
-                       int* status, std::string* why)
+                       int* status, double* cpu_s, std::string* why)
 {
   try {
     char cwd[4096];
@@ -142,6 +142,7 @@ Outcome remote_attempt(const Endpoint& agent, const std::string& secret, int64_t
         write_all(1, out);
         write_all(2, err);
         *status = status_of(m["code"], m["signal"]);
+        *cpu_s = m["cpu_s"];
         return Outcome::EXITED;
       } else if (type == "evicted" && m["attempt"] == attempt) {
         return Outcome::EVICTED;
@@ -159,7 +160,7 @@ Outcome remote_attempt(const Endpoint& agent, const std::string& secret, int64_t
 
 /// Waits for the local child; while the coordinator is away, keeps trying to re-attach the job (a pidfd makes the
 /// child's end pollable; without one, the job is re-attached only when it ends).
-int wait_child(pid_t pid, MigdSession* migd)
+int wait_child(pid_t pid, MigdSession* migd, double* cpu_s)
 {
   int pidfd = migd ? static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)) : -1;
   while (pidfd >= 0) {
@@ -175,12 +176,15 @@ int wait_child(pid_t pid, MigdSession* migd)
   if (pidfd >= 0)
     ::close(pidfd);
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  rusage usage{};
+  while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
   }
+  *cpu_s = cpu_seconds(usage);
   return status;
 }
 
-int run_local(const std::vector<std::string>& argv, const std::string* stdin_data, MigdSession* migd)
+int run_local(const std::vector<std::string>& argv, const std::string* stdin_data, MigdSession* migd,
+              double* cpu_s)
 {
   std::vector<char*> args;
   for (const auto& a : argv)
@@ -212,7 +216,7 @@ int run_local(const std::vector<std::string>& argv, const std::string* stdin_dat
       write_all(fd, *stdin_data);
       ::close(fd);
     });
-  int status = wait_child(pid, migd);
+  int status = wait_child(pid, migd, cpu_s);
   g_local_child = 0;
   if (feeder.joinable())
     feeder.join();
@@ -224,13 +228,14 @@ int run_local(const std::vector<std::string>& argv, const std::string* stdin_dat
 int rexec(const RexecOptions& o)
 {
   install_signal_forwarding();
+  double cpu_s = 0;
   if (o.migd.empty())
-    return run_local(o.argv, nullptr, nullptr);
+    return run_local(o.argv, nullptr, nullptr, &cpu_s);
   MigdSession migd(parse_endpoint(o.migd, "--migd"), read_secret_file(o.secret_file), o.home, o.migd_wait_s,
                    o.quiet);
   nlohmann::json placed = migd.place(o.argv[0].substr(o.argv[0].rfind('/') + 1));
   if (placed.is_null())
-    return run_local(o.argv, nullptr, nullptr);
+    return run_local(o.argv, nullptr, nullptr, &cpu_s);
   int64_t job = placed["job"];
   int status = 0;
   std::string host = placed["host"];
@@ -238,19 +243,19 @@ int rexec(const RexecOptions& o)
     std::string stdin_data = o.forward_stdin ? read_all_stdin() : "";
     std::string why;
     Outcome out = remote_attempt(parse_endpoint(placed["addr"], "placed.addr"), migd.secret(), job, 1, o.argv,
-                                 stdin_data, migd, &status, &why);
+                                 stdin_data, migd, &status, &cpu_s, &why);
     if (out != Outcome::EXITED) {
       if (!o.quiet)
         fmt::print(stderr, "spritesim rexec: {}\n",
                    out == Outcome::EVICTED ? fmt::format("job {} evicted from {}; rerunning at home", job, host)
                                            : fmt::format("job {} lost on {} ({}); rerunning at home", job, host, why));
       migd.at_home(out == Outcome::EVICTED ? "evicted" : "agent_lost");
-      status = run_local(o.argv, &stdin_data, &migd);
+      status = run_local(o.argv, &stdin_data, &migd, &cpu_s);
     }
   } else {
-    status = run_local(o.argv, nullptr, &migd);
+    status = run_local(o.argv, nullptr, &migd, &cpu_s);
   }
-  migd.finish(status);
+  migd.finish(status, cpu_s);
   return status;
 }
 

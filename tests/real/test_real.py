@@ -178,6 +178,24 @@ class Case(unittest.TestCase):
         out, err = p.communicate(timeout=30)
         self.assertEqual((p.returncode, out), (7, b"ready\ngot INT\n"), err)
 
+    def test_1c_cpu_time_is_recorded(self):
+        # jobs.csv's cpu_s: the finished attempt's user + system CPU (wait4), remote or at home.
+        jobs_csv = os.path.join(self.c.out, "jobs.csv")
+        before = {r["job_id"] for r in rows(jobs_csv)}
+        busy = "i=0; while [ $i -lt 150000 ]; do i=$((i+1)); done"
+        t0 = os.times()
+        local = subprocess.run(["sh", "-c", busy])
+        t1 = os.times()
+        local_cpu = (t1.children_user + t1.children_system) - (t0.children_user + t0.children_system)
+        self.assertEqual(local.returncode, 0)
+        self.assertEqual(self.c.rexec(["env", "sh", "-c", busy]).returncode, 0)  # its record is "env-N"
+        mine = lambda: [r for r in rows(jobs_csv) if r["job_id"] not in before and r["job_id"].startswith("env-")]
+        wait_for(mine, "the job's record")
+        job = mine()[0]
+        cpu = float(job["cpu_s"])
+        self.assertGreater(cpu, 0.3 * local_cpu, f"{job}")
+        self.assertLess(cpu, 3 * local_cpu + 0.05, f"{job}")
+
     def test_2_owner_return_evicts_and_one_attempt_is_seen(self):
         script = "echo start; i=0; while [ $i -lt 40 ]; do echo line $i; i=$((i+1)); sleep 0.02; done; echo end"
         expected = subprocess.run(["sh", "-c", script], capture_output=True).stdout

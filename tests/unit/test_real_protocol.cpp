@@ -82,16 +82,16 @@ TEST_CASE("real: every message is validated against the table")
     return std::string();
   };
   CHECK(why({{"type", "stdin_eof"}}).empty());
-  CHECK(why({{"type", "exit"}, {"attempt", 1}, {"code", 3}, {"signal", 0}}).empty());
+  CHECK(why({{"type", "exit"}, {"attempt", 1}, {"code", 3}, {"signal", 0}, {"cpu_s", 0.25}}).empty());
   CHECK(contains(why(nlohmann::json::array()), "JSON object"));
   CHECK(contains(why({{"kind", "x"}}), "\"type\""));
   CHECK(contains(why({{"type", "launch_missiles"}}), "unknown message type \"launch_missiles\""));
   CHECK(contains(why({{"type", "stdin_eof"}, {"extra", 1}}), "unknown field \"extra\""));
-  CHECK(contains(why({{"type", "exit"}, {"attempt", 1}, {"code", "3"}, {"signal", 0}}),
+  CHECK(contains(why({{"type", "exit"}, {"attempt", 1}, {"code", "3"}, {"signal", 0}, {"cpu_s", 0}}),
                  "field \"code\": expected an integer"));
-  CHECK(contains(why({{"type", "exit"}, {"attempt", 1}, {"code", 300}, {"signal", 0}}), "out of range"));
-  CHECK(contains(why({{"type", "exit"}, {"attempt", 1}, {"code", -1}, {"signal", 0}}), "out of range"));
-  CHECK(contains(why({{"type", "exit"}, {"attempt", 1}, {"signal", 0}}), "missing field \"code\""));
+  CHECK(contains(why({{"type", "exit"}, {"attempt", 1}, {"code", 300}, {"signal", 0}, {"cpu_s", 0}}), "out of range"));
+  CHECK(contains(why({{"type", "exit"}, {"attempt", 1}, {"code", -1}, {"signal", 0}, {"cpu_s", 0}}), "out of range"));
+  CHECK(contains(why({{"type", "exit"}, {"attempt", 1}, {"signal", 0}, {"cpu_s", 0}}), "missing field \"code\""));
   CHECK(contains(why({{"type", "place"}, {"home", std::string(300, 'h')}, {"name", "cc"}}), "too long"));
   CHECK(contains(why({{"type", "exec"},
                       {"job", 1},
