@@ -225,10 +225,13 @@ int run_local(const std::vector<std::string>& argv, const std::string* stdin_dat
 
 } // namespace
 
-int rexec(const RexecOptions& o)
+int rexec(const RexecOptions& o, RexecReport* report)
 {
+  RexecReport unused;
+  if (!report)
+    report = &unused;
   install_signal_forwarding();
-  double cpu_s = 0;
+  double& cpu_s = report->cpu_s;
   if (o.migd.empty())
     return run_local(o.argv, nullptr, nullptr, &cpu_s);
   MigdSession migd(parse_endpoint(o.migd, "--migd"), read_secret_file(o.secret_file), o.home, o.migd_wait_s,
@@ -244,7 +247,9 @@ int rexec(const RexecOptions& o)
     std::string why;
     Outcome out = remote_attempt(parse_endpoint(placed["addr"], "placed.addr"), migd.secret(), job, 1, o.argv,
                                  stdin_data, migd, &status, &cpu_s, &why);
+    report->host = host;
     if (out != Outcome::EXITED) {
+      report->host.clear();
       if (!o.quiet)
         fmt::print(stderr, "spritesim rexec: {}\n",
                    out == Outcome::EVICTED ? fmt::format("job {} evicted from {}; rerunning at home", job, host)

@@ -18,10 +18,16 @@ struct RexecOptions {
   double migd_wait_s = 10;   ///< how long to wait for an unreachable (e.g. restarting) coordinator
 };
 
+/// What became of a command, for callers that record it (trace capture).
+struct RexecReport {
+  double cpu_s = 0;  ///< user + system CPU of the attempt that finished, wherever it ran
+  std::string host;  ///< the agent that ran it, or empty when it ran here
+};
+
 /// Runs the command (remotely when the coordinator grants a host) and returns its exit status: the code, or
 /// 128 + the signal that ended it; 127 when it could not be started. Never throws for remote failures: it falls back
 /// to running at home. A coordinator that goes away meanwhile is waited for (migd_wait_s) and told of the job when
 /// it is back. Throws InputError for a bad secret file.
-int rexec(const RexecOptions& options);
+int rexec(const RexecOptions& options, RexecReport* report = nullptr);
 
 } // namespace spritesim::real

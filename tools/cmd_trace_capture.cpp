@@ -22,6 +22,8 @@
 
 #include "core/input_error.hpp"
 #include "core/output_files.hpp"
+#include "real/net.hpp"
+#include "real/rexec.hpp"
 #include "tools/commands.hpp"
 #include "workloads/capture.hpp"
 
@@ -38,6 +40,9 @@ constexpr const char* ENV_SHELL = "SPRITESIM_CAPTURE_SHELL";   // the real shell
 constexpr const char* ENV_PARENT = "SPRITESIM_CAPTURE_PARENT"; // record id of the recipe that runs a sub-make
 constexpr const char* ENV_TARGET = "SPRITESIM_CAPTURE_TARGET";   // $@ of the recipe (a make variable, exported)
 constexpr const char* ENV_PREREQS = "SPRITESIM_CAPTURE_PREREQS"; // its $^ $| (first MAX_PREREQS of them)
+constexpr const char* ENV_MIGD = "SPRITESIM_CAPTURE_MIGD";     // real mode: the coordinator recipes go through
+constexpr const char* ENV_SECRET = "SPRITESIM_CAPTURE_SECRET"; // and its secret file
+constexpr const char* ENV_HOME = "SPRITESIM_CAPTURE_HOME";     // and this machine's name for it
 constexpr int MAX_PREREQS = 2000; // keeps the variable under Linux's 128 KiB limit for one environment string
 
 double clock_s(clockid_t clock)
@@ -180,21 +185,42 @@ int run_shell_shim(const Args& args)
     rec.env_bytes += static_cast<int64_t>(std::strlen(*e) + 1);
 
   int status = 0;
-  rusage ru{};
-  {
-    IgnoreInterrupts quiet;
-    // The recipe sees the environment plain make would give it, plus the id of this record for nested makes.
-    std::vector<std::string> env;
-    for (auto& e : env_with(ENV_PARENT, rec.id))
-      if (e.rfind(std::string(ENV_TARGET) + "=", 0) != 0 && e.rfind(std::string(ENV_PREREQS) + "=", 0) != 0)
-        env.push_back(e);
-    pid_t pid = spawn(rec.argv[0], rec.argv, env, false);
-    while (wait4(pid, &status, 0, &ru) < 0)
-      if (errno != EINTR)
-        throw std::runtime_error(fmt::format("wait4 failed: {}", std::strerror(errno)));
+  // The recipe sees the environment plain make would give it, plus the id of this record for nested makes.
+  std::vector<std::string> env;
+  for (auto& e : env_with(ENV_PARENT, rec.id))
+    if (e.rfind(std::string(ENV_TARGET) + "=", 0) != 0 && e.rfind(std::string(ENV_PREREQS) + "=", 0) != 0)
+      env.push_back(e);
+  const char* migd = std::getenv(ENV_MIGD);
+  if (migd && *migd) {
+    // Real mode: the line runs where the coordinator says (real/rexec.hpp), and its CPU is the finished attempt's,
+    // measured where it ran. rexec ships this process's environment, so it becomes the recipe's first.
+    real::RexecOptions ro;
+    ro.migd = migd;
+    ro.secret_file = std::getenv(ENV_SECRET) ? std::getenv(ENV_SECRET) : "";
+    ro.home = std::getenv(ENV_HOME) ? std::getenv(ENV_HOME) : "";
+    ro.argv = rec.argv;
+    ro.forward_stdin = false;
+    ro.quiet = true;
+    ::clearenv();
+    for (const auto& e : env)
+      ::putenv(const_cast<char*>(e.c_str()));
+    real::RexecReport report;
+    int code = real::rexec(ro, &report);
+    status = code > 128 && code < 128 + NSIG ? (code - 128) & 0x7f : (code & 0xff) << 8; // as a wait status
+    rec.end_s = clock_s(CLOCK_MONOTONIC);
+    rec.cpu_s = report.cpu_s;
+  } else {
+    rusage ru{};
+    {
+      IgnoreInterrupts quiet;
+      pid_t pid = spawn(rec.argv[0], rec.argv, env, false);
+      while (wait4(pid, &status, 0, &ru) < 0)
+        if (errno != EINTR)
+          throw std::runtime_error(fmt::format("wait4 failed: {}", std::strerror(errno)));
+    }
+    rec.end_s = clock_s(CLOCK_MONOTONIC);
+    rec.cpu_s = tv_s(ru.ru_utime) + tv_s(ru.ru_stime);
   }
-  rec.end_s = clock_s(CLOCK_MONOTONIC);
-  rec.cpu_s = tv_s(ru.ru_utime) + tv_s(ru.ru_stime);
   rec.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
   rec.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   struct stat st {};
@@ -220,7 +246,7 @@ int run_shell_shim(const Args& args)
 
 const char* const CAPTURE_USAGE =
     "usage: spritesim trace capture --out T.json|T.jsonl [--profile P] [--name N] [--shell PATH] [--records LOG] "
-    "[--quiet] -- make [ARGS]";
+    "[--quiet] [--migd HOST:PORT --secret FILE [--home NAME]] -- make [ARGS]";
 
 struct CaptureOptions {
   std::string out;
@@ -228,6 +254,7 @@ struct CaptureOptions {
   std::string name;
   std::string shell = "/bin/sh";
   std::string records;
+  std::string migd, secret, home; ///< real mode: every recipe through this coordinator (docs/real-mode.md)
   bool quiet = false;
   Args make_argv;
 };
@@ -259,11 +286,21 @@ CaptureOptions parse_options(const Args& args)
       o.records = value(a);
     else if (a == "--quiet")
       o.quiet = true;
+    else if (a == "--migd")
+      o.migd = value(a);
+    else if (a == "--secret")
+      o.secret = value(a);
+    else if (a == "--home")
+      o.home = value(a);
     else
       throw UsageError(fmt::format("unknown option \"{}\" ({})", a, CAPTURE_USAGE));
   }
   if (o.out.empty())
     throw UsageError("--out T.json (or T.jsonl) is required");
+  if (!o.migd.empty() && o.secret.empty())
+    throw UsageError("--migd needs --secret FILE (the real-mode shared secret)");
+  if (!o.migd.empty())
+    (void)real::parse_endpoint(o.migd, "--migd"); // a bad address is an error now, not in every recipe
   if (o.make_argv.empty())
     throw UsageError("give the build command after --, e.g. spritesim trace capture --out T.json -- make -j2");
   return o;
@@ -320,6 +357,13 @@ int cmd_trace_capture(const Args& all_args)
     if (e.rfind(std::string(ENV_SHELL) + "=", 0) != 0 && e.rfind(std::string(ENV_PARENT) + "=", 0) != 0)
       env.push_back(e);
   env.push_back(std::string(ENV_SHELL) + "=" + o.shell);
+  if (!o.migd.empty()) {
+    char host[256] = "localhost";
+    ::gethostname(host, sizeof host - 1);
+    env.push_back(std::string(ENV_MIGD) + "=" + o.migd);
+    env.push_back(std::string(ENV_SECRET) + "=" + fs::absolute(o.secret).string());
+    env.push_back(std::string(ENV_HOME) + "=" + (o.home.empty() ? std::string(host) : o.home));
+  }
 
   MakeRun run;
   run.argv = o.make_argv;

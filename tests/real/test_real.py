@@ -129,6 +129,25 @@ def hostile(port, send):
         return reply, closed
 
 
+def small_c_project(files):
+    """A C program of `files` functions and a main, and a Makefile whose compiles last at least 0.2 s each (so
+    that an owner can come back while one runs on their host)."""
+    src = {f"f{i}.c": f"int f{i}(int x) {{ int s = 0; for (int k = 0; k < x; ++k) s += k * {i + 1}; return s; }}\n"
+           for i in range(files)}
+    src["main.c"] = "".join(f"int f{i}(int);\n" for i in range(files)) + \
+        "#include <stdio.h>\nint main(void) { long t = 0;\n" + \
+        "".join(f"  t += f{i}(10);\n" for i in range(files)) + '  printf("%ld\\n", t); return 0; }\n'
+    objs = " ".join(f"{n[:-2]}.o" for n in sorted(src))
+    return src, f"prog: {objs}\n\tcc -o prog {objs}\n%.o: %.c\n\tsleep 0.2; cc -O2 -c $< -o $@\n"
+
+
+def write_tree(d, src, makefile):
+    os.makedirs(d, exist_ok=True)
+    for name, text in list(src.items()) + [("Makefile", makefile)]:
+        with open(os.path.join(d, name), "w") as f:
+            f.write(text)
+
+
 class Case(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -331,14 +350,7 @@ class Case(unittest.TestCase):
         if not shutil.which("make") or not shutil.which("cc"):
             self.skipTest("make or cc missing")
         files = 12
-        src = {f"f{i}.c": f"int f{i}(int x) {{ int s = 0; for (int k = 0; k < x; ++k) s += k * {i + 1}; return s; }}\n"
-               for i in range(files)}
-        src["main.c"] = "".join(f"int f{i}(int);\n" for i in range(files)) + \
-            "#include <stdio.h>\nint main(void) { long t = 0;\n" + \
-            "".join(f"  t += f{i}(10);\n" for i in range(files)) + '  printf("%ld\\n", t); return 0; }\n'
-        objs = " ".join(f"{n[:-2]}.o" for n in sorted(src))
-        # Each compile lasts at least 0.2 s, so that an owner can come back while one runs on their host.
-        makefile = f"prog: {objs}\n\tcc -o prog {objs}\n%.o: %.c\n\tsleep 0.2; cc -O2 -c $< -o $@\n"
+        src, makefile = small_c_project(files)
         trees = {}
         jobs_csv = os.path.join(self.c.out, "jobs.csv")
         number = lambda job_id: int(job_id.rsplit("-", 1)[1])
@@ -348,9 +360,7 @@ class Case(unittest.TestCase):
         for kind in ("plain", "real"):
             d = self.c.path(f"build-{kind}")
             os.makedirs(d)
-            for name, text in list(src.items()) + [("Makefile", makefile)]:
-                with open(os.path.join(d, name), "w") as f:
-                    f.write(text)
+            write_tree(d, src, makefile)
             cmd = ["make", "-j4"]
             if kind == "real":  # the shim: make runs `spritesim rexec ... -- /bin/sh -c RECIPE` for each recipe
                 cmd += [f"SHELL={SPRITESIM}",
@@ -424,6 +434,39 @@ class Case(unittest.TestCase):
         execs = [m["job_id"] for m in rows(migrations) if m["kind"] == "exec" and m["job_id"] not in before]
         self.assertEqual(len(execs), len(set(execs)), "a remote placement was recorded twice")
         self.assertGreater(min(number(r["job_id"]) for r in recorded), 0)
+
+    def test_9_a_captured_real_mode_build_replays_in_the_simulator(self):
+        if not shutil.which("make") or not shutil.which("cc"):
+            self.skipTest("make or cc missing")
+        src, makefile = small_c_project(6)
+        d = self.c.path("build-capture")
+        write_tree(d, src, makefile)
+        trace = self.c.path("real-build.json")
+        jobs_csv = os.path.join(self.c.out, "jobs.csv")
+        before = {r["job_id"] for r in rows(jobs_csv)}
+        r = subprocess.run([SPRITESIM, "trace", "capture", "--out", trace, "--quiet", "--migd",
+                            f"127.0.0.1:{self.c.port}", "--secret", self.c.secret, "--", "make", "-j4"],
+                           cwd=d, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(subprocess.run(["./prog"], cwd=d, capture_output=True).returncode, 0)
+        with open(trace) as f:
+            jobs = json.load(f)["jobs"]
+        self.assertEqual(len(jobs), 8, [j.get("target") for j in jobs])  # 7 compiles and the link
+        new = lambda: [j for j in rows(jobs_csv) if j["job_id"] not in before and j["job_id"].startswith("sh-")]
+        wait_for(lambda: len(new()) >= 8, "the recipes' records")
+        self.assertGreaterEqual(sum(j["remote"] == "1" for j in new()), 1, "no recipe ran remotely")
+        # The compiles' CPU was measured where they ran (remotely or not) and reaches the trace.
+        self.assertTrue(all(j["cpu_s"] > 0.001 for j in jobs), [j["cpu_s"] for j in jobs])
+        config = self.c.path("replay.json")
+        with open(config, "w") as f:
+            json.dump({"name": "replay", "platform": {"workstations": 4, "profile": "host"},
+                       "workload": {"kind": "pmake", "trace": trace, "max_jobs": 4}}, f)
+        out = self.c.path("replay-out")
+        r = subprocess.run([SPRITESIM, "run", config, "--out", out], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(out, "results.json")) as f:
+            results = json.load(f)
+        self.assertEqual(results["jobs_completed"], 8)
 
 
 class AgentDeath(unittest.TestCase):
