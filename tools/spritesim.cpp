@@ -1,7 +1,6 @@
 // spritesim: the command-line entry point. Dispatches to the verbs in tools/cmd_*.cpp and turns every kind of bad
 // input into one clear message and a non-zero exit status (never a crash or a core dump).
 #include <cstdio>
-#include <exception>
 #include <map>
 #include <string>
 #include <vector>
@@ -9,8 +8,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "core/input_error.hpp"
 #include "tools/commands.hpp"
+#include "tools/verb_main.hpp"
 
 using namespace spritesim;
 
@@ -38,7 +37,9 @@ Real mode (docs/real-mode.md; each verb has --help):
   migd --port P --secret FILE --agents HOST:PORT,...
                            the coordinator: the same policies as the simulator, on real hosts
   rexec [--migd HOST:PORT] [--secret FILE] -- CMD...
-                           run a command where migd says, as if it ran here
+                           run a command where migd says, as if it ran here (also as spritesim-rexec)
+  make [--migd HOST:PORT] [--secret FILE] [--shell SH] [--make PROG] [--] MAKE-ARGS...
+                           GNU make with every recipe sent through rexec (SHELL=spritesim-rexec), as pmake did
 
 Docs: README.md, docs/ (configs, outputs, cost model, owners, policies, sweeps, studies, trace format, capture,
 real mode, the month-long run).
@@ -53,7 +54,7 @@ int main(int argc, char** argv)
   }
   std::string verb = args[0];
   Args rest(args.begin() + 1, args.end());
-  try {
+  return run_verb("spritesim " + verb, [&] {
     static const std::map<std::string, int (*)(const Args&)> verbs = {
         {"run", cmd_run},
         {"reproduce", cmd_reproduce},
@@ -65,6 +66,7 @@ int main(int argc, char** argv)
         {"agent", cmd_agent},
         {"migd", cmd_coordinator},
         {"rexec", cmd_rexec},
+        {"make", cmd_make},
     };
     if (auto it = verbs.find(verb); it != verbs.end())
       return it->second(rest);
@@ -72,12 +74,5 @@ int main(int argc, char** argv)
     for (const auto& [name, fn] : verbs)
       names.push_back(name);
     throw UsageError(fmt::format("unknown verb \"{}\" ({}; see spritesim --help)", verb, fmt::join(names, ", ")));
-  } catch (const InputError& e) {
-    fmt::print(stderr, "spritesim {}: error: {}\n", verb, e.what());
-  } catch (const UsageError& e) {
-    fmt::print(stderr, "spritesim {}: usage error: {}\n", verb, e.what());
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "spritesim {}: error: {}\n", verb, e.what());
-  }
-  return 2;
+  });
 }
