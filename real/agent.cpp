@@ -21,29 +21,6 @@
 
 namespace spritesim::real {
 
-OwnerState read_owner_control(const std::string& path, double now_epoch_s)
-{
-  OwnerState s;
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    return s;
-  double mtime = static_cast<double>(st.st_mtim.tv_sec) + static_cast<double>(st.st_mtim.tv_nsec) * 1e-9;
-  std::ifstream in(path);
-  std::string word;
-  in >> word;
-  double since = std::max(0.0, now_epoch_s - mtime);
-  if (word == "active") {
-    s.active = true;
-    s.input_idle_s = 0;
-  } else if (word == "idle") {
-    s.input_idle_s = since;
-  } else {
-    s.active = since < 1;
-    s.input_idle_s = since;
-  }
-  return s;
-}
-
 int read_run_queue(const std::string& path)
 {
   std::ifstream in(path);
@@ -79,6 +56,12 @@ Agent::Agent(AgentOptions options) : options_(std::move(options))
                        "unprivileged user, or --allow-root (containers and tests only)");
     }
   }
+  if (options_.idle_probe.empty() && !options_.owner_control.empty())
+    options_.idle_probe = "file:" + options_.owner_control;
+  if (options_.idle_probe.empty())
+    throw InputError("spritesim agent", "--idle-probe", "no console-idleness probe given (--idle-probe SPEC or "
+                                                        "--owner-control FILE)");
+  probe_ = make_idle_probe(options_.idle_probe);
   start_s_ = monotonic_s();
 }
 
@@ -109,7 +92,7 @@ void Agent::monitor()
   double last_report = 0;
   for (;;) {
     double now = monotonic_s();
-    OwnerState o = read_owner_control(options_.owner_control, epoch_s());
+    OwnerState o = probe_->read(epoch_s());
     int rq = read_run_queue(options_.loadavg);
     {
       std::lock_guard lock(mutex_);
@@ -214,6 +197,7 @@ void Agent::run()
   if (options_.name.empty())
     options_.name = fmt::format("{}:{}", options_.bind, port);
   std::signal(SIGPIPE, SIG_IGN);
+  fmt::print(stderr, "agent {}: idle probe: {}\n", options_.name, probe_->describe());
   fmt::print(stderr, "agent {} listening on {}:{}\n", options_.name, options_.bind, port);
   // Handlers are reset by exec, blocked signals by the spawn's empty mask; only ignored signals would reach a
   // command as they are here (SIGPIPE, or SIGINT when started in the background).

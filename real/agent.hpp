@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -11,6 +12,7 @@
 #include <sys/types.h>
 
 #include "models/load_average.hpp"
+#include "real/idle_probe.hpp"
 #include "real/protocol.hpp"
 
 namespace spritesim::real {
@@ -20,7 +22,8 @@ struct AgentOptions {
   std::string bind = "127.0.0.1";
   int port = 0;
   std::string secret_file;
-  std::string owner_control;         ///< "active" / "idle" content, or any other content: its mtime is the last input
+  std::string idle_probe;            ///< console-idleness probe spec (real/idle_probe.hpp: file:PATH, tty, input, ...)
+  std::string owner_control;         ///< synonym of idle_probe "file:PATH" (used when idle_probe is empty)
   std::string loadavg = "/proc/loadavg"; ///< where the run queue is read (tests point it at a file of their own)
   double poll_s = 0.005;             ///< how often the owner control and the run queue are looked at
   double report_s = 1;               ///< periodic report interval (changes of owner state are reported at once)
@@ -28,23 +31,13 @@ struct AgentOptions {
   std::string user;                  ///< drop to this user for foreign commands when started as root
 };
 
-/// What the owner-control probe saw.
-struct OwnerState {
-  bool active = false;
-  double input_idle_s = 1e9; ///< "idle since boot" when the control file does not exist
-};
-
-/// Reads an owner-control file at wall-clock time now (seconds since the epoch): content "active" -> active;
-/// "idle" -> idle since the file's mtime; anything else -> the mtime is the last console input, active if it is
-/// less than 1 s old. A missing file is idle since boot.
-OwnerState read_owner_control(const std::string& path, double now_epoch_s);
-
 /// The number of runnable tasks in a /proc/loadavg-format file (4th field "running/total"), less the reader itself;
 /// -1 when unreadable.
 int read_run_queue(const std::string& path);
 
 class Agent {
 public:
+  /// Reads the secret and sets up the idleness probe: throws InputError when either is unusable.
   explicit Agent(AgentOptions options);
   /// Listens and serves forever (throws on a fatal setup error). Prints "agent NAME listening on HOST:PORT".
   void run();
@@ -69,6 +62,8 @@ private:
   gid_t run_gid_ = 0;
   bool drop_ = false;
   sigset_t ignored_;               ///< signals the agent ignores: reset to default in each command (exec keeps them)
+
+  std::unique_ptr<IdleProbe> probe_; ///< read by the monitor thread only
 
   std::mutex mutex_;
   LoadAverages load_;

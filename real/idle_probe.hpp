@@ -9,6 +9,9 @@
 
 namespace spritesim::real {
 
+/// Input less than this old means someone is at the console (every probe's rule, as the owner-control file's).
+constexpr double OWNER_ACTIVE_WINDOW_S = 1;
+
 /// What an idleness probe saw.
 struct OwnerState {
   bool active = false;
@@ -30,6 +33,10 @@ public:
 /// InputError naming `--idle-probe` for a bad spec, and when a probe cannot work here (no readable input device,
 /// loginctl missing or failing), so that the agent refuses to start rather than call a busy workstation idle.
 std::unique_ptr<IdleProbe> make_idle_probe(const std::string& spec);
+
+/// The probes make_idle_probe() builds for `command:CMD` and `logind` (idle_probe_sampled.cpp).
+std::unique_ptr<IdleProbe> make_command_probe(const std::string& cmd);
+std::unique_ptr<IdleProbe> make_logind_probe();
 
 /// Reads an owner-control file at wall-clock time now (seconds since the epoch): content "active" -> active;
 /// "idle" -> idle since the file's mtime; anything else -> the mtime is the last console input, active if it is
@@ -74,10 +81,8 @@ ProbeAnswer parse_probe_answer(const std::string& output);
 
 /// What the `command:` probe knows between runs: updated by each answer, read at any time.
 struct CommandProbeState {
-  bool known = false;       ///< no valid answer yet: idle since boot
-  bool active = false;
-  bool said_idle = false;   ///< the previous answer was "idle": its start time stays
-  double since_epoch_s = 0; ///< last input (SECONDS), or when "idle" was first said
+  ProbeAnswer::Kind last = ProbeAnswer::BAD; ///< the last valid answer; BAD: none yet (idle since boot)
+  double since_epoch_s = 0; ///< ACTIVE: when said; SECONDS: the last input; IDLE: when "idle" was first said
   void apply(const ProbeAnswer& answer, double at_epoch_s);
   OwnerState at(double now_epoch_s) const;
 };

@@ -1,5 +1,5 @@
-// `spritesim agent --port P --secret FILE --owner-control FILE [--name N] ...`: the real-mode host agent
-// (real/agent.hpp; docs/real-mode.md). Serves until killed.
+// `spritesim agent --port P --secret FILE (--idle-probe SPEC | --owner-control FILE) [--name N] ...`: the real-mode
+// host agent (real/agent.hpp, real/idle_probe.hpp; docs/real-mode.md). Serves until killed.
 #include <fmt/format.h>
 
 #include "real/agent.hpp"
@@ -9,8 +9,12 @@ namespace spritesim {
 
 namespace {
 const char* AGENT_USAGE =
-    "usage: spritesim agent --port P --secret FILE --owner-control FILE [--name N] [--bind ADDR] [--loadavg FILE]\n"
-    "                       [--poll-ms MS] [--user NAME | --allow-root]";
+    "usage: spritesim agent --port P --secret FILE (--idle-probe SPEC | --owner-control FILE) [--name N]\n"
+    "                       [--bind ADDR] [--loadavg FILE] [--poll-ms MS] [--user NAME | --allow-root]\n"
+    "  --idle-probe SPEC  how console idleness is seen: file:PATH (an owner-control file), tty or tty:DIR\n"
+    "                     (terminal access times), input or input:DIR (evdev events, /dev/input), logind\n"
+    "                     (loginctl's idle hints), command:CMD (sh -c CMD prints active, idle or seconds idle)\n"
+    "  --owner-control FILE  the same as --idle-probe file:FILE";
 
 int port_arg(const std::string& flag, const std::string& v)
 {
@@ -41,6 +45,11 @@ int cmd_agent(const Args& args)
       o.secret_file = value();
     else if (a == "--owner-control")
       o.owner_control = value();
+    else if (a == "--idle-probe") {
+      o.idle_probe = value();
+      if (o.idle_probe.empty())
+        throw UsageError(fmt::format("--idle-probe expects a SPEC, got \"\"\n{}", AGENT_USAGE));
+    }
     else if (a == "--name")
       o.name = value();
     else if (a == "--bind")
@@ -60,8 +69,11 @@ int cmd_agent(const Args& args)
     else
       throw UsageError(fmt::format("unknown option \"{}\"\n{}", a, AGENT_USAGE));
   }
-  if (!have_port || o.secret_file.empty() || o.owner_control.empty())
-    throw UsageError(fmt::format("--port, --secret and --owner-control are required\n{}", AGENT_USAGE));
+  if (!have_port || o.secret_file.empty())
+    throw UsageError(fmt::format("--port and --secret are required\n{}", AGENT_USAGE));
+  if (o.owner_control.empty() == o.idle_probe.empty())
+    throw UsageError(fmt::format("give exactly one of --idle-probe SPEC and --owner-control FILE (its synonym "
+                                 "file:FILE)\n{}", AGENT_USAGE));
   real::Agent agent(o);
   agent.run();
   return 0;
