@@ -148,7 +148,9 @@ def write_tree(d, src, makefile):
             f.write(text)
 
 
-class Case(unittest.TestCase):
+class WithCluster(unittest.TestCase):
+    """Test classes sharing one cluster (a fresh one per class)."""
+
     @classmethod
     def setUpClass(cls):
         cls.c = Cluster()
@@ -156,6 +158,9 @@ class Case(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.c.close()
+
+
+class Case(WithCluster):
 
     def test_1_output_status_and_stdin_byte_for_byte(self):
         script = ("printf 'out\\000\\377 bytes\\n'; printf 'err line\\n' >&2; head -c 5; echo; "
@@ -469,15 +474,7 @@ class Case(unittest.TestCase):
         self.assertEqual(results["jobs_completed"], 8)
 
 
-class AgentDeath(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.c = Cluster()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.c.close()
-
+class AgentDeath(WithCluster):
     def test_a_killed_agent_takes_its_commands_with_it(self):
         # A command that writes nothing to its output would outlive a SIGKILLed agent and run beside its rerun at
         # home; the agent's commands die with it, so the marker gets exactly one line (the rerun's).
