@@ -73,16 +73,17 @@ class Network:
 
 class Cluster:
     """HOSTS agents (each with its own owner-control file) in network namespaces or on loopback ports, and one
-    coordinator per scenario (start_migd), under a temporary directory."""
+    coordinator at a time (start_migd), under a temporary directory. bench/real_build.py uses it too."""
 
-    def __init__(self):
+    def __init__(self, spritesim, netns=True):
+        self.spritesim = spritesim
         self.dir = tempfile.mkdtemp(prefix="spritesim-real-build-")
         self.procs = []
         self.net = None
         self.migd = None
         try:
-            if os.environ.get("SPRITESIM_TEST_LOOPBACK"):  # to test the fallback where namespaces would work
-                raise PermissionError("SPRITESIM_TEST_LOOPBACK is set")
+            if not netns or os.environ.get("SPRITESIM_TEST_LOOPBACK"):  # the fallback, where namespaces would work
+                raise PermissionError("loopback asked for")
             self.net = Network(HOSTS)
             self.mode = "network namespaces"
         except (subprocess.CalledProcessError, FileNotFoundError, PermissionError) as e:
@@ -112,7 +113,7 @@ class Cluster:
 
     def start_agent(self, h):
         h["port"] = free_port()  # a fresh port on every start: a killed agent's port may linger
-        cmd = [SPRITESIM, "agent", "--port", str(h["port"]), "--bind", h["addr"], "--secret", self.secret,
+        cmd = [self.spritesim, "agent", "--port", str(h["port"]), "--bind", h["addr"], "--secret", self.secret,
                "--owner-control", h["owner"], "--name", h["name"], "--loadavg", self.loadavg, "--poll-ms", "2"]
         if os.geteuid() == 0:
             cmd.append("--allow-root")  # tests only: commands run as the test's user
@@ -140,7 +141,7 @@ class Cluster:
         self.state = os.path.join(base, "state.json")
         self.migd_log = os.path.join(base, "migd.log")
         self.port = free_port()
-        args = [SPRITESIM, "migd", "--port", str(self.port), "--secret", self.secret, "--agents",
+        args = [self.spritesim, "migd", "--port", str(self.port), "--secret", self.secret, "--agents",
                 ",".join(f"{h['addr']}:{h['port']}" for h in self.hosts), "--input-threshold", "0",
                 "--out", self.out, "--state", self.state]
         with open(self.migd_log, "a") as f:
@@ -202,7 +203,7 @@ def build(directory, real, jobs, during=None):
 
 def setUpModule():
     global CLUSTER, REFERENCE, MODE
-    CLUSTER = Cluster()
+    CLUSTER = Cluster(SPRITESIM)
     MODE = CLUSTER.mode
     atexit.register(tearDownModule)  # also when setUpModule or a scenario fails halfway
     r, targets, d = build(CLUSTER.path("plain"), real=False, jobs=4)
