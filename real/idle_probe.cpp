@@ -48,7 +48,9 @@ private:
 };
 
 // `tty[:DIR]`: the newest access time of the terminals, which the kernel moves when a terminal's reader gets input
-// (what `w` shows as IDLE). The list of terminals is rescanned every few seconds; their times are read every poll.
+// (what `w` shows as IDLE). The kernel keeps whole seconds and moves the time only when it falls in another 8-s block
+// (drivers/tty/tty_io.c, tty_update_time): an owner back after 8 s or more is seen at the first keystroke, and the idle
+// time can read up to 8 s short (never long). Terminals are listed every few seconds; their times read every poll.
 class TtyProbe : public IdleProbe {
 public:
   explicit TtyProbe(const std::string& dir) : custom_(!dir.empty())
