@@ -14,10 +14,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "lib"))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "real"))
 import c_project  # noqa: E402
 from testlib import rows, wait_for  # noqa: E402
-from test_real_build import Cluster  # noqa: E402  (the scenario test's test hosts, on loopback here)
+from real_hosts import Cluster  # noqa: E402  (the build test's test hosts, on loopback here)
 
 
 def loadavg():
