@@ -115,7 +115,8 @@ class BuildScenario(unittest.TestCase):
 
     def check_build(self, r, targets, directory):
         """Same files and make output as the plain build; one jobs.csv row per recipe; every recipe ran once, or
-        more often only on hosts that migrations.csv records restarts from. Returns the recipe log by target."""
+        more often only on hosts that migrations.csv records restarts from, and a restarted job finished at home.
+        Returns the hosts each target's recipe ran on (in order) and the restarts by host they were evicted from."""
         self.assertEqual(r.returncode, 0, r.stderr.decode())
         self.assertEqual(r.stderr, b"", "spritesim make wrote to stderr")
         files = c_project.outputs(directory, targets)
@@ -130,6 +131,10 @@ class BuildScenario(unittest.TestCase):
         self.assertTrue(all(j["job_id"].startswith("sh-") for j in jobs))
         migrations = rows(os.path.join(CLUSTER.out, "migrations.csv"))
         restarts = collections.Counter(m["from_host"] for m in migrations if m["kind"] == "restart")
+        finished_at = {j["job_id"]: j["exec_host"] for j in jobs}
+        for m in migrations:
+            if m["kind"] == "restart":
+                self.assertEqual(finished_at.get(m["job_id"]), "home", f"restarted {m['job_id']} did not rerun at home")
         runs = collections.defaultdict(list)
         for target, _pid, ppid in c_project.recipe_log(directory + ".recipes"):
             runs[target].append(CLUSTER.host_of(ppid))
