@@ -2,7 +2,8 @@
 # The per-recipe overhead of real mode on a real build: the generated C project (tests/lib/c_project.py, 50
 # recipes) built with plain `make -jN` and with `spritesim make -jN` through 3 agents on loopback (sprite policy,
 # no owner returning), repetitions interleaved, each on a fresh copy; reports median wall times, their ratio and
-# (real - plain) / recipes. Also the start-up cost of spritesim-rexec (make's SHELL under spritesim make) next to
+# (real - plain) / recipes; and, for comparison, the same build with the full spritesim as make's SHELL (the shim
+# of docs/real-mode.md). Also the start-up cost of spritesim-rexec (make's SHELL under spritesim make) next to
 # /bin/true and the full spritesim. Not a test: figures for bench/README.md.
 # Usage: python3 bench/real_build.py /path/to/spritesim [--jobs N] [--reps R] [--startup-runs K]
 import argparse
@@ -71,16 +72,19 @@ def main():
         real_cmd = [spritesim, "make", "--migd", f"127.0.0.1:{cluster.port}", "--secret", cluster.secret,
                     f"-j{a.jobs}"]
         recipes = len(c_project.write_project(cluster.path("count")))
-        times = {"plain": [], "real": []}
+        full_cmd = ["make", f"-j{a.jobs}", f"SHELL={spritesim}",
+                    f".SHELLFLAGS=rexec --migd 127.0.0.1:{cluster.port} --secret {cluster.secret} --no-stdin --quiet "
+                    "-- /bin/sh -c"]
+        cmds = {"plain": plain_cmd, "real": real_cmd, "full": full_cmd}
+        times = {kind: [] for kind in cmds}
         for rep in range(a.reps):
-            order = ("plain", "real") if rep % 2 == 0 else ("real", "plain")
+            order = list(cmds) if rep % 2 == 0 else list(reversed(cmds))
             for kind in order:
-                cmd = plain_cmd if kind == "plain" else real_cmd
-                times[kind].append(build(cluster.path(f"{kind}-{rep}"), cmd, env))
-        plain, real = statistics.median(times["plain"]), statistics.median(times["real"])
+                times[kind].append(build(cluster.path(f"{kind}-{rep}"), cmds[kind], env))
+        plain, real, full = (statistics.median(times[k]) for k in ("plain", "real", "full"))
         jobs_csv = os.path.join(cluster.out, "jobs.csv")
         try:  # migd's records may lag its state by one write
-            wait_for(lambda: len(rows(jobs_csv)) >= recipes * a.reps, "migd's records of every recipe", timeout=5)
+            wait_for(lambda: len(rows(jobs_csv)) >= 2 * recipes * a.reps, "migd's records of every recipe", timeout=5)
         except AssertionError:
             pass
         jobs = rows(jobs_csv)
@@ -90,7 +94,9 @@ def main():
         print(f"  spritesim make: median {real:.3f} s  (runs {', '.join(f'{t:.3f}' for t in times['real'])})")
         print(f"  ratio {real / plain:.2f}x; overhead per recipe (real - plain) / {recipes} = "
               f"{(real - plain) / recipes * 1e3:.1f} ms")
-        print(f"  jobs recorded by migd: {len(jobs)}, of which remote: {remote}")
+        print(f"  full spritesim as SHELL: median {full:.3f} s  (runs {', '.join(f'{t:.3f}' for t in times['full'])})"
+              f"; {(full - plain) / recipes * 1e3:.1f} ms per recipe")
+        print(f"  jobs recorded by migd (spritesim make and the full shim): {len(jobs)}, of which remote: {remote}")
     finally:
         cluster.close()
     print(f"load average at end: {loadavg()}")
