@@ -105,12 +105,16 @@ class BuildScenario(unittest.TestCase):
         self.base = CLUSTER.start_migd(self.id().split(".")[-2])
         self.offsets = {h["name"]: len(read(h["log"])) for h in CLUSTER.hosts}
 
-    def busy_host(self, also=lambda h: True):
-        """A host running a foreign recipe now (waits for one) for which also(host) holds."""
+    def busy_host(self):
+        """A host running a compile recipe now (waits for one). Compiles sleep DELAY_S first, so it will still be
+        running a moment later (gen.h's quick recipe might not)."""
+        def compiling(h):
+            return any("slowcc" in read(f"/proc/{c}/cmdline") for c in processes("ppid", {h["proc"].pid}))
+
         def busy():
             return [h for h in CLUSTER.hosts if h["proc"].poll() is None and
-                    started_minus_ended(h, self.offsets[h["name"]]) > 0 and also(h)]
-        wait_for(busy, "a recipe to run on an agent", timeout=30)
+                    started_minus_ended(h, self.offsets[h["name"]]) > 0 and compiling(h)]
+        wait_for(busy, "a compile to run on an agent", timeout=30)
         return busy()[0]
 
     def check_build(self, r, targets, directory):
@@ -203,7 +207,7 @@ class TestC_AgentKilled(BuildScenario):
 
         def agent_dies(p):
             # Its running recipes are its children, each the leader of its own process group.
-            h = self.busy_host(also=lambda h: processes("ppid", {h["proc"].pid}))
+            h = self.busy_host()
             victim.update(h, groups=set(processes("ppid", {h["proc"].pid})))
             h["proc"].kill()
             h["proc"].wait(timeout=10)
