@@ -132,6 +132,13 @@ void Agent::control(Connection& conn, const nlohmann::json& msg)
     } else if (sig == SIGKILL) {
       killed_early_.insert(id); // the placement raced the owner's return: the exec must not start
       ok = true;
+    } else {
+      // A stop before the exec arrived: the command starts stopped (a cont before it cancels that).
+      if (sig == SIGSTOP)
+        stopped_early_.insert(id);
+      else
+        stopped_early_.erase(id);
+      ok = true;
     }
     if (owner_active_since_ >= 0 && owner_.active)
       since = monotonic_s() - owner_active_since_;

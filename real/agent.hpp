@@ -71,6 +71,7 @@ private:
   double owner_active_since_ = -1; ///< monotonic time the agent noticed the owner (for eviction latency)
   std::map<int64_t, Job> jobs_;
   std::set<int64_t> killed_early_; ///< jobs evicted by kill before their exec arrived: refused when it does
+  std::set<int64_t> stopped_early_; ///< jobs suspended before their exec arrived: started stopped
   std::set<Connection*> watchers_;
 };
 

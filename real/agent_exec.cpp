@@ -121,6 +121,8 @@ void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
   {
     std::lock_guard lock(mutex_);
     jobs_[job].pgid = pid;
+    if (stopped_early_.erase(job))
+      ::kill(-pid, SIGSTOP); // suspended before it arrived (migd's control raced its exec)
   }
   fmt::print(stderr, "agent {}: job {} attempt {} started: {}\n", options_.name, job, attempt, args[0]);
   int to_child = in[1], from_out = out[0], from_err = err[0];

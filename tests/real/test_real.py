@@ -8,6 +8,7 @@
 # make's SHELL shim, with an owner returning mid-build, gives the same files as a plain make. Skips (exit 77) only
 # when loopback sockets are unavailable.
 # Usage: python3 test_real.py /path/to/spritesim
+import base64
 import hashlib
 import hmac
 import json
@@ -146,6 +147,29 @@ def write_tree(d, src, makefile):
     for name, text in list(src.items()) + [("Makefile", makefile)]:
         with open(os.path.join(d, name), "w") as f:
             f.write(text)
+
+
+def authenticated(port, first):
+    """A client that knows the secret: hello, challenge (checked), auth with `first` right after it; returns the
+    socket once welcomed."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    nonce = secrets.token_hex(32)
+    s.sendall(frame(json.dumps({"type": "hello", "version": 1, "name": "test", "nonce": nonce}).encode()))
+    ch = recv_frame(s)
+    server = hmac.new(SECRET, f"server|{nonce}|{ch['nonce']}".encode(), hashlib.sha256).hexdigest()
+    assert ch["mac"] == server, "the daemon does not know the secret"
+    mac = hmac.new(SECRET, f"client|{ch['nonce']}|{nonce}".encode(), hashlib.sha256).hexdigest()
+    s.sendall(frame(json.dumps({"type": "auth", "mac": mac}).encode()) + frame(json.dumps(first).encode()))
+    assert recv_frame(s)["type"] == "welcome"
+    return s
+
+
+def until(s, type_):
+    """Frames from s up to the first of the given type (reports in between are skipped)."""
+    while True:
+        m = recv_frame(s)
+        if m is None or m["type"] == type_:
+            return m
 
 
 class WithCluster(unittest.TestCase):
@@ -298,6 +322,26 @@ class Case(WithCluster):
         self.assertEqual((r.returncode, r.stdout), (0, b"still serving\n"))
         for p in self.c.procs:
             self.assertIsNone(p.poll(), "a daemon died")
+
+    def test_3b_a_stop_that_overtakes_the_exec_still_suspends_the_command(self):
+        # migd's `stop` can reach the agent before the command's exec does; the command must then start stopped.
+        agent = self.c.agents[2]
+        job = 987654
+        with authenticated(agent["port"], {"type": "watch"}) as watch:
+            watch.sendall(frame(json.dumps({"type": "control", "job": job, "action": "stop"}).encode()))
+            self.assertTrue(until(watch, "control_done")["ok"])
+            with authenticated(agent["port"], {"type": "exec", "job": job, "attempt": 1,
+                                               "argv": ["sh", "-c", "sleep 0.2; echo done"], "cwd": self.c.dir,
+                                               "env": ["PATH=/usr/bin:/bin"]}) as run:
+                run.sendall(frame(json.dumps({"type": "stdin_eof"}).encode()))
+                run.settimeout(0.8)
+                with self.assertRaises(socket.timeout, msg="the command ran although it was suspended"):
+                    recv_frame(run)
+                run.settimeout(10)
+                watch.sendall(frame(json.dumps({"type": "control", "job": job, "action": "cont"}).encode()))
+                out = until(run, "output")
+                self.assertEqual(base64.b64decode(out["data"]), b"done\n")
+                self.assertEqual(until(run, "exit")["code"], 0)
 
     def test_4_secret_file_must_be_private(self):
         loose = self.c.path("loose-secret")
