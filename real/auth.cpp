@@ -113,7 +113,9 @@ std::string server_handshake(Connection& conn, const std::string& secret, double
   nlohmann::json auth = expect(conn, "auth");
   if (!same_mac(auth["mac"].get<std::string>(), hmac_sha256_hex(secret, "client|" + nonce + "|" + client_nonce)))
     throw ProtocolError("authentication failed (wrong shared secret)");
-  conn.send({{"type", "welcome"}});
+  // A client that sent its first request with its answer gets the welcome in one segment with the reply to that
+  // request (MSG_MORE holds it back until then): it wakes once instead of twice.
+  conn.send({{"type", "welcome"}}, conn.readable());
   conn.set_receive_timeout(0);
   return hello["name"];
 }
@@ -130,11 +132,25 @@ void client_handshake(Connection& conn, const std::string& secret, const std::st
     throw ProtocolError("challenge: the nonce must be 64 lowercase hex digits");
   if (!same_mac(ch["mac"].get<std::string>(), hmac_sha256_hex(secret, "server|" + nonce + "|" + server_nonce)))
     throw ProtocolError("the server does not know the shared secret");
-  conn.send({{"type", "auth"}, {"mac", hmac_sha256_hex(secret, "client|" + server_nonce + "|" + nonce)}});
-  if (first)
-    conn.send(*first);
+  conn.send({{"type", "auth"}, {"mac", hmac_sha256_hex(secret, "client|" + server_nonce + "|" + nonce)}}, first);
+  if (first) {
+    conn.send(*first); // one segment with the answer, so the server finds it waiting (and holds back its welcome)
+    conn.set_receive_timeout(0);
+    return;
+  }
   expect(conn, "welcome");
   conn.set_receive_timeout(0);
+}
+
+nlohmann::json receive_reply(Connection& conn)
+{
+  for (;;) {
+    nlohmann::json m = conn.receive();
+    if (m["type"] == "error")
+      throw ProtocolError("refused by the peer: " + m["reason"].get<std::string>());
+    if (m["type"] != "welcome")
+      return m;
+  }
 }
 
 } // namespace spritesim::real

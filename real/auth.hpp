@@ -24,9 +24,14 @@ std::string random_nonce();
 std::string server_handshake(Connection& conn, const std::string& secret, double timeout_s = 5);
 
 /// Client side: sends hello, checks the server's proof, answers the challenge, expects welcome. Throws
-/// ProtocolError (a refusal from the server carries the server's reason). A `first` message is sent right after
-/// the answer, before the welcome arrives (the server is already proven by then), saving a round trip.
+/// ProtocolError (a refusal from the server carries the server's reason). A `first` message is sent with the
+/// answer (the server is already proven by then) and the call returns at once: the welcome then arrives with the
+/// reply to it, as the first message the caller receives (receive_reply skips it), saving a round trip and a
+/// wake-up.
 void client_handshake(Connection& conn, const std::string& secret, const std::string& name, double timeout_s = 5,
                       int version = PROTOCOL_VERSION, const nlohmann::json* first = nullptr);
+
+/// The next message that is not a welcome; an error from the peer becomes a ProtocolError carrying its reason.
+nlohmann::json receive_reply(Connection& conn);
 
 } // namespace spritesim::real

@@ -36,7 +36,7 @@ nlohmann::json MigdSession::place(const std::string& name)
       auto conn = connect_to(migd_);
       nlohmann::json place = {{"type", "place"}, {"home", home_}, {"name", name_}};
       client_handshake(*conn, secret_, "rexec", 5, PROTOCOL_VERSION, &place);
-      nlohmann::json placed = conn->receive();
+      nlohmann::json placed = receive_reply(*conn);
       if (placed["type"] != "placed")
         throw ProtocolError(fmt::format("unexpected \"{}\" from migd", placed["type"].get<std::string>()));
       conn_ = std::move(conn);
@@ -68,10 +68,9 @@ bool MigdSession::attach(double connect_timeout_s)
     nlohmann::json resume = {{"type", "resume"}, {"job", job_},  {"name", name_},
                              {"home", home_},    {"addr", addr_}, {"elapsed_s", monotonic_s() - placed_at_}};
     client_handshake(*conn, secret_, "rexec", 5, PROTOCOL_VERSION, &resume);
-    nlohmann::json reply = conn->receive();
+    nlohmann::json reply = receive_reply(*conn);
     if (reply["type"] != "resumed")
-      throw ProtocolError(reply["type"] == "error" ? reply["reason"].get<std::string>()
-                                                   : fmt::format("unexpected \"{}\"", reply["type"].get<std::string>()));
+      throw ProtocolError(fmt::format("unexpected \"{}\"", reply["type"].get<std::string>()));
     conn_ = std::move(conn);
     note(fmt::format("job {} re-attached to migd", job_));
     return true;

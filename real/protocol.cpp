@@ -8,6 +8,7 @@
 #include <map>
 #include <vector>
 
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -292,7 +293,7 @@ nlohmann::json Connection::receive()
   return msg;
 }
 
-void Connection::send(const nlohmann::json& msg)
+void Connection::send(const nlohmann::json& msg, bool more)
 {
   try {
     validate_message(msg);
@@ -309,7 +310,7 @@ void Connection::send(const nlohmann::json& msg)
   const char* p = frame.data();
   size_t n = frame.size();
   while (n > 0) {
-    ssize_t w = ::send(fd_, p, n, MSG_NOSIGNAL);
+    ssize_t w = ::send(fd_, p, n, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
     if (w < 0) {
       if (errno == EINTR)
         continue;
@@ -334,6 +335,12 @@ void Connection::set_receive_timeout(double seconds)
   tv.tv_sec = static_cast<time_t>(seconds);
   tv.tv_usec = static_cast<suseconds_t>((seconds - static_cast<double>(tv.tv_sec)) * 1e6);
   ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
+bool Connection::readable() const
+{
+  int n = 0;
+  return ::ioctl(fd_, FIONREAD, &n) == 0 && n > 0;
 }
 
 void Connection::shutdown() noexcept { ::shutdown(fd_, SHUT_RDWR); }

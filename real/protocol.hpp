@@ -58,7 +58,10 @@ public:
   /// Reads one frame and validates it. Throws ProtocolError on EOF, a bad length, bad JSON or a bad message.
   nlohmann::json receive();
   /// Serialises, frames and sends a message (validated first: sending a bad message is a bug, std::logic_error).
-  void send(const nlohmann::json& msg);
+  /// `more`: hold it back (MSG_MORE) to go out in one segment with the next message sent.
+  void send(const nlohmann::json& msg, bool more = false);
+  /// Whether bytes are waiting to be read now.
+  bool readable() const;
   /// Best effort: sends {"type":"error","reason":...} and ignores failures (the peer is about to be dropped).
   void send_error(const std::string& reason) noexcept;
   /// Seconds a receive may block before failing (0 = forever); used during the handshake.

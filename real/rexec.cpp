@@ -136,7 +136,9 @@ Outcome remote_attempt(const Endpoint& agent, const std::string& secret, int64_t
         continue;
       nlohmann::json m = conn->receive();
       const std::string type = m["type"];
-      if (type == "output" && m["attempt"] == attempt) {
+      if (type == "welcome") {
+        continue; // it comes before the first output (client_handshake)
+      } else if (type == "output" && m["attempt"] == attempt) {
         (m["stream"] == "out" ? out : err) += base64_decode(m["data"]);
       } else if (type == "exit" && m["attempt"] == attempt) {
         write_all(1, out);
