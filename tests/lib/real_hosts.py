@@ -127,14 +127,25 @@ class Cluster:
         self.state = os.path.join(base, "state.json")
         self.migd_log = os.path.join(base, "migd.log")
         self.port = free_port()
-        args = [self.spritesim, "migd", "--port", str(self.port), "--secret", self.secret, "--agents",
-                ",".join(f"{h['addr']}:{h['port']}" for h in self.hosts), "--input-threshold", "0",
-                "--out", self.out, "--state", self.state]
-        with open(self.migd_log, "a") as f:
-            self.migd = subprocess.Popen(args, stdout=f, stderr=subprocess.STDOUT)
-        self.procs.append(self.migd)
-        wait_for(lambda: read(self.migd_log).count("watching agent") >= HOSTS, "migd to watch the agents")
+        self.migd_args = [self.spritesim, "migd", "--port", str(self.port), "--secret", self.secret, "--agents",
+                          ",".join(f"{h['addr']}:{h['port']}" for h in self.hosts), "--input-threshold", "0",
+                          "--out", self.out, "--state", self.state]
+        self.restart_migd()
         return base
+
+    def restart_migd(self):
+        """Starts the scenario's coordinator (again: same port, state and records) and waits for it to watch the
+        agents."""
+        watching = read(self.migd_log).count("watching agent")
+        with open(self.migd_log, "a") as f:
+            self.migd = subprocess.Popen(self.migd_args, stdout=f, stderr=subprocess.STDOUT)
+        self.procs.append(self.migd)
+        wait_for(lambda: read(self.migd_log).count("watching agent") >= watching + HOSTS, "migd to watch the agents")
+
+    def kill_migd(self):
+        """SIGKILL: no goodbye, and its last checkpoint may lag."""
+        self.migd.kill()
+        self.migd.wait(timeout=10)
 
     def stop_migd(self):
         if self.migd and self.migd.poll() is None:

@@ -2,9 +2,10 @@
 # Real mode on a real build: a generated C project of ~50 files (tests/lib/c_project.py) built by `spritesim make`
 # on 3 test hosts must give the same files and make output as a plain local make, each recipe running once or again
 # only after an eviction recorded as such: (A) undisturbed, (B) an owner returning mid-build, (C) an agent killed
-# mid-build. The hosts are network namespaces joined by veth links to a bridge when this runs as root with
-# CAP_SYS_ADMIN, else agents on distinct loopback ports; the mode is printed. Also: recipes with quotes, $$,
-# continuation lines, @ - + prefixes and .ONESHELL behave as with plain make, and spritesim make's usage errors.
+# mid-build, (D) migd killed (SIGKILL) and restarted mid-build. The hosts are network namespaces joined by veth
+# links to a bridge when this runs as root with CAP_SYS_ADMIN, else agents on distinct loopback ports; the mode is
+# printed. Also: recipes with quotes, $$, continuation lines, @ - + prefixes and .ONESHELL behave as with plain
+# make, and spritesim make's usage errors.
 # Usage: python3 test_real_build.py /path/to/spritesim   (spritesim-rexec must be next to it)
 import atexit
 import collections
@@ -227,8 +228,24 @@ class TestC_AgentKilled(BuildScenario):
         wait_for(lambda: "lost" in read(CLUSTER.migd_log), "migd to notice the agent is gone")
 
 
-# ---- Scenario D (the lead's): migd killed and restarted mid-build goes here, as class TestD_... (BuildScenario):
-# ---- CLUSTER.stop_migd() / a restart on the same --state and --out, then self.check_build(...).
+class TestD_MigdRestarted(BuildScenario):
+    def test_migd_killed_and_restarted_mid_build(self):
+        def migd_dies(p):
+            for pause in (0.5, 0.2):  # twice, the second time soon after the first restart
+                self.busy_host()  # recipes are running on agents
+                CLUSTER.kill_migd()
+                time.sleep(pause)  # running recipes go on; new ones wait for migd (rexec --migd-wait)
+                CLUSTER.restart_migd()
+
+        r, targets, d = build(os.path.join(self.base, "src"), real=True, jobs=8, during=migd_dies)
+        # check_build: one jobs.csv row per recipe (none lost, none counted twice), byte-identical outputs.
+        runs, restarts = self.check_build(r, targets, d)
+        self.assertEqual(sum(restarts.values()), 0, "nothing was evicted: nothing may restart")
+        self.assertTrue(all(len(h) == 1 for h in runs.values()), "a recipe ran twice")
+        log = read(CLUSTER.migd_log)
+        self.assertEqual(log.count("reloaded"), 2)
+        print(f"  migd restarted: {log.count('re-attached')} job(s) re-attached from the checkpoint's lag",
+              flush=True)
 
 
 class TestMakeSemantics(BuildScenario):
