@@ -1,6 +1,6 @@
-// `spritesim make [--migd HOST:PORT] [--secret FILE] [--home NAME] [--shell SH] [--make PROG] [--] MAKE-ARGS...`:
-// GNU make with every recipe sent through real mode, as pmake did in Sprite. It execs make with
-// SHELL=spritesim-rexec (the lean executable next to this one) and .SHELLFLAGS="--no-stdin --quiet -- SH -c"; the
+// `spritesim make [--migd HOST:PORT] [--secret FILE] [--home NAME] [--shell SH] [--shell-flags F] [--make PROG]
+// [--] MAKE-ARGS...`: GNU make with every recipe sent through real mode, as pmake did in Sprite. It execs make with
+// SHELL=spritesim-rexec (the lean executable next to this one) and .SHELLFLAGS="--no-stdin --quiet -- SH F"; the
 // coordinator, secret and home travel in the environment, so that no path can break make's split of .SHELLFLAGS.
 #include <cerrno>
 #include <cstdlib>
@@ -14,20 +14,16 @@
 
 #include "real/auth.hpp"
 #include "tools/commands.hpp"
+#include "tools/verb_main.hpp"
 
 namespace spritesim {
 
 namespace {
 const char* MAKE_USAGE =
-    "usage: spritesim make [--migd HOST:PORT] [--secret FILE] [--home NAME] [--shell SH] [--make PROG] [--] "
-    "MAKE-ARGS...\n"
-    "       (defaults from $SPRITESIM_MIGD, $SPRITESIM_SECRET, $SPRITESIM_HOME; SH is /bin/sh, PROG is make)";
-
-std::string env_or(const char* name, const std::string& def)
-{
-  const char* v = std::getenv(name);
-  return v && *v ? v : def;
-}
+    "usage: spritesim make [--migd HOST:PORT] [--secret FILE] [--home NAME] [--shell SH] [--shell-flags F]\n"
+    "                      [--migd-wait S] [--make PROG] [--] MAKE-ARGS...\n"
+    "       (defaults from $SPRITESIM_MIGD, $SPRITESIM_SECRET, $SPRITESIM_HOME, $SPRITESIM_MIGD_WAIT; SH is /bin/sh,\n"
+    "       F is -c (give the makefile's .SHELLFLAGS here, e.g. -ec), PROG is make)";
 
 bool has_space(const std::string& s)
 {
@@ -41,6 +37,8 @@ int cmd_make(const Args& args)
   std::string secret = env_or("SPRITESIM_SECRET", "");
   std::string home = env_or("SPRITESIM_HOME", "");
   std::string shell = "/bin/sh";
+  std::string shell_flags = "-c";
+  std::string migd_wait = env_or("SPRITESIM_MIGD_WAIT", "");
   std::string make = "make";
   size_t i = 0;
   // Our options come first; the first argument that is not one of them (or the one after "--") is make's.
@@ -67,6 +65,10 @@ int cmd_make(const Args& args)
       home = value();
     else if (a == "--shell")
       shell = value();
+    else if (a == "--shell-flags")
+      shell_flags = value();
+    else if (a == "--migd-wait")
+      migd_wait = value();
     else if (a == "--make")
       make = value();
     else
@@ -80,6 +82,13 @@ int cmd_make(const Args& args)
     throw UsageError(fmt::format("--shell \"{}\": make splits .SHELLFLAGS at white space, so the shell's path "
                                  "must be non-empty and contain none",
                                  shell));
+  if (shell_flags.size() < 2 || shell_flags[0] != '-' || shell_flags.back() != 'c' ||
+      shell_flags.find_first_not_of("-abcdefghijklmnopqrstuvwxyz") != std::string::npos)
+    throw UsageError(fmt::format("--shell-flags \"{}\": expected the shell's options ending with c, as one word "
+                                 "(e.g. -c, -ec)",
+                                 shell_flags));
+  if (!migd_wait.empty())
+    (void)parse_seconds(migd_wait, "--migd-wait"); // checked here, used by every recipe's rexec
   // Recipes may run in other directories (make -C, recursive makes): the secret's path must not depend on the cwd.
   secret = std::filesystem::absolute(secret).string();
   real::read_secret_file(secret); // a missing or loose secret is reported once here, not by every recipe
@@ -95,7 +104,9 @@ int cmd_make(const Args& args)
   ::setenv("SPRITESIM_SECRET", secret.c_str(), 1);
   if (!home.empty())
     ::setenv("SPRITESIM_HOME", home.c_str(), 1);
-  Args argv = {make, "SHELL=" + rexec.string(), ".SHELLFLAGS=--no-stdin --quiet -- " + shell + " -c"};
+  if (!migd_wait.empty())
+    ::setenv("SPRITESIM_MIGD_WAIT", migd_wait.c_str(), 1);
+  Args argv = {make, "SHELL=" + rexec.string(), ".SHELLFLAGS=--no-stdin --quiet -- " + shell + " " + shell_flags};
   argv.insert(argv.end(), args.begin() + static_cast<long>(i), args.end());
   std::vector<char*> cargv;
   for (auto& a : argv)

@@ -7,28 +7,16 @@
 
 #include "real/rexec.hpp"
 #include "tools/commands.hpp"
+#include "tools/verb_main.hpp"
 
 namespace spritesim {
 
 namespace {
 const char* REXEC_USAGE = "usage: spritesim rexec [--migd HOST:PORT] [--secret FILE] [--home NAME] [--no-stdin] "
                           "[--quiet] [--migd-wait S] -- CMD [ARGS...]\n"
-                          "       (defaults from $SPRITESIM_MIGD, $SPRITESIM_SECRET, $SPRITESIM_HOME)";
+                          "       (defaults from $SPRITESIM_MIGD, $SPRITESIM_SECRET, $SPRITESIM_HOME, "
+                          "$SPRITESIM_MIGD_WAIT)";
 
-double parse_seconds(const std::string& text, const std::string& option)
-{
-  char* end = nullptr;
-  double v = std::strtod(text.c_str(), &end);
-  if (text.empty() || *end || !(v >= 0 && v <= 86400))
-    throw UsageError(fmt::format("{}: expected seconds in [0, 86400], got \"{}\"\n{}", option, text, REXEC_USAGE));
-  return v;
-}
-
-std::string env_or(const char* name, const std::string& def)
-{
-  const char* v = std::getenv(name);
-  return v && *v ? v : def;
-}
 } // namespace
 
 int cmd_rexec(const Args& args)
@@ -39,6 +27,8 @@ int cmd_rexec(const Args& args)
   o.migd = env_or("SPRITESIM_MIGD", "");
   o.secret_file = env_or("SPRITESIM_SECRET", "");
   o.home = env_or("SPRITESIM_HOME", host);
+  if (std::string wait = env_or("SPRITESIM_MIGD_WAIT", ""); !wait.empty())
+    o.migd_wait_s = parse_seconds(wait, "$SPRITESIM_MIGD_WAIT");
   size_t i = 0;
   for (; i < args.size() && args[i] != "--"; ++i) {
     const std::string& a = args[i];

@@ -3,6 +3,7 @@
 #include "tools/verb_main.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 
 #include <fmt/format.h>
@@ -24,6 +25,21 @@ int run_verb(const std::string& program, const std::function<int()>& verb)
     fmt::print(stderr, "{}: error: {}\n", program, e.what());
   }
   return 2;
+}
+
+std::string env_or(const char* name, const std::string& def)
+{
+  const char* v = std::getenv(name);
+  return v && *v ? v : def;
+}
+
+double parse_seconds(const std::string& text, const std::string& option)
+{
+  char* end = nullptr;
+  double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end || !(v >= 0 && v <= 86400))
+    throw UsageError(fmt::format("{}: expected seconds in [0, 86400], got \"{}\"", option, text));
+  return v;
 }
 
 } // namespace spritesim

@@ -282,6 +282,8 @@ fail:
     # which spritesim-rexec is not: inner lines must not carry them (docs/real-mode.md).
     ONESHELL = ".ONESHELL:\nall:\n\t@echo first\n\tx=1\n\techo x=$$x\n\tcd /\n\tpwd\n"
 
+    ERREXIT = ".SHELLFLAGS = -ec\nall:\n\tfalse; echo not reached\n"
+
     def test_recipes_behave_as_with_plain_make(self):
         d = os.path.join(self.base, "semantics")
         os.makedirs(d)
@@ -289,10 +291,14 @@ fail:
             f.write(self.MAKEFILE)
         with open(os.path.join(d, "oneshell.mk"), "w") as f:
             f.write(self.ONESHELL)
-        for args in [[], ["fail"], ["-k", "fail", "all"], ["-f", "oneshell.mk"]]:
+        with open(os.path.join(d, "errexit.mk"), "w") as f:
+            f.write(self.ERREXIT)
+        for args in [[], ["fail"], ["-k", "fail", "all"], ["-f", "oneshell.mk"], ["-f", "errexit.mk"]]:
             plain = subprocess.run(["make", "-j1"] + args, cwd=d, capture_output=True)
+            # A makefile's own .SHELLFLAGS is given to spritesim make as --shell-flags.
+            ours = ["--shell-flags", "-ec"] if "errexit.mk" in args else []
             real = subprocess.run([SPRITESIM, "make", "--migd", f"127.0.0.1:{CLUSTER.port}", "--secret",
-                                   CLUSTER.secret, "-j1"] + args, cwd=d, capture_output=True)
+                                   CLUSTER.secret] + ours + ["-j1"] + args, cwd=d, capture_output=True)
             self.assertEqual((real.returncode, real.stdout, real.stderr),
                              (plain.returncode, plain.stdout, plain.stderr), f"make {args}")
             if not args:
