@@ -181,6 +181,8 @@ void Agent::serve(Connection& conn, const std::string&)
 
 void Agent::run()
 {
+  // First, before the agent listens: the reaper must hold none of its sockets.
+  reaper_ = std::make_unique<GroupReaper>();
   // SIGTERM, SIGINT and SIGHUP end the agent, but first its foreign commands: a stopped agent leaves nothing of
   // other users running on its workstation. They are blocked in every thread and taken by one that waits for them.
   sigset_t stop;

@@ -13,6 +13,7 @@
 
 #include "models/load_average.hpp"
 #include "real/idle_probe.hpp"
+#include "real/group_reaper.hpp"
 #include "real/protocol.hpp"
 
 namespace spritesim::real {
@@ -71,6 +72,7 @@ private:
   double owner_active_since_ = -1; ///< monotonic time the agent noticed the owner (for eviction latency)
   std::map<int64_t, Job> jobs_;
   std::set<int64_t> killed_early_; ///< jobs evicted by kill before their exec arrived: refused when it does
+  std::unique_ptr<GroupReaper> reaper_; ///< kills the commands' groups if the agent dies (run() forks it)
   std::set<int64_t> stopped_early_; ///< jobs suspended before their exec arrived: started stopped
   std::set<Connection*> watchers_;
 };

@@ -121,6 +121,7 @@ void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
   {
     std::lock_guard lock(mutex_);
     jobs_[job].pgid = pid;
+    reaper_->started(pid);
     if (stopped_early_.erase(job))
       ::kill(-pid, SIGSTOP); // suspended before it arrived (migd's control raced its exec)
   }
@@ -197,6 +198,7 @@ void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
   rusage usage{}; // the command's CPU, with every descendant it waited for (the compiler under the shell)
   while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
   }
+  reaper_->ended(pid);
   std::string evicted_by;
   {
     std::lock_guard lock(mutex_);

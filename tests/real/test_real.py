@@ -521,11 +521,13 @@ class Case(WithCluster):
 class AgentDeath(WithCluster):
     def test_a_killed_agent_takes_its_commands_with_it(self):
         # A command that writes nothing to its output would outlive a SIGKILLed agent and run beside its rerun at
-        # home; the agent's commands die with it, so the marker gets exactly one line (the rerun's).
+        # home; the agent's commands die with it, children included (its reaper kills their process groups), so
+        # the marker gets exactly one line (the rerun's).
         marker = self.c.path("marker-6b")
         migrations = os.path.join(self.c.out, "migrations.csv")
         before = len(rows(migrations))
-        p = self.c.rexec_async(["sh", "-c", f"sleep 1; echo once >> {marker}; echo ok"])
+        # The subshell is a child of the command's shell (the way a compiler runs under a recipe's shell).
+        p = self.c.rexec_async(["sh", "-c", f"(sleep 1; echo once >> {marker}); echo ok"])
         wait_for(lambda: len(rows(migrations)) > before, "the job placed")
         job = rows(migrations)[-1]
         self.assertEqual(job["kind"], "exec")
