@@ -32,13 +32,13 @@ static const char* USAGE = R"(usage: spritesim VERB [ARGS]
                            measure this machine (CPU speed, process start cost) as a workstation profile
 
 Real mode (docs/real-mode.md; each verb has --help):
-  agent --port P --secret FILE --owner-control FILE
+  agent --port P --secret FILE (--idle-probe SPEC | --owner-control FILE)
                            one per workstation: reports load and console idleness, runs foreign commands
   migd --port P --secret FILE --agents HOST:PORT,...
                            the coordinator: the same policies as the simulator, on real hosts
   rexec [--migd HOST:PORT] [--secret FILE] -- CMD...
                            run a command where migd says, as if it ran here (also as spritesim-rexec)
-  make [--migd HOST:PORT] [--secret FILE] [--shell SH] [--make PROG] [--] MAKE-ARGS...
+  make [--migd HOST:PORT] [--secret FILE] [--shell-flags F] [--] MAKE-ARGS...
                            GNU make with every recipe sent through rexec (SHELL=spritesim-rexec), as pmake did
 
 Docs: README.md, docs/ (configs, outputs, cost model, owners, policies, sweeps, studies, trace format, capture,
