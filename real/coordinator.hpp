@@ -112,7 +112,11 @@ private:
   /// Blocks (without mutex_) until the state file holding snapshot `seq` is on disk.
   void wait_written(uint64_t seq);
   void writer_loop();
+  void outputs_loop();
+  void write_outputs(); ///< the --out files from the records now (takes mutex_)
   void load_state();
+  void load_journal();
+  std::string journal_file() const;
   nlohmann::json state_json() const;
 
   CoordinatorOptions options_;
@@ -133,6 +137,9 @@ private:
   std::set<int64_t> finished_; ///< jobs whose end is recorded: a client repeating its `done` is not counted twice
   int next_client_ = 0;
   RunResult records_;
+  size_t journaled_[4] = {0, 0, 0, 0}; ///< records (jobs, migrations, evictions, decisions) handed to the journal
+  bool outputs_dirty_ = false;         ///< the --out files are older than the records (outputs_loop)
+  std::condition_variable outputs_cv_;
   uint64_t rejected_count_ = 0;
 
   std::mutex write_mutex_; ///< guards the pending snapshot only
@@ -141,7 +148,7 @@ private:
   uint64_t snapshot_seq_ = 0, pending_seq_ = 0, written_seq_ = 0;
   std::condition_variable written_cv_;
   nlohmann::json pending_state_;
-  RunResult pending_records_;
+  std::string pending_lines_; ///< journal lines not yet appended
 };
 
 } // namespace spritesim::real

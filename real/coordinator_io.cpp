@@ -157,15 +157,17 @@ void Coordinator::run()
     // was reloaded is rewritten at once.
     std::lock_guard lock(mutex_);
     reserved_job_ = next_job_ + JOB_ID_BLOCK;
-    write_file_atomic(options_.state_file, state_json().dump(1) + "\n");
+    checkpoint_locked();
   }
+  std::thread([this] { writer_loop(); }).detach();
+  if (!options_.state_file.empty())
+    wait_written(1); // the reservation is on disk before any id is handed out
   for (size_t i = 0; i < options_.agents.size(); ++i)
     std::thread([this, i] { watch_agent(static_cast<int>(i)); }).detach();
   std::thread([this] { timer_loop(); }).detach();
-  std::thread([this] { writer_loop(); }).detach();
-  {
-    std::lock_guard lock(mutex_);
-    checkpoint_locked(); // the records of a reloaded run are rewritten before anything changes
+  if (!options_.out_dir.empty()) {
+    write_outputs(); // before the first client: the files exist (a reloaded run's, rewritten) from the start
+    std::thread([this] { outputs_loop(); }).detach();
   }
   accept_loop(fd, "migd", secret_, [this](Connection& c, const std::string&) { serve_client(c); });
 }

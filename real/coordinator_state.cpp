@@ -1,10 +1,20 @@
-// The coordinator's checkpoint and records (see coordinator.hpp): the state file (format "spritesim-migd-state",
-// written atomically after every change and reloaded strictly on start) and the run outputs in the simulator's
-// formats (write_run_outputs), so analysis/ reads real and simulated runs alike.
+// The coordinator's checkpoint and records (see coordinator.hpp). With --state FILE: a small snapshot (format
+// "spritesim-migd-state": the run's clock, reserved job ids, grants, running jobs), rewritten atomically, and the
+// records in a journal FILE.records.jsonl, appended and synced, never rewritten, so that a checkpoint costs the
+// same after a million commands as after one. With --out DIR: the run outputs in the simulator's formats
+// (write_run_outputs), rewritten from a thread of their own at most every OUTPUTS_EVERY_S, so that analysis/ reads
+// real and simulated runs alike.
 #include "real/coordinator.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstdlib>
+#include <cstring>
+#include <thread>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -15,7 +25,8 @@
 namespace spritesim::real {
 
 namespace {
-constexpr int STATE_VERSION = 1;
+constexpr int STATE_VERSION = 2; ///< 1 kept the records inside the state file
+constexpr double OUTPUTS_EVERY_S = 0.2;
 
 const char* state_name(ProcState s) { return to_string(s); }
 
@@ -26,7 +37,99 @@ ProcState parse_state(const std::string& s)
       return p;
   return ProcState::RUNNING;
 }
+
+nlohmann::json record_json(const JobRecord& r)
+{
+  return {{"record", "job"},       {"id", r.id},       {"home_host", r.home_host}, {"exec_host", r.exec_host},
+          {"start_s", r.start_s}, {"end_s", r.end_s}, {"cpu_s", r.cpu_s},         {"remote", r.remote}};
+}
+nlohmann::json record_json(const MigrationRecord& r)
+{
+  return {{"record", "migration"}, {"time_s", r.time_s},       {"job_id", r.job_id},
+          {"kind", r.kind},        {"from_host", r.from_host}, {"to_host", r.to_host}};
+}
+nlohmann::json record_json(const EvictionRecord& r)
+{
+  return {{"record", "eviction"}, {"time_s", r.time_s},         {"host", r.host},
+          {"reason", r.reason},   {"processes", r.processes}, {"duration_s", r.duration_s}};
+}
+nlohmann::json record_json(const DecisionRecord& r)
+{
+  return {{"record", "decision"}, {"time_s", r.time_s}, {"event", r.event},  {"kind", r.kind},
+          {"client", r.client},   {"host", r.host},     {"process", r.process}};
+}
+
+/// Appends the records of `list` from index `from` on as journal lines.
+template <typename Record>
+void journal_lines(const std::vector<Record>& list, size_t& from, std::string& out)
+{
+  for (; from < list.size(); ++from)
+    out += record_json(list[from]).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+/// One record of kind `kind` (job, migration, eviction, decision) into `into`; job numbers of finished jobs into
+/// `finished` (job names end in their number: "cc-12").
+void read_record(const JsonReader& r, const std::string& kind, RunResult& into, std::set<int64_t>& finished)
+{
+  if (kind == "job") {
+    JobRecord j;
+    j.id = r.required_string("id");
+    j.kind = "command";
+    j.home_host = r.required_string("home_host");
+    j.exec_host = r.required_string("exec_host");
+    j.ready_s = j.start_s = r.required_number("start_s", 0, 1e12);
+    j.end_s = r.required_number("end_s", 0, 1e12);
+    j.cpu_s = r.number("cpu_s", 0, 0, 1e12);
+    j.remote = r.boolean("remote", false);
+    if (auto dash = j.id.rfind('-'); dash != std::string::npos)
+      finished.insert(std::strtoll(j.id.c_str() + dash + 1, nullptr, 10));
+    into.jobs.push_back(j);
+  } else if (kind == "migration") {
+    MigrationRecord m;
+    m.time_s = r.required_number("time_s", 0, 1e12);
+    m.job_id = r.required_string("job_id");
+    m.kind = r.required_string("kind");
+    m.from_host = r.required_string("from_host");
+    m.to_host = r.required_string("to_host");
+    into.migrations.push_back(m);
+  } else if (kind == "eviction") {
+    EvictionRecord e;
+    e.time_s = r.required_number("time_s", 0, 1e12);
+    e.host = r.required_string("host");
+    e.reason = r.required_string("reason");
+    e.processes = r.required_integer("processes", 0, INT64_MAX);
+    e.duration_s = r.required_number("duration_s", 0, 1e12);
+    into.evictions.push_back(e);
+  } else {
+    DecisionRecord d;
+    d.time_s = r.required_number("time_s", 0, 1e12);
+    d.event = r.required_string("event");
+    d.kind = r.required_string("kind");
+    d.client = r.required_integer("client", -1, INT64_MAX);
+    d.host = r.string("host", "");
+    d.process = r.string("process", "");
+    into.decisions.push_back(d);
+  }
+  r.finish();
+}
+
+void write_all(int fd, const std::string& text, const std::string& file)
+{
+  const char* p = text.data();
+  size_t n = text.size();
+  while (n > 0) {
+    ssize_t w = ::write(fd, p, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      throw std::runtime_error(fmt::format("{}: write failed: {}", file, std::strerror(errno)));
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+}
 } // namespace
+
+std::string Coordinator::journal_file() const { return options_.state_file + ".records.jsonl"; }
 
 nlohmann::json Coordinator::state_json() const
 {
@@ -36,39 +139,32 @@ nlohmann::json Coordinator::state_json() const
   for (const auto& [id, j] : jobs_)
     jobs.push_back({{"id", id}, {"name", j.name}, {"home", j.home}, {"host", j.host}, {"state", state_name(j.state)},
                     {"started_s", j.started_s}});
-  nlohmann::json rec_jobs = nlohmann::json::array(), rec_migs = nlohmann::json::array(),
-                 rec_evs = nlohmann::json::array(), rec_decs = nlohmann::json::array();
-  for (const auto& r : records_.jobs)
-    rec_jobs.push_back({{"id", r.id}, {"home_host", r.home_host}, {"exec_host", r.exec_host}, {"start_s", r.start_s},
-                        {"end_s", r.end_s}, {"cpu_s", r.cpu_s}, {"remote", r.remote}});
-  for (const auto& r : records_.migrations)
-    rec_migs.push_back({{"time_s", r.time_s}, {"job_id", r.job_id}, {"kind", r.kind}, {"from_host", r.from_host},
-                        {"to_host", r.to_host}});
-  for (const auto& r : records_.evictions)
-    rec_evs.push_back({{"time_s", r.time_s}, {"host", r.host}, {"reason", r.reason}, {"processes", r.processes},
-                       {"duration_s", r.duration_s}});
-  for (const auto& r : records_.decisions)
-    rec_decs.push_back({{"time_s", r.time_s}, {"event", r.event}, {"kind", r.kind}, {"client", r.client},
-                        {"host", r.host}, {"process", r.process}});
-  return {{"format", "spritesim-migd-state"}, {"version", STATE_VERSION}, {"elapsed_s", now()}, {"origin_epoch_s", origin_epoch_s_},
-          {"next_job", std::max(next_job_, reserved_job_)}, {"hosts", hosts}, {"jobs", jobs}, {"job_records", rec_jobs},
-          {"migration_records", rec_migs}, {"eviction_records", rec_evs}, {"decision_records", rec_decs}};
+  return {{"format", "spritesim-migd-state"}, {"version", STATE_VERSION},
+          {"elapsed_s", now()},               {"origin_epoch_s", origin_epoch_s_},
+          {"next_job", std::max(next_job_, reserved_job_)},
+          {"hosts", hosts},                   {"jobs", jobs}};
 }
 
 uint64_t Coordinator::checkpoint_locked()
 {
-  if (options_.state_file.empty() && options_.out_dir.empty())
+  if (!options_.out_dir.empty()) {
+    outputs_dirty_ = true;
+    outputs_cv_.notify_one();
+  }
+  if (options_.state_file.empty())
     return 0;
+  std::string lines;
+  journal_lines(records_.jobs, journaled_[0], lines);
+  journal_lines(records_.migrations, journaled_[1], lines);
+  journal_lines(records_.evictions, journaled_[2], lines);
+  journal_lines(records_.decisions, journaled_[3], lines);
   nlohmann::json state = state_json();
-  RunResult r = records_;
-  r.makespan_s = now();
-  r.extra = {{"mode", "real"}, {"policy", options_.policy}, {"decisions_rejected", rejected_count_}};
   uint64_t seq;
   {
     std::lock_guard lock(write_mutex_);
+    pending_lines_ += lines; // records are never dropped; an older snapshot not yet written is simply replaced
     pending_state_ = std::move(state);
-    pending_records_ = std::move(r);
-    write_pending_ = true; // an older snapshot not yet written is simply replaced
+    write_pending_ = true;
     seq = pending_seq_ = ++snapshot_seq_;
   }
   write_cv_.notify_one();
@@ -83,28 +179,29 @@ void Coordinator::wait_written(uint64_t seq)
 
 void Coordinator::writer_loop()
 {
-  nlohmann::json agents = nlohmann::json::array();
-  for (const Endpoint& e : options_.agents)
-    agents.push_back(e.text());
-  nlohmann::json config = {{"mode", "real"},
-                           {"policy", {{"name", options_.policy}, {"params", options_.policy_params}}},
-                           {"agents", agents},
-                           {"idle_rule", to_json(options_.idle_rule)}};
+  int journal = -1;
   for (;;) {
     nlohmann::json state;
-    RunResult records;
+    std::string lines;
     uint64_t seq;
     {
       std::unique_lock lock(write_mutex_);
       write_cv_.wait(lock, [this] { return write_pending_; });
       state = std::move(pending_state_);
-      records = std::move(pending_records_);
+      lines.swap(pending_lines_);
       seq = pending_seq_;
       write_pending_ = false;
     }
     try {
-      if (!options_.state_file.empty())
-        write_file_atomic(options_.state_file, state.dump(1) + "\n");
+      // Records first, synced: a snapshot never refers to a job whose end is not on disk.
+      if (!lines.empty()) {
+        if (journal < 0 && (journal = ::open(journal_file().c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+                                             0644)) < 0)
+          throw std::runtime_error(fmt::format("{}: {}", journal_file(), std::strerror(errno)));
+        write_all(journal, lines, journal_file());
+        ::fdatasync(journal);
+      }
+      write_file_atomic(options_.state_file, state.dump(1) + "\n");
     } catch (const std::exception& e) {
       fmt::print(stderr, "migd: cannot write the checkpoint: {}\n", e.what());
     }
@@ -114,14 +211,45 @@ void Coordinator::writer_loop()
       written_seq_ = seq;
     }
     written_cv_.notify_all();
-    try {
-      if (!options_.out_dir.empty()) {
-        make_directories(options_.out_dir);
-        write_run_outputs(options_.out_dir, records, config, 0, options_.version);
-      }
-    } catch (const std::exception& e) {
-      fmt::print(stderr, "migd: cannot write the records: {}\n", e.what());
+  }
+}
+
+void Coordinator::write_outputs()
+{
+  nlohmann::json agents = nlohmann::json::array();
+  for (const Endpoint& e : options_.agents)
+    agents.push_back(e.text());
+  nlohmann::json config = {{"mode", "real"},
+                           {"policy", {{"name", options_.policy}, {"params", options_.policy_params}}},
+                           {"agents", agents},
+                           {"idle_rule", to_json(options_.idle_rule)}};
+  RunResult r;
+  {
+    std::lock_guard lock(mutex_);
+    r = records_;
+    r.makespan_s = now();
+    r.extra = {{"mode", "real"}, {"policy", options_.policy}, {"decisions_rejected", rejected_count_}};
+    outputs_dirty_ = false;
+  }
+  try {
+    make_directories(options_.out_dir);
+    write_run_outputs(options_.out_dir, r, config, 0, options_.version);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "migd: cannot write the records: {}\n", e.what());
+  }
+}
+
+void Coordinator::outputs_loop()
+{
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      outputs_cv_.wait(lock, [this] { return outputs_dirty_; });
     }
+    // The outputs are a view of the records (the journal is the record of the run): rewriting them at most this
+    // often keeps their O(records) cost off every command's path.
+    std::this_thread::sleep_for(std::chrono::duration<double>(OUTPUTS_EVERY_S));
+    write_outputs();
   }
 }
 
@@ -132,6 +260,11 @@ void Coordinator::load_state()
   try {
     text = read_text_file(file);
   } catch (const InputError&) {
+    if (::access(journal_file().c_str(), F_OK) == 0)
+      throw InputError(file, "file",
+                       fmt::format("missing, but its records journal {} exists: restore the state file, or move "
+                                   "the journal away to start a new run",
+                                   journal_file()));
     return; // first start: nothing to reload
   }
   nlohmann::json doc = parse_json_text(text, file);
@@ -145,8 +278,7 @@ void Coordinator::load_state()
   origin_epoch_s_ = root.number("origin_epoch_s", epoch_s() - elapsed, 0, 1e12);
   offset_s_ = std::max(elapsed, epoch_s() - origin_epoch_s_);
   next_job_ = root.required_integer("next_job", 1, INT64_MAX);
-  auto hosts = root.member("hosts").elements();
-  for (const auto& h : hosts) {
+  for (const auto& h : root.member("hosts").elements()) {
     std::string name = h.required_string("name");
     int64_t holder = h.required_integer("holder", -1, 1 << 30);
     for (Host& mine : hosts_)
@@ -169,55 +301,46 @@ void Coordinator::load_state()
     if (j.state != ProcState::WAITING)
       jobs_[j.id] = j;
   }
-  for (const auto& r : root.member("job_records").elements()) {
-    JobRecord j;
-    j.id = r.required_string("id");
-    j.kind = "command";
-    j.home_host = r.required_string("home_host");
-    j.exec_host = r.required_string("exec_host");
-    j.ready_s = j.start_s = r.required_number("start_s", 0, 1e12);
-    j.end_s = r.required_number("end_s", 0, 1e12);
-    j.cpu_s = r.number("cpu_s", 0, 0, 1e12);
-    j.remote = r.boolean("remote", false);
-    r.finish();
-    // Job names end in their number ("cc-12"): those numbers are the finished jobs.
-    if (auto dash = j.id.rfind('-'); dash != std::string::npos)
-      finished_.insert(std::strtoll(j.id.c_str() + dash + 1, nullptr, 10));
-    records_.jobs.push_back(j);
-  }
-  for (const auto& r : root.member("migration_records").elements()) {
-    MigrationRecord m;
-    m.time_s = r.required_number("time_s", 0, 1e12);
-    m.job_id = r.required_string("job_id");
-    m.kind = r.required_string("kind");
-    m.from_host = r.required_string("from_host");
-    m.to_host = r.required_string("to_host");
-    r.finish();
-    records_.migrations.push_back(m);
-  }
-  for (const auto& r : root.member("eviction_records").elements()) {
-    EvictionRecord e;
-    e.time_s = r.required_number("time_s", 0, 1e12);
-    e.host = r.required_string("host");
-    e.reason = r.required_string("reason");
-    e.processes = r.required_integer("processes", 0, INT64_MAX);
-    e.duration_s = r.required_number("duration_s", 0, 1e12);
-    r.finish();
-    records_.evictions.push_back(e);
-  }
-  for (const auto& r : root.member("decision_records").elements()) {
-    DecisionRecord d;
-    d.time_s = r.required_number("time_s", 0, 1e12);
-    d.event = r.required_string("event");
-    d.kind = r.required_string("kind");
-    d.client = r.required_integer("client", -1, INT64_MAX);
-    d.host = r.string("host", "");
-    d.process = r.string("process", "");
-    r.finish();
-    records_.decisions.push_back(d);
-  }
   root.finish();
+  load_journal();
   fmt::print(stderr, "migd: reloaded {} ({} running jobs, {} finished)\n", file, jobs_.size(), records_.jobs.size());
+}
+
+void Coordinator::load_journal()
+{
+  const std::string file = journal_file();
+  std::string text;
+  try {
+    text = read_text_file(file);
+  } catch (const InputError&) {
+    return; // no record yet
+  }
+  size_t complete = text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1;
+  if (complete < text.size()) {
+    // The coordinator died in the middle of an append: that record was never acknowledged (its client says it
+    // again); the torn line goes, so that the next append starts on a line of its own.
+    fmt::print(stderr, "migd: {}: dropping a torn last line ({} bytes)\n", file, text.size() - complete);
+    if (::truncate(file.c_str(), static_cast<off_t>(complete)) != 0)
+      throw InputError(file, "file", fmt::format("cannot drop its torn last line: {}", std::strerror(errno)));
+    text.resize(complete);
+  }
+  size_t line_no = 0;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t end = text.find('\n', pos);
+    ++line_no;
+    std::string where = fmt::format("{}:{}", file, line_no);
+    nlohmann::json doc = parse_json_text(text.substr(pos, end - pos), where);
+    JsonReader r(doc, where);
+    std::string kind = r.required_string("record");
+    if (kind != "job" && kind != "migration" && kind != "eviction" && kind != "decision")
+      r.member("record").fail("expected \"job\", \"migration\", \"eviction\" or \"decision\"");
+    read_record(r, kind, records_, finished_);
+    pos = end + 1;
+  }
+  journaled_[0] = records_.jobs.size();
+  journaled_[1] = records_.migrations.size();
+  journaled_[2] = records_.evictions.size();
+  journaled_[3] = records_.decisions.size();
 }
 
 } // namespace spritesim::real
