@@ -8,7 +8,6 @@
 # Usage: python3 test_conformance.py /path/to/spritesim. Skips (exit 77) when loopback sockets are unavailable.
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -16,7 +15,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from testlib import free_port, read, rows, wait_for  # noqa: E402  (tests/lib/testlib.py)
+from testlib import (free_port, read, rows, run_tests, skip_without_loopback, spritesim_from_argv,  # noqa: E402
+                     wait_for)  # tests/lib/testlib.py
 
 SPRITESIM = None
 SECRET = b"conformance-shared-secret-0123456789"
@@ -142,17 +142,9 @@ class Conformance(unittest.TestCase):
 
 def main():
     global SPRITESIM
-    if len(sys.argv) < 2:
-        sys.exit("usage: test_conformance.py /path/to/spritesim")
-    SPRITESIM = os.path.abspath(sys.argv.pop(1))
-    try:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-    except OSError as e:
-        print(f"skipping: no loopback sockets ({e})")
-        sys.exit(77)
-    result = unittest.main(exit=False, verbosity=1).result
-    sys.exit(0 if result.wasSuccessful() else 1)
+    SPRITESIM = spritesim_from_argv("test_conformance.py")
+    skip_without_loopback()
+    sys.exit(0 if run_tests(verbosity=1) else 1)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,11 @@
 # free loopback ports, and the small diamond-shaped trace several scenarios run. Imported with
 # sys.path.insert(0, <tests/lib>) by each script.
 import csv
+import os
 import socket
+import sys
 import time
+import unittest
 
 DIAMOND_TRACE = {  # four jobs: a -> (b, c) -> d; a run takes well under a second
     "format": "spritesim-trace",
@@ -53,3 +56,27 @@ def wait_for(pred, what, timeout=10.0):
             return
         time.sleep(0.02)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def spritesim_from_argv(script):
+    """The spritesim path the scenario scripts take as their argument (exits with a usage line without it)."""
+    if len(sys.argv) < 2:
+        sys.exit(f"usage: {script} /path/to/spritesim")
+    return os.path.abspath(sys.argv.pop(1))
+
+
+def skip_without_loopback():
+    """Exits 77 (meson's "skipped") where loopback sockets are not allowed: real mode's tests need them."""
+    try:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            s.listen(1)
+    except OSError as e:
+        print(f"SKIP: real-mode tests need loopback sockets ({e})")
+        sys.exit(77)
+
+
+def run_tests(verbosity=2):
+    """Runs the calling script's unittest cases; returns whether all passed."""
+    return unittest.main(exit=False, verbosity=verbosity).result.wasSuccessful()
+

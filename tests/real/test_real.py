@@ -25,7 +25,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from testlib import free_port, read, rows, wait_for  # noqa: E402  (tests/lib/testlib.py)
+from testlib import (free_port, read, rows, run_tests, skip_without_loopback, spritesim_from_argv,  # noqa: E402
+                     wait_for)  # tests/lib/testlib.py
 
 SPRITESIM = None  # set from argv in main()
 SECRET = b"test-real-shared-secret-0123456789"
@@ -581,18 +582,9 @@ class Suspend(unittest.TestCase):
 
 def main():
     global SPRITESIM
-    if len(sys.argv) < 2:
-        sys.exit("usage: test_real.py /path/to/spritesim")
-    SPRITESIM = os.path.abspath(sys.argv.pop(1))
-    try:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            s.listen(1)
-    except OSError as e:
-        print(f"SKIP: real-mode tests need loopback sockets ({e})")
-        sys.exit(77)
-    result = unittest.main(exit=False, verbosity=2).result
-    sys.exit(0 if result.wasSuccessful() else 1)
+    SPRITESIM = spritesim_from_argv("test_real.py")
+    skip_without_loopback()
+    sys.exit(0 if run_tests() else 1)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ import collections
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,8 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import c_project  # noqa: E402  (tests/lib/c_project.py)
 from real_hosts import Cluster  # noqa: E402  (tests/lib/real_hosts.py)
-from testlib import read, rows, wait_for  # noqa: E402  (tests/lib/testlib.py)
+from testlib import (read, rows, run_tests, skip_without_loopback, spritesim_from_argv,  # noqa: E402
+                     wait_for)  # tests/lib/testlib.py
 
 SPRITESIM = None  # set from argv in main()
 DELAY_S = "0.3"  # each compile sleeps this long first, so that recipes overlap and spread over the hosts
@@ -353,23 +353,16 @@ def on_sigterm(*_):
 
 def main():
     global SPRITESIM
-    if len(sys.argv) < 2:
-        sys.exit("usage: test_real_build.py /path/to/spritesim")
-    SPRITESIM = os.path.abspath(sys.argv.pop(1))
+    SPRITESIM = spritesim_from_argv("test_real_build.py")
     if not shutil.which("make") or not shutil.which("cc") or not shutil.which("ar"):
         print("SKIP: the build test needs make, cc and ar")
         sys.exit(77)
-    try:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-    except OSError as e:
-        print(f"SKIP: real-mode tests need loopback sockets ({e})")
-        sys.exit(77)
+    skip_without_loopback()
     signal.signal(signal.SIGTERM, on_sigterm)
     started = time.monotonic()
-    result = unittest.main(exit=False, verbosity=2).result
+    ok = run_tests()
     print(f"test hosts: {MODE}; {time.monotonic() - started:.1f} s")
-    sys.exit(0 if result.wasSuccessful() else 1)
+    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":
