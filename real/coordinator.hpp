@@ -103,6 +103,8 @@ private:
   void forget_job(std::map<int64_t, Job>::iterator it);
   void sweep_orphans();
   void record_move(const Job& job, const std::string& kind, int from, int to);
+  /// The kind of the last migrations.csv row of a job ("" if none): a reloaded journal may be ahead of the snapshot.
+  std::string last_move(const std::string& job_name) const;
   int host_at(const std::string& addr, int fallback) const;
   void timer_loop();
 

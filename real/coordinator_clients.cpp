@@ -32,6 +32,14 @@ void Coordinator::record_move(const Job& job, const std::string& kind, int from,
   records_.migrations.push_back(r);
 }
 
+std::string Coordinator::last_move(const std::string& job_name) const
+{
+  for (auto it = records_.migrations.rbegin(); it != records_.migrations.rend(); ++it)
+    if (it->job_id == job_name)
+      return it->kind;
+  return "";
+}
+
 void Coordinator::forget_job(std::map<int64_t, Job>::iterator it)
 {
   PolicyEvent ev;
@@ -119,7 +127,7 @@ nlohmann::json Coordinator::on_resume(int client, const nlohmann::json& msg, std
     j.state = ProcState::RUNNING;
     j.started_s = std::max(0.0, now() - msg["elapsed_s"].get<double>());
     j.run_start_s = now();
-    if (j.host != j.home)
+    if (j.host != j.home && last_move(j.name) != "exec") // the journal may hold it though the snapshot did not
       record_move(j, "exec", j.home, j.host);
     it = jobs_.emplace(id, j).first;
     fmt::print(stderr, "migd: job {} re-attached by its client (it was not in the checkpoint)\n", j.name);
@@ -128,7 +136,8 @@ nlohmann::json Coordinator::on_resume(int client, const nlohmann::json& msg, std
   j.client = client;
   j.orphan_since_s = -1;
   if (addr.empty() && j.host != j.home) { // rerun at home while the coordinator was away
-    record_move(j, "restart", j.host, j.home);
+    if (last_move(j.name) != "restart") // unless the journal has it and only the snapshot lagged
+      record_move(j, "restart", j.host, j.home);
     j.host = j.home;
     j.run_start_s = now();
   }

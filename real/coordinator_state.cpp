@@ -303,6 +303,8 @@ void Coordinator::load_state()
   }
   root.finish();
   load_journal();
+  for (int64_t id : finished_) // ended after the snapshot was written: the journal, written first, knows
+    jobs_.erase(id);
   fmt::print(stderr, "migd: reloaded {} ({} running jobs, {} finished)\n", file, jobs_.size(), records_.jobs.size());
 }
 

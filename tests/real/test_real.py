@@ -89,6 +89,23 @@ class Cluster:
                                  "--quiet", "--"] + cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, **kw)
 
+    def kill_agent_under(self, cmd):
+        """Starts cmd through rexec, waits until it runs on an agent, and SIGKILLs that agent. Returns the rexec
+        process, the job's exec row of migrations.csv and the agent."""
+        migrations = os.path.join(self.out, "migrations.csv")
+        before = len(rows(migrations))
+        p = self.rexec_async(cmd)
+        wait_for(lambda: len(rows(migrations)) > before, "the job placed")
+        job = rows(migrations)[-1]
+        assert job["kind"] == "exec", job
+        agent = self.agent(job["to_host"])
+        wait_for(lambda: f"job {job['job_id'].rsplit('-', 1)[1]} attempt 1 started" in read(agent["log"]),
+                 "the job to start remotely")
+        proc = self.procs[self.agents.index(agent)]
+        proc.kill()
+        proc.wait(timeout=10)
+        return p, job, agent
+
     def agent(self, name):
         return next(a for a in self.agents if a["name"] == name)
 
@@ -383,17 +400,7 @@ class Case(WithCluster):
         script = "echo start; i=0; while [ $i -lt 30 ]; do echo line $i; i=$((i+1)); sleep 0.02; done; echo end"
         expected = subprocess.run(["sh", "-c", script], capture_output=True).stdout
         migrations = os.path.join(self.c.out, "migrations.csv")
-        before = len(rows(migrations))
-        p = self.c.rexec_async(["sh", "-c", script])
-        wait_for(lambda: len(rows(migrations)) > before, "the job placed")
-        job = rows(migrations)[-1]
-        self.assertEqual(job["kind"], "exec")
-        agent = self.c.agent(job["to_host"])
-        wait_for(lambda: f"job {job['job_id'].rsplit('-', 1)[1]} attempt 1 started" in read(agent["log"]),
-                 "the job to start remotely")
-        proc = self.c.procs[self.c.agents.index(agent)]
-        proc.kill()  # the agent dies; its command's pipes close with it
-        proc.wait(timeout=10)
+        p, job, agent = self.c.kill_agent_under(["sh", "-c", script])  # its command's pipes close with it
         out, err = p.communicate(timeout=30)
         self.assertEqual(p.returncode, 0, err)
         self.assertEqual(out, expected, "the user must see exactly one complete attempt")
@@ -530,19 +537,8 @@ class AgentDeath(WithCluster):
         # home; the agent's commands die with it, children included (its reaper kills their process groups), so
         # the marker gets exactly one line (the rerun's).
         marker = self.c.path("marker-6b")
-        migrations = os.path.join(self.c.out, "migrations.csv")
-        before = len(rows(migrations))
         # The subshell is a child of the command's shell (the way a compiler runs under a recipe's shell).
-        p = self.c.rexec_async(["sh", "-c", f"(sleep 1; echo once >> {marker}); echo ok"])
-        wait_for(lambda: len(rows(migrations)) > before, "the job placed")
-        job = rows(migrations)[-1]
-        self.assertEqual(job["kind"], "exec")
-        agent = self.c.agent(job["to_host"])
-        wait_for(lambda: f"job {job['job_id'].rsplit('-', 1)[1]} attempt 1 started" in read(agent["log"]),
-                 "the job to start remotely")
-        proc = self.c.procs[self.c.agents.index(agent)]
-        proc.kill()
-        proc.wait(timeout=10)
+        p, _, _ = self.c.kill_agent_under(["sh", "-c", f"(sleep 1; echo once >> {marker}); echo ok"])
         out, err = p.communicate(timeout=30)
         self.assertEqual((p.returncode, out), (0, b"ok\n"), err)
         time.sleep(1.2)  # the remote attempt, had it survived, would have written by now
