@@ -125,7 +125,14 @@ void Agent::control(Connection& conn, const nlohmann::json& msg)
   {
     std::lock_guard lock(mutex_);
     auto it = jobs_.find(id);
-    if (it != jobs_.end()) {
+    if (it != jobs_.end() && it->second.pgid == 0) {
+      // Being started: serve_exec applies it as soon as the command has a group.
+      if (sig == SIGKILL)
+        it->second.evicted_by = "kill";
+      else
+        it->second.stop_pending = sig == SIGSTOP;
+      ok = true;
+    } else if (it != jobs_.end()) {
       if (sig == SIGKILL)
         it->second.evicted_by = "kill";
       ok = ::kill(-it->second.pgid, sig) == 0;
@@ -195,7 +202,8 @@ void Agent::run()
     sigwait(&stop, &sig);
     std::lock_guard lock(mutex_);
     for (const auto& [id, job] : jobs_)
-      ::kill(-job.pgid, SIGKILL);
+      if (job.pgid > 0) // 0: still being started (kill(0) would be the agent's own group)
+        ::kill(-job.pgid, SIGKILL);
     fmt::print(stderr, "agent {}: stopped by signal {}; killed {} foreign command(s)\n", options_.name, sig,
                jobs_.size());
     std::_Exit(0);

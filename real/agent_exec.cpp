@@ -50,7 +50,13 @@ void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
       conn.send({{"type", "evicted"}, {"attempt", attempt}, {"action", "kill"}});
       return;
     }
+    // Listed from now on (no group yet): a control that arrives while it starts is kept and applied below.
+    jobs_[job].stop_pending = stopped_early_.erase(job) > 0;
   }
+  auto unlist = [&] {
+    std::lock_guard lock(mutex_);
+    jobs_.erase(job);
+  };
   // Everything the child needs is prepared before fork: after it, only async-signal-safe calls.
   std::vector<char*> argv, envp;
   for (auto& a : args)
@@ -60,8 +66,10 @@ void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
     envp.push_back(e.data());
   envp.push_back(nullptr);
   int in[2], out[2], err[2];
-  if (::pipe2(in, O_CLOEXEC) || ::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC))
+  if (::pipe2(in, O_CLOEXEC) || ::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC)) {
+    unlist();
     throw std::runtime_error(fmt::format("pipe: {}", std::strerror(errno)));
+  }
   std::string fail_prefix = fmt::format("spritesim agent {}: ", options_.name);
   const pid_t agent = ::getpid();
   sigset_t none;
@@ -69,12 +77,6 @@ void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
   // The child's side, system calls only (it may share the agent's memory, see below).
   auto child = [&]() {
     ::setpgid(0, 0);
-    // If the agent dies (SIGKILL, a crash), the command dies with it instead of running on unseen while its client
-    // reruns it at home: two attempts must never run at once. Checked after setting it, in case the agent
-    // already died.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != agent)
-      ::_exit(127);
     ::dup2(in[0], 0);
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
@@ -95,6 +97,12 @@ void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
     };
     if (drop_ && (::setgroups(1, &run_gid_) || ::setgid(run_gid_) || ::setuid(run_uid_)))
       die("cannot drop privileges: ");
+    // If the agent dies (SIGKILL, a crash), the command dies with it instead of running on unseen while its client
+    // reruns it at home: two attempts must never run at once (its children are the reaper's). Set after the
+    // privileges are dropped, which clears it; checked after, in case the agent already died.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != agent)
+      ::_exit(127);
     if (::chdir(cwd.c_str()) != 0)
       die("cannot enter the working directory: ");
     ::execvpe(argv[0], argv.data(), envp.data());
@@ -110,6 +118,7 @@ void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
   ::close(out[1]);
   ::close(err[1]);
   if (spawn_error) {
+    unlist();
     ::close(in[1]), ::close(out[0]), ::close(err[0]);
     // As a shell would: a message on stderr and status 127, so the client sees a failed command, not a broken host.
     std::string msg = fail_prefix + fmt::format("cannot run {} in {}: {}\n", args[0], cwd, std::strerror(spawn_error));
@@ -120,10 +129,14 @@ void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
   ::setpgid(pid, pid); // also here, so a signal sent right after fork reaches the group
   {
     std::lock_guard lock(mutex_);
-    jobs_[job].pgid = pid;
+    Job& started = jobs_[job];
+    started.pgid = pid;
     reaper_->started(pid);
-    if (stopped_early_.erase(job))
-      ::kill(-pid, SIGSTOP); // suspended before it arrived (migd's control raced its exec)
+    // Controls that raced the start (migd's kill or stop arrived before the command had a group).
+    if (started.evicted_by == "kill")
+      ::kill(-pid, SIGKILL);
+    else if (started.stop_pending)
+      ::kill(-pid, SIGSTOP);
   }
   fmt::print(stderr, "agent {}: job {} attempt {} started: {}\n", options_.name, job, attempt, args[0]);
   int to_child = in[1], from_out = out[0], from_err = err[0];

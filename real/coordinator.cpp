@@ -86,7 +86,16 @@ void Coordinator::dispatch(const PolicyEvent& ev, int* placed)
   std::vector<PolicyEvent> events;
   events.swap(rejected_);
   events.push_back(ev);
-  for (const Decision& d : policy_->decide(view_locked(), events))
+  std::vector<Decision> decisions;
+  try {
+    decisions = policy_->decide(view_locked(), events);
+  } catch (const std::exception& e) {
+    // A policy that breaks the contract (the runner refuses its answer) must not take the coordinator down with
+    // it: the event goes unanswered, and the next one is asked again.
+    fmt::print(stderr, "migd: the policy's answer to {} was refused: {}\n", to_string(ev.kind), e.what());
+    return;
+  }
+  for (const Decision& d : decisions)
     carry_out(d, ev, placed);
 }
 

@@ -4,6 +4,7 @@
 // agents, records jobs/migrations/evictions/decisions in the simulator's formats and checkpoints its state.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -135,7 +136,9 @@ private:
   std::map<int64_t, Job> jobs_;
   std::vector<PolicyEvent> rejected_;
   int64_t next_job_ = 1;
-  int64_t reserved_job_ = 0; ///< job ids below this are on disk as issued: a restart never reuses one
+  int64_t reserved_job_ = 0;  ///< job ids below this may be handed out (reserved in a snapshot)
+  uint64_t reservation_seq_ = 0; ///< the snapshot that holds reserved_job_
+  std::atomic<int64_t> disk_next_job_{0}; ///< the reservation in the snapshot last written (writer thread)
   std::set<int64_t> finished_; ///< jobs whose end is recorded: a client repeating its `done` is not counted twice
   int next_client_ = 0;
   RunResult records_;

@@ -3,6 +3,8 @@
 // it is in the checkpoint, and a repeated end is recognised, so a restart neither loses a job nor counts one twice.
 #include "real/coordinator.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace spritesim::real {
@@ -54,15 +56,19 @@ void Coordinator::forget_job(std::map<int64_t, Job>::iterator it)
 void Coordinator::sweep_orphans()
 {
   double t = now();
+  bool forgot = false;
   for (auto it = jobs_.begin(); it != jobs_.end();) {
     auto next = std::next(it);
     if (it->second.client < 0 && it->second.orphan_since_s >= 0 && t - it->second.orphan_since_s > ORPHAN_GRACE_S) {
       fmt::print(stderr, "migd: job {} was not re-attached by its client within {:.0f} s; forgotten\n",
                  it->second.name, ORPHAN_GRACE_S);
       forget_job(it);
+      forgot = true;
     }
     it = next;
   }
+  if (forgot)
+    checkpoint_locked(); // the policy's answers to those exits are records too
 }
 
 nlohmann::json Coordinator::on_place(int client, const nlohmann::json& msg, std::set<int64_t>& mine,
@@ -70,11 +76,16 @@ nlohmann::json Coordinator::on_place(int client, const nlohmann::json& msg, std:
 {
   Job j;
   j.id = next_job_++;
-  if (!options_.state_file.empty() && next_job_ > reserved_job_) {
+  if (!options_.state_file.empty()) {
     // Ids are reserved on disk in blocks before they are handed out: a coordinator killed and restarted never
-    // hands out an id twice, whatever its last checkpoint missed.
-    reserved_job_ = next_job_ + JOB_ID_BLOCK;
-    *wait_for = checkpoint_locked();
+    // hands out an id twice, whatever its last checkpoint missed. The next block is reserved when half of this one
+    // is used, so that a placement normally finds its id on disk already; one that does not waits for it.
+    if (next_job_ + JOB_ID_BLOCK / 2 > reserved_job_) {
+      reserved_job_ = next_job_ + JOB_ID_BLOCK;
+      reservation_seq_ = checkpoint_locked();
+    }
+    if (j.id >= disk_next_job_.load())
+      *wait_for = reservation_seq_;
   }
   j.name = fmt::format("{}-{}", msg["name"].get<std::string>(), j.id);
   j.client = client;
@@ -125,7 +136,8 @@ nlohmann::json Coordinator::on_resume(int client, const nlohmann::json& msg, std
     j.home = home;
     j.host = addr.empty() ? home : host_at(addr, home);
     j.state = ProcState::RUNNING;
-    j.started_s = std::max(0.0, now() - msg["elapsed_s"].get<double>());
+    // Clamped: a client's clock must not put a record outside what the journal's reader accepts.
+    j.started_s = std::clamp(now() - msg["elapsed_s"].get<double>(), 0.0, now());
     j.run_start_s = now();
     if (j.host != j.home && last_move(j.name) != "exec") // the journal may hold it though the snapshot did not
       record_move(j, "exec", j.home, j.host);
@@ -152,10 +164,11 @@ void Coordinator::on_at_home(const nlohmann::json& msg, const std::set<int64_t>&
   if (it == jobs_.end() || !mine.count(id))
     throw ProtocolError(fmt::format("at_home: job {} is not one of this client's", id));
   Job& j = it->second;
-  if (j.host != j.home) { // the agent was lost or the client gave up on it; an eviction already moved it
+  // The agent was lost or the client gave up on it (an eviction already moved it home); the row may be in the
+  // journal already if the snapshot lagged.
+  if (j.host != j.home && last_move(j.name) != "restart")
     record_move(j, "restart", j.host, j.home);
-    j.host = j.home;
-  }
+  j.host = j.home;
   j.run_start_s = now();
   checkpoint_locked();
 }
@@ -164,8 +177,12 @@ nlohmann::json Coordinator::on_done(const nlohmann::json& msg, std::set<int64_t>
 {
   int64_t id = msg["job"];
   nlohmann::json reply = {{"type", "done_ok"}, {"job", id}};
-  if (finished_.count(id) && mine.count(id))
-    return reply;
+  if (finished_.count(id) && mine.count(id)) {
+    // Said again (its answer was lost): answered once the record is on disk, which may still be on its way.
+    std::lock_guard lock(write_mutex_);
+    *wait_for = snapshot_seq_;
+    return options_.state_file.empty() ? nlohmann::json() : reply;
+  }
   auto it = jobs_.find(id);
   if (it == jobs_.end() || !mine.count(id))
     throw ProtocolError(fmt::format("done: job {} is not one of this client's", id));
@@ -177,7 +194,7 @@ nlohmann::json Coordinator::on_done(const nlohmann::json& msg, std::set<int64_t>
   r.exec_host = hosts_[static_cast<size_t>(j.host)].name;
   r.ready_s = r.start_s = j.started_s;
   r.end_s = now();
-  r.cpu_s = msg["cpu_s"];
+  r.cpu_s = std::clamp(msg["cpu_s"].get<double>(), 0.0, 1e9); // the protocol's range is symmetric
   r.remote = j.host != j.home;
   records_.jobs.push_back(r);
   finished_.insert(id);
@@ -222,9 +239,14 @@ void Coordinator::serve_client(Connection& conn)
   } catch (const std::exception& e) {
     // A client that goes away (or is dropped) while this coordinator lives takes its unfinished jobs with it.
     std::lock_guard lock(mutex_);
+    bool forgot = false;
     for (int64_t id : mine)
-      if (auto it = jobs_.find(id); it != jobs_.end() && it->second.client == client)
+      if (auto it = jobs_.find(id); it != jobs_.end() && it->second.client == client) {
         forget_job(it);
+        forgot = true;
+      }
+    if (forgot)
+      checkpoint_locked();
     if (!dynamic_cast<const ConnectionLost*>(&e))
       throw;
   }

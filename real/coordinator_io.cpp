@@ -5,7 +5,10 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <thread>
+
+#include <pthread.h>
 
 #include <fmt/format.h>
 
@@ -147,6 +150,29 @@ void Coordinator::timer_loop()
 void Coordinator::run()
 {
   std::signal(SIGPIPE, SIG_IGN);
+  // SIGTERM, SIGINT and SIGHUP end migd after a last checkpoint and a last write of the --out files (which
+  // otherwise lag the records by up to 0.2 s). Blocked in every thread, taken by one that waits for them.
+  sigset_t stop;
+  sigemptyset(&stop);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP})
+    sigaddset(&stop, sig);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  std::thread([this, stop] {
+    int sig = 0;
+    sigwait(&stop, &sig);
+    uint64_t seq;
+    {
+      std::lock_guard lock(mutex_);
+      seq = checkpoint_locked();
+    }
+    if (seq)
+      wait_written(seq);
+    if (!options_.out_dir.empty())
+      write_outputs();
+    fmt::print(stderr, "migd: stopped by signal {}; records written\n", sig);
+    std::fflush(stderr);
+    std::_Exit(0);
+  }).detach();
   Endpoint e{options_.bind, options_.port};
   int port = 0;
   int fd = listen_on(e, &port);
@@ -157,7 +183,7 @@ void Coordinator::run()
     // was reloaded is rewritten at once.
     std::lock_guard lock(mutex_);
     reserved_job_ = next_job_ + JOB_ID_BLOCK;
-    checkpoint_locked();
+    reservation_seq_ = checkpoint_locked();
   }
   std::thread([this] { writer_loop(); }).detach();
   if (!options_.state_file.empty())

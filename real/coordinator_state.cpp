@@ -198,12 +198,33 @@ void Coordinator::writer_loop()
         if (journal < 0 && (journal = ::open(journal_file().c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
                                              0644)) < 0)
           throw std::runtime_error(fmt::format("{}: {}", journal_file(), std::strerror(errno)));
-        write_all(journal, lines, journal_file());
-        ::fdatasync(journal);
+        off_t before = ::lseek(journal, 0, SEEK_END);
+        try {
+          write_all(journal, lines, journal_file());
+          if (::fdatasync(journal) != 0)
+            throw std::runtime_error(fmt::format("{}: sync failed: {}", journal_file(), std::strerror(errno)));
+        } catch (...) {
+          // No half line left in the middle of the journal, and the records are kept for the next attempt.
+          if (before >= 0)
+            (void)!::ftruncate(journal, before);
+          std::lock_guard lock(write_mutex_);
+          pending_lines_.insert(0, lines);
+          throw;
+        }
       }
       write_file_atomic(options_.state_file, state.dump(1) + "\n");
+      disk_next_job_ = state["next_job"].get<int64_t>();
     } catch (const std::exception& e) {
-      fmt::print(stderr, "migd: cannot write the checkpoint: {}\n", e.what());
+      // Logged, retried a second later with whatever came since; waiting clients are answered meanwhile (a full
+      // disk must not hang the builds), so their records are durable only once the disk takes them again.
+      fmt::print(stderr, "migd: cannot write the checkpoint (retrying): {}\n", e.what());
+      {
+        std::lock_guard lock(write_mutex_);
+        if (pending_state_.is_null()) // no newer snapshot since: this one again
+          pending_state_ = std::move(state);
+        write_pending_ = true;
+      }
+      std::this_thread::sleep_for(std::chrono::seconds(1));
     }
     {
       // Waiting clients are released even when the write failed (it was logged): a full disk must not hang them.

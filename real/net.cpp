@@ -8,6 +8,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <memory>
+#include <system_error>
 #include <thread>
 
 #include <arpa/inet.h>
@@ -139,17 +140,25 @@ struct AcceptPool : std::enable_shared_from_this<AcceptPool> {
       socklen_t len = sizeof a;
       int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&a), &len, SOCK_CLOEXEC);
       if (fd < 0) {
-        if (errno == EINTR || errno == ECONNABORTED || errno == EMFILE || errno == ENFILE) {
-          if (errno == EMFILE || errno == ENFILE)
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-          continue;
-        }
-        throw std::runtime_error(fmt::format("{}: accept failed: {}", log_name, std::strerror(errno)));
+        // Only a socket that is not (or no longer) listening is fatal; anything else (a peer that went away, no
+        // descriptors or memory for a moment, a firewall's EPERM) is retried: a daemon must not die of it.
+        if (errno == EBADF || errno == EINVAL || errno == ENOTSOCK)
+          throw std::runtime_error(fmt::format("{}: accept failed: {}", log_name, std::strerror(errno)));
+        if (errno != EINTR && errno != ECONNABORTED)
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        continue;
       }
       {
         std::lock_guard lock(mutex);
-        if (--idle < SPARE_MIN && threads < max_threads)
-          spawn_locked();
+        if (--idle < SPARE_MIN && threads < max_threads) {
+          try {
+            spawn_locked();
+          } catch (const std::system_error& e) { // no thread for now: this one serves, and the next will try
+            --threads;
+            --idle;
+            fmt::print(stderr, "{}: cannot start a serving thread: {}\n", log_name, e.what());
+          }
+        }
       }
       serve_one(fd, a);
       std::lock_guard lock(mutex);

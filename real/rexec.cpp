@@ -30,6 +30,7 @@ namespace spritesim::real {
 namespace {
 
 std::atomic<pid_t> g_local_child{0};
+std::atomic<bool> g_remote_running{false}; ///< a remote attempt's loop reads the signal pipe
 int g_signal_pipe[2] = {-1, -1};
 
 void on_signal(int sig)
@@ -37,6 +38,12 @@ void on_signal(int sig)
   pid_t child = g_local_child.load();
   if (child > 0) {
     ::kill(child, sig);
+    return;
+  }
+  if (!g_remote_running.load()) {
+    // No command to hand it to (waiting for migd, or the command has ended): it ends rexec, as it would a shell.
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
     return;
   }
   char c = static_cast<char>(sig);
@@ -111,6 +118,10 @@ Outcome remote_attempt(const Endpoint& agent, const std::string& secret, int64_t
     if (exec.dump().size() > MAX_FRAME)
       throw ProtocolError("the command and its environment exceed one frame");
     auto conn = connect_to(agent);
+    g_remote_running = true;
+    struct Done {
+      ~Done() { g_remote_running = false; }
+    } done;
     client_handshake(*conn, secret, "rexec", 5, PROTOCOL_VERSION, &exec);
     for (size_t off = 0; off < stdin_data.size(); off += DATA_CHUNK)
       conn->send({{"type", "stdin"}, {"data", base64_encode(stdin_data.substr(off, DATA_CHUNK))}});

@@ -34,11 +34,12 @@ def rows(path):
 
 
 def read(path):
-    """A text file's content, or "" when it does not exist (yet)."""
+    """A text file's content, or "" when it does not exist (yet, or any more: a /proc entry of a process that
+    ends while it is read gives ESRCH)."""
     try:
         with open(path) as f:
             return f.read()
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):
         return ""
 
 
