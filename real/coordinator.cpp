@@ -30,8 +30,14 @@ Coordinator::Coordinator(CoordinatorOptions options) : options_(std::move(option
   hosts_.push_back(home);
   start_s_ = monotonic_s();
   origin_epoch_s_ = epoch_s();
+  job_key_ = random_nonce(); // a reloaded run keeps its own (load_state)
   if (!options_.state_file.empty())
     load_state();
+}
+
+std::string Coordinator::job_token(int64_t id) const
+{
+  return hmac_sha256_hex(job_key_, fmt::format("job|{}", id));
 }
 
 double Coordinator::now() const { return offset_s_ + monotonic_s() - start_s_; }

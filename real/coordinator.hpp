@@ -139,6 +139,8 @@ private:
   int64_t reserved_job_ = 0;  ///< job ids below this may be handed out (reserved in a snapshot)
   uint64_t reservation_seq_ = 0; ///< the snapshot that holds reserved_job_
   std::atomic<int64_t> disk_next_job_{0}; ///< the reservation in the snapshot last written (writer thread)
+  std::string job_key_; ///< coordinator-only key (kept in the state file): job tokens are HMACs of job ids under it
+  std::string job_token(int64_t id) const;
   std::set<int64_t> finished_; ///< jobs whose end is recorded: a client repeating its `done` is not counted twice
   int next_client_ = 0;
   RunResult records_;

@@ -6,6 +6,9 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <openssl/crypto.h>
+
+#include "real/auth.hpp"
 
 namespace spritesim::real {
 
@@ -112,8 +115,10 @@ nlohmann::json Coordinator::on_place(int client, const nlohmann::json& msg, std:
   checkpoint_locked();
   // With a state file, the end is acknowledged once checkpointed (on_done); without one, a restart forgets the run
   // anyway and the client need not wait for an answer.
+  // The token lets this client, and only it, re-attach the job after a restart (every client knows the shared
+  // secret; none knows job_key_).
   return {{"type", "placed"}, {"job", j.id}, {"host", remote ? h.name : ""}, {"addr", remote ? h.endpoint.text() : ""},
-          {"ack", !options_.state_file.empty()}};
+          {"ack", !options_.state_file.empty()}, {"token", job_token(j.id)}};
 }
 
 nlohmann::json Coordinator::on_resume(int client, const nlohmann::json& msg, std::set<int64_t>& mine)
@@ -121,6 +126,11 @@ nlohmann::json Coordinator::on_resume(int client, const nlohmann::json& msg, std
   int64_t id = msg["job"];
   if (id >= next_job_)
     throw ProtocolError(fmt::format("resume: job {} was never handed out by this coordinator", id));
+  const std::string expected = job_token(id);
+  const std::string& token = msg["token"].get_ref<const std::string&>();
+  if (token.size() != expected.size() || CRYPTO_memcmp(token.data(), expected.data(), expected.size()) != 0)
+    throw ProtocolError(fmt::format("resume: job {}: wrong token (only the client it was placed for may resume it)",
+                                    id));
   nlohmann::json reply = {{"type", "resumed"}, {"job", id}};
   mine.insert(id);
   if (finished_.count(id))

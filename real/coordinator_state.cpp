@@ -141,6 +141,7 @@ nlohmann::json Coordinator::state_json() const
                     {"started_s", j.started_s}});
   return {{"format", "spritesim-migd-state"}, {"version", STATE_VERSION},
           {"elapsed_s", now()},               {"origin_epoch_s", origin_epoch_s_},
+          {"job_key", job_key_},
           {"next_job", std::max(next_job_, reserved_job_)},
           {"hosts", hosts},                   {"jobs", jobs}};
 }
@@ -299,6 +300,9 @@ void Coordinator::load_state()
   origin_epoch_s_ = root.number("origin_epoch_s", epoch_s() - elapsed, 0, 1e12);
   offset_s_ = std::max(elapsed, epoch_s() - origin_epoch_s_);
   next_job_ = root.required_integer("next_job", 1, INT64_MAX);
+  job_key_ = root.required_string("job_key");
+  if (job_key_.size() != 64 || job_key_.find_first_not_of("0123456789abcdef") != std::string::npos)
+    root.member("job_key").fail("expected 64 lowercase hex digits");
   for (const auto& h : root.member("hosts").elements()) {
     std::string name = h.required_string("name");
     int64_t holder = h.required_integer("holder", -1, 1 << 30);

@@ -43,6 +43,7 @@ nlohmann::json MigdSession::place(const std::string& name)
       job_ = placed["job"];
       addr_ = placed["addr"];
       ack_ = placed["ack"];
+      token_ = placed["token"];
       placed_at_ = monotonic_s();
       return placed;
     } catch (const ConnectionLost& e) {
@@ -66,7 +67,8 @@ bool MigdSession::attach(double connect_timeout_s)
   try {
     auto conn = connect_to(migd_, connect_timeout_s);
     nlohmann::json resume = {{"type", "resume"}, {"job", job_},  {"name", name_},
-                             {"home", home_},    {"addr", addr_}, {"elapsed_s", monotonic_s() - placed_at_}};
+                             {"home", home_},    {"addr", addr_}, {"elapsed_s", monotonic_s() - placed_at_},
+                             {"token", token_}};
     client_handshake(*conn, secret_, "rexec", 5, PROTOCOL_VERSION, &resume);
     nlohmann::json reply = receive_reply(*conn);
     if (reply["type"] != "resumed")

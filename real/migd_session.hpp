@@ -49,7 +49,7 @@ private:
   bool quiet_;
   std::unique_ptr<Connection> conn_;
   int64_t job_ = 0;
-  std::string name_, addr_;
+  std::string name_, addr_, token_;
   double placed_at_ = 0;
   bool ack_ = true; ///< the coordinator acknowledges the end (it keeps a checkpoint)
   double next_try_ = 0;

@@ -84,7 +84,8 @@ const std::map<std::string, std::vector<Field>>& message_table()
        {{"job", FK::INTEGER, true, MAX_ID},
         {"host", FK::STRING, true, 256},
         {"addr", FK::STRING, true, 300},
-        {"ack", FK::BOOLEAN, true, 0}}},
+        {"ack", FK::BOOLEAN, true, 0},
+        {"token", FK::STRING, true, 64}}},
       {"at_home", {{"job", FK::INTEGER, true, MAX_ID}, {"reason", FK::STRING, true, 64}}},
       {"done",
        {{"job", FK::INTEGER, true, MAX_ID},
@@ -97,7 +98,8 @@ const std::map<std::string, std::vector<Field>>& message_table()
         {"name", FK::STRING, true, 256},
         {"home", FK::STRING, true, 256},
         {"addr", FK::STRING, true, 300},
-        {"elapsed_s", FK::NUMBER, true, 1e12}}},
+        {"elapsed_s", FK::NUMBER, true, 1e12},
+        {"token", FK::STRING, true, 64}}},
       {"resumed", {{"job", FK::INTEGER, true, MAX_ID}}},
   };
   return table;

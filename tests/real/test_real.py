@@ -30,6 +30,7 @@ from testlib import (free_port, read, rows, run_tests, skip_without_loopback, sp
 
 SPRITESIM = None  # set from argv in main()
 SECRET = b"test-real-shared-secret-0123456789"
+PROTOCOL_VERSION = 2  # real/protocol.hpp
 
 
 class Cluster:
@@ -172,7 +173,7 @@ def authenticated(port, first):
     socket once welcomed."""
     s = socket.create_connection(("127.0.0.1", port), timeout=10)
     nonce = secrets.token_hex(32)
-    s.sendall(frame(json.dumps({"type": "hello", "version": 1, "name": "test", "nonce": nonce}).encode()))
+    s.sendall(frame(json.dumps({"type": "hello", "version": PROTOCOL_VERSION, "name": "test", "nonce": nonce}).encode()))
     ch = recv_frame(s)
     server = hmac.new(SECRET, f"server|{nonce}|{ch['nonce']}".encode(), hashlib.sha256).hexdigest()
     assert ch["mac"] == server, "the daemon does not know the secret"
@@ -314,7 +315,8 @@ class Case(WithCluster):
 
         def wrong_secret(s):
             nonce = secrets.token_hex(32)
-            s.sendall(frame(json.dumps({"type": "hello", "version": 1, "name": "intruder", "nonce": nonce}).encode()))
+            s.sendall(frame(json.dumps({"type": "hello", "version": PROTOCOL_VERSION, "name": "intruder",
+                                        "nonce": nonce}).encode()))
             ch = recv_frame(s)
             mac = hmac.new(b"not-the-secret-at-all", f"client|{ch['nonce']}|{nonce}".encode(), hashlib.sha256)
             s.sendall(frame(json.dumps({"type": "auth", "mac": mac.hexdigest()}).encode()))
@@ -360,6 +362,25 @@ class Case(WithCluster):
                 out = until(run, "output")
                 self.assertEqual(base64.b64decode(out["data"]), b"done\n")
                 self.assertEqual(until(run, "exit")["code"], 0)
+
+    def test_3c_only_its_client_may_resume_a_job(self):
+        # Every client knows the shared secret; a job's token (from its `placed`) is what lets a client re-attach
+        # it after a restart. Another job's number with a made-up token is refused, and migd keeps serving.
+        p = self.c.rexec_async(["sleep", "1"])
+        migrations = os.path.join(self.c.out, "migrations.csv")
+        wait_for(lambda: "sleep-" in read(os.path.join(self.c.out, "decisions.csv")), "the job placed")
+        number = max(int(d["process"].rsplit("-", 1)[1]) for d in rows(os.path.join(self.c.out, "decisions.csv"))
+                     if d["process"].startswith("sleep-"))
+        resume = {"type": "resume", "job": number, "name": "sleep", "home": "home", "addr": "",
+                  "elapsed_s": 0.5, "token": "0" * 64}
+        with authenticated(self.c.port, resume) as s:
+            reply = until(s, "error")
+        self.assertIn("wrong token", reply["reason"])
+        wait_for(lambda: "wrong token" in read(self.c.migd_log), "migd to log the refusal")
+        out, err = p.communicate(timeout=30)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertFalse([m for m in rows(migrations) if m["job_id"] == f"sleep-{number}" and m["kind"] == "restart"],
+                         "the refused resume moved the job")
 
     def test_4_secret_file_must_be_private(self):
         loose = self.c.path("loose-secret")
