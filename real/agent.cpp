@@ -192,14 +192,7 @@ void Agent::run()
   reaper_ = std::make_unique<GroupReaper>();
   // SIGTERM, SIGINT and SIGHUP end the agent, but first its foreign commands: a stopped agent leaves nothing of
   // other users running on its workstation. They are blocked in every thread and taken by one that waits for them.
-  sigset_t stop;
-  sigemptyset(&stop);
-  for (int sig : {SIGTERM, SIGINT, SIGHUP})
-    sigaddset(&stop, sig);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-  std::thread([this, stop] {
-    int sig = 0;
-    sigwait(&stop, &sig);
+  on_stop_signal([this](int sig) {
     std::lock_guard lock(mutex_);
     for (const auto& [id, job] : jobs_)
       if (job.pgid > 0) // 0: still being started (kill(0) would be the agent's own group)
@@ -207,7 +200,7 @@ void Agent::run()
     fmt::print(stderr, "agent {}: stopped by signal {}; killed {} foreign command(s)\n", options_.name, sig,
                jobs_.size());
     std::_Exit(0);
-  }).detach();
+  });
   Endpoint e{options_.bind, options_.port};
   int port = 0;
   int fd = listen_on(e, &port);

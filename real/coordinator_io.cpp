@@ -152,14 +152,7 @@ void Coordinator::run()
   std::signal(SIGPIPE, SIG_IGN);
   // SIGTERM, SIGINT and SIGHUP end migd after a last checkpoint and a last write of the --out files (which
   // otherwise lag the records by up to 0.2 s). Blocked in every thread, taken by one that waits for them.
-  sigset_t stop;
-  sigemptyset(&stop);
-  for (int sig : {SIGTERM, SIGINT, SIGHUP})
-    sigaddset(&stop, sig);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-  std::thread([this, stop] {
-    int sig = 0;
-    sigwait(&stop, &sig);
+  on_stop_signal([this](int sig) {
     uint64_t seq;
     {
       std::lock_guard lock(mutex_);
@@ -172,7 +165,7 @@ void Coordinator::run()
     fmt::print(stderr, "migd: stopped by signal {}; records written\n", sig);
     std::fflush(stderr);
     std::_Exit(0);
-  }).detach();
+  });
   Endpoint e{options_.bind, options_.port};
   int port = 0;
   int fd = listen_on(e, &port);

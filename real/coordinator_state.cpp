@@ -113,20 +113,6 @@ void read_record(const JsonReader& r, const std::string& kind, RunResult& into, 
   r.finish();
 }
 
-void write_all(int fd, const std::string& text, const std::string& file)
-{
-  const char* p = text.data();
-  size_t n = text.size();
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      throw std::runtime_error(fmt::format("{}: write failed: {}", file, std::strerror(errno)));
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-}
 } // namespace
 
 std::string Coordinator::journal_file() const { return options_.state_file + ".records.jsonl"; }
@@ -201,7 +187,8 @@ void Coordinator::writer_loop()
           throw std::runtime_error(fmt::format("{}: {}", journal_file(), std::strerror(errno)));
         off_t before = ::lseek(journal, 0, SEEK_END);
         try {
-          write_all(journal, lines, journal_file());
+          if (!write_fully(journal, lines))
+            throw std::runtime_error(fmt::format("{}: write failed: {}", journal_file(), std::strerror(errno)));
           if (::fdatasync(journal) != 0)
             throw std::runtime_error(fmt::format("{}: sync failed: {}", journal_file(), std::strerror(errno)));
         } catch (...) {

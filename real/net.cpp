@@ -2,23 +2,25 @@
 #include "real/net.hpp"
 
 #include <algorithm>
-#include <mutex>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstring>
-#include <stdexcept>
 #include <memory>
+#include <mutex>
+#include <stdexcept>
 #include <system_error>
 #include <thread>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <fcntl.h>
 
 #include <fmt/format.h>
 
@@ -206,6 +208,36 @@ void accept_loop(int listen_fd, const std::string& log_name, const std::string& 
       pool->spawn_locked();
   }
   pool->work(true);
+}
+
+void on_stop_signal(std::function<void(int)> stop)
+{
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP})
+    sigaddset(&set, sig);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::thread([set, stop = std::move(stop)] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    stop(sig);
+  }).detach();
+}
+
+bool write_fully(int fd, const std::string& data)
+{
+  const char* p = data.data();
+  size_t n = data.size();
+  while (n > 0) {
+    ssize_t w = ::write(fd, p, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      return false;
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
 }
 
 double epoch_s()

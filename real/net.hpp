@@ -33,6 +33,14 @@ std::unique_ptr<Connection> connect_to(const Endpoint& e, double timeout_s = 2);
 void accept_loop(int listen_fd, const std::string& log_name, const std::string& secret,
                  std::function<void(Connection&, const std::string&)> serve, int max_peers = 256);
 
+/// Blocks SIGTERM, SIGINT and SIGHUP in the calling thread (and so in every thread it starts after this) and starts
+/// a thread that waits for them and calls `stop(signal)`, which ends the process: the daemons' way to clean up
+/// before exiting, without a signal handler running amid their threads.
+void on_stop_signal(std::function<void(int)> stop);
+
+/// Writes all of data to fd (retrying short writes and EINTR); false on an error (errno says which).
+bool write_fully(int fd, const std::string& data);
+
 /// Monotonic seconds since an arbitrary origin (the daemons' clock).
 double monotonic_s();
 

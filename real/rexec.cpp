@@ -62,20 +62,6 @@ void install_signal_forwarding()
   std::signal(SIGPIPE, SIG_IGN);
 }
 
-void write_all(int fd, const std::string& data)
-{
-  const char* p = data.data();
-  size_t n = data.size();
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, n);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-}
 
 std::string read_all_stdin()
 {
@@ -152,8 +138,8 @@ Outcome remote_attempt(const Endpoint& agent, const std::string& secret, int64_t
       } else if (type == "output" && m["attempt"] == attempt) {
         (m["stream"] == "out" ? out : err) += base64_decode(m["data"]);
       } else if (type == "exit" && m["attempt"] == attempt) {
-        write_all(1, out);
-        write_all(2, err);
+        write_fully(1, out);
+        write_fully(2, err);
         *status = status_of(m["code"], m["signal"]);
         *cpu_s = m["cpu_s"];
         return Outcome::EXITED;
@@ -226,7 +212,7 @@ int run_local(const std::vector<std::string>& argv, const std::string* stdin_dat
   std::thread feeder;
   if (stdin_data)
     feeder = std::thread([fd = in[1], stdin_data] {
-      write_all(fd, *stdin_data);
+      write_fully(fd, *stdin_data);
       ::close(fd);
     });
   int status = wait_child(pid, migd, cpu_s);
