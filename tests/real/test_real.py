@@ -36,7 +36,7 @@ PROTOCOL_VERSION = 2  # real/protocol.hpp
 class Cluster:
     """Three agents and a coordinator under a temporary directory."""
 
-    def __init__(self, policy="sprite", params=None):
+    def __init__(self, policy="sprite", params=None, run_as=("--allow-root",)):
         self.dir = tempfile.mkdtemp(prefix="spritesim-real-")
         self.procs = []
         self.loadavg = self.path("loadavg")
@@ -52,7 +52,7 @@ class Cluster:
             owner = self.path(f"owner-{name}")  # absent: idle since boot (condor's start rule needs that)
             port = free_port()
             self.start([f"agent", "--port", str(port), "--secret", secret, "--owner-control", owner, "--name", name,
-                        "--loadavg", self.loadavg, "--allow-root", "--poll-ms", "2"], f"agent-{name}.log")
+                        "--loadavg", self.loadavg, *run_as, "--poll-ms", "2"], f"agent-{name}.log")
             self.agents.append({"name": name, "port": port, "owner": owner, "log": self.path(f"agent-{name}.log")})
         for a in self.agents:
             wait_for(lambda: "listening" in read(a["log"]), f"agent {a['name']} to listen")
@@ -564,6 +564,47 @@ class AgentDeath(WithCluster):
         self.assertEqual((p.returncode, out), (0, b"ok\n"), err)
         time.sleep(1.2)  # the remote attempt, had it survived, would have written by now
         self.assertEqual(read(marker), "once\n", "the killed agent's command ran on beside its rerun")
+
+
+class RunAsUser(unittest.TestCase):
+    """An agent started as root runs foreign commands as the unprivileged --user, never as root."""
+
+    def test_commands_run_as_the_unprivileged_user(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root (an agent dropping privileges)")
+        try:
+            import pwd
+            nobody = pwd.getpwnam("nobody")
+        except KeyError:
+            self.skipTest("no user nobody")
+        c = Cluster(run_as=("--user", "nobody"))
+        try:
+            # The command runs in the client's directory: one that nobody may enter.
+            r = subprocess.run([SPRITESIM, "rexec", "--migd", f"127.0.0.1:{c.port}", "--secret", c.secret, "--quiet",
+                                "--", "id", "-u"], capture_output=True, cwd="/", timeout=30)
+            self.assertEqual((r.returncode, r.stdout), (0, f"{nobody.pw_uid}\n".encode()), r.stderr)
+            jobs = os.path.join(c.out, "jobs.csv")
+            wait_for(lambda: any(j["job_id"].startswith("id-") for j in rows(jobs)), "the job's record")
+            self.assertEqual([j["remote"] for j in rows(jobs) if j["job_id"].startswith("id-")], ["1"],
+                             "the command did not run on an agent")
+        finally:
+            c.close()
+
+    def test_root_without_a_user_is_refused(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root")
+        d = tempfile.mkdtemp(prefix="spritesim-real-")
+        try:
+            secret = os.path.join(d, "secret")
+            with open(secret, "wb") as f:
+                f.write(SECRET + b"\n")
+            os.chmod(secret, 0o600)
+            r = subprocess.run([SPRITESIM, "agent", "--port", "0", "--secret", secret, "--owner-control",
+                                os.path.join(d, "owner")], capture_output=True, text=True, timeout=30)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("refusing to run other users' commands as root", r.stderr)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
 
 
 class Suspend(unittest.TestCase):
