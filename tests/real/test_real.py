@@ -222,9 +222,11 @@ class Case(WithCluster):
         self.assertEqual(self.c.rexec(["false"]).returncode, 1)
         self.assertEqual(self.c.rexec(["sh", "-c", "kill -TERM $$"]).returncode, 128 + 15)
         self.assertEqual(self.c.rexec(["/nonexistent/program"]).returncode, 127)
-        wait_for(lambda: len(rows(os.path.join(self.c.out, "jobs.csv"))) >= 6, "jobs.csv to list the commands")
-        execs = [m for m in rows(os.path.join(self.c.out, "migrations.csv")) if m["kind"] == "exec"]
-        self.assertGreaterEqual(len(execs), 6, "the commands did not run remotely")
+        # The --out files are rewritten one after the other (every 0.2 s at most): wait until both have caught up.
+        execs = lambda: [m for m in rows(os.path.join(self.c.out, "migrations.csv")) if m["kind"] == "exec"]
+        wait_for(lambda: len(rows(os.path.join(self.c.out, "jobs.csv"))) >= 6 and len(execs()) >= 6,
+                 "jobs.csv and migrations.csv to list the commands, run remotely")
+        execs = execs()
         self.assertTrue(all(m["to_host"] in ("h0", "h1", "h2") for m in execs))
         jobs = rows(os.path.join(self.c.out, "jobs.csv"))
         self.assertTrue(all(j["remote"] == "1" for j in jobs))
