@@ -120,6 +120,8 @@ private:
   void load_state();
   void load_journal();
   std::string journal_file() const;
+  /// A host as the state file names it: its endpoint ("home" for the pseudo-host).
+  static std::string host_key(const Host& h);
   nlohmann::json state_json() const;
 
   CoordinatorOptions options_;

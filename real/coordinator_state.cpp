@@ -115,15 +115,22 @@ void read_record(const JsonReader& r, const std::string& kind, RunResult& into, 
 
 } // namespace
 
+std::string Coordinator::host_key(const Host& h) { return h.is_home ? "home" : h.endpoint.text(); }
+
 std::string Coordinator::journal_file() const { return options_.state_file + ".records.jsonl"; }
 
 nlohmann::json Coordinator::state_json() const
 {
   nlohmann::json hosts = nlohmann::json::array(), jobs = nlohmann::json::array();
   for (const Host& h : hosts_)
-    hosts.push_back({{"name", h.name}, {"holder", h.holder}});
+    hosts.push_back({{"endpoint", host_key(h)}, {"name", h.name}, {"holder", h.holder}});
+  // Hosts by endpoint, not by position: the --agents list of the restarted coordinator may differ.
   for (const auto& [id, j] : jobs_)
-    jobs.push_back({{"id", id}, {"name", j.name}, {"home", j.home}, {"host", j.host}, {"state", state_name(j.state)},
+    jobs.push_back({{"id", id},
+                    {"name", j.name},
+                    {"home", host_key(hosts_[static_cast<size_t>(j.home)])},
+                    {"host", host_key(hosts_[static_cast<size_t>(j.host)])},
+                    {"state", state_name(j.state)},
                     {"started_s", j.started_s}});
   return {{"format", "spritesim-migd-state"}, {"version", STATE_VERSION},
           {"elapsed_s", now()},               {"origin_epoch_s", origin_epoch_s_},
@@ -290,21 +297,32 @@ void Coordinator::load_state()
   job_key_ = root.required_string("job_key");
   if (job_key_.size() != 64 || job_key_.find_first_not_of("0123456789abcdef") != std::string::npos)
     root.member("job_key").fail("expected 64 lowercase hex digits");
+  // An agent no longer in --agents: its jobs count as at home (their clients say where they are when they resume).
+  auto host_index = [&](const std::string& key) {
+    for (size_t i = 0; i < hosts_.size(); ++i)
+      if (host_key(hosts_[i]) == key)
+        return static_cast<int>(i);
+    return static_cast<int>(hosts_.size()) - 1;
+  };
   for (const auto& h : root.member("hosts").elements()) {
+    std::string key = h.required_string("endpoint");
     std::string name = h.required_string("name");
     int64_t holder = h.required_integer("holder", -1, 1 << 30);
-    for (Host& mine : hosts_)
-      if (mine.name == name)
-        mine.holder = static_cast<int>(holder);
     h.finish();
+    int i = host_index(key);
+    if (host_key(hosts_[static_cast<size_t>(i)]) != key)
+      continue;
+    Host& mine = hosts_[static_cast<size_t>(i)];
+    mine.holder = static_cast<int>(holder);
+    if (!mine.is_home)
+      mine.name = name; // the agent's --name, so that records written before its first report use it
   }
-  int n_hosts = static_cast<int>(hosts_.size());
   for (const auto& jr : root.member("jobs").elements()) {
     Job j;
     j.id = jr.required_integer("id", 1, INT64_MAX);
     j.name = jr.required_string("name");
-    j.home = static_cast<int>(jr.required_integer("home", 0, n_hosts - 1));
-    j.host = static_cast<int>(jr.required_integer("host", 0, n_hosts - 1));
+    j.home = host_index(jr.required_string("home"));
+    j.host = host_index(jr.required_string("host"));
     j.state = parse_state(jr.choice("state", "running", {"waiting", "running", "suspended", "migrating"}));
     j.started_s = jr.required_number("started_s", 0, 1e12);
     j.run_start_s = offset_s_;
