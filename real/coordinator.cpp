@@ -162,8 +162,10 @@ void Coordinator::start_eviction(int host, const std::string& reason)
 void Coordinator::kill_remote(Job& job, const std::string& kind, const std::string& reason)
 {
   int from = job.host;
-  if (send_control(from, job.id, "kill"))
+  if (send_control(from, job.id, "kill")) {
     start_eviction(from, reason);
+    job.kill_generation = hosts_[static_cast<size_t>(from)].generation;
+  }
   record_move(job, kind, from, job.home);
   // From now on the job is the client's to rerun at home (it learns of the kill from the agent).
   job.host = job.home;

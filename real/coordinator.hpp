@@ -61,6 +61,7 @@ private:
     int run_queue = 0;
     int holder = -1;
     std::shared_ptr<Connection> conn;
+    uint64_t generation = 0; ///< counts the watch connections made to this agent
     double evict_start_s = -1;
     std::string evict_reason;
     int evict_pending = 0;
@@ -77,6 +78,7 @@ private:
     double started_s = 0;
     double run_start_s = 0;
     double orphan_since_s = -1; ///< reloaded from a checkpoint and not yet re-attached by its client (resume)
+    uint64_t kill_generation = 0; ///< the watch connection its kill went out on (0: none)
   };
 
   double now() const;
@@ -143,7 +145,8 @@ private:
   std::atomic<int64_t> disk_next_job_{0}; ///< the reservation in the snapshot last written (writer thread)
   std::string job_key_; ///< coordinator-only key (kept in the state file): job tokens are HMACs of job ids under it
   std::string job_token(int64_t id) const;
-  std::set<int64_t> finished_; ///< jobs whose end is recorded: a client repeating its `done` is not counted twice
+  std::set<int64_t> finished_;
+  std::set<int64_t> reconcile_kills_; ///< kills sent again after a report (their control_done is no eviction's) ///< jobs whose end is recorded: a client repeating its `done` is not counted twice
   int next_client_ = 0;
   RunResult records_;
   size_t journaled_[4] = {0, 0, 0, 0}; ///< records (jobs, migrations, evictions, decisions) handed to the journal

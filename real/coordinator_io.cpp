@@ -29,6 +29,19 @@ void Coordinator::on_report(int host, const nlohmann::json& msg)
   bool was_active = s.owner_active;
   s.owner_active = msg["owner_active"];
   sweep_orphans(); // reports come every second: the clock for jobs reloaded but never re-attached
+  // A job this agent still runs though migd moved it home (its kill went out on a watch connection that broke, or
+  // the connection broke while the agent lived on) is killed now, so that what ran matches the records: its client
+  // reruns it at home, as the `restart` row already says.
+  for (const auto& listed : msg["jobs"]) {
+    auto it = jobs_.find(listed.get<int64_t>());
+    if (it == jobs_.end() || it->second.host == host || it->second.kill_generation == s.generation)
+      continue;
+    if (send_control(host, it->first, "kill")) {
+      it->second.kill_generation = s.generation;
+      reconcile_kills_.insert(it->first);
+      fmt::print(stderr, "migd: job {} still runs on {} though it was moved home: killed\n", it->second.name, s.name);
+    }
+  }
   if (s.owner_active && !was_active) {
     s.available = false;
     PolicyEvent ev;
@@ -43,7 +56,7 @@ void Coordinator::on_report(int host, const nlohmann::json& msg)
 void Coordinator::on_control_done(int host, const nlohmann::json& msg)
 {
   Host& s = hosts_[static_cast<size_t>(host)];
-  if (msg["action"] == "cont" || s.evict_start_s < 0)
+  if (reconcile_kills_.erase(msg["job"].get<int64_t>()) || msg["action"] == "cont" || s.evict_start_s < 0)
     return;
   s.evict_latency_s = std::max(s.evict_latency_s, msg["since_notice_s"].get<double>());
   if (--s.evict_pending > 0)
@@ -101,6 +114,7 @@ void Coordinator::watch_agent(int host)
         Host& s = hosts_[static_cast<size_t>(host)];
         s.conn = conn;
         s.up = true;
+        ++s.generation;
       }
       fmt::print(stderr, "migd: watching agent {}\n", e.text());
       for (;;) {

@@ -21,6 +21,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -566,6 +567,88 @@ class AgentDeath(WithCluster):
         self.assertEqual((p.returncode, out), (0, b"ok\n"), err)
         time.sleep(1.2)  # the remote attempt, had it survived, would have written by now
         self.assertEqual(read(marker), "once\n", "the killed agent's command ran on beside its rerun")
+
+
+class Relay:
+    """A TCP relay in front of an agent, so that a test can break one connection through it (migd's watch link, the
+    first one made) while the agent and every other connection live on."""
+
+    def __init__(self, target_port):
+        self.target = target_port
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.pairs = []
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                client, _ = self.sock.accept()
+                upstream = socket.create_connection(("127.0.0.1", self.target))
+            except OSError:
+                return
+            self.pairs.append((client, upstream))
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self.pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def pump(a, b):
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        for x in (a, b):
+            try:
+                x.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut_first(self):
+        for x in self.pairs[0]:
+            x.shutdown(socket.SHUT_RDWR)
+
+    def close(self):
+        self.sock.close()
+
+
+class WatchLinkLost(unittest.TestCase):
+    def test_a_job_moved_home_while_its_agent_lived_is_killed_there(self):
+        # migd's watch link to h0 breaks while h0 and its command live on: migd records the command's restart at
+        # home; when the link is back and h0 still lists the command, migd kills it there, so that it runs once
+        # more only at home, as the records say, and not also to its end on h0.
+        c = Cluster()
+        relay = None
+        try:
+            c.migd.terminate()
+            c.migd.wait(timeout=10)
+            c.procs.remove(c.migd)
+            h0 = c.agent("h0")
+            relay = Relay(h0["port"])
+            c.migd_args = [a.replace(f"127.0.0.1:{h0['port']}", f"127.0.0.1:{relay.port}") for a in c.migd_args]
+            for other in ("h1", "h2"):  # only h0 takes foreign work
+                with open(c.agent(other)["owner"], "w") as f:
+                    f.write("active\n")
+            c.start_migd()
+            marker = c.path("marker-watch")
+            p = c.rexec_async(["sh", "-c", f"sleep 1.5; echo once >> {marker}; echo ok"])
+            wait_for(lambda: "attempt 1 started" in read(h0["log"]), "the command to start on h0")
+            relay.cut_first()
+            out, err = p.communicate(timeout=30)
+            self.assertEqual((p.returncode, out), (0, b"ok\n"), err)
+            self.assertIn("evicted by kill", read(h0["log"]), "the command ran on to its end on h0")
+            self.assertIn("though it was moved home: killed", read(c.migd_log))
+            time.sleep(0.3)
+            self.assertEqual(read(marker), "once\n")
+            jobs = os.path.join(c.out, "jobs.csv")
+            wait_for(lambda: any(j["job_id"].startswith("sh-") for j in rows(jobs)), "the job's record")
+            self.assertEqual([j["exec_host"] for j in rows(jobs) if j["job_id"].startswith("sh-")], ["home"])
+        finally:
+            if relay:
+                relay.close()
+            c.close()
 
 
 class RunAsUser(unittest.TestCase):
