@@ -570,8 +570,8 @@ class AgentDeath(WithCluster):
 
 
 class Relay:
-    """A TCP relay in front of an agent, so that a test can break one connection through it (migd's watch link, the
-    first one made) while the agent and every other connection live on."""
+    """A TCP relay in front of an agent, so that a test can break some connections through it (migd's watch link)
+    while the agent and the other connections live on."""
 
     def __init__(self, target_port):
         self.target = target_port
@@ -606,9 +606,14 @@ class Relay:
             except OSError:
                 pass
 
-    def cut_first(self):
-        for x in self.pairs[0]:
-            x.shutdown(socket.SHUT_RDWR)
+    def cut(self, pairs):
+        """Breaks the connections made through the relay among the first `pairs` (those already closed stay so)."""
+        for pair in self.pairs[:pairs]:
+            for x in pair:
+                try:
+                    x.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
 
     def close(self):
         self.sock.close()
@@ -633,9 +638,11 @@ class WatchLinkLost(unittest.TestCase):
                     f.write("active\n")
             c.start_migd()
             marker = c.path("marker-watch")
+            watch_links = len(relay.pairs)  # migd's, made before any command's
             p = c.rexec_async(["sh", "-c", f"sleep 1.5; echo once >> {marker}; echo ok"])
             wait_for(lambda: "attempt 1 started" in read(h0["log"]), "the command to start on h0")
-            relay.cut_first()
+            relay.cut(watch_links)
+            wait_for(lambda: "lost" in read(c.migd_log), "migd to lose its watch link to h0")
             out, err = p.communicate(timeout=30)
             self.assertEqual((p.returncode, out), (0, b"ok\n"), err)
             self.assertIn("evicted by kill", read(h0["log"]), "the command ran on to its end on h0")
