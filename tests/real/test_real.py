@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-# Scenario tests of real mode on loopback: three agents (each with its own owner-control file and its own 0600
-# secret file) and a coordinator run as child processes; commands go through `spritesim rexec` and must behave as if
-# run here (stdout, stderr, stdin and exit status byte for byte); an owner returning evicts a long command (killed
-# and rerun at home under the sprite policy, suspended and resumed under condor) within 100 ms of the agent
-# noticing, and the user sees exactly one complete attempt; hostile clients are refused with a reason while the
-# daemons keep serving; a killed agent loses no command, a restarted migd keeps its records; a C build through
-# make's SHELL shim, with an owner returning mid-build, gives the same files as a plain make. Skips (exit 77) only
-# when loopback sockets are unavailable.
+# Scenario tests of real mode on loopback (tests/lib/real_cluster.py): commands go through `spritesim rexec` and must
+# behave as if run here (stdout, stderr, stdin and exit status byte for byte, signals, CPU recorded); an owner
+# returning evicts a long command (killed and rerun at home under the sprite policy, suspended and resumed under
+# condor) within 100 ms of the agent noticing, and the user sees exactly one complete attempt; hostile clients are
+# refused with a reason while the daemons keep serving; a C build through make's SHELL shim, with an owner returning
+# mid-build, gives the same files as a plain make, and one captured through real mode replays in the simulator;
+# commands run as the agent's unprivileged user. Failures and restarts are in test_real_failures.py. Skips (exit 77)
+# only when loopback sockets are unavailable.
 # Usage: python3 test_real.py /path/to/spritesim
 import base64
 import hashlib
@@ -21,187 +21,16 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from testlib import (free_port, read, rows, run_tests, skip_without_loopback, spritesim_from_argv,  # noqa: E402
-                     wait_for)  # tests/lib/testlib.py
+import real_cluster  # noqa: E402  (tests/lib/real_cluster.py)
+from real_cluster import (PROTOCOL_VERSION, SECRET, Cluster, WithCluster, authenticated,  # noqa: E402
+                          frame, hostile, recv_frame, small_c_project, until, write_tree)
+from testlib import read, rows, run_tests, skip_without_loopback, spritesim_from_argv, wait_for  # noqa: E402
 
 SPRITESIM = None  # set from argv in main()
-SECRET = b"test-real-shared-secret-0123456789"
-PROTOCOL_VERSION = 2  # real/protocol.hpp
-
-
-class Cluster:
-    """Three agents and a coordinator under a temporary directory."""
-
-    def __init__(self, policy="sprite", params=None, run_as=("--allow-root",)):
-        self.dir = tempfile.mkdtemp(prefix="spritesim-real-")
-        self.procs = []
-        self.loadavg = self.path("loadavg")
-        with open(self.loadavg, "w") as f:
-            f.write("0.00 0.00 0.00 1/100 1\n")  # a quiet host whatever this machine's load
-        self.agents = []
-        for i in range(3):
-            name = f"h{i}"
-            secret = self.path(f"secret-{name}")
-            with open(secret, "wb") as f:
-                f.write(SECRET + b"\n")
-            os.chmod(secret, 0o600)
-            owner = self.path(f"owner-{name}")  # absent: idle since boot (condor's start rule needs that)
-            port = free_port()
-            self.start([f"agent", "--port", str(port), "--secret", secret, "--owner-control", owner, "--name", name,
-                        "--loadavg", self.loadavg, *run_as, "--poll-ms", "2"], f"agent-{name}.log")
-            self.agents.append({"name": name, "port": port, "owner": owner, "log": self.path(f"agent-{name}.log")})
-        for a in self.agents:
-            wait_for(lambda: "listening" in read(a["log"]), f"agent {a['name']} to listen")
-        self.secret = self.path("secret-h0")
-        self.port = free_port()
-        self.out = self.path("out")
-        args = ["migd", "--port", str(self.port), "--secret", self.secret, "--agents",
-                ",".join(f"127.0.0.1:{a['port']}" for a in self.agents), "--policy", policy, "--input-threshold", "0",
-                "--out", self.out, "--state", self.path("state.json")]
-        if params:
-            args += ["--policy-params", json.dumps(params)]
-        self.migd_args = args
-        self.start_migd()
-
-    def start_migd(self):
-        self.start(self.migd_args, "migd.log")
-        self.migd = self.procs[-1]
-        self.migd_log = self.path("migd.log")
-        live = sum(self.procs[i].poll() is None for i in range(len(self.agents)))  # test_6 kills one
-        wait_for(lambda: read(self.migd_log).count("watching agent") == live, "migd to watch the agents")
-
-    def path(self, name):
-        return os.path.join(self.dir, name)
-
-    def start(self, args, log):
-        with open(self.path(log), "w") as f:
-            self.procs.append(subprocess.Popen([SPRITESIM] + args, stdout=f, stderr=subprocess.STDOUT))
-
-    def rexec(self, cmd, stdin=b"", **kw):
-        return subprocess.run([SPRITESIM, "rexec", "--migd", f"127.0.0.1:{self.port}", "--secret", self.secret,
-                               "--quiet", "--"] + cmd, input=stdin, capture_output=True, **kw)
-
-    def rexec_async(self, cmd, **kw):
-        return subprocess.Popen([SPRITESIM, "rexec", "--migd", f"127.0.0.1:{self.port}", "--secret", self.secret,
-                                 "--quiet", "--"] + cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, **kw)
-
-    def kill_agent_under(self, cmd):
-        """Starts cmd through rexec, waits until it runs on an agent, and SIGKILLs that agent. Returns the rexec
-        process, the job's exec row of migrations.csv and the agent."""
-        migrations = os.path.join(self.out, "migrations.csv")
-        before = len(rows(migrations))
-        p = self.rexec_async(cmd)
-        wait_for(lambda: len(rows(migrations)) > before, "the job placed")
-        job = rows(migrations)[-1]
-        assert job["kind"] == "exec", job
-        agent = self.agent(job["to_host"])
-        wait_for(lambda: f"job {job['job_id'].rsplit('-', 1)[1]} attempt 1 started" in read(agent["log"]),
-                 "the job to start remotely")
-        proc = self.procs[self.agents.index(agent)]
-        proc.kill()
-        proc.wait(timeout=10)
-        return p, job, agent
-
-    def agent(self, name):
-        return next(a for a in self.agents if a["name"] == name)
-
-    def close(self):
-        for p in self.procs:
-            p.terminate()
-        for p in self.procs:
-            p.wait(timeout=10)
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def frame(payload: bytes) -> bytes:
-    return struct.pack(">I", len(payload)) + payload
-
-
-def recv_frame(sock):
-    def exact(n):
-        buf = b""
-        while len(buf) < n:
-            chunk = sock.recv(n - len(buf))
-            if not chunk:
-                return None
-            buf += chunk
-        return buf
-    head = exact(4)
-    if head is None:
-        return None
-    body = exact(struct.unpack(">I", head)[0])
-    return json.loads(body) if body is not None else None
-
-
-def hostile(port, send):
-    """Runs one hostile exchange; returns (the error message received, whether the daemon closed the connection)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-        reply = send(s)
-        try:
-            closed = s.recv(1) == b""
-        except (ConnectionResetError, socket.timeout):
-            closed = True
-        return reply, closed
-
-
-def small_c_project(files):
-    """A C program of `files` functions and a main, and a Makefile whose compiles last at least 0.2 s each (so
-    that an owner can come back while one runs on their host)."""
-    src = {f"f{i}.c": f"int f{i}(int x) {{ int s = 0; for (int k = 0; k < x; ++k) s += k * {i + 1}; return s; }}\n"
-           for i in range(files)}
-    src["main.c"] = "".join(f"int f{i}(int);\n" for i in range(files)) + \
-        "#include <stdio.h>\nint main(void) { long t = 0;\n" + \
-        "".join(f"  t += f{i}(10);\n" for i in range(files)) + '  printf("%ld\\n", t); return 0; }\n'
-    objs = " ".join(f"{n[:-2]}.o" for n in sorted(src))
-    return src, f"prog: {objs}\n\tcc -o prog {objs}\n%.o: %.c\n\tsleep 0.2; cc -O2 -c $< -o $@\n"
-
-
-def write_tree(d, src, makefile):
-    os.makedirs(d, exist_ok=True)
-    for name, text in list(src.items()) + [("Makefile", makefile)]:
-        with open(os.path.join(d, name), "w") as f:
-            f.write(text)
-
-
-def authenticated(port, first):
-    """A client that knows the secret: hello, challenge (checked), auth with `first` right after it; returns the
-    socket once welcomed."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    nonce = secrets.token_hex(32)
-    s.sendall(frame(json.dumps({"type": "hello", "version": PROTOCOL_VERSION, "name": "test", "nonce": nonce}).encode()))
-    ch = recv_frame(s)
-    server = hmac.new(SECRET, f"server|{nonce}|{ch['nonce']}".encode(), hashlib.sha256).hexdigest()
-    assert ch["mac"] == server, "the daemon does not know the secret"
-    mac = hmac.new(SECRET, f"client|{ch['nonce']}|{nonce}".encode(), hashlib.sha256).hexdigest()
-    s.sendall(frame(json.dumps({"type": "auth", "mac": mac}).encode()) + frame(json.dumps(first).encode()))
-    assert recv_frame(s)["type"] == "welcome"
-    return s
-
-
-def until(s, type_):
-    """Frames from s up to the first of the given type (reports in between are skipped)."""
-    while True:
-        m = recv_frame(s)
-        if m is None or m["type"] == type_:
-            return m
-
-
-class WithCluster(unittest.TestCase):
-    """Test classes sharing one cluster (a fresh one per class)."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.c = Cluster()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.c.close()
 
 
 class Case(WithCluster):
@@ -396,42 +225,6 @@ class Case(WithCluster):
         self.assertIn(b"mode 0644", p.stderr)
 
 
-    def test_5_migd_restart_reloads_its_state(self):
-        jobs_csv = os.path.join(self.c.out, "jobs.csv")
-        n0 = len(rows(jobs_csv))
-        self.assertEqual(self.c.rexec(["echo", "before"]).returncode, 0)
-        wait_for(lambda: any(j["job_id"].startswith("echo-") for j in rows(jobs_csv)[n0:]), "the job's record")
-        before = rows(jobs_csv)
-        self.c.migd.terminate()
-        self.c.migd.wait(timeout=10)
-        self.c.procs.remove(self.c.migd)
-        # A coordinator killed in the middle of an append leaves a torn last line in the records journal: it was
-        # never acknowledged, and goes.
-        with open(self.c.path("state.json.records.jsonl"), "a") as f:
-            f.write('{"record": "job", "id": "torn-')
-        self.c.start_migd()
-        self.assertIn("reloaded", read(self.c.migd_log))
-        self.assertIn("dropping a torn last line", read(self.c.migd_log))
-        r = self.c.rexec(["echo", "after"])
-        self.assertEqual((r.returncode, r.stdout), (0, b"after\n"))
-        wait_for(lambda: len(rows(jobs_csv)) >= len(before) + 1, "the new job's record")
-        after = rows(jobs_csv)
-        self.assertEqual(after[:len(before)], before, "records from before the restart were lost")
-        last = lambda js: max(int(j["job_id"].rsplit("-", 1)[1]) for j in js)
-        self.assertGreater(last(after), last(before), "job ids were reused after the restart")
-
-    def test_6_agent_killed_mid_job_reruns_at_home(self):
-        script = "echo start; i=0; while [ $i -lt 30 ]; do echo line $i; i=$((i+1)); sleep 0.02; done; echo end"
-        expected = subprocess.run(["sh", "-c", script], capture_output=True).stdout
-        migrations = os.path.join(self.c.out, "migrations.csv")
-        p, job, agent = self.c.kill_agent_under(["sh", "-c", script])  # its command's pipes close with it
-        out, err = p.communicate(timeout=30)
-        self.assertEqual(p.returncode, 0, err)
-        self.assertEqual(out, expected, "the user must see exactly one complete attempt")
-        wait_for(lambda: any(m["kind"] == "restart" and m["job_id"] == job["job_id"] for m in rows(migrations)),
-                 "the rerun at home recorded")
-        wait_for(lambda: "lost" in read(self.c.migd_log), "migd to notice the agent is gone")
-
     def test_7_make_build_through_the_shell_shim_is_byte_identical(self):
         if not shutil.which("make") or not shutil.which("cc"):
             self.skipTest("make or cc missing")
@@ -487,40 +280,6 @@ class Case(WithCluster):
         ev = [float(e["duration_s"]) for e in rows(evictions) if e["host"] == victim["name"]]
         self.assertTrue(all(d < 0.100 for d in ev), f"evictions took {ev} s after the agent noticed")
 
-    def test_8_migd_killed_mid_jobs_loses_and_repeats_nothing(self):
-        # Commands run remotely and at home when migd is killed (SIGKILL: no goodbye, its last checkpoint may lag);
-        # more arrive while it is down. After the restart each runs exactly once and has exactly one record.
-        jobs_csv = os.path.join(self.c.out, "jobs.csv")
-        migrations = os.path.join(self.c.out, "migrations.csv")
-        number = lambda job_id: int(job_id.rsplit("-", 1)[1])
-        before = {r["job_id"] for r in rows(jobs_csv)}
-        log = self.c.path("runs-8.log")
-        script = 'echo "$0" >> ' + log + '; sleep 1; echo "$0 finished"'
-        first = [self.c.rexec_async(["sh", "-c", script, f"early{i}"]) for i in range(6)]
-        wait_for(lambda: len(read(log).split()) == 6, "the first commands to start")
-        self.c.migd.kill()
-        self.c.migd.wait(timeout=10)
-        self.c.procs.remove(self.c.migd)
-        late = [self.c.rexec_async(["sh", "-c", script, f"late{i}"]) for i in range(3)]
-        time.sleep(0.5)
-        self.c.start_migd()
-        for i, p in enumerate(first + late):
-            out, err = p.communicate(timeout=30)
-            tag = f"early{i}" if i < 6 else f"late{i - 6}"
-            self.assertEqual((p.returncode, out), (0, f"{tag} finished\n".encode()), err)
-        runs = read(log).split()
-        self.assertEqual(sorted(runs), sorted([f"early{i}" for i in range(6)] + [f"late{i}" for i in range(3)]),
-                         "a command ran twice or not at all")
-        new = lambda: [r for r in rows(jobs_csv) if r["job_id"] not in before]
-        wait_for(lambda: len(new()) >= 9, "the records of the 9 commands")
-        recorded = new()
-        self.assertEqual(len(recorded), 9, f"records: {[r['job_id'] for r in recorded]}")
-        self.assertEqual(len({r["job_id"] for r in recorded}), 9, "a command was recorded twice")
-        self.assertEqual(sum(r["remote"] == "1" for r in recorded) >= 1, True, "nothing ran remotely")
-        execs = [m["job_id"] for m in rows(migrations) if m["kind"] == "exec" and m["job_id"] not in before]
-        self.assertEqual(len(execs), len(set(execs)), "a remote placement was recorded twice")
-        self.assertGreater(min(number(r["job_id"]) for r in recorded), 0)
-
     def test_9_a_captured_real_mode_build_replays_in_the_simulator(self):
         if not shutil.which("make") or not shutil.which("cc"):
             self.skipTest("make or cc missing")
@@ -553,109 +312,6 @@ class Case(WithCluster):
         with open(os.path.join(out, "results.json")) as f:
             results = json.load(f)
         self.assertEqual(results["jobs_completed"], 8)
-
-
-class AgentDeath(WithCluster):
-    def test_a_killed_agent_takes_its_commands_with_it(self):
-        # A command that writes nothing to its output would outlive a SIGKILLed agent and run beside its rerun at
-        # home; the agent's commands die with it, children included (its reaper kills their process groups), so
-        # the marker gets exactly one line (the rerun's).
-        marker = self.c.path("marker-6b")
-        # The subshell is a child of the command's shell (the way a compiler runs under a recipe's shell).
-        p, _, _ = self.c.kill_agent_under(["sh", "-c", f"(sleep 1; echo once >> {marker}); echo ok"])
-        out, err = p.communicate(timeout=30)
-        self.assertEqual((p.returncode, out), (0, b"ok\n"), err)
-        time.sleep(1.2)  # the remote attempt, had it survived, would have written by now
-        self.assertEqual(read(marker), "once\n", "the killed agent's command ran on beside its rerun")
-
-
-class Relay:
-    """A TCP relay in front of an agent, so that a test can break some connections through it (migd's watch link)
-    while the agent and the other connections live on."""
-
-    def __init__(self, target_port):
-        self.target = target_port
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = self.sock.getsockname()[1]
-        self.pairs = []
-        threading.Thread(target=self.accept, daemon=True).start()
-
-    def accept(self):
-        while True:
-            try:
-                client, _ = self.sock.accept()
-                upstream = socket.create_connection(("127.0.0.1", self.target))
-            except OSError:
-                return
-            self.pairs.append((client, upstream))
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self.pump, args=(a, b), daemon=True).start()
-
-    @staticmethod
-    def pump(a, b):
-        try:
-            while data := a.recv(65536):
-                b.sendall(data)
-        except OSError:
-            pass
-        for x in (a, b):
-            try:
-                x.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    def cut(self, pairs):
-        """Breaks the connections made through the relay among the first `pairs` (those already closed stay so)."""
-        for pair in self.pairs[:pairs]:
-            for x in pair:
-                try:
-                    x.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-    def close(self):
-        self.sock.close()
-
-
-class WatchLinkLost(unittest.TestCase):
-    def test_a_job_moved_home_while_its_agent_lived_is_killed_there(self):
-        # migd's watch link to h0 breaks while h0 and its command live on: migd records the command's restart at
-        # home; when the link is back and h0 still lists the command, migd kills it there, so that it runs once
-        # more only at home, as the records say, and not also to its end on h0.
-        c = Cluster()
-        relay = None
-        try:
-            c.migd.terminate()
-            c.migd.wait(timeout=10)
-            c.procs.remove(c.migd)
-            h0 = c.agent("h0")
-            relay = Relay(h0["port"])
-            c.migd_args = [a.replace(f"127.0.0.1:{h0['port']}", f"127.0.0.1:{relay.port}") for a in c.migd_args]
-            for other in ("h1", "h2"):  # only h0 takes foreign work
-                with open(c.agent(other)["owner"], "w") as f:
-                    f.write("active\n")
-            c.start_migd()
-            marker = c.path("marker-watch")
-            watch_links = len(relay.pairs)  # migd's, made before any command's
-            p = c.rexec_async(["sh", "-c", f"sleep 1.5; echo once >> {marker}; echo ok"])
-            wait_for(lambda: "attempt 1 started" in read(h0["log"]), "the command to start on h0")
-            relay.cut(watch_links)
-            wait_for(lambda: "lost" in read(c.migd_log), "migd to lose its watch link to h0")
-            out, err = p.communicate(timeout=30)
-            self.assertEqual((p.returncode, out), (0, b"ok\n"), err)
-            self.assertIn("evicted by kill", read(h0["log"]), "the command ran on to its end on h0")
-            self.assertIn("though it was moved home: killed", read(c.migd_log))
-            time.sleep(0.3)
-            self.assertEqual(read(marker), "once\n")
-            jobs = os.path.join(c.out, "jobs.csv")
-            wait_for(lambda: any(j["job_id"].startswith("sh-") for j in rows(jobs)), "the job's record")
-            self.assertEqual([j["exec_host"] for j in rows(jobs) if j["job_id"].startswith("sh-")], ["home"])
-        finally:
-            if relay:
-                relay.close()
-            c.close()
 
 
 class RunAsUser(unittest.TestCase):
@@ -732,7 +388,7 @@ class Suspend(unittest.TestCase):
 
 def main():
     global SPRITESIM
-    SPRITESIM = spritesim_from_argv("test_real.py")
+    SPRITESIM = real_cluster.SPRITESIM = spritesim_from_argv("test_real.py")
     skip_without_loopback()
     sys.exit(0 if run_tests() else 1)
 
