@@ -134,6 +134,9 @@ struct PolicyEvent {
   std::string reason; ///< DECISION_REJECTED: why
 };
 
+/// The DECISION_REJECTED event a backend gives the policy for a decision it refused, and why (both backends).
+PolicyEvent rejection_event(const Decision& refused, std::string why);
+
 const char* to_string(EventKind k);
 const char* to_string(DecisionKind k);
 const char* to_string(ProcState s);

@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <set>
 #include <stdexcept>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -47,6 +48,18 @@ int ClusterView::client_home(int client) const
 {
   return client >= 0 && client < static_cast<int>(client_homes.size()) ? client_homes[static_cast<size_t>(client)]
                                                                        : -1;
+}
+
+PolicyEvent rejection_event(const Decision& refused, std::string why)
+{
+  PolicyEvent ev;
+  ev.kind = EventKind::DECISION_REJECTED;
+  ev.client = refused.client;
+  ev.host = refused.host;
+  ev.proc = refused.proc;
+  ev.rejected = refused;
+  ev.reason = std::move(why);
+  return ev;
 }
 
 const char* to_string(EventKind k)

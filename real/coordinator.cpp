@@ -108,14 +108,7 @@ void Coordinator::dispatch(const PolicyEvent& ev, int* placed)
 void Coordinator::reject(const Decision& d, const std::string& why)
 {
   ++rejected_count_;
-  PolicyEvent ev;
-  ev.kind = EventKind::DECISION_REJECTED;
-  ev.client = d.client;
-  ev.host = d.host;
-  ev.proc = d.proc;
-  ev.rejected = d;
-  ev.reason = why;
-  rejected_.push_back(ev);
+  rejected_.push_back(rejection_event(d, why));
 }
 
 void Coordinator::log_decision(const Decision& d, const PolicyEvent& ev)

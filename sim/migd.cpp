@@ -76,14 +76,7 @@ void GlobalMigd::dispatch(const PolicyEvent& ev, std::vector<int>* granted, int*
 void GlobalMigd::reject(const Decision& d, const std::string& why)
 {
   ++stats_.rejected;
-  PolicyEvent ev;
-  ev.kind = EventKind::DECISION_REJECTED;
-  ev.client = d.client;
-  ev.host = d.host;
-  ev.proc = d.proc;
-  ev.rejected = d;
-  ev.reason = why;
-  rejected_.push_back(ev);
+  rejected_.push_back(rejection_event(d, why));
 }
 
 void GlobalMigd::carry_out(const Decision& d, const PolicyEvent& ev, std::vector<int>* granted, int* placed)
