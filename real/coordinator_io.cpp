@@ -194,7 +194,7 @@ void Coordinator::run()
   }
   std::thread([this] { writer_loop(); }).detach();
   if (!options_.state_file.empty())
-    wait_written(1); // the reservation is on disk before any id is handed out
+    wait_written(reservation_seq_); // the reservation is on disk before any id is handed out
   for (size_t i = 0; i < options_.agents.size(); ++i)
     std::thread([this, i] { watch_agent(static_cast<int>(i)); }).detach();
   std::thread([this] { timer_loop(); }).detach();
