@@ -39,7 +39,7 @@ void run_process(Cluster& cl, GlobalMigd& migd, const BackgroundProcess& bp, dou
   rec.exec_host = cl.name(proc.host());
   rec.cpu_s = proc.cpu_used_s();
   rec.end_s = sg4::Engine::get_clock();
-  migd.exited(proc);
+  migd.exited(proc, bp.cpu_s * ref_mips * 1e6);
 }
 
 } // namespace

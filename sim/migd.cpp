@@ -2,6 +2,7 @@
 #include "sim/migd.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -249,8 +250,13 @@ int GlobalMigd::place(SimProcess& proc)
   return where;
 }
 
-void GlobalMigd::exited(SimProcess& proc)
+void GlobalMigd::exited(SimProcess& proc, double expected_work)
 {
+  // The work it did, summed over every burst on every host since its last restart, is what it was asked (up to
+  // the engine's rounding): a move, suspension or cancelled burst neither loses nor adds CPU.
+  if (expected_work >= 0 && std::abs(proc.work_done() - expected_work) > 1e-6 * expected_work + 1.0)
+    audit_.violation(fmt::format("CPU not conserved: {} computed {:.6g} reference instructions of the {:.6g} asked",
+                                 proc.name(), proc.work_done(), expected_work));
   stats_.remote_cpu_s += proc.remote_cpu_s();
   int h = proc.host();
   int64_t id = proc.id();
@@ -262,6 +268,14 @@ void GlobalMigd::exited(SimProcess& proc)
   ev.host = h;
   ev.home = node.mapped()->home();
   dispatch(ev);
+}
+
+std::map<std::string, std::string> GlobalMigd::live_processes() const
+{
+  std::map<std::string, std::string> out;
+  for (const auto& [id, p] : procs_)
+    out[p->name()] = fmt::format("{} on {}", to_string(p->state()), cluster_.name(p->host()));
+  return out;
 }
 
 void GlobalMigd::process_changed(const SimProcess& proc, int old_host)

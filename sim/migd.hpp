@@ -17,6 +17,7 @@
 #include "policy/policy.hpp"
 #include "sim/cluster.hpp"
 #include "sim/process.hpp"
+#include "sim/run_audit.hpp"
 
 namespace spritesim {
 
@@ -65,8 +66,13 @@ public:
   SimProcess& create_process(const std::string& name, int client, int home, ProcessFootprint footprint);
   /// Asks the policy where a freshly exec'd process runs (PROCESS_ARRIVED); home when it does not say.
   int place(SimProcess& proc);
-  /// The process exited; it is forgotten.
-  void exited(SimProcess& proc);
+  /// The process exited; it is forgotten. `expected_work`: the reference instructions the workload asked of it
+  /// (checked against what it computed; negative: not checked).
+  void exited(SimProcess& proc, double expected_work = -1);
+  /// The processes not exited yet, by name, with their state and host ("SUSPENDED on ws03").
+  std::map<std::string, std::string> live_processes() const;
+  /// The run's invariant checks (run_audit.hpp); migd records what it sees (CPU not conserved).
+  RunAudit& audit() { return audit_; }
   /// Called by SimProcess on any change of host or state (`old_host` is where it was before, or -1).
   void process_changed(const SimProcess& proc, int old_host);
   void process_moved(const SimProcess& proc, int from, int to, const MigrationRecord& rec);
@@ -129,6 +135,7 @@ private:
   std::vector<DecisionRecord> decisions_;
   void log(const Decision& d, const PolicyEvent& ev, const std::string& process, const char* kind = nullptr);
   Stats stats_;
+  RunAudit audit_;
   int64_t next_pid_ = 1;
 };
 

@@ -7,6 +7,8 @@
 #include <memory>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "sim/remote_exec.hpp"
 
 namespace spritesim {
@@ -112,7 +114,7 @@ void run_job(const JobContext& ctx, size_t index, int home, int host)
   }
   int ran_on = proc.host();
   double cpu = proc.cpu_used_s();
-  ctx.migd->exited(proc);
+  ctx.migd->exited(proc, job.cpu_s * ctx.ref_mips * 1e6);
   ctx.done->put(new Completion{index, slot, ran_on, restarts, cpu}, 0);
 }
 
@@ -204,6 +206,8 @@ public:
       }
       const TraceJob& tj = trace_.jobs[done->job];
       JobRecord& rec = out_.jobs[done->job];
+      if (!rec.id.empty())
+        migd_.audit().violation(fmt::format("job {} finished twice", tj.id));
       rec.id = tj.id;
       rec.kind = tj.kind;
       rec.home_host = cl_.name(home_);
@@ -229,6 +233,7 @@ public:
       migd_.release_all(client_);
     }
     out_.end_s = sg4::Engine::get_clock();
+    out_.ended = true;
   }
 
   // migd took `host` back: forget it; a job running there is evicted home by migd and reported as usual.

@@ -19,6 +19,7 @@ struct PmakeResult {
   double start_s = 0;
   double scan_end_s = 0;
   double end_s = 0;
+  bool ended = false; ///< the driver ran to its end (every job reaped, hosts returned)
   std::vector<JobRecord> jobs;
   int64_t hosts_wanted = 0;   ///< remote hosts it could use at once (pmake -J, at most its jobs)
   int64_t hosts_obtained = 0; ///< most remote hosts it held at once

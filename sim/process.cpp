@@ -49,6 +49,7 @@ void SimProcess::compute(double ref_seconds, double ref_mips)
     sg4::Host* h = cluster_.host(host_);
     exec_ = sg4::Exec::init()->set_flops_amount(flops)->set_host(h);
     exec_flops_ = flops;
+    exec_cancelled_ = false;
     exec_->start();
     double left = 0;
     try {
@@ -57,6 +58,7 @@ void SimProcess::compute(double ref_seconds, double ref_mips)
       left = cancelled_left_;
     }
     double done = flops - left;
+    work_done_ += done;
     cpu_used_s_ += done / h->get_speed();
     if (host_ != home_)
       remote_cpu_s_ += done / h->get_speed();
@@ -77,6 +79,8 @@ void SimProcess::checkpoint()
         state_ = ProcState::WAITING;
         host_ = home_;
         cpu_used_s_ = 0;
+        work_lost_ += work_done_;
+        work_done_ = 0;
         migd_.process_changed(*this, from);
         migd_.process_restarted(*this, from, p.reason);
         throw ProcessRestarted{};
@@ -135,6 +139,9 @@ std::string SimProcess::request(DecisionKind kind, int target, const std::string
     case DecisionKind::SUSPEND:
       if (suspend_requested_)
         return "already suspended";
+      // Only where it runs now: a process on its way elsewhere would be stopped on a host the policy did not mean.
+      if (state_ != ProcState::RUNNING || pending_)
+        return pending_ ? "a move is pending" : std::string("not running (") + to_string(state_) + ")";
       suspend_requested_ = true;
       break;
     case DecisionKind::RESUME:
@@ -154,14 +161,19 @@ std::string SimProcess::request(DecisionKind kind, int target, const std::string
       if (kind == DecisionKind::MIGRATE && target == host_)
         return "already there";
       pending_ = Pending{kind, target, reason};
+      // A moved or restarted process runs at its destination (docs/policies.md): the suspension ends with the move,
+      // or the process would wait for a RESUME that no policy has a reason to send.
+      suspend_requested_ = false;
       wake_->notify_all();
       break;
     default:
       return "not a process decision";
   }
-  if (exec_ && !exec_->test()) {
+  // The running burst is cancelled once: a second request before the actor wakes finds it already cancelled.
+  if (exec_ && !exec_cancelled_ && exec_->get_state() == sg4::Activity::State::STARTED) {
     cancelled_left_ = exec_->get_remaining();
     exec_->cancel();
+    exec_cancelled_ = true;
   }
   return "";
 }

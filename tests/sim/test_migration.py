@@ -192,6 +192,53 @@ class OwnersAndEvictions(Case):
         self.assertGreater(checked, 0, "no process met a returning owner; the scenario tests nothing")
 
 
+class SuspendThenVacate(Case):
+    """Condor suspends a foreign process when ws01's owner returns at 100 s, then vacates it 20 s later: home
+    (EVICT) or, with vacate_migrate, to ws02, whose owner left at 50 s. Either way the process runs again where it
+    is moved and finishes once with its CPU conserved (before the fix it waited for a RESUME that never came)."""
+
+    CPU_S = 300.0
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        with open(os.path.join(cls.tmp, "owners.csv"), "w") as f:
+            f.write("host,start_s,end_s,cpu_share\nws02,0,50,0\nws01,100,1000,0\n")
+        cls.runs = {}
+        for migrate in (False, True):
+            name = f"vacate-{'migrate' if migrate else 'home'}"
+            write_json(os.path.join(cls.tmp, name + ".json"), {
+                "name": name, "platform": {"workstations": 3},
+                "workload": {"kind": "processes", "duration_s": 10, "baseline": "none",
+                             "script": [{"arrival_s": 0, "home": 0, "cpu_s": cls.CPU_S}]},
+                "owners": {"model": "trace", "trace": "owners.csv"},
+                "policy": {"name": "condor", "params": {"start_idle_s": 0, "max_suspend_s": 20,
+                                                        "vacate_migrate": migrate}}})
+            out = os.path.join(cls.tmp, name)
+            spritesim("run", os.path.join(cls.tmp, name + ".json"), "--out", out)
+            cls.runs[migrate] = (rows(os.path.join(out, "jobs.csv")), rows(os.path.join(out, "migrations.csv")),
+                                 rows(os.path.join(out, "decisions.csv")))
+
+    def check(self, migrate, where):
+        jobs, migs, decisions = self.runs[migrate]
+        self.assertEqual(len(jobs), 1)
+        job = jobs[0]
+        self.assertEqual(job["exec_host"], where)
+        self.assertAlmostEqual(float(job["cpu_s"]), self.CPU_S, delta=1e-3)
+        kinds = [d["kind"] for d in decisions]
+        self.assertIn("suspend", kinds)
+        self.assertNotIn("resume", kinds, "the owner never left: nothing may resume it")
+        self.assertTrue(any(m["kind"] == "exec" and m["to_host"] == "ws01" for m in migs), migs)
+        # Suspended for the 20 s before the vacate: it cannot finish before its CPU plus that wait.
+        self.assertGreater(float(job["end_s"]), self.CPU_S + 20)
+
+    def test_vacated_home_runs_there(self):
+        self.check(False, "ws00")
+
+    def test_vacated_to_another_host_runs_there(self):
+        self.check(True, "ws02")
+
+
 class FairnessReclaim(Case):
     """Many pmake users asking for many hosts on 8 workstations: hosts move between clients by fairness."""
 
