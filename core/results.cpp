@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <cstdio>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "core/output_files.hpp"
 
 namespace spritesim {
@@ -61,6 +64,46 @@ nlohmann::json results_json(const RunResult& r, uint64_t seed, const std::string
   for (auto it = r.extra.begin(); it != r.extra.end(); ++it)
     j[it.key()] = it.value();
   return j;
+}
+
+const std::vector<std::pair<std::string, std::vector<std::string>>>& known_result_keys()
+{
+  static const std::vector<std::pair<std::string, std::vector<std::string>>> keys = {
+      {"makespan_s", {}}, {"baseline_makespan_s", {}}, {"speedup", {}}, {"jobs_total", {}}, {"jobs_completed", {}},
+      {"remote_execs", {}}, {"remote_jobs", {}}, {"migrations", {}}, {"evictions", {}}, {"restarts", {}},
+      {"host_evictions", {}}, {"host_eviction_mean_s", {}}, {"job_response_mean_s", {}}, {"job_delay_mean_s", {}},
+      {"job_slowdown_mean", {}}, {"policy_decisions", {}}, {"build_sessions", {}}, {"processes", {}}, {"seed", {}},
+      {"spritesim_version", {}}, {"trace", {}}, {"scan_s", {}}, {"migd_requests", {}},
+      {"utilization", {"pmake_host", "file_server", "compile_hosts_mean", "network"}},
+      {"usage",
+       {"host_hours", "migrations_per_host_hour", "evictions_per_host_hour", "remote_cpu_share",
+        "cluster_cpu_utilization", "host_requests", "requests_fully_satisfied_share", "requests_none_share",
+        "builds_fully_satisfied_share", "builds_no_host_share", "builds_hosts_wanted_mean",
+        "builds_hosts_obtained_mean", "hold_time_mean_s", "revoked_owner", "revoked_fairness",
+        "host_evictions_owner", "host_evictions_fairness", "host_eviction_mean_s", "idle_share_weekday",
+        "idle_share_offhours", "idle_share_total", "idle_to_active_per_host_hour", "rejected_decisions"}}};
+  return keys;
+}
+
+std::string unknown_result_key(const std::string& dotted)
+{
+  size_t dot = dotted.find('.');
+  std::string top = dotted.substr(0, dot);
+  std::vector<std::string> names;
+  for (const auto& [key, children] : known_result_keys()) {
+    names.push_back(key);
+    if (key != top)
+      continue;
+    if (dot == std::string::npos)
+      return "";
+    if (children.empty())
+      return fmt::format("\"{}\" holds a number or a string, not keys", top);
+    std::string sub = dotted.substr(dot + 1, dotted.find('.', dot + 1) - dot - 1);
+    if (std::find(children.begin(), children.end(), sub) != children.end())
+      return "";
+    return fmt::format("\"{}\" has no key \"{}\" (known: {})", top, sub, fmt::join(children, ", "));
+  }
+  return fmt::format("results.json has no key \"{}\" (known: {}; docs/outputs.md)", top, fmt::join(names, ", "));
 }
 
 void write_run_outputs(const std::string& dir, const RunResult& r, const nlohmann::json& resolved_config,

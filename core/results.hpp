@@ -3,12 +3,24 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 namespace spritesim {
+
+/// A run that broke one of the backend's invariants (a job lost or finished twice, CPU not conserved, a process left
+/// waiting, an engine deadlock): its numbers are wrong, so nothing is written and the command exits with
+/// EXIT_INVALID_RUN (docs/outputs.md "Exit status").
+struct InvariantViolation : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Exit status of a run whose invariants were violated (distinct from bad input, 2).
+constexpr int EXIT_INVALID_RUN = 3;
 
 struct JobRecord {
   std::string id;
@@ -72,6 +84,13 @@ struct RunResult {
   std::vector<DecisionRecord> decisions;
   nlohmann::json extra = nlohmann::json::object(); ///< backend-specific summary fields
 };
+
+/// The keys results.json may hold at its top level (docs/outputs.md), each with the keys it holds when it is an
+/// object ("usage" lists its own; an empty list: not an object, or keys not fixed in advance).
+const std::vector<std::pair<std::string, std::vector<std::string>>>& known_result_keys();
+
+/// Why `dotted` (a sweep metric such as "utilization.network") cannot be a results.json key, or "" when it can.
+std::string unknown_result_key(const std::string& dotted);
 
 /// The summary object of results.json.
 nlohmann::json results_json(const RunResult& r, uint64_t seed, const std::string& version);

@@ -9,6 +9,7 @@
 
 #include "core/input_error.hpp"
 #include "core/json_reader.hpp"
+#include "core/limits.hpp"
 #include "core/output_files.hpp"
 #include "core/random.hpp"
 #include "policy/policy.hpp"
@@ -36,8 +37,8 @@ CostModel make_cost_model(const ExperimentSpec& spec)
   HardwareProfile fs = referenced(spec, "$.platform.file_server.profile",
                                   [&] { return load_profile(spec.platform.file_server_profile, "file_server"); });
   for (const auto& o : spec.costs)
-    override_param(o.target == "workstation" ? ws : fs, o.param, o.value,
-                   fmt::format("{} $.costs.{}.{}", spec.file, o.target, o.param));
+    override_param(o.target == "workstation" ? ws : fs, o.param, o.value, spec.file,
+                   json_path_join(json_path_join("$.costs", o.target), o.param));
   Network net{spec.platform.network.bandwidth_Mbps * 1e6 / 8, spec.platform.network.latency_us * 1e-6};
   return CostModel(ws, fs, net);
 }
@@ -125,16 +126,27 @@ SimInputs prepare_simulation(const ExperimentSpec& spec)
       return owner_periods_by_host(load_owner_trace(spec.owners.trace), names, spec.owners.trace);
     });
   }
-  if (!w.processes.is_null())
-    in.processes = generate_processes(parse_process_workload(w.processes, spec.file, "$.workload.processes"),
-                                      spec.seed, hosts, w.duration_s);
+  // Arrival rates times hosts times duration bound the run's size; refuse what would not fit in memory or time.
+  auto check_expected = [&](double per_host_hour, const char* path, const char* what) {
+    double expected = per_host_hour * hosts * w.duration_s / 3600.0;
+    if (expected > MAX_GENERATED_JOBS)
+      throw InputError(spec.file, path,
+                       fmt::format("{} {}/host-hour on {} hosts over {} s is about {:.3g} {}; at most {:.0e} can be "
+                                   "simulated in one run",
+                                   per_host_hour, what, hosts, w.duration_s, expected, what, MAX_GENERATED_JOBS));
+  };
+  if (!w.processes.is_null()) {
+    ProcessWorkload pw = parse_process_workload(w.processes, spec.file, "$.workload.processes");
+    check_expected(pw.arrivals_per_host_hour, "$.workload.processes.arrivals_per_host_hour", "processes");
+    in.processes = generate_processes(pw, spec.seed, hosts, w.duration_s);
+  }
   if (!w.script.is_null()) {
     JsonReader list(w.script, spec.file, "$.workload.script");
     for (const JsonReader& e : list.elements()) {
       BackgroundProcess p;
-      p.arrival_s = e.required_number("arrival_s", 0, 1e12);
+      p.arrival_s = e.required_number("arrival_s", 0, w.duration_s);
       p.home = static_cast<int>(e.required_integer("home", 0, hosts - 1));
-      p.cpu_s = e.required_number("cpu_s", 0, 1e12);
+      p.cpu_s = e.required_number("cpu_s", 0, MAX_SIM_SECONDS);
       p.dirty_pages = e.integer("dirty_pages", TYPICAL_DIRTY_PAGES, 0, 1 << 30);
       p.dirty_blocks = e.integer("dirty_blocks", TYPICAL_DIRTY_BLOCKS, 0, 1 << 30);
       p.open_files = e.integer("open_files", 4, 0, 100000);
@@ -149,6 +161,7 @@ SimInputs prepare_simulation(const ExperimentSpec& spec)
   }
   if (!w.builds.is_null()) {
     BuildSessions b = parse_build_sessions(w.builds, spec.file, "$.workload.builds");
+    check_expected(b.sessions_per_host_hour, "$.workload.builds.sessions_per_host_hour", "build sessions");
     auto active = [&](int h, double t) {
       const auto& periods = in.owners[static_cast<size_t>(h)];
       auto it = std::upper_bound(periods.begin(), periods.end(), t,
@@ -157,6 +170,13 @@ SimInputs prepare_simulation(const ExperimentSpec& spec)
     };
     in.sessions = generate_build_sessions(b, spec.seed, hosts, w.duration_s, active);
   }
+  // A run without a job measures nothing; say so rather than report zeros.
+  if (w.kind != "pmake" && in.processes.empty() && in.sessions.empty())
+    throw InputError(spec.file, "$.workload",
+                     fmt::format("the \"{}\" workload generates no job over its {} s (seed {}): raise "
+                                 "processes.arrivals_per_host_hour, builds.sessions_per_host_hour or duration_s, or "
+                                 "give a script",
+                                 w.kind, w.duration_s, spec.seed));
   return in;
 }
 
@@ -275,7 +295,38 @@ RunResult run_simulation(const ExperimentSpec& spec, SimInputs inputs)
       }
     });
   }
+  // SimGrid reports a deadlock on stderr and returns; the run is invalid, and the blocked actors say where.
+  std::vector<std::string> blocked;
+  bool deadlocked = false;
+  sg4::Engine::on_deadlock_cb([&] {
+    deadlocked = true;
+    for (const auto& a : engine->get_all_actors())
+      if (!a->is_daemon())
+        blocked.push_back(fmt::format("{} on {}", a->get_name(), a->get_host()->get_name()));
+  });
   engine->run();
+
+  RunAudit& audit = migd.audit();
+  if (deadlocked)
+    audit.deadlock(blocked);
+  auto live = migd.live_processes();
+  if (w.kind == "pmake") {
+    audit.check_jobs("the build", pm.jobs, inputs.trace.jobs.size(), live);
+    if (!pm.ended)
+      audit.violation("the build's pmake never ended");
+  }
+  for (size_t i = 0; i < session_results.size(); ++i) {
+    audit.check_jobs(fmt::format("build session {}", inputs.sessions[i].id), session_results[i].jobs,
+                     traces[i].jobs.size(), live);
+    if (!session_results[i].ended)
+      audit.violation(fmt::format("build session {}'s pmake never ended", inputs.sessions[i].id));
+  }
+  if (session_results.size() != inputs.sessions.size())
+    audit.violation(fmt::format("{} of {} build sessions never started", inputs.sessions.size() - session_results.size(),
+                                inputs.sessions.size()));
+  audit.check_jobs("the processes", background, inputs.processes.size(), live);
+  audit.check_no_live_processes(live);
+  audit.raise_if_violated();
 
   RunResult r;
   if (w.kind == "pmake") {

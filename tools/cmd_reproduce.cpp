@@ -42,8 +42,8 @@ void run_points(const std::vector<PointRun>& runs, int jobs)
     live.erase(pid);
     if (status != 0) {
       ++failed;
-      fmt::print(stderr, "reproduce: {} at {}={} failed (exit {}); see {}/run.log\n", run->figure->name,
-                 run->figure->x, run->point->x, status, run->dir);
+      fmt::print(stderr, "reproduce: {} at {}={} FAILED ({}); see {}/run.log\n", run->figure->name,
+                 run->figure->x, run->point->x, exit_status_text(status), run->dir);
     } else {
       fmt::print("  {} {}={} done\n", run->figure->name, run->figure->x, run->point->x);
     }
@@ -98,8 +98,9 @@ int cmd_reproduce(const Args& args)
   make_directories(day_dir);
   int day_pid = spawn_self({"run", DAY_IN_THE_LIFE_CONFIG, "--out", day_dir}, day_dir + "/run.log");
   run_points(runs, jobs);
-  if (wait_child(day_pid) != 0)
-    throw std::runtime_error(fmt::format("the month-long run failed; see {}/run.log", day_dir));
+  if (int status = wait_child(day_pid); status != 0)
+    throw std::runtime_error(
+        fmt::format("the month-long run failed ({}); see {}/run.log", exit_status_text(status), day_dir));
   std::string sections = day_in_the_life_section(day_dir, "runs/day-in-the-life");
   fmt::print("reproduce: policy studies\n");
   sections += run_studies(out, jobs);

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/experiment.hpp"
+#include "core/output_files.hpp"
 #include "core/results.hpp"
 #include "core/timeline.hpp"
 #include "sim/simulation.hpp"
@@ -47,6 +48,8 @@ double simulate_in_child(const ExperimentSpec& spec)
     std::string msg;
     try {
       msg = fmt::format("ok {:.17g}", run_simulation(spec, prepare_simulation(spec)).makespan_s);
+    } catch (const InvariantViolation& e) {
+      msg = std::string("invalid ") + e.what();
     } catch (const std::exception& e) {
       msg = std::string("error ") + e.what();
     }
@@ -67,10 +70,21 @@ double simulate_in_child(const ExperimentSpec& spec)
   }
   close(fds[0]);
   int status = 0;
-  waitpid(pid, &status, 0);
-  if (got.rfind("ok ", 0) != 0)
-    throw std::runtime_error("sequential baseline failed: " + (got.empty() ? "child died" : got.substr(6)));
-  return std::stod(got.substr(3));
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (got.rfind("ok ", 0) == 0)
+    return std::stod(got.substr(3));
+  if (got.rfind("invalid ", 0) == 0)
+    throw InvariantViolation("the sequential baseline (one host, no migration): " + got.substr(8));
+  if (got.rfind("error ", 0) == 0)
+    throw std::runtime_error("the sequential baseline (one host, no migration) failed: " + got.substr(6));
+  throw std::runtime_error(
+      WIFSIGNALED(status)
+          ? fmt::format("the sequential baseline's simulation was killed by signal {} ({}): a bug, please report it "
+                        "with this config",
+                        WTERMSIG(status), strsignal(WTERMSIG(status)))
+          : fmt::format("the sequential baseline's simulation exited with status {} without a result",
+                        WEXITSTATUS(status)));
 }
 
 } // namespace
@@ -114,7 +128,17 @@ int cmd_run(const Args& args)
     spec.seed = static_cast<uint64_t>(seed);
   if (out.empty())
     out = "results/" + spec.name;
-  SimInputs inputs = prepare_simulation(spec); // a bad profile, trace or policy fails here, before any simulation
+  // A bad profile, trace or policy fails here, before any simulation; blamed on the --set that wrote it, if any.
+  SimInputs inputs = [&] {
+    try {
+      return prepare_simulation(spec);
+    } catch (const InputError& e) {
+      throw blame_set_override(e, spec.file, sets);
+    }
+  }();
+  prepare_output_dir(out, "--out " + out);       // and so do paths the results could not be written to
+  if (!timeline.empty())
+    check_output_file(timeline, "--timeline " + timeline);
 
   double baseline = 0;
   bool with_baseline = spec.workload.baseline == "sequential" && spec.workload.kind == "pmake";
@@ -122,9 +146,9 @@ int cmd_run(const Args& args)
     baseline = is_sequential(spec) ? 0 : simulate_in_child(sequential_variant(spec));
   RunResult r = run_simulation(spec, std::move(inputs));
   r.baseline_makespan_s = with_baseline ? (baseline > 0 ? baseline : r.makespan_s) : 0;
-  write_run_outputs(out, r, to_json(spec), spec.seed, SPRITESIM_VERSION);
   if (!timeline.empty())
-    write_timeline(timeline, r); // Chrome/Perfetto trace events (docs/sweeps.md)
+    write_timeline(timeline, r); // Chrome/Perfetto trace events (docs/sweeps.md); before results.json, which ends a run
+  write_run_outputs(out, r, to_json(spec), spec.seed, SPRITESIM_VERSION);
   fmt::print("{}: makespan {:.1f} s", spec.name, r.makespan_s);
   if (r.baseline_makespan_s > 0)
     fmt::print(", speedup {:.2f} over {:.1f} s sequential", r.baseline_makespan_s / r.makespan_s,

@@ -278,8 +278,8 @@ int run_matrix(const SweepSpec& spec, const SweepMatrix& m, const std::vector<co
     int code = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
     bool ok = code == 0 && fs::exists(dir + "/results.json");
     if (!ok)
-      progress.say(fmt::format("sweep: run {} FAILED (exit {}): {}; log kept in {}/run.log", run->dir, code,
-                               last_line(dir + "/run.log"), dir));
+      progress.say(fmt::format("sweep: run {} FAILED ({}): {}; log kept in {}/run.log", run->dir,
+                               exit_status_text(code), last_line(dir + "/run.log"), dir));
     progress.finished(run->dir, ok, took, live.size());
   }
   if (stop)

@@ -216,6 +216,7 @@ int trace_import_ninja(const Args& args)
   if (!in)
     throw InputError(log, "", "cannot open file (does it exist and is it readable?)");
   BuildTrace t = import_ninja_log(in, log, opt);
+  reference_profile_of(t, "--profile " + opt.reference_profile); // a trace that could not be replayed is not written
   write_trace(t, option(o, "--out", ""));
   fmt::print(stderr,
              "trace import-ninja: {} jobs; CPU seconds are the logged wall times (ninja records no CPU time){}\n",

@@ -36,6 +36,8 @@ int run_self(const Args& args, const std::string& log_file);
 int spawn_self(const Args& args, const std::string& log_file);
 /// Waits for a child; returns its exit status (128+signal when killed).
 int wait_child(int pid);
+/// What a child run's exit status means, for the summaries of sweep and reproduce ("exit 3: broke its invariants").
+std::string exit_status_text(int code);
 /// Path of this executable.
 std::string self_exe();
 

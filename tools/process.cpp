@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "core/results.hpp"
 #include "tools/commands.hpp"
 
 namespace spritesim {
@@ -56,6 +57,17 @@ int wait_child(int pid)
   if (WIFSIGNALED(status))
     return 128 + WTERMSIG(status);
   return WEXITSTATUS(status);
+}
+
+std::string exit_status_text(int code)
+{
+  if (code == EXIT_INVALID_RUN)
+    return fmt::format("exit {}: the simulation broke its invariants, its numbers would be wrong", code);
+  if (code == 2)
+    return "exit 2: bad input or usage";
+  if (code > 128)
+    return fmt::format("exit {}: killed by signal {} ({})", code, code - 128, strsignal(code - 128));
+  return fmt::format("exit {}", code);
 }
 
 int run_self(const Args& args, const std::string& log_file) { return wait_child(spawn_self(args, log_file)); }

@@ -1,5 +1,6 @@
 // Catch-and-report for the command-line entry points (tools/verb_main.hpp): InputError, UsageError and any other
-// std::exception each become one message and exit status 2.
+// std::exception each become one message and exit status 2; a run that broke its invariants exits
+// EXIT_INVALID_RUN (3).
 #include "tools/verb_main.hpp"
 
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/input_error.hpp"
+#include "core/results.hpp"
 #include "tools/commands.hpp"
 
 namespace spritesim {
@@ -19,6 +21,9 @@ int run_verb(const std::string& program, const std::function<int()>& verb)
     return verb();
   } catch (const InputError& e) {
     fmt::print(stderr, "{}: error: {}\n", program, e.what());
+  } catch (const InvariantViolation& e) {
+    fmt::print(stderr, "{}: error: {}\n", program, e.what());
+    return EXIT_INVALID_RUN;
   } catch (const UsageError& e) {
     fmt::print(stderr, "{}: usage error: {}\n", program, e.what());
   } catch (const std::exception& e) {
