@@ -6,9 +6,12 @@
 #include <limits>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "core/embedded.hpp"
 #include "core/input_error.hpp"
 #include "core/json_reader.hpp"
+#include "core/limits.hpp"
 
 namespace spritesim {
 
@@ -24,6 +27,10 @@ static PlatformSpec parse_platform(const JsonReader& r)
   if (auto net = r.optional_member("network")) {
     p.network.bandwidth_Mbps = net->number("bandwidth_Mbps", p.network.bandwidth_Mbps, 0.001, 1e6);
     p.network.latency_us = net->number("latency_us", p.network.latency_us, 0, 1e6);
+    // SimGrid rounds below its timing precision (1e-9 s): a smaller positive latency is an engine error.
+    if (p.network.latency_us > 0 && p.network.latency_us < 1e-3)
+      net->member("latency_us").fail(fmt::format("expected 0 or a latency in [0.001, 1e6] microseconds, got {}",
+                                                 p.network.latency_us));
     net->finish();
   }
   r.finish();
@@ -45,18 +52,38 @@ static std::vector<CostOverride> parse_costs(const JsonReader& r)
   return out;
 }
 
+// Keys that only one kind of workload reads; given for another kind they would be silently ignored.
+static void refuse_keys(const JsonReader& r, const std::string& kind, std::initializer_list<const char*> keys,
+                        const char* which)
+{
+  for (const char* key : keys)
+    if (r.has(key) && !r.member(key).node().is_null())
+      r.member(key).fail(fmt::format("only {} workload has \"{}\" (this one is \"{}\"); remove it", which, key, kind));
+}
+
 static WorkloadSpec parse_workload(const JsonReader& r)
 {
   WorkloadSpec w;
   w.kind = r.choice("kind", w.kind, {"pmake", "processes", "mixed"});
+  if (w.kind == "pmake") {
+    refuse_keys(r, w.kind, {"duration_s", "processes", "script"}, "a \"processes\" or \"mixed\"");
+    refuse_keys(r, w.kind, {"builds"}, "a \"mixed\"");
+  } else {
+    // Build sessions of a mixed workload take their size from the session, not from these.
+    refuse_keys(r, w.kind, {"trace", "max_jobs", "max_local", "migrate"}, "a \"pmake\"");
+    if (w.kind == "processes")
+      refuse_keys(r, w.kind, {"builds"}, "a \"mixed\"");
+    w.baseline = "none";
+  }
   w.trace = r.string("trace", w.trace);
   if (w.trace.empty())
     r.member("trace").fail("expected a trace: builtin:NAME or a file path");
   w.max_jobs = r.integer("max_jobs", w.max_jobs, 0, 100000);
   w.max_local = r.integer("max_local", w.max_local, 0, 64);
   w.migrate = r.boolean("migrate", w.migrate);
-  w.baseline = r.choice("baseline", w.baseline, {"sequential", "none"});
-  w.duration_s = r.number("duration_s", w.duration_s, 0, 1e9);
+  w.baseline = w.kind == "pmake" ? r.choice("baseline", w.baseline, {"sequential", "none"})
+                                 : r.choice("baseline", w.baseline, {"none"}); // no sequential run is defined
+  w.duration_s = r.number("duration_s", w.duration_s, 0, MAX_SIM_SECONDS);
   for (auto [key, slot] : {std::pair{"processes", &w.processes}, std::pair{"builds", &w.builds}})
     if (auto o = r.optional_member(key); o && !o->node().is_null()) {
       if (!o->node().is_object())
@@ -73,8 +100,6 @@ static WorkloadSpec parse_workload(const JsonReader& r)
       r.member("kind").fail("a \"" + w.kind + "\" workload needs duration_s > 0");
     if (w.processes.is_null() && w.builds.is_null() && w.script.is_null())
       r.member("kind").fail("a \"" + w.kind + "\" workload needs \"processes\", \"script\" or \"builds\"");
-    if (w.kind == "processes" && !w.builds.is_null())
-      r.member("builds").fail("only a \"mixed\" workload has builds");
   }
   r.finish();
   return w;
@@ -84,6 +109,11 @@ static OwnersSpec parse_owners(const JsonReader& r)
 {
   OwnersSpec o;
   o.model = r.choice("model", o.model, {"none", "stochastic", "trace"});
+  if (o.model != "trace" && r.has("trace"))
+    r.member("trace").fail(fmt::format("only model \"trace\" reads an owner trace (this one is \"{}\")", o.model));
+  if (o.model != "stochastic" && r.has("params"))
+    r.member("params").fail(
+        fmt::format("only model \"stochastic\" has params (this one is \"{}\"); remove them", o.model));
   o.trace = r.string("trace", o.trace);
   if (o.model == "trace" && o.trace.empty())
     r.member("model").fail("model \"trace\" needs \"trace\": a CSV file of console periods");
@@ -183,7 +213,33 @@ ExperimentSpec load_experiment(const std::string& path, const std::vector<std::s
       break; // parse_experiment reports the real problem
     json_set_dotted(doc, kv.substr(0, eq), kv.substr(eq + 1), "--set " + kv);
   }
-  return parse_experiment(doc, path);
+  try {
+    return parse_experiment(doc, path);
+  } catch (const InputError& e) {
+    throw blame_set_override(e, path, set_overrides);
+  }
+}
+
+InputError blame_set_override(const InputError& e, const std::string& file, const std::vector<std::string>& sets)
+{
+  if (e.file() != file)
+    return e;
+  for (auto it = sets.rbegin(); it != sets.rend(); ++it) { // the last --set of a path is the one that holds
+    auto eq = it->find('=');
+    if (eq == std::string::npos)
+      continue;
+    std::string json_path = "$";
+    std::string dotted = it->substr(0, eq);
+    for (size_t start = 0; start <= dotted.size();) {
+      size_t dot = std::min(dotted.find('.', start), dotted.size());
+      json_path = json_path_join(json_path, std::string_view(dotted).substr(start, dot - start));
+      start = dot + 1;
+    }
+    const std::string& w = e.where();
+    if (w == json_path || w.rfind(json_path + ".", 0) == 0 || w.rfind(json_path + "[", 0) == 0)
+      return InputError(fmt::format("--set {} (over {})", *it, file), w, e.message());
+  }
+  return e;
 }
 
 nlohmann::json to_json(const ExperimentSpec& s)
@@ -191,6 +247,21 @@ nlohmann::json to_json(const ExperimentSpec& s)
   nlohmann::json costs = nlohmann::json::object();
   for (const auto& o : s.costs)
     costs[o.target][o.param] = o.value;
+  // Only the keys that apply to the kind: the resolved config must parse again as it is.
+  const WorkloadSpec& w = s.workload;
+  nlohmann::json workload = {{"kind", w.kind}, {"baseline", w.baseline}};
+  if (w.kind == "pmake") {
+    workload.update({{"trace", w.trace}, {"max_jobs", w.max_jobs}, {"max_local", w.max_local}, {"migrate", w.migrate}});
+  } else {
+    workload.update({{"duration_s", w.duration_s}, {"processes", w.processes}, {"script", w.script}});
+    if (w.kind == "mixed")
+      workload["builds"] = w.builds;
+  }
+  nlohmann::json owners = {{"model", s.owners.model}, {"idle_rule", s.owners.idle_rule}};
+  if (s.owners.model == "trace")
+    owners["trace"] = s.owners.trace;
+  if (s.owners.model == "stochastic")
+    owners["params"] = s.owners.params;
   return {
       {"name", s.name},
       {"seed", s.seed},
@@ -201,22 +272,8 @@ nlohmann::json to_json(const ExperimentSpec& s)
         {"network",
          {{"bandwidth_Mbps", s.platform.network.bandwidth_Mbps}, {"latency_us", s.platform.network.latency_us}}}}},
       {"costs", costs},
-      {"workload",
-       {{"kind", s.workload.kind},
-        {"trace", s.workload.trace},
-        {"max_jobs", s.workload.max_jobs},
-        {"max_local", s.workload.max_local},
-        {"migrate", s.workload.migrate},
-        {"baseline", s.workload.baseline},
-        {"duration_s", s.workload.duration_s},
-        {"processes", s.workload.processes},
-        {"builds", s.workload.builds},
-        {"script", s.workload.script}}},
-      {"owners",
-       {{"model", s.owners.model},
-        {"trace", s.owners.trace},
-        {"params", s.owners.params},
-        {"idle_rule", s.owners.idle_rule}}},
+      {"workload", workload},
+      {"owners", owners},
       {"migration",
        {{"direct_remote_moves", s.migration.direct_remote_moves}, {"demand_paging", s.migration.demand_paging},
         {"processes_migratable", s.migration.processes_migratable}}},

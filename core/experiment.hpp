@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/input_error.hpp"
+
 namespace spritesim {
 
 /// The shared Ethernet.
@@ -89,6 +91,9 @@ ExperimentSpec parse_experiment(const nlohmann::json& doc, const std::string& fi
 /// Loads a config from disk or from the embedded configs ("configs/..."), applies --set overrides
 /// (dotted.path=value) to the raw JSON, and parses it.
 ExperimentSpec load_experiment(const std::string& path, const std::vector<std::string>& set_overrides = {});
+
+/// An error about `file` at a path that a --set override wrote is reported as the override's, not the file's.
+InputError blame_set_override(const InputError& e, const std::string& file, const std::vector<std::string>& sets);
 
 /// The resolved config: every default filled in.
 nlohmann::json to_json(const ExperimentSpec& spec);

@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "core/input_error.hpp"
+
 namespace spritesim {
 
 void make_directories(const std::string& dir)
@@ -48,6 +50,41 @@ void write_file_atomic(const std::string& path, const std::string& content)
     ::unlink(tmp.c_str());
     throw std::runtime_error(fmt::format("{}: rename failed: {}", path, std::strerror(err)));
   }
+}
+
+// Creates and removes a file in `dir`: the only sure test that this process may write there.
+static void probe_write(const std::string& dir, const std::string& option)
+{
+  std::string probe = (std::filesystem::path(dir) / fmt::format(".spritesim-probe.{}", getpid())).string();
+  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    throw InputError(option, "", fmt::format("cannot write into {}: {}", dir, std::strerror(errno)));
+  ::close(fd);
+  ::unlink(probe.c_str());
+}
+
+void prepare_output_dir(const std::string& dir, const std::string& option)
+{
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    throw InputError(option, "", fmt::format("{} exists and is not a directory", dir));
+  fs::create_directories(dir, ec);
+  if (ec)
+    throw InputError(option, "", fmt::format("cannot create directory {}: {}", dir, ec.message()));
+  probe_write(dir, option);
+}
+
+void check_output_file(const std::string& path, const std::string& option)
+{
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (path.empty() || path.back() == '/' || fs::is_directory(path, ec))
+    throw InputError(option, "", fmt::format("{} is a directory; expected a file name", path));
+  fs::path parent = fs::path(path).parent_path();
+  std::string dir = parent.empty() ? "." : parent.string();
+  prepare_output_dir(dir, option); // the writer makes the folder too
+
 }
 
 std::string fixed(double v, int decimals)

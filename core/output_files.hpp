@@ -13,6 +13,14 @@ void write_file_atomic(const std::string& path, const std::string& content);
 /// Creates a directory and its parents; an existing directory is fine.
 void make_directories(const std::string& dir);
 
+/// Checks before any work that results can go into `dir`: it is made (with its parents) if missing, and a probe file
+/// is written and removed. Throws InputError naming `option` ("--out DIR") and the reason.
+void prepare_output_dir(const std::string& dir, const std::string& option);
+
+/// Checks before any work that `path` can be written atomically: not a directory, its folder made if missing and
+/// taking a probe file. Throws InputError naming `option` ("--timeline FILE") and the reason.
+void check_output_file(const std::string& path, const std::string& option);
+
 /// Formats a double for CSV/JSON outputs with fixed, locale-independent precision (deterministic bytes).
 std::string fixed(double v, int decimals = 6);
 

@@ -13,6 +13,7 @@
 #include "core/input_error.hpp"
 #include "core/json_reader.hpp"
 #include "core/output_files.hpp"
+#include "core/results.hpp"
 
 namespace spritesim {
 
@@ -166,6 +167,8 @@ SweepSpec parse_sweep(const nlohmann::json& doc, const std::string& file)
         e.fail(fmt::format("\"{}\" cannot be a metric column (empty, reserved or an axis path)", metric));
       if (!seen.insert(metric).second)
         e.fail(fmt::format("metric \"{}\" is listed twice", metric));
+      if (std::string why = unknown_result_key(metric); !why.empty())
+        e.fail(fmt::format("metric \"{}\" is not a results.json key: {}", metric, why));
       s.metrics.push_back(metric);
     }
     if (s.metrics.empty())

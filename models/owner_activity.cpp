@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "core/input_error.hpp"
+#include "core/limits.hpp"
 #include "core/json_reader.hpp"
 #include "core/random.hpp"
 
@@ -238,6 +239,8 @@ std::map<std::string, std::vector<OwnerPeriod>> load_owner_trace(const std::stri
       throw InputError(path, where, fmt::format("start_s: must be >= 0, got {}", p.start_s));
     if (p.end_s <= p.start_s)
       throw InputError(path, where, fmt::format("end_s: must be after start_s ({}), got {}", p.start_s, p.end_s));
+    if (p.end_s > MAX_SIM_SECONDS)
+      throw InputError(path, where, fmt::format("end_s: must be at most {} s, got {}", MAX_SIM_SECONDS, p.end_s));
     if (p.cpu_share < 0 || p.cpu_share > 1)
       throw InputError(path, where, fmt::format("cpu_share: must be in [0, 1], got {}", p.cpu_share));
     auto& periods = out[host];

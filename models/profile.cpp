@@ -2,6 +2,7 @@
 #include "models/profile.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <stdexcept>
 
@@ -13,20 +14,79 @@
 
 namespace spritesim {
 
+namespace {
+
+// What the cost model and the engine can compute with: divisors and speeds strictly positive, core counts whole,
+// shares in [0, 1], times below MAX_SIM_SECONDS (docs/configs.md "Ranges" lists them).
+struct ParamRange {
+  const char* name;
+  double min;
+  double max;
+  bool whole;
+};
+
+const std::vector<ParamRange>& workstation_ranges()
+{
+  static const std::vector<ParamRange> r = {
+      {"cpu_mips", 1e-3, 1e7, false},         {"page_bytes", 1, 1 << 30, true},
+      {"fs_block_bytes", 1, 1 << 30, true},    {"rpc_null_rtt_ms", 0, 1e6, false},
+      {"small_rpc_wire_bytes", 0, 1 << 30, false}, {"rpc_client_share", 0, 1, false},
+      {"rpc_fs_bandwidth_KBps", 1e-3, 1e9, false}, {"rpc_vm_bandwidth_KBps", 1e-3, 1e9, false},
+      {"mig_connect_ms", 0, 1e6, false},       {"mig_obtain_ms", 0, 1e6, false},
+      {"mig_close_ms", 0, 1e6, false},         {"mig_confirm_ms", 0, 1e6, false},
+      {"null_migration_ms", 0, 1e6, false},    {"open_file_ms", 0, 1e6, false},
+      {"fork_exec_wait_local_ms", 0, 1e6, false}, {"fork_exec_wait_remote_ms", 0, 1e6, false},
+      {"cores", 1, 1024, true},                {"syscall_us", 0, 1e9, false}};
+  return r;
+}
+
+const std::vector<ParamRange>& server_ranges()
+{
+  static const std::vector<ParamRange> r = {
+      {"cpu_mips", 1e-3, 1e7, false}, {"cores", 1, 1024, true}, {"lookup_cpu_ms", 0, 1e6, false},
+      {"disk_KBps", 1e-3, 1e9, false}};
+  return r;
+}
+
+const std::vector<ParamRange>& ranges(const std::string& role)
+{
+  return role == "workstation" ? workstation_ranges() : server_ranges();
+}
+
+std::vector<std::string> names_of(const std::vector<ParamRange>& ranges)
+{
+  std::vector<std::string> out;
+  for (const auto& r : ranges)
+    out.emplace_back(r.name);
+  return out;
+}
+
+// Refuses a value the model cannot compute with; the error names the file and the JSON path of the value.
+void check_value(const std::string& role, const std::string& param, double value, const std::string& file,
+                 const std::string& where)
+{
+  for (const auto& r : ranges(role)) {
+    if (param != r.name)
+      continue;
+    if (!(value >= r.min && value <= r.max) || (r.whole && value != std::floor(value)))
+      throw InputError(file, where,
+                       fmt::format("{} {} must be {} in [{}, {}], got {}", role, param, r.whole ? "a whole number" : "a number",
+                                   r.min, r.max, value));
+    return;
+  }
+}
+
+} // namespace
+
 const std::vector<std::string>& workstation_params()
 {
-  static const std::vector<std::string> names = {
-      "cpu_mips",          "page_bytes",           "fs_block_bytes",          "rpc_null_rtt_ms",
-      "small_rpc_wire_bytes", "rpc_client_share",  "rpc_fs_bandwidth_KBps",   "rpc_vm_bandwidth_KBps",
-      "mig_connect_ms",    "mig_obtain_ms",        "mig_close_ms",            "mig_confirm_ms",
-      "null_migration_ms", "open_file_ms",         "fork_exec_wait_local_ms", "fork_exec_wait_remote_ms",
-      "cores",             "syscall_us"};
+  static const std::vector<std::string> names = names_of(workstation_ranges());
   return names;
 }
 
 const std::vector<std::string>& server_params()
 {
-  static const std::vector<std::string> names = {"cpu_mips", "cores", "lookup_cpu_ms", "disk_KBps"};
+  static const std::vector<std::string> names = names_of(server_ranges());
   return names;
 }
 
@@ -55,6 +115,7 @@ HardwareProfile parse_profile(const nlohmann::json& doc, const std::string& file
       one.fail(fmt::format("unknown {} parameter \"{}\" (known: {})", p.role, key, fmt::join(names, ", ")));
     ProfileParam pp;
     pp.value = one.required_number("value", 0, 1e12);
+    check_value(p.role, key, pp.value, file, json_path_join(one.path(), "value"));
     pp.source = one.required_string("source");
     if (pp.source.empty())
       one.member("source").fail("every parameter must name its source");
@@ -64,8 +125,6 @@ HardwareProfile parse_profile(const nlohmann::json& doc, const std::string& file
   for (const auto& n : names)
     if (!p.params.count(n))
       throw InputError(file, json_path_join("$.params", n), "required parameter is missing");
-  if (p.params["cpu_mips"].value <= 0)
-    throw InputError(file, "$.params.cpu_mips.value", "must be > 0");
   r.finish();
   return p;
 }
@@ -89,18 +148,20 @@ std::vector<std::string> builtin_profiles()
   return out;
 }
 
-void override_param(HardwareProfile& profile, const std::string& param, double value, const std::string& origin)
+void override_param(HardwareProfile& profile, const std::string& param, double value, const std::string& file,
+                    const std::string& where)
 {
   auto it = profile.params.find(param);
   if (it == profile.params.end()) {
     std::vector<std::string> names;
     for (const auto& [k, v] : profile.params)
       names.push_back(k);
-    throw InputError(origin, "", fmt::format("profile {} has no parameter \"{}\" (known: {})", profile.name, param,
-                                             fmt::join(names, ", ")));
+    throw InputError(file, where, fmt::format("profile {} has no parameter \"{}\" (known: {})", profile.name, param,
+                                              fmt::join(names, ", ")));
   }
+  check_value(profile.role, param, value, file, where);
   it->second.value = value;
-  it->second.source = "overridden by " + origin;
+  it->second.source = fmt::format("overridden by {} {}", file, where);
 }
 
 } // namespace spritesim

@@ -40,7 +40,9 @@ HardwareProfile load_profile(const std::string& name_or_path, const std::string&
 /// Names of the embedded profiles.
 std::vector<std::string> builtin_profiles();
 
-/// Replaces one parameter's value (a config's "costs" override); the source records the override.
-void override_param(HardwareProfile& profile, const std::string& param, double value, const std::string& origin);
+/// Replaces one parameter's value (a config's "costs" override, at JSON path `where` of `file`), after the same
+/// range check as a profile file's; the source records the override.
+void override_param(HardwareProfile& profile, const std::string& param, double value, const std::string& file,
+                    const std::string& where);
 
 } // namespace spritesim

@@ -12,7 +12,7 @@ namespace spritesim {
 
 struct NinjaImportOptions {
   std::string name = "ninja";
-  std::string reference_profile = "this-machine"; ///< where the build ran (the wall times are that machine's)
+  std::string reference_profile = "host"; ///< where the build ran (its wall times are that machine's): a profile name or file
   std::string deps_text;  ///< output of `ninja -t deps` (empty: none); its paths name the file in messages
   std::string deps_file;
   std::string graph_text; ///< output of `ninja -t graph` (dot; empty: none)

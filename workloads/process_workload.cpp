@@ -10,13 +10,13 @@
 #include <fmt/format.h>
 
 #include "core/json_reader.hpp"
+#include "core/limits.hpp"
 #include "core/random.hpp"
 
 namespace spritesim {
 
 namespace {
 
-constexpr double MAX_DOUBLE = 1e300;
 
 // Counts around a mean: Poisson by sequential inversion for means the recurrence handles without underflow, and
 // a rounded normal (Box-Muller) beyond that. TH90 Table 8.3 gives only means per migration, so the shape is an
@@ -57,8 +57,8 @@ ProcessWorkload parse_process_workload(const nlohmann::json& j, const std::strin
   JsonReader r(j, file, path);
   ProcessWorkload w;
   w.arrivals_per_host_hour = r.number("arrivals_per_host_hour", w.arrivals_per_host_hour, 0, 1e7);
-  w.min_cpu_s = r.number("min_cpu_s", w.min_cpu_s, 1e-9, MAX_DOUBLE);
-  w.max_cpu_s = r.number("max_cpu_s", w.max_cpu_s, 1e-9, MAX_DOUBLE);
+  w.min_cpu_s = r.number("min_cpu_s", w.min_cpu_s, 1e-9, MAX_SIM_SECONDS);
+  w.max_cpu_s = r.number("max_cpu_s", w.max_cpu_s, 1e-9, MAX_SIM_SECONDS);
   w.pareto_alpha = r.number("pareto_alpha", w.pareto_alpha, 0.01, 100);
   w.dirty_pages_mean = r.number("dirty_pages_mean", w.dirty_pages_mean, 0, 1e9);
   w.dirty_blocks_mean = r.number("dirty_blocks_mean", w.dirty_blocks_mean, 0, 1e9);

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/input_error.hpp"
+#include "core/limits.hpp"
 #include "workloads/build_dag.hpp"
 
 namespace spritesim {
@@ -16,8 +17,6 @@ namespace spritesim {
 namespace {
 
 constexpr const char* TRACE_FORMAT = "spritesim-trace";
-constexpr double MAX_SECONDS = std::numeric_limits<double>::max();
-constexpr int64_t MAX_COUNT = std::numeric_limits<int64_t>::max();
 
 // Own messages for the common mistakes: the reader's "expected a number in [0, 1.7976931348623157e+308]" would
 // bury the point. The reader's as_number/as_integer still do the final conversion.
@@ -37,7 +36,7 @@ double required_seconds(const JsonReader& obj, std::string_view key)
 {
   JsonReader value = obj.member(key);
   check_quantity(value, "seconds", false);
-  return value.as_number(0, MAX_SECONDS);
+  return value.as_number(0, MAX_SIM_SECONDS);
 }
 
 double seconds(const JsonReader& obj, std::string_view key, double def)
@@ -51,7 +50,7 @@ int64_t count(const JsonReader& obj, std::string_view key, int64_t def, const ch
     return def;
   JsonReader value = obj.member(key);
   check_quantity(value, unit, true);
-  return value.as_integer(0, MAX_COUNT);
+  return value.as_integer(0, std::string_view(unit) == "bytes" ? MAX_BYTES : MAX_COUNT);
 }
 
 std::vector<std::string> string_list(const JsonReader& obj, std::string_view key)
@@ -107,6 +106,16 @@ void read_trace_header(const JsonReader& root, BuildTrace& trace)
     trace.tool = parse_tool(*tool);
 }
 
+HardwareProfile reference_profile_of(const BuildTrace& trace, const std::string& file)
+{
+  try {
+    return load_profile(trace.reference_profile, "workstation");
+  } catch (const InputError& e) {
+    throw InputError(file, "$.reference_profile",
+                     fmt::format("the profile the CPU seconds were measured on does not load: {}", e.what()));
+  }
+}
+
 TraceJob read_trace_job(const JsonReader& r, int64_t version)
 {
   TraceJob job;
@@ -137,10 +146,14 @@ TraceJob read_trace_job(const JsonReader& r, int64_t version)
 
 namespace {
 
-bool seconds_ok(const nlohmann::json& x) { return x.is_number() && x.get<double>() >= 0; }
+bool seconds_ok(const nlohmann::json& x)
+{
+  return x.is_number() && x.get<double>() >= 0 && x.get<double>() <= MAX_SIM_SECONDS;
+}
 bool count_ok(const nlohmann::json& x)
 {
-  return (x.is_number_unsigned() && x.get<uint64_t>() <= INT64_MAX) || (x.is_number_integer() && x.get<int64_t>() >= 0);
+  return (x.is_number_unsigned() && x.get<uint64_t>() <= static_cast<uint64_t>(MAX_COUNT)) ||
+         (x.is_number_integer() && x.get<int64_t>() >= 0 && x.get<int64_t>() <= MAX_COUNT);
 }
 bool strings_ok(const nlohmann::json& x, std::vector<std::string>& out)
 {

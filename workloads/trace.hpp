@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_reader.hpp"
+#include "models/profile.hpp"
 
 namespace spritesim {
 
@@ -69,6 +70,11 @@ BuildTrace parse_trace(const nlohmann::json& doc, const std::string& file,
 /// Loads a trace file, JSON or JSON Lines, chosen by content (a JSON Lines file's first line is a complete header
 /// object without "jobs"); .jsonl files are streamed line by line, never held as one JSON tree.
 BuildTrace load_trace_file(const std::string& path);
+
+/// The hardware profile the trace's CPU seconds were measured on (a built-in name or a profile file). An
+/// InputError naming `file` and $.reference_profile when it does not resolve, so a trace that cannot be replayed is
+/// refused when it is read, not mid-simulation.
+HardwareProfile reference_profile_of(const BuildTrace& trace, const std::string& file);
 
 /// Writes a trace atomically: JSON Lines when the path ends in ".jsonl", else one JSON document.
 void save_trace_file(const BuildTrace& trace, const std::string& path);

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
@@ -156,11 +157,20 @@ BuildTrace load_trace_file(const std::string& path)
     in.clear();
     in.seekg(0);
   }
-  if (jsonl)
-    return read_trace_jsonl(in, path);
-  std::string text = read_text_file(path);
-  std::vector<int64_t> lines = find_job_lines(text);
-  return parse_trace(parse_json_text(text, path), path, &lines);
+  BuildTrace trace;
+  if (jsonl) {
+    trace = read_trace_jsonl(in, path);
+  } else {
+    std::string text = read_text_file(path);
+    std::vector<int64_t> lines = find_job_lines(text);
+    trace = parse_trace(parse_json_text(text, path), path, &lines);
+  }
+  // A profile file named by a relative path is beside the trace; the check refuses a trace that cannot be replayed.
+  std::filesystem::path prof(trace.reference_profile);
+  if (prof.is_relative() && (trace.reference_profile.find('/') != std::string::npos || prof.extension() == ".json"))
+    trace.reference_profile = (std::filesystem::path(path).parent_path() / prof).lexically_normal().string();
+  reference_profile_of(trace, path);
+  return trace;
 }
 
 void save_trace_file(const BuildTrace& trace, const std::string& path)

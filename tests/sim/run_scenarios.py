@@ -278,11 +278,90 @@ class BadInputs(TempDirCase):
         self.assert_input_error([path], "no-such-trace.json")
 
     def test_set_unknown_path(self):
-        self.assert_input_error([KERNEL, "--set", "platform.nosuch=3"], KERNEL, "$.platform.nosuch")
+        self.assert_input_error([KERNEL, "--set", "platform.nosuch=3"], "--set platform.nosuch=3", KERNEL,
+                                "$.platform.nosuch")
 
     def test_set_wrong_type(self):
-        self.assert_input_error([KERNEL, "--set", "platform.workstations=abc"], KERNEL, "$.platform.workstations")
-        self.assert_input_error([KERNEL, "--set", "workload.migrate=7"], KERNEL, "$.workload.migrate")
+        self.assert_input_error([KERNEL, "--set", "platform.workstations=abc"], "--set platform.workstations=abc",
+                                KERNEL, "$.platform.workstations")
+        self.assert_input_error([KERNEL, "--set", "workload.migrate=7"], "--set workload.migrate=7",
+                                "$.workload.migrate")
+
+    def test_error_in_the_file_names_the_file_not_a_set(self):
+        path = self.write("range2.json", '{"name": "x", "platform": {"workstations": 0}}')
+        p = self.assert_input_error([path, "--set", "workload.max_jobs=2"], path, "$.platform.workstations")
+        self.assertNotIn("--set", p.stderr)
+
+    def test_values_the_engine_cannot_simulate(self):
+        small = [KERNEL, "--set", "platform.workstations=3", "--set", "workload.max_jobs=2"]
+        for kv, path in [("costs.workstation.cpu_mips=0", "$.costs.workstation.cpu_mips"),
+                         ("costs.workstation.fs_block_bytes=0", "$.costs.workstation.fs_block_bytes"),
+                         ("costs.workstation.page_bytes=0", "$.costs.workstation.page_bytes"),
+                         ("costs.workstation.rpc_fs_bandwidth_KBps=0", "$.costs.workstation.rpc_fs_bandwidth_KBps"),
+                         ("costs.workstation.cores=0.5", "$.costs.workstation.cores"),
+                         ("costs.file_server.cores=0", "$.costs.file_server.cores"),
+                         ("costs.file_server.cpu_mips=0", "$.costs.file_server.cpu_mips"),
+                         ("platform.network.latency_us=1e-308", "$.platform.network.latency_us"),
+                         ("platform.network.bandwidth_Mbps=0", "$.platform.network.bandwidth_Mbps")]:
+            with self.subTest(kv):
+                self.assert_input_error([*small, "--set", kv], "--set " + kv, path)
+        huge = self.write("huge.json", json.dumps({
+            "format": "spritesim-trace", "version": 2, "name": "huge", "reference_profile": "ss1",
+            "jobs": [{"id": "a", "cpu_s": 1e308}]}))
+        self.assert_input_error([*small, "--set", "workload.trace=" + huge], huge, "$.jobs[0].cpu_s")
+
+    def test_keys_that_the_kind_does_not_read(self):
+        procs = {"kind": "processes", "duration_s": 100, "script": [{"arrival_s": 0, "home": 0, "cpu_s": 1}]}
+        for name, doc, path in [
+                ("k1", {"workload": {**procs, "trace": "builtin:kernel"}}, "$.workload.trace"),
+                ("k2", {"workload": {**procs, "max_jobs": 3}}, "$.workload.max_jobs"),
+                ("k3", {"workload": {**procs, "baseline": "sequential"}}, "$.workload.baseline"),
+                ("k4", {"workload": {"duration_s": 100}}, "$.workload.duration_s"),
+                ("k5", {"workload": {**procs, "builds": {}}}, "$.workload.builds"),
+                ("k6", {"owners": {"model": "none", "params": {}}}, "$.owners.params"),
+                ("k7", {"owners": {"model": "stochastic", "trace": "x.csv"}}, "$.owners.trace")]:
+            with self.subTest(name):
+                path_ = self.write(name + ".json", json.dumps({"name": name, **doc}))
+                self.assert_input_error([path_], path_, path)
+
+    def test_a_workload_without_jobs_is_refused(self):
+        path = self.write("nojobs.json", json.dumps({
+            "name": "nojobs", "workload": {"kind": "processes", "duration_s": 3600, "processes": {}}}))
+        self.assert_input_error([path], path, "$.workload", "no job")
+
+    def test_output_paths_are_checked_before_the_simulation(self):
+        afile = self.write("a-file", "x")
+        # The full 12-host kernel build with its baseline takes seconds; a refusal before it starts does not.
+        cases = [(["--out", afile], "not a directory"),
+                 (["--out", os.path.join(self.tmp, "tl-out"), "--timeline", self.tmp], "--timeline"),
+                 (["--out", os.path.join(afile, "sub")], "--out")]
+        if os.geteuid() != 0:  # root writes anywhere
+            ro = os.path.join(self.tmp, "ro")
+            os.mkdir(ro, 0o500)
+            cases.append((["--out", os.path.join(ro, "x")], "--out"))
+        for args, mention in cases:
+            with self.subTest(args):
+                p = run_spritesim([KERNEL, *args], timeout=10)
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertIn(mention, p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "tl-out", "results.json")))
+
+    def test_ninja_import_with_its_defaults_replays(self):
+        log = self.write(".ninja_log", "# ninja log v5\n0\t1500\t0\tfoo.o\t1\n1500\t2500\t0\tbar.o\t2\n")
+        trace = os.path.join(self.tmp, "ninja.json")
+        p = subprocess.run([SPRITESIM, "trace", "import-ninja", log, "--out", trace], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        run = simulate([KERNEL, "--set", "platform.workstations=3", "--set", "workload.trace=" + trace],
+                       os.path.join(self.tmp, "ninja-run"))
+        self.assertEqual(run.results["jobs_completed"], 2)
+        bad = self.write("badprof.json", json.dumps({
+            "format": "spritesim-trace", "version": 2, "name": "b", "reference_profile": "this-machine",
+            "jobs": [{"id": "a", "cpu_s": 1}]}))
+        p = subprocess.run([SPRITESIM, "trace", "info", bad], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("$.reference_profile", p.stderr)
+        self.assert_input_error([KERNEL, "--set", "workload.trace=" + bad], bad, "$.reference_profile",
+                                "this-machine")
 
     def test_set_through_a_non_object(self):
         self.assert_input_error([KERNEL, "--set", "seed.x=1"], "--set seed.x=1", "$.seed")
@@ -360,11 +439,14 @@ class UserTrace(TempDirCase):
 
 def main():
     global SPRITESIM
-    if len(sys.argv) != 2:
-        print("usage: run_scenarios.py /path/to/spritesim", file=sys.stderr)
+    if len(sys.argv) < 2:
+        print("usage: run_scenarios.py /path/to/spritesim [TestClass[.test_name]...]", file=sys.stderr)
         return 2
     SPRITESIM = os.path.abspath(sys.argv[1])
-    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
+    module = sys.modules[__name__]
+    loader = unittest.defaultTestLoader
+    suite = (loader.loadTestsFromNames(sys.argv[2:], module) if len(sys.argv) > 2
+             else loader.loadTestsFromModule(module))
     result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
     failures, errors = result.failures, result.errors
     print(f"{result.testsRun - len(failures) - len(errors)} passed")

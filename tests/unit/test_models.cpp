@@ -231,7 +231,7 @@ TEST_CASE("ds3100 is ss1 scaled by the documented OSB90 ratio")
 TEST_CASE("override_param changes a value and rejects unknown names")
 {
   HardwareProfile p = load_profile("ss1", "workstation");
-  override_param(p, "rpc_null_rtt_ms", 2.0, "exp.json");
+  override_param(p, "rpc_null_rtt_ms", 2.0, "exp.json", "$.costs.workstation.rpc_null_rtt_ms");
   CHECK(p.get("rpc_null_rtt_ms") == 2.0);
   CHECK(contains(p.params.at("rpc_null_rtt_ms").source, "exp.json"));
   CHECK(p.get("open_file_ms") == 9.4); // the others are untouched
@@ -240,9 +240,35 @@ TEST_CASE("override_param changes a value and rejects unknown names")
   CostModel m(p, load_profile("sun4-280", "file_server"), Network{});
   CHECK(std::fabs(unloaded_seconds(m.small_rpc(), m.network()) - 2.0 * MS) < 1e-9);
 
-  std::string e = input_error_of([&] { override_param(p, "rpc_rtt_ms", 1, "exp.json"); });
+  std::string e = input_error_of([&] { override_param(p, "rpc_rtt_ms", 1, "exp.json", "$.costs.workstation.rpc_rtt_ms"); });
   CHECK(e.rfind("exp.json: ", 0) == 0);
   CHECK(contains(e, "\"rpc_rtt_ms\""));
   CHECK(contains(e, "rpc_null_rtt_ms"));
   CHECK(p.params.count("rpc_rtt_ms") == 0);
+}
+
+TEST_CASE("override_param refuses values the model cannot compute with, naming the JSON path")
+{
+  struct Bad {
+    const char* param;
+    double value;
+  };
+  for (Bad b : {Bad{"cpu_mips", 0}, Bad{"fs_block_bytes", 0}, Bad{"page_bytes", 0}, Bad{"page_bytes", 4096.5},
+                Bad{"rpc_fs_bandwidth_KBps", 0}, Bad{"rpc_vm_bandwidth_KBps", 0}, Bad{"cores", 0.5},
+                Bad{"cores", 1.5}, Bad{"rpc_client_share", 1.01}, Bad{"mig_obtain_ms", 1e12}}) {
+    CAPTURE(b.param);
+    CAPTURE(b.value);
+    HardwareProfile p = load_profile("ss1", "workstation");
+    double before = p.get(b.param);
+    std::string where = std::string("$.costs.workstation.") + b.param;
+    std::string e = input_error_of([&] { override_param(p, b.param, b.value, "exp.json", where); });
+    CHECK(e.rfind("exp.json: at " + where, 0) == 0);
+    CHECK(p.get(b.param) == before);
+  }
+  HardwareProfile fs = load_profile("sun4-280", "file_server");
+  CHECK(contains(input_error_of([&] { override_param(fs, "cores", 0, "x.json", "$.costs.file_server.cores"); }),
+                 "file_server cores"));
+  // Every parameter of every built-in profile lies in its range (the profiles pass their own check).
+  for (const auto& name : builtin_profiles())
+    CHECK_NOTHROW(load_profile(name, ""));
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/json_reader.hpp"
+#include "core/results.hpp"
 #include "core/sweep.hpp"
 #include "core/timeline.hpp"
 
@@ -146,6 +147,26 @@ TEST_CASE("bad sweep files name the file and the JSON path")
   CHECK(contains(parse_error(R"({"experiment": "configs/experiments/kernel-12.json", "axes": [], "seeds": [1],
     "set": {"seed": 4}})"), "$.set.seed"));
   CHECK(contains(parse_error("[1]"), "$"));
+  // A misspelt metric is an error at once, not an empty column found after the runs.
+  std::string m = parse_error(R"({"experiment": "configs/experiments/kernel-12.json", "axes": [], "seeds": [1],
+    "metrics": ["makespan_s", "makespan"]})");
+  CHECK(contains(m, "$.metrics[1]"));
+  CHECK(contains(m, "makespan_s"));
+  CHECK(contains(parse_error(R"({"experiment": "configs/experiments/kernel-12.json", "axes": [], "seeds": [1],
+    "metrics": ["utilization.netwrok"]})"), "utilization\" has no key \"netwrok\""));
+  CHECK(contains(parse_error(R"({"experiment": "configs/experiments/kernel-12.json", "axes": [], "seeds": [1],
+    "metrics": ["makespan_s.x"]})"), "$.metrics[0]"));
+}
+
+TEST_CASE("known result keys: every documented key and object member is accepted")
+{
+  for (const auto& [key, children] : known_result_keys()) {
+    CHECK(unknown_result_key(key).empty());
+    for (const auto& c : children)
+      CHECK(unknown_result_key(key + "." + c).empty());
+  }
+  CHECK(unknown_result_key("usage.migrations_per_host_hour.evict").empty()); // deeper levels are the run's own
+  CHECK_FALSE(unknown_result_key("jobs_lost").empty());
 }
 
 TEST_CASE("load_sweep checks every axis value and fixed override against the experiment")
