@@ -14,6 +14,7 @@ const char* MIGD_USAGE =
     "usage: spritesim migd --port P --secret FILE --agents HOST:PORT,... [--bind ADDR] [--policy NAME]\n"
     "                      [--policy-params JSON] [--state FILE] [--out DIR] [--input-threshold S]\n"
     "                      [--handshake-timeout S] [--max-unauthenticated N]\n"
+    "  --state FILE  checkpoint (and FILE.records.jsonl), both created mode 0600: FILE holds the job-token key\n"
     "  --handshake-timeout S  a peer must finish its whole handshake within S seconds (default 5)\n"
     "  --max-unauthenticated N  peers in their handshake at once; one more drops the oldest (default 64)";
 }
