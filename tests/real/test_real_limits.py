@@ -128,7 +128,9 @@ class Handshakes(unittest.TestCase):
                 flood.end()
             print(f"\n  8 rexec among {256 + 120} slow peers: slowest {slowest * 1e3:.0f} ms, "
                   f"mean {sum(waits) / len(waits) * 1e3:.0f} ms; migd cut {len(migd_peers.lifetimes)} slow peers, "
-                  f"the agents {sum(len(g.lifetimes) for g in agent_peers)}", file=sys.stderr)
+                  f"the agents {sum(len(g.lifetimes) for g in agent_peers)} after "
+                  f"{min(min(g.lifetimes) for g in agent_peers):.2f}-"
+                  f"{max(max(g.lifetimes) for g in agent_peers):.2f} s", file=sys.stderr)
             # Served promptly: a command takes milliseconds; starved, it would wait a handshake timeout (5 s) or
             # migd's 10 s before running at home unrecorded.
             self.assertLess(slowest, 2.5, f"a real client waited: {waits}")
@@ -141,7 +143,6 @@ class Handshakes(unittest.TestCase):
                 self.assertEqual(len(g.lifetimes), 40)
                 self.assertGreaterEqual(min(g.lifetimes), DEADLINE - 0.05)
                 self.assertLess(max(g.lifetimes), DEADLINE + 2.5)
-            self.assertLess(max(migd_peers.lifetimes), DEADLINE + 2.5)
             # Beyond it, the oldest are cut at once (well before the deadline), and the log says so sparingly.
             self.assertGreater(sum(t < DEADLINE / 2 for t in migd_peers.lifetimes), 192)
             self.assertIn(f"the handshake did not finish within {DEADLINE:g} s", read(c.agents[0]["log"]))
