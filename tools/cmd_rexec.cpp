@@ -71,6 +71,8 @@ int cmd_rexec(const Args& args)
     throw UsageError(fmt::format("no command after --\n{}", REXEC_USAGE));
   if (!o.migd.empty() && o.secret_file.empty())
     throw UsageError("--migd needs --secret FILE (or $SPRITESIM_SECRET)");
+  if (o.require_remote && o.migd.empty())
+    throw UsageError("--require-remote needs a coordinator: give --migd HOST:PORT (or set $SPRITESIM_MIGD)");
   return real::rexec(o);
 }
 
