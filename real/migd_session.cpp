@@ -195,9 +195,11 @@ void MigdSession::finish(int status, double cpu_s)
       if (!build_.in_build())
         note(fmt::format("migd {}; its end goes unrecorded", why));
       else if (build_.report(MigdTrouble::UNREACHABLE, why))
-        fmt::print(stderr, "spritesim rexec: migd at {} is {}: its end goes unrecorded, and the build's later "
-                           "recipes do not wait for migd (said once for this build)\n",
-                   migd_.text(), why);
+        fmt::print(stderr, "spritesim rexec: migd at {} is {}: its end goes unrecorded, and {} (said once for this "
+                           "build)\n",
+                   migd_.text(), why,
+                   require_remote_ ? "--require-remote is given, so later recipes fail instead of running at home"
+                                   : "the build's later recipes run at home, unrecorded, without waiting for migd");
       return;
     }
     if (!waiting_noted && !refused_)

@@ -246,6 +246,22 @@ class MakeWithoutMigd(unittest.TestCase):
         self.assertEqual(r.stderr.count("said once for this build"), 1, r.stderr)
         print(f"\n  {RECIPES} recipes, migd lost after the first: {took:.2f} s", file=sys.stderr)
         self.assertLess(took, 6, "recipes waited for migd one after another")
+        # The same with --require-remote: the recipes after it fail (rexec's 125) instead, said once, and make
+        # fails. o0 ran (migd placed it) and stays built.
+        for name in self.built():
+            os.remove(os.path.join(self.dir, name))
+        self.migd.wait(timeout=10)
+        port = self.start_migd()
+        with open(os.path.join(self.dir, "Makefile"), "w") as f:
+            f.write(f"all: {' '.join(f'o{i}' for i in range(RECIPES))}\n"
+                    f"o0:\n\t@kill -9 {self.migd.pid}; echo built $@ > $@\n"
+                    f"o%: | o0\n\t@echo built $@ > $@\n")
+        r, _ = self.make(port, "--migd-wait", "0.5", "--require-remote")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(self.built(), ["o0"])
+        self.assertEqual(r.stderr.count("said once for this build"), 1, r.stderr)
+        self.assertIn("--require-remote is given, so", r.stderr)
+        self.assertIn("Error 125", r.stderr)
 
 
 def main():
