@@ -63,6 +63,9 @@ class Cluster:
         self.migd_log = self.path("migd.log")
         live = sum(self.procs[i].poll() is None for i in range(len(self.agents)))  # test_6 kills one
         wait_for(lambda: read(self.migd_log).count("watching agent") == live, "migd to watch the agents")
+        # migd writes the --out files once before it takes clients, in parallel with watching the agents: a test
+        # that reads them before its first command must not find them missing (results.json is written last).
+        wait_for(lambda: os.path.exists(os.path.join(self.out, "results.json")), "migd's first --out files")
 
     def path(self, name):
         return os.path.join(self.dir, name)
