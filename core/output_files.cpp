@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -24,12 +25,19 @@ void make_directories(const std::string& dir)
     throw std::runtime_error(fmt::format("{}: cannot create directory: {}", dir, ec.message()));
 }
 
-void write_file_atomic(const std::string& path, const std::string& content)
+void write_file_atomic(const std::string& path, const std::string& content, unsigned mode)
 {
   std::string tmp = path + ".tmp." + std::to_string(getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
   if (fd < 0)
     throw std::runtime_error(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
+  // A stale temporary file of the same name keeps its own mode through O_TRUNC: a private file is made so here.
+  if ((mode & 077) == 0 && ::fchmod(fd, static_cast<mode_t>(mode)) != 0) {
+    int err = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw std::runtime_error(fmt::format("{}: cannot make it private: {}", path, std::strerror(err)));
+  }
   size_t done = 0;
   while (done < content.size()) {
     ssize_t n = ::write(fd, content.data() + done, content.size() - done);

@@ -7,8 +7,9 @@
 
 namespace spritesim {
 
-/// Writes content to path atomically (temporary file in the same directory, fsync, rename).
-void write_file_atomic(const std::string& path, const std::string& content);
+/// Writes content to path atomically (temporary file in the same directory, fsync, rename). `mode` 0600 makes a
+/// file only its owner can read, whatever the umask and whatever file it replaces (files holding keys).
+void write_file_atomic(const std::string& path, const std::string& content, unsigned mode = 0644);
 
 /// Creates a directory and its parents; an existing directory is fine.
 void make_directories(const std::string& dir);

@@ -218,7 +218,9 @@ void Agent::run()
       sigaddset(&ignored_, sig);
   }
   std::thread([this] { monitor(); }).detach();
-  accept_loop(fd, "agent " + options_.name, secret_, [this](Connection& c, const std::string& n) { serve(c, n); });
+  accept_loop(
+      fd, "agent " + options_.name, secret_, [this](Connection& c, const std::string& n) { serve(c, n); },
+      options_.limits);
 }
 
 } // namespace spritesim::real

@@ -14,6 +14,7 @@
 #include "models/load_average.hpp"
 #include "real/idle_probe.hpp"
 #include "real/group_reaper.hpp"
+#include "real/net.hpp"
 #include "real/protocol.hpp"
 
 namespace spritesim::real {
@@ -30,6 +31,7 @@ struct AgentOptions {
   double report_s = 1;               ///< periodic report interval (changes of owner state are reported at once)
   bool allow_root = false;           ///< run commands as root anyway (containers, tests); never by default
   std::string user;                  ///< drop to this user for foreign commands when started as root
+  AcceptLimits limits;               ///< handshake deadline, unauthenticated peers apart from authenticated ones
 };
 
 /// The number of runnable tasks in a /proc/loadavg-format file (4th field "running/total"), less the reader itself;

@@ -97,49 +97,65 @@ std::string random_nonce()
   return hex(bytes, sizeof bytes);
 }
 
+namespace {
+/// Runs one side of a handshake under a single deadline over all its messages: a peer that sends a byte now and
+/// then is cut when the deadline passes, and is told why.
+template <class F> auto within_deadline(Connection& conn, double timeout_s, F&& steps)
+{
+  conn.set_deadline(timeout_s);
+  try {
+    auto result = steps();
+    conn.set_deadline(0);
+    return result;
+  } catch (const DeadlinePassed&) {
+    throw ConnectionLost(fmt::format("the handshake did not finish within {:g} s", timeout_s));
+  }
+}
+} // namespace
+
 std::string server_handshake(Connection& conn, const std::string& secret, double timeout_s)
 {
-  conn.set_receive_timeout(timeout_s);
-  nlohmann::json hello = expect(conn, "hello");
-  if (hello["version"] != PROTOCOL_VERSION)
-    throw ProtocolError(fmt::format("protocol version {} is not supported (this daemon speaks version {})",
-                                    hello["version"].dump(), PROTOCOL_VERSION));
-  std::string client_nonce = hello["nonce"];
-  if (!is_hex64(client_nonce))
-    throw ProtocolError("hello: the nonce must be 64 lowercase hex digits");
-  std::string nonce = random_nonce();
-  conn.send({{"type", "challenge"}, {"version", PROTOCOL_VERSION}, {"nonce", nonce},
-             {"mac", hmac_sha256_hex(secret, "server|" + client_nonce + "|" + nonce)}});
-  nlohmann::json auth = expect(conn, "auth");
-  if (!same_mac(auth["mac"].get<std::string>(), hmac_sha256_hex(secret, "client|" + nonce + "|" + client_nonce)))
-    throw ProtocolError("authentication failed (wrong shared secret)");
-  // A client that sent its first request with its answer gets the welcome in one segment with the reply to that
-  // request (MSG_MORE holds it back until then): it wakes once instead of twice.
-  conn.send({{"type", "welcome"}}, conn.readable());
-  conn.set_receive_timeout(0);
-  return hello["name"];
+  return within_deadline(conn, timeout_s, [&] {
+    nlohmann::json hello = expect(conn, "hello");
+    if (hello["version"] != PROTOCOL_VERSION)
+      throw ProtocolError(fmt::format("protocol version {} is not supported (this daemon speaks version {})",
+                                      hello["version"].dump(), PROTOCOL_VERSION));
+    std::string client_nonce = hello["nonce"];
+    if (!is_hex64(client_nonce))
+      throw ProtocolError("hello: the nonce must be 64 lowercase hex digits");
+    std::string nonce = random_nonce();
+    conn.send({{"type", "challenge"}, {"version", PROTOCOL_VERSION}, {"nonce", nonce},
+               {"mac", hmac_sha256_hex(secret, "server|" + client_nonce + "|" + nonce)}});
+    nlohmann::json auth = expect(conn, "auth");
+    if (!same_mac(auth["mac"].get<std::string>(), hmac_sha256_hex(secret, "client|" + nonce + "|" + client_nonce)))
+      throw ProtocolError("authentication failed (wrong shared secret)");
+    // A client that sent its first request with its answer gets the welcome in one segment with the reply to that
+    // request (MSG_MORE holds it back until then): it wakes once instead of twice.
+    conn.send({{"type", "welcome"}}, conn.readable());
+    return hello["name"].get<std::string>();
+  });
 }
 
 void client_handshake(Connection& conn, const std::string& secret, const std::string& name, double timeout_s,
                       int version, const nlohmann::json* first)
 {
-  conn.set_receive_timeout(timeout_s);
-  std::string nonce = random_nonce();
-  conn.send({{"type", "hello"}, {"version", version}, {"name", name}, {"nonce", nonce}});
-  nlohmann::json ch = expect(conn, "challenge");
-  std::string server_nonce = ch["nonce"];
-  if (!is_hex64(server_nonce))
-    throw ProtocolError("challenge: the nonce must be 64 lowercase hex digits");
-  if (!same_mac(ch["mac"].get<std::string>(), hmac_sha256_hex(secret, "server|" + nonce + "|" + server_nonce)))
-    throw ProtocolError("the server does not know the shared secret");
-  conn.send({{"type", "auth"}, {"mac", hmac_sha256_hex(secret, "client|" + server_nonce + "|" + nonce)}}, first);
-  if (first) {
-    conn.send(*first); // one segment with the answer, so the server finds it waiting (and holds back its welcome)
-    conn.set_receive_timeout(0);
-    return;
-  }
-  expect(conn, "welcome");
-  conn.set_receive_timeout(0);
+  within_deadline(conn, timeout_s, [&] {
+    std::string nonce = random_nonce();
+    conn.send({{"type", "hello"}, {"version", version}, {"name", name}, {"nonce", nonce}});
+    nlohmann::json ch = expect(conn, "challenge");
+    std::string server_nonce = ch["nonce"];
+    if (!is_hex64(server_nonce))
+      throw ProtocolError("challenge: the nonce must be 64 lowercase hex digits");
+    if (!same_mac(ch["mac"].get<std::string>(), hmac_sha256_hex(secret, "server|" + nonce + "|" + server_nonce)))
+      throw ProtocolError("the server does not know the shared secret (its secret file and ours differ)");
+    conn.send({{"type", "auth"}, {"mac", hmac_sha256_hex(secret, "client|" + server_nonce + "|" + nonce)}}, first);
+    if (first) {
+      conn.send(*first); // one segment with the answer, so the server finds it waiting (and holds back its welcome)
+      return true;
+    }
+    expect(conn, "welcome");
+    return true;
+  });
 }
 
 nlohmann::json receive_reply(Connection& conn)

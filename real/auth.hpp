@@ -19,15 +19,16 @@ std::string hmac_sha256_hex(const std::string& key, const std::string& message);
 std::string random_nonce();
 
 /// Server side: expects hello (right version), sends challenge (proving it knows the secret too), expects auth,
-/// sends welcome. Returns the peer's announced name. Throws ProtocolError with the reason; the caller sends it
-/// back with send_error and drops the peer.
+/// sends welcome, all within `timeout_s` however slowly the peer's bytes come (then ConnectionLost "the handshake
+/// did not finish within ... s"). Returns the peer's announced name. Throws ProtocolError with the reason; the
+/// caller sends it back with send_error and drops the peer.
 std::string server_handshake(Connection& conn, const std::string& secret, double timeout_s = 5);
 
-/// Client side: sends hello, checks the server's proof, answers the challenge, expects welcome. Throws
-/// ProtocolError (a refusal from the server carries the server's reason). A `first` message is sent with the
-/// answer (the server is already proven by then) and the call returns at once: the welcome then arrives with the
-/// reply to it, as the first message the caller receives (receive_reply skips it), saving a round trip and a
-/// wake-up.
+/// Client side: sends hello, checks the server's proof, answers the challenge, expects welcome, all within
+/// `timeout_s`. Throws ProtocolError (a refusal from the server carries the server's reason). A `first` message is
+/// sent with the answer (the server is already proven by then) and the call returns at once: the welcome then
+/// arrives with the reply to it, as the first message the caller receives (receive_reply skips it), saving a round
+/// trip and a wake-up.
 void client_handshake(Connection& conn, const std::string& secret, const std::string& name, double timeout_s = 5,
                       int version = PROTOCOL_VERSION, const nlohmann::json* first = nullptr);
 

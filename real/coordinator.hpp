@@ -33,6 +33,7 @@ struct CoordinatorOptions {
   std::string out_dir;    ///< jobs.csv, migrations.csv, evictions.csv, decisions.csv, results.json (empty: none)
   IdleRule idle_rule;     ///< migd's defaults (sprite-facts 4b); tests lower input_threshold_s
   std::string version = "unknown";
+  AcceptLimits limits;    ///< handshake deadline, unauthenticated peers apart from authenticated ones
 };
 
 class Coordinator {

@@ -202,7 +202,8 @@ void Coordinator::run()
     write_outputs(); // before the first client: the files exist (a reloaded run's, rewritten) from the start
     std::thread([this] { outputs_loop(); }).detach();
   }
-  accept_loop(fd, "migd", secret_, [this](Connection& c, const std::string&) { serve_client(c); });
+  accept_loop(
+      fd, "migd", secret_, [this](Connection& c, const std::string&) { serve_client(c); }, options_.limits);
 }
 
 } // namespace spritesim::real

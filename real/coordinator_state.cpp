@@ -14,6 +14,7 @@
 #include <thread>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -189,9 +190,17 @@ void Coordinator::writer_loop()
     try {
       // Records first, synced: a snapshot never refers to a job whose end is not on disk.
       if (!lines.empty()) {
-        if (journal < 0 && (journal = ::open(journal_file().c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-                                             0644)) < 0)
-          throw std::runtime_error(fmt::format("{}: {}", journal_file(), std::strerror(errno)));
+        if (journal < 0) {
+          // 0600 like the snapshot; a journal left by an older version with a looser mode is tightened.
+          journal = ::open(journal_file().c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+          if (journal < 0 || ::fchmod(journal, 0600) != 0) {
+            std::string why = std::strerror(errno);
+            if (journal >= 0)
+              ::close(journal);
+            journal = -1;
+            throw std::runtime_error(fmt::format("{}: {}", journal_file(), why));
+          }
+        }
         off_t before = ::lseek(journal, 0, SEEK_END);
         try {
           if (!write_fully(journal, lines))
@@ -207,7 +216,7 @@ void Coordinator::writer_loop()
           throw;
         }
       }
-      write_file_atomic(options_.state_file, state.dump(1) + "\n");
+      write_file_atomic(options_.state_file, state.dump(1) + "\n", 0600); // holds the job-token key
       disk_next_job_ = state["next_job"].get<int64_t>();
     } catch (const std::exception& e) {
       // Logged, retried a second later with whatever came since; waiting clients are answered meanwhile (a full

@@ -1,5 +1,6 @@
 // rexec's session with the coordinator (see migd_session.hpp): retries while it is unreachable, re-attaches the
-// job after a restart, and repeats the end until it is acknowledged.
+// job after a restart, and repeats the end until it is acknowledged; in a build, what one recipe found out about an
+// unreachable or refusing coordinator spares the others the wait and the note.
 #include "real/migd_session.hpp"
 
 #include <chrono>
@@ -15,8 +16,30 @@ namespace {
 constexpr double RETRY_S = 0.2; ///< between attempts to reach an unreachable coordinator
 }
 
-MigdSession::MigdSession(Endpoint migd, std::string secret, std::string home, double wait_s, bool quiet)
-    : migd_(std::move(migd)), secret_(std::move(secret)), home_(std::move(home)), wait_s_(wait_s), quiet_(quiet)
+MigdTrouble probe_migd(const Endpoint& migd, const std::string& secret, std::string* why)
+{
+  try {
+    auto conn = connect_to(migd);
+    client_handshake(*conn, secret, "make");
+    return MigdTrouble::NONE; // closing now is fine: migd drops a client that goes away without a word
+  } catch (const ConnectionLost& e) {
+    *why = e.what();
+    return MigdTrouble::UNREACHABLE;
+  } catch (const std::exception& e) {
+    *why = e.what();
+    return MigdTrouble::REFUSED;
+  }
+}
+
+std::string describe_trouble(MigdTrouble trouble, const std::string& why)
+{
+  return fmt::format("{} ({})", trouble == MigdTrouble::REFUSED ? "refused this client" : "is unreachable", why);
+}
+
+MigdSession::MigdSession(Endpoint migd, std::string secret, std::string home, double wait_s, bool quiet,
+                         BuildState build, bool require_remote)
+    : migd_(std::move(migd)), secret_(std::move(secret)), home_(std::move(home)), wait_s_(wait_s), quiet_(quiet),
+      build_(std::move(build)), require_remote_(require_remote)
 {
 }
 
@@ -26,14 +49,38 @@ void MigdSession::note(const std::string& text) const
     fmt::print(stderr, "spritesim rexec: {}\n", text);
 }
 
+nlohmann::json MigdSession::give_up(MigdTrouble trouble, const std::string& why)
+{
+  trouble_ = trouble;
+  why_ = why;
+  if (build_.in_build()) {
+    // Said by the first recipe of the build only (make runs rexec with --quiet, so this is not a note).
+    if (build_.report(trouble, why))
+      fmt::print(stderr, "spritesim rexec: migd at {} {}: {} (said once for this build)\n", migd_.text(),
+                 describe_trouble(trouble, why),
+                 require_remote_ ? "--require-remote is given, so recipes fail instead of running at home"
+                                 : "recipes run at home, unrecorded");
+  } else if (!require_remote_) { // with it, the caller reports the failure
+    note(fmt::format("migd {}; running at home, unrecorded", describe_trouble(trouble, why)));
+  }
+  return nullptr;
+}
+
 nlohmann::json MigdSession::place(const std::string& name)
 {
   name_ = name.substr(0, 200);
-  double deadline = monotonic_s() + wait_s_;
+  MigdTrouble known = build_.trouble();
+  if (known == MigdTrouble::REFUSED) // a wrong secret or version does not mend itself during a build
+    return give_up(known, "refused earlier in this build");
+  // Once the build found migd unreachable, each recipe tries once, quickly, and does not wait for it again: a
+  // coordinator that comes back is used, one that stays away costs no recipe more than that try.
+  double wait_s = known == MigdTrouble::UNREACHABLE ? 0 : wait_s_;
+  double connect_timeout_s = known == MigdTrouble::UNREACHABLE ? 0.5 : 2;
+  double deadline = monotonic_s() + wait_s;
   bool waiting_noted = false;
   for (;;) {
     try {
-      auto conn = connect_to(migd_);
+      auto conn = connect_to(migd_, connect_timeout_s);
       nlohmann::json place = {{"type", "place"}, {"home", home_}, {"name", name_}};
       client_handshake(*conn, secret_, "rexec", 5, PROTOCOL_VERSION, &place);
       nlohmann::json placed = receive_reply(*conn);
@@ -47,17 +94,14 @@ nlohmann::json MigdSession::place(const std::string& name)
       placed_at_ = monotonic_s();
       return placed;
     } catch (const ConnectionLost& e) {
-      if (monotonic_s() >= deadline) {
-        note(fmt::format("migd unavailable ({}); running at home, unrecorded", e.what()));
-        return nullptr;
-      }
+      if (monotonic_s() >= deadline)
+        return give_up(MigdTrouble::UNREACHABLE, e.what());
       if (!waiting_noted)
-        note(fmt::format("migd unavailable ({}); waiting up to {:g} s for it", e.what(), wait_s_));
+        note(fmt::format("migd unavailable ({}); waiting up to {:g} s for it", e.what(), wait_s));
       waiting_noted = true;
       std::this_thread::sleep_for(std::chrono::duration<double>(RETRY_S));
     } catch (const std::exception& e) {
-      note(fmt::format("migd refused ({}); running at home, unrecorded", e.what()));
-      return nullptr;
+      return give_up(MigdTrouble::REFUSED, e.what());
     }
   }
 }
@@ -123,7 +167,9 @@ void MigdSession::finish(int status, double cpu_s)
 {
   if (job_ == 0)
     return;
-  double deadline = monotonic_s() + wait_s_;
+  // In a build that found migd unreachable or refusing already, an end is tried once, not waited for.
+  double wait_s = build_.trouble() == MigdTrouble::NONE ? wait_s_ : 0;
+  double deadline = monotonic_s() + wait_s;
   bool waiting_noted = false;
   while (!refused_) {
     if (conn_ || attach(1)) {
@@ -145,11 +191,19 @@ void MigdSession::finish(int status, double cpu_s)
       }
     }
     if (monotonic_s() >= deadline) {
-      note(fmt::format("migd unreachable for {:g} s; the end of job {} goes unrecorded", wait_s_, job_));
+      std::string why = fmt::format("unreachable for {:g} s when job {} ended", wait_s, job_);
+      if (!build_.in_build())
+        note(fmt::format("migd {}; its end goes unrecorded", why));
+      else if (build_.report(MigdTrouble::UNREACHABLE, why))
+        fmt::print(stderr, "spritesim rexec: migd at {} is {}: its end goes unrecorded, and {} (said once for this "
+                           "build)\n",
+                   migd_.text(), why,
+                   require_remote_ ? "--require-remote is given, so later recipes fail instead of running at home"
+                                   : "the build's later recipes run at home, unrecorded, without waiting for migd");
       return;
     }
     if (!waiting_noted && !refused_)
-      note(fmt::format("migd unreachable; waiting up to {:g} s to report the end of job {}", wait_s_, job_));
+      note(fmt::format("migd unreachable; waiting up to {:g} s to report the end of job {}", wait_s, job_));
     waiting_noted = true;
     std::this_thread::sleep_for(std::chrono::duration<double>(RETRY_S));
   }

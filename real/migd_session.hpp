@@ -9,18 +9,32 @@
 
 #include <nlohmann/json.hpp>
 
+#include "real/build_state.hpp"
 #include "real/net.hpp"
 
 namespace spritesim::real {
 
+/// One connection and handshake to the coordinator, without waiting for it: NONE when it answers, else why not
+/// (`why` says it). `spritesim make` asks once before the build starts.
+MigdTrouble probe_migd(const Endpoint& migd, const std::string& secret, std::string* why);
+
+/// How a coordinator's trouble reads in a message: "is unreachable (WHY)" or "refused this client (WHY)".
+std::string describe_trouble(MigdTrouble trouble, const std::string& why);
+
 class MigdSession {
 public:
-  /// `wait_s`: how long a placement or an end waits for an unreachable coordinator before giving up.
-  MigdSession(Endpoint migd, std::string secret, std::string home, double wait_s, bool quiet);
+  /// `wait_s`: how long a placement or an end waits for an unreachable coordinator before giving up. `build`: what
+  /// the other recipes of the build found (a coordinator found unreachable or refusing is not waited for again, and
+  /// said so once per build). `require_remote`: giving up is the caller's failure, not a note.
+  MigdSession(Endpoint migd, std::string secret, std::string home, double wait_s, bool quiet,
+              BuildState build = BuildState(), bool require_remote = false);
 
   /// Asks where to run `name`. Returns the `placed` message, or null when no coordinator answered within the wait
-  /// or it refused (the command then runs at home, unrecorded; a note says why).
+  /// or it refused (trouble() says which; the command then runs at home, unrecorded, and a note says why: once
+  /// per build in a build, unless quiet alone).
   nlohmann::json place(const std::string& name);
+  MigdTrouble trouble() const { return trouble_; }
+  const std::string& trouble_reason() const { return why_; }
 
   const std::string& secret() const { return secret_; }
 
@@ -42,11 +56,17 @@ public:
 private:
   bool attach(double connect_timeout_s);
   void note(const std::string& text) const;
+  /// Gives up on the coordinator for this command: says so (once per build) and returns null.
+  nlohmann::json give_up(MigdTrouble trouble, const std::string& why);
 
   Endpoint migd_;
   std::string secret_, home_;
   double wait_s_;
   bool quiet_;
+  BuildState build_;
+  bool require_remote_;
+  MigdTrouble trouble_ = MigdTrouble::NONE;
+  std::string why_;
   std::unique_ptr<Connection> conn_;
   int64_t job_ = 0;
   std::string name_, addr_, token_;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstring>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -117,13 +118,23 @@ namespace {
 /// The serving threads of one listening socket. Each idle worker blocks in accept() itself, so a new connection
 /// wakes a thread that already exists: creating a thread per connection cost ~45 us on every rexec.
 struct AcceptPool : std::enable_shared_from_this<AcceptPool> {
+  /// A connection in its handshake: the oldest is cut (shut down, waking its thread) when too many are.
+  struct Handshake {
+    int fd;
+    bool cut = false;
+  };
+
   int listen_fd;
   std::string log_name, secret;
   std::function<void(Connection&, const std::string&)> serve;
+  AcceptLimits limits;
   int max_threads;
   std::mutex mutex;
   int threads = 0;
   int idle = 0;
+  std::list<Handshake*> handshakes; ///< oldest first
+  int cuts_unlogged = 0;            ///< cut peers not yet named in the log (it notes them at most once a second)
+  double cut_logged_at = -1e9;
   static constexpr int SPARE_MIN = 1; ///< a thread is added when fewer are left waiting in accept()
   static constexpr int SPARE_MAX = 8; ///< a thread exits when more than this are waiting
 
@@ -172,6 +183,46 @@ struct AcceptPool : std::enable_shared_from_this<AcceptPool> {
     }
   }
 
+  /// Counts this handshake in, cutting the oldest one beyond the limit.
+  std::list<Handshake*>::iterator begin_handshake(Handshake* h)
+  {
+    std::lock_guard lock(mutex);
+    auto it = handshakes.insert(handshakes.end(), h);
+    if (static_cast<int>(handshakes.size()) > limits.max_unauthenticated) {
+      Handshake* oldest = handshakes.front();
+      handshakes.pop_front();
+      oldest->cut = true;
+      ::shutdown(oldest->fd, SHUT_RDWR); // its thread wakes with "closed" and sees `cut`
+    }
+    return it;
+  }
+
+  /// Counts it out; returns whether it was cut meanwhile.
+  bool end_handshake(Handshake* h, std::list<Handshake*>::iterator it)
+  {
+    std::lock_guard lock(mutex);
+    if (!h->cut)
+      handshakes.erase(it);
+    return h->cut;
+  }
+
+  /// A flood of peers would write a line each: the cut ones are named at most once a second, with a count.
+  void note_cut(const std::string& peer)
+  {
+    std::lock_guard lock(mutex);
+    ++cuts_unlogged;
+    double now = monotonic_s();
+    if (now - cut_logged_at < 1)
+      return;
+    std::string others =
+        cuts_unlogged > 1 ? fmt::format(" and {} other(s) since the last note", cuts_unlogged - 1) : "";
+    fmt::print(stderr, "{}: dropped {}{}: more than {} peers in their handshake at once (--max-unauthenticated); "
+                       "the oldest is dropped\n",
+               log_name, peer, others, limits.max_unauthenticated);
+    cuts_unlogged = 0;
+    cut_logged_at = now;
+  }
+
   void serve_one(int fd, const sockaddr_in& a)
   {
     char ip[INET_ADDRSTRLEN] = "?";
@@ -179,8 +230,21 @@ struct AcceptPool : std::enable_shared_from_this<AcceptPool> {
     Connection conn(fd, fmt::format("{}:{}", ip, ntohs(a.sin_port)));
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    Handshake handshake{fd};
+    auto slot = begin_handshake(&handshake);
+    std::string name;
     try {
-      std::string name = server_handshake(conn, secret);
+      name = server_handshake(conn, secret, limits.handshake_timeout_s);
+    } catch (const std::exception& e) {
+      if (end_handshake(&handshake, slot))
+        return note_cut(conn.peer());
+      fmt::print(stderr, "{}: dropped {}: {}\n", log_name, conn.peer(), e.what());
+      conn.send_error(e.what());
+      return;
+    }
+    if (end_handshake(&handshake, slot))
+      return note_cut(conn.peer()); // cut just as it finished: its socket is shut down already
+    try {
       serve(conn, name);
     } catch (const std::exception& e) {
       fmt::print(stderr, "{}: dropped {}: {}\n", log_name, conn.peer(), e.what());
@@ -192,14 +256,16 @@ struct AcceptPool : std::enable_shared_from_this<AcceptPool> {
 } // namespace
 
 void accept_loop(int listen_fd, const std::string& log_name, const std::string& secret,
-                 std::function<void(Connection&, const std::string&)> serve, int max_peers)
+                 std::function<void(Connection&, const std::string&)> serve, const AcceptLimits& limits)
 {
   auto pool = std::make_shared<AcceptPool>();
   pool->listen_fd = listen_fd;
   pool->log_name = log_name;
   pool->secret = secret;
   pool->serve = std::move(serve);
-  pool->max_threads = std::max(1, max_peers);
+  pool->limits = limits;
+  pool->limits.max_unauthenticated = std::max(1, limits.max_unauthenticated);
+  pool->max_threads = std::max(1, limits.max_peers) + pool->limits.max_unauthenticated;
   {
     std::lock_guard lock(pool->mutex);
     pool->threads = 1; // this thread

@@ -2,12 +2,14 @@
 // protocol: docs/real-mode.md describes each message and who sends it.
 #include "real/protocol.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <map>
 #include <vector>
 
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -261,6 +263,16 @@ Connection::~Connection()
 void Connection::read_exact(char* buf, size_t n)
 {
   while (n > 0) {
+    if (deadline_) {
+      // Waits only as long as the deadline leaves, so that the whole exchange is bounded, not each recv.
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline_ - std::chrono::steady_clock::now()).count();
+      pollfd p{fd_, POLLIN, 0};
+      int ready = left > 0 ? ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 1 << 30))) : 0;
+      if (ready < 0 && errno == EINTR)
+        continue;
+      if (ready == 0)
+        throw DeadlinePassed("timed out waiting for the peer");
+    }
     ssize_t r = ::recv(fd_, buf, n, 0);
     if (r == 0)
       throw ConnectionLost("connection closed by the peer");
@@ -331,12 +343,18 @@ void Connection::send_error(const std::string& reason) noexcept
   }
 }
 
-void Connection::set_receive_timeout(double seconds)
+void Connection::set_deadline(double seconds)
 {
+  if (seconds > 0)
+    deadline_ = std::chrono::steady_clock::now() +
+                std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
+  else
+    deadline_.reset();
+  // A send blocks only on a peer that does not read; a handshake's messages are small, so this is a backstop.
   timeval tv{};
   tv.tv_sec = static_cast<time_t>(seconds);
   tv.tv_usec = static_cast<suseconds_t>((seconds - static_cast<double>(tv.tv_sec)) * 1e6);
-  ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
 bool Connection::readable() const

@@ -3,8 +3,10 @@
 // agent, the coordinator and rexec share. Authentication is in real/auth.hpp.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -31,6 +33,11 @@ struct ProtocolError : std::runtime_error {
 /// coordinator restarting, say).
 struct ConnectionLost : ProtocolError {
   using ProtocolError::ProtocolError;
+};
+
+/// A receive found the connection's deadline passed (Connection::set_deadline).
+struct DeadlinePassed : ConnectionLost {
+  using ConnectionLost::ConnectionLost;
 };
 
 /// Checks a decoded message against the protocol's table: a "type" the table knows, every required field present,
@@ -65,8 +72,10 @@ public:
   bool readable() const;
   /// Best effort: sends {"type":"error","reason":...} and ignores failures (the peer is about to be dropped).
   void send_error(const std::string& reason) noexcept;
-  /// Seconds a receive may block before failing (0 = forever); used during the handshake.
-  void set_receive_timeout(double seconds);
+  /// From now on, every receive fails with ConnectionLost once `seconds` have passed, however the bytes trickle in
+  /// (a per-recv timeout would let a peer sending one byte a second hold the connection forever); sends block at
+  /// most that long too. The handshake's limit over all its messages. 0 lifts it.
+  void set_deadline(double seconds);
   /// Stops further reads and writes (wakes a thread blocked in receive()).
   void shutdown() noexcept;
 
@@ -75,6 +84,7 @@ private:
   int fd_;
   std::string peer_;
   std::mutex write_mutex_;
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
 };
 
 } // namespace spritesim::real

@@ -233,9 +233,16 @@ int rexec(const RexecOptions& o, RexecReport* report)
   double& cpu_s = report->cpu_s;
   if (o.migd.empty())
     return run_local(o.argv, nullptr, nullptr, &cpu_s);
+  BuildState build(o.build_dir);
   MigdSession migd(parse_endpoint(o.migd, "--migd"), read_secret_file(o.secret_file), o.home, o.migd_wait_s,
-                   o.quiet);
+                   o.quiet, build, o.require_remote);
   nlohmann::json placed = migd.place(o.argv[0].substr(o.argv[0].rfind('/') + 1));
+  if (placed.is_null() && o.require_remote) {
+    if (!build.in_build()) // in a build, the first recipe has said it for all
+      fmt::print(stderr, "spritesim rexec: migd at {} {}, and --require-remote is given: {} not run\n", o.migd,
+                 describe_trouble(migd.trouble(), migd.trouble_reason()), o.argv[0]);
+    return REXEC_NO_MIGD;
+  }
   if (placed.is_null())
     return run_local(o.argv, nullptr, nullptr, &cpu_s);
   int64_t job = placed["job"];

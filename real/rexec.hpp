@@ -16,7 +16,13 @@ struct RexecOptions {
   bool forward_stdin = true; ///< read stdin to its end and ship it (never from a terminal)
   bool quiet = false;        ///< no notes on stderr about where the command ran
   double migd_wait_s = 10;   ///< how long to wait for an unreachable (e.g. restarting) coordinator
+  bool require_remote = false; ///< fail (REXEC_NO_MIGD) rather than run at home when migd is unreachable or refuses
+  std::string build_dir;     ///< the build's shared directory (real/build_state.hpp); empty: a command on its own
 };
+
+/// rexec's status when --require-remote is given and migd cannot be reached or refuses: the command did not run
+/// (125, as timeout(1) and env(1) say that they failed themselves).
+constexpr int REXEC_NO_MIGD = 125;
 
 /// What became of a command, for callers that record it (trace capture).
 struct RexecReport {
@@ -25,9 +31,10 @@ struct RexecReport {
 };
 
 /// Runs the command (remotely when the coordinator grants a host) and returns its exit status: the code, or
-/// 128 + the signal that ended it; 127 when it could not be started. Never throws for remote failures: it falls back
-/// to running at home. A coordinator that goes away meanwhile is waited for (migd_wait_s) and told of the job when
-/// it is back. Throws InputError for a bad secret file.
+/// 128 + the signal that ended it; 127 when it could not be started; REXEC_NO_MIGD when migd could not be used and
+/// require_remote is set. Never throws for remote failures: it falls back to running at home. A coordinator that goes
+/// away meanwhile is waited for (migd_wait_s) and told of the job when it is back. Throws InputError for a bad
+/// secret file.
 int rexec(const RexecOptions& options, RexecReport* report = nullptr);
 
 } // namespace spritesim::real

@@ -4,6 +4,7 @@
 
 #include "real/agent.hpp"
 #include "tools/commands.hpp"
+#include "tools/verb_main.hpp"
 
 namespace spritesim {
 
@@ -11,10 +12,13 @@ namespace {
 const char* AGENT_USAGE =
     "usage: spritesim agent --port P --secret FILE (--idle-probe SPEC | --owner-control FILE) [--name N]\n"
     "                       [--bind ADDR] [--loadavg FILE] [--poll-ms MS] [--user NAME | --allow-root]\n"
+    "                       [--handshake-timeout S] [--max-unauthenticated N]\n"
     "  --idle-probe SPEC  how console idleness is seen: file:PATH (an owner-control file), tty or tty:DIR\n"
     "                     (terminal access times), input or input:DIR (evdev events, /dev/input), logind\n"
     "                     (loginctl's idle hints), command:CMD (sh -c CMD prints active, idle or seconds idle)\n"
-    "  --owner-control FILE  the same as --idle-probe file:FILE";
+    "  --owner-control FILE  the same as --idle-probe file:FILE\n"
+    "  --handshake-timeout S  a peer must finish its whole handshake within S seconds (default 5)\n"
+    "  --max-unauthenticated N  peers in their handshake at once; one more drops the oldest (default 64)";
 
 int port_arg(const std::string& flag, const std::string& v)
 {
@@ -66,6 +70,10 @@ int cmd_agent(const Args& args)
       o.user = value();
     else if (a == "--allow-root")
       o.allow_root = true;
+    else if (a == "--handshake-timeout")
+      o.limits.handshake_timeout_s = parse_handshake_timeout(value(), a);
+    else if (a == "--max-unauthenticated")
+      o.limits.max_unauthenticated = parse_count(value(), a, 1, 4096);
     else
       throw UsageError(fmt::format("unknown option \"{}\"\n{}", a, AGENT_USAGE));
   }

@@ -5,13 +5,18 @@
 #include "core/json_reader.hpp"
 #include "real/coordinator.hpp"
 #include "tools/commands.hpp"
+#include "tools/verb_main.hpp"
 
 namespace spritesim {
 
 namespace {
 const char* MIGD_USAGE =
     "usage: spritesim migd --port P --secret FILE --agents HOST:PORT,... [--bind ADDR] [--policy NAME]\n"
-    "                      [--policy-params JSON] [--state FILE] [--out DIR] [--input-threshold S]";
+    "                      [--policy-params JSON] [--state FILE] [--out DIR] [--input-threshold S]\n"
+    "                      [--handshake-timeout S] [--max-unauthenticated N]\n"
+    "  --state FILE  checkpoint (and FILE.records.jsonl), both created mode 0600: FILE holds the job-token key\n"
+    "  --handshake-timeout S  a peer must finish its whole handshake within S seconds (default 5)\n"
+    "  --max-unauthenticated N  peers in their handshake at once; one more drops the oldest (default 64)";
 }
 
 int cmd_coordinator(const Args& args)
@@ -54,6 +59,10 @@ int cmd_coordinator(const Args& args)
         o.state_file = value();
       else if (a == "--out")
         o.out_dir = value();
+      else if (a == "--handshake-timeout")
+        o.limits.handshake_timeout_s = parse_handshake_timeout(value(), a);
+      else if (a == "--max-unauthenticated")
+        o.limits.max_unauthenticated = parse_count(value(), a, 1, 4096);
       else if (a == "--input-threshold") {
         const std::string& v = value();
         o.idle_rule.input_threshold_s = std::stod(v);

@@ -1,7 +1,9 @@
 // `spritesim make [--migd HOST:PORT] [--secret FILE] [--home NAME] [--shell SH] [--shell-flags F] [--make PROG]
-// [--] MAKE-ARGS...`: GNU make with every recipe sent through real mode, as pmake did in Sprite. It execs make with
-// SHELL=spritesim-rexec (the lean executable next to this one) and .SHELLFLAGS="--no-stdin --quiet -- SH F"; the
-// coordinator, secret and home travel in the environment, so that no path can break make's split of .SHELLFLAGS.
+// [--require-remote] [--] MAKE-ARGS...`: GNU make with every recipe sent through real mode, as pmake did in Sprite.
+// It runs make with SHELL=spritesim-rexec (the lean executable next to this one) and .SHELLFLAGS="--no-stdin --quiet
+// -- SH F"; the coordinator, secret and home travel in the environment, so that no path can break make's split of
+// .SHELLFLAGS, and so does a private directory where the recipes share what they found about migd (one note per
+// build, no wait per recipe), removed when make ends.
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -9,10 +11,16 @@
 #include <string>
 #include <vector>
 
+#include <csignal>
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "real/auth.hpp"
+#include "real/build_state.hpp"
+#include "real/migd_session.hpp"
+#include "real/net.hpp"
 #include "tools/commands.hpp"
 #include "tools/verb_main.hpp"
 
@@ -21,13 +29,95 @@ namespace spritesim {
 namespace {
 const char* MAKE_USAGE =
     "usage: spritesim make [--migd HOST:PORT] [--secret FILE] [--home NAME] [--shell SH] [--shell-flags F]\n"
-    "                      [--migd-wait S] [--make PROG] [--] MAKE-ARGS...\n"
-    "       (defaults from $SPRITESIM_MIGD, $SPRITESIM_SECRET, $SPRITESIM_HOME, $SPRITESIM_MIGD_WAIT; SH is /bin/sh,\n"
-    "       F is -c (give the makefile's .SHELLFLAGS here, e.g. -ec), PROG is make)";
+    "                      [--migd-wait S] [--make PROG] [--require-remote] [--] MAKE-ARGS...\n"
+    "       (defaults from $SPRITESIM_MIGD, $SPRITESIM_SECRET, $SPRITESIM_HOME, $SPRITESIM_MIGD_WAIT,\n"
+    "       $SPRITESIM_REQUIRE_REMOTE=1; SH is /bin/sh, F is -c (give the makefile's .SHELLFLAGS here, e.g. -ec),\n"
+    "       PROG is make)\n"
+    "  When migd is unreachable or refuses (a wrong secret), the build says so once on stderr and its recipes run\n"
+    "  here, unrecorded; migd is tried once before make starts and not waited for by every recipe.\n"
+    "  --require-remote  fail instead: exit 2 before make starts, or fail the recipes (status 125) if migd goes\n"
+    "                    away during the build";
 
 bool has_space(const std::string& s)
 {
   return s.find_first_of(" \t\n") != std::string::npos;
+}
+
+/// The build's private directory (real/build_state.hpp), removed with what the recipes left in it.
+struct BuildDir {
+  std::string path;
+  BuildDir()
+  {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "spritesim-make-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data()))
+      throw std::runtime_error(fmt::format("cannot create a temporary directory ({}): {}", tmpl, std::strerror(errno)));
+    path = tmpl;
+  }
+  ~BuildDir()
+  {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+};
+
+volatile pid_t g_make = 0; // read by pass_on
+
+/// SIGTERM or SIGHUP sent to spritesim make reach make (which ends its recipes), as they did when this process was
+/// make itself.
+void pass_on(int sig)
+{
+  if (g_make > 0)
+    ::kill(g_make, sig);
+}
+
+/// Runs make and returns its wait status. The terminal's ^C and ^\\ reach make directly (same process group): here
+/// they are ignored while make handles them.
+int run_make(Args argv)
+{
+  std::vector<char*> cargv;
+  for (auto& a : argv)
+    cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  std::fflush(stdout);
+  std::fflush(stderr);
+  int failed[2]; // carries exec's errno from the child; closed by a successful exec
+  if (::pipe2(failed, O_CLOEXEC) != 0)
+    throw std::runtime_error(fmt::format("pipe failed: {}", std::strerror(errno)));
+  struct sigaction pass {}, ignore {}, old[4];
+  pass.sa_handler = pass_on;
+  ignore.sa_handler = SIG_IGN;
+  const int sigs[4] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP};
+  for (int k = 0; k < 4; ++k)
+    ::sigaction(sigs[k], k < 2 ? &ignore : &pass, &old[k]);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    for (int k = 0; k < 4; ++k) // make gets the dispositions this process was started with
+      ::sigaction(sigs[k], &old[k], nullptr);
+    ::close(failed[0]);
+    ::execvp(cargv[0], cargv.data());
+    int err = errno;
+    (void)!::write(failed[1], &err, sizeof err);
+    ::_exit(127);
+  }
+  int fork_errno = errno;
+  g_make = pid;
+  ::close(failed[1]);
+  int err = 0;
+  ssize_t got = 0;
+  while (pid > 0 && (got = ::read(failed[0], &err, sizeof err)) < 0 && errno == EINTR) {
+  }
+  ::close(failed[0]);
+  int status = 0;
+  while (pid > 0 && ::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  g_make = 0;
+  for (int k = 0; k < 4; ++k)
+    ::sigaction(sigs[k], &old[k], nullptr);
+  if (pid < 0)
+    throw std::runtime_error(fmt::format("fork failed: {}", std::strerror(fork_errno)));
+  if (got == static_cast<ssize_t>(sizeof err))
+    throw UsageError(fmt::format("cannot run --make \"{}\": {}", argv[0], std::strerror(err)));
+  return status;
 }
 } // namespace
 
@@ -40,6 +130,7 @@ int cmd_make(const Args& args)
   std::string shell_flags = "-c";
   std::string migd_wait = env_or("SPRITESIM_MIGD_WAIT", "");
   std::string make = "make";
+  bool require_remote = env_or("SPRITESIM_REQUIRE_REMOTE", "0") != "0";
   size_t i = 0;
   // Our options come first; the first argument that is not one of them (or the one after "--") is make's.
   for (; i < args.size(); ++i) {
@@ -71,6 +162,8 @@ int cmd_make(const Args& args)
       migd_wait = value();
     else if (a == "--make")
       make = value();
+    else if (a == "--require-remote")
+      require_remote = true;
     else
       break;
   }
@@ -106,15 +199,36 @@ int cmd_make(const Args& args)
     ::setenv("SPRITESIM_HOME", home.c_str(), 1);
   if (!migd_wait.empty())
     ::setenv("SPRITESIM_MIGD_WAIT", migd_wait.c_str(), 1);
-  Args argv = {make, "SHELL=" + rexec.string(), ".SHELLFLAGS=--no-stdin --quiet -- " + shell + " " + shell_flags};
-  argv.insert(argv.end(), args.begin() + static_cast<long>(i), args.end());
-  std::vector<char*> cargv;
-  for (auto& a : argv)
-    cargv.push_back(a.data());
-  cargv.push_back(nullptr);
-  std::fflush(stdout);
-  ::execvp(make.c_str(), cargv.data()); // make's exit status becomes ours
-  throw UsageError(fmt::format("cannot run --make \"{}\": {}", make, std::strerror(errno)));
+  int status = 0;
+  {
+    BuildDir build;
+    ::setenv(real::BUILD_DIR_ENV, build.path.c_str(), 1);
+    if (require_remote)
+      ::setenv("SPRITESIM_REQUIRE_REMOTE", "1", 1);
+    // One try before the build, without waiting: a coordinator that is down or refuses us is said once, here, and
+    // the recipes (which find the marker) neither wait for it nor say it again.
+    std::string why;
+    real::Endpoint migd_at = real::parse_endpoint(migd, "--migd");
+    if (auto trouble = real::probe_migd(migd_at, real::read_secret_file(secret), &why);
+        trouble != real::MigdTrouble::NONE) {
+      std::string what = fmt::format("migd at {} {}", migd_at.text(), real::describe_trouble(trouble, why));
+      if (require_remote)
+        throw std::runtime_error(what + ", and --require-remote is given: make not started");
+      real::BuildState(build.path).report(trouble, why);
+      fmt::print(stderr, "spritesim make: {}: the recipes run here, unrecorded (give --require-remote to fail "
+                         "instead)\n",
+                 what);
+    }
+    Args argv = {make, "SHELL=" + rexec.string(), ".SHELLFLAGS=--no-stdin --quiet -- " + shell + " " + shell_flags};
+    argv.insert(argv.end(), args.begin() + static_cast<long>(i), args.end());
+    status = run_make(argv);
+  } // the build's directory is removed before a signal that ended make ends this process too
+  if (WIFSIGNALED(status)) {
+    ::signal(WTERMSIG(status), SIG_DFL);
+    ::kill(::getpid(), WTERMSIG(status)); // as a shell would see make die
+    return 128 + WTERMSIG(status);
+  }
+  return WEXITSTATUS(status);
 }
 
 } // namespace spritesim

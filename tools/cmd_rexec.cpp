@@ -1,10 +1,12 @@
-// `spritesim rexec [--migd HOST:PORT] [--secret FILE] [--home NAME] -- CMD...`: run a command where the real-mode
-// coordinator says, as if here (real/rexec.hpp; docs/real-mode.md). Exits with the command's status.
+// `spritesim rexec [--migd HOST:PORT] [--secret FILE] [--home NAME] [--require-remote] -- CMD...`: run a command
+// where the real-mode coordinator says, as if here (real/rexec.hpp; docs/real-mode.md). Exits with the command's
+// status.
 #include <cstdlib>
 
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include "real/build_state.hpp"
 #include "real/rexec.hpp"
 #include "tools/commands.hpp"
 #include "tools/verb_main.hpp"
@@ -12,10 +14,13 @@
 namespace spritesim {
 
 namespace {
-const char* REXEC_USAGE = "usage: spritesim rexec [--migd HOST:PORT] [--secret FILE] [--home NAME] [--no-stdin] "
-                          "[--quiet] [--migd-wait S] -- CMD [ARGS...]\n"
-                          "       (defaults from $SPRITESIM_MIGD, $SPRITESIM_SECRET, $SPRITESIM_HOME, "
-                          "$SPRITESIM_MIGD_WAIT)";
+const char* REXEC_USAGE =
+    "usage: spritesim rexec [--migd HOST:PORT] [--secret FILE] [--home NAME] [--no-stdin] [--quiet] [--migd-wait S]\n"
+    "                       [--require-remote] -- CMD [ARGS...]\n"
+    "       (defaults from $SPRITESIM_MIGD, $SPRITESIM_SECRET, $SPRITESIM_HOME, $SPRITESIM_MIGD_WAIT,\n"
+    "       $SPRITESIM_REQUIRE_REMOTE=1)\n"
+    "  --require-remote  when migd is unreachable (after --migd-wait S, 10 by default) or refuses this client, exit\n"
+    "                    125 without running CMD instead of running it here, unrecorded";
 
 } // namespace
 
@@ -29,6 +34,9 @@ int cmd_rexec(const Args& args)
   o.home = env_or("SPRITESIM_HOME", host);
   if (std::string wait = env_or("SPRITESIM_MIGD_WAIT", ""); !wait.empty())
     o.migd_wait_s = parse_seconds(wait, "$SPRITESIM_MIGD_WAIT");
+  o.require_remote = env_or("SPRITESIM_REQUIRE_REMOTE", "0") != "0";
+  o.build_dir = env_or(real::BUILD_DIR_ENV, ""); // set by spritesim make for its recipes
+
   size_t i = 0;
   for (; i < args.size() && args[i] != "--"; ++i) {
     const std::string& a = args[i];
@@ -53,6 +61,8 @@ int cmd_rexec(const Args& args)
       o.quiet = true;
     else if (a == "--migd-wait")
       o.migd_wait_s = parse_seconds(value(), a);
+    else if (a == "--require-remote")
+      o.require_remote = true;
     else
       throw UsageError(fmt::format("unknown option \"{}\" (the command goes after --)\n{}", a, REXEC_USAGE));
   }
@@ -61,6 +71,8 @@ int cmd_rexec(const Args& args)
     throw UsageError(fmt::format("no command after --\n{}", REXEC_USAGE));
   if (!o.migd.empty() && o.secret_file.empty())
     throw UsageError("--migd needs --secret FILE (or $SPRITESIM_SECRET)");
+  if (o.require_remote && o.migd.empty())
+    throw UsageError("--require-remote needs a coordinator: give --migd HOST:PORT (or set $SPRITESIM_MIGD)");
   return real::rexec(o);
 }
 

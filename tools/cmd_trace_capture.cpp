@@ -201,6 +201,8 @@ int run_shell_shim(const Args& args)
     ro.argv = rec.argv;
     ro.forward_stdin = false;
     ro.quiet = true;
+    if (log && *log) // the capture's own directory: migd found unreachable is said once, not waited for per line
+      ro.build_dir = fs::path(log).parent_path().string();
     ::clearenv();
     for (const auto& e : env)
       ::putenv(const_cast<char*>(e.c_str()));

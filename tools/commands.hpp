@@ -27,7 +27,7 @@ int cmd_host_profile(const Args& args);
 int cmd_agent(const Args& args);
 int cmd_coordinator(const Args& args);
 int cmd_rexec(const Args& args);
-/// `make`: GNU make with spritesim-rexec as its SHELL (tools/cmd_make.cpp); execs make, so make's status is its own.
+/// `make`: GNU make with spritesim-rexec as its SHELL (tools/cmd_make.cpp); make's exit status (or signal) is its own.
 int cmd_make(const Args& args);
 
 /// Runs this executable again with `args` and waits; returns its exit status (128+signal when killed).

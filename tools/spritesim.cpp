@@ -34,12 +34,17 @@ static const char* USAGE = R"(usage: spritesim VERB [ARGS]
 Real mode (docs/real-mode.md; each verb has --help):
   agent --port P --secret FILE (--idle-probe SPEC | --owner-control FILE)
                            one per workstation: reports load and console idleness, runs foreign commands
-  migd --port P --secret FILE --agents HOST:PORT,...
-                           the coordinator: the same policies as the simulator, on real hosts
-  rexec [--migd HOST:PORT] [--secret FILE] -- CMD...
+  migd --port P --secret FILE --agents HOST:PORT,... [--state FILE]
+                           the coordinator: the same policies as the simulator, on real hosts (--state and its
+                           journal are created mode 0600: they hold the job-token key)
+      agent and migd also take --handshake-timeout S (a peer's whole handshake, 5 s by default) and
+      --max-unauthenticated N (peers in their handshake at once, 64 by default; one more drops the oldest)
+  rexec [--migd HOST:PORT] [--secret FILE] [--require-remote] -- CMD...
                            run a command where migd says, as if it ran here (also as spritesim-rexec)
-  make [--migd HOST:PORT] [--secret FILE] [--shell-flags F] [--] MAKE-ARGS...
-                           GNU make with every recipe sent through rexec (SHELL=spritesim-rexec), as pmake did
+  make [--migd HOST:PORT] [--secret FILE] [--shell-flags F] [--require-remote] [--] MAKE-ARGS...
+                           GNU make with every recipe sent through rexec (SHELL=spritesim-rexec), as pmake did;
+                           migd unreachable or refusing is said once and the recipes run here, unless
+                           --require-remote (then it fails)
 
 Docs: README.md, docs/ (configs, outputs, cost model, owners, policies, sweeps, studies, trace format, capture,
 real mode, the month-long run).

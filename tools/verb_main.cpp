@@ -3,6 +3,7 @@
 // EXIT_INVALID_RUN (3).
 #include "tools/verb_main.hpp"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -44,6 +45,25 @@ double parse_seconds(const std::string& text, const std::string& option)
   double v = std::strtod(text.c_str(), &end);
   if (text.empty() || *end || !(v >= 0 && v <= 86400))
     throw UsageError(fmt::format("{}: expected seconds in [0, 86400], got \"{}\"", option, text));
+  return v;
+}
+
+int parse_count(const std::string& text, const std::string& option, int lo, int hi)
+{
+  char* end = nullptr;
+  errno = 0;
+  long v = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end || errno || v < lo || v > hi)
+    throw UsageError(fmt::format("{}: expected a whole number in [{}, {}], got \"{}\"", option, lo, hi, text));
+  return static_cast<int>(v);
+}
+
+double parse_handshake_timeout(const std::string& text, const std::string& option)
+{
+  char* end = nullptr;
+  double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end || !(v > 0 && v <= 3600))
+    throw UsageError(fmt::format("{}: expected seconds in (0, 3600], got \"{}\"", option, text));
   return v;
 }
 

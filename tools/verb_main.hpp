@@ -18,4 +18,10 @@ std::string env_or(const char* name, const std::string& def);
 /// Seconds in [0, 86400] given to `option`; throws UsageError naming the option otherwise.
 double parse_seconds(const std::string& text, const std::string& option);
 
+/// A whole number in [lo, hi] given to `option`; throws UsageError naming the option and the range otherwise.
+int parse_count(const std::string& text, const std::string& option, int lo, int hi);
+
+/// The daemons' --handshake-timeout: seconds in (0, 3600]; throws UsageError naming the option otherwise.
+double parse_handshake_timeout(const std::string& text, const std::string& option);
+
 } // namespace spritesim

@@ -25,7 +25,8 @@ PROTOCOL_VERSION = 2  # real/protocol.hpp
 class Cluster:
     """Three agents and a coordinator under a temporary directory."""
 
-    def __init__(self, policy="sprite", params=None, run_as=("--allow-root",)):
+    def __init__(self, policy="sprite", params=None, run_as=("--allow-root",), daemon_args=()):
+        """daemon_args: more options for every agent and migd (e.g. --handshake-timeout S)."""
         self.dir = tempfile.mkdtemp(prefix="spritesim-real-")
         self.procs = []
         self.loadavg = self.path("loadavg")
@@ -41,7 +42,7 @@ class Cluster:
             owner = self.path(f"owner-{name}")  # absent: idle since boot (condor's start rule needs that)
             port = free_port()
             self.start([f"agent", "--port", str(port), "--secret", secret, "--owner-control", owner, "--name", name,
-                        "--loadavg", self.loadavg, *run_as, "--poll-ms", "2"], f"agent-{name}.log")
+                        "--loadavg", self.loadavg, *run_as, "--poll-ms", "2", *daemon_args], f"agent-{name}.log")
             self.agents.append({"name": name, "port": port, "owner": owner, "log": self.path(f"agent-{name}.log")})
         for a in self.agents:
             wait_for(lambda: "listening" in read(a["log"]), f"agent {a['name']} to listen")
@@ -50,7 +51,7 @@ class Cluster:
         self.out = self.path("out")
         args = ["migd", "--port", str(self.port), "--secret", self.secret, "--agents",
                 ",".join(f"127.0.0.1:{a['port']}" for a in self.agents), "--policy", policy, "--input-threshold", "0",
-                "--out", self.out, "--state", self.path("state.json")]
+                "--out", self.out, "--state", self.path("state.json"), *daemon_args]
         if params:
             args += ["--policy-params", json.dumps(params)]
         self.migd_args = args
@@ -62,6 +63,9 @@ class Cluster:
         self.migd_log = self.path("migd.log")
         live = sum(self.procs[i].poll() is None for i in range(len(self.agents)))  # test_6 kills one
         wait_for(lambda: read(self.migd_log).count("watching agent") == live, "migd to watch the agents")
+        # migd writes the --out files once before it takes clients, in parallel with watching the agents: a test
+        # that reads them before its first command must not find them missing (results.json is written last).
+        wait_for(lambda: os.path.exists(os.path.join(self.out, "results.json")), "migd's first --out files")
 
     def path(self, name):
         return os.path.join(self.dir, name)

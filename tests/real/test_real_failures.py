@@ -45,6 +45,15 @@ class Restarts(WithCluster):
         last = lambda js: max(int(j["job_id"].rsplit("-", 1)[1]) for j in js)
         self.assertGreater(last(after), last(before), "job ids were reused after the restart")
 
+    def test_5b_state_files_are_private(self):
+        # The state file holds the job-token key: it and its journal are the coordinator's user's only, whatever
+        # the umask (this script's is the usual 022, under which they used to be 0644).
+        self.assertEqual(self.c.rexec(["true"]).returncode, 0)
+        journal = self.c.path("state.json.records.jsonl")
+        wait_for(lambda: os.path.exists(journal), "the records journal")
+        for path in (self.c.path("state.json"), journal):
+            self.assertEqual(oct(os.stat(path).st_mode & 0o777), oct(0o600), path)
+
     def test_6_agent_killed_mid_job_reruns_at_home(self):
         script = "echo start; i=0; while [ $i -lt 30 ]; do echo line $i; i=$((i+1)); sleep 0.02; done; echo end"
         expected = subprocess.run(["sh", "-c", script], capture_output=True).stdout
@@ -145,6 +154,7 @@ class WatchLinkLost(unittest.TestCase):
 
 
 def main():
+    os.umask(0o022)  # test_5b: the daemons' files must be private whatever the umask
     global SPRITESIM
     SPRITESIM = real_cluster.SPRITESIM = spritesim_from_argv("test_real_failures.py")
     skip_without_loopback()

@@ -1,11 +1,12 @@
 // Unit tests for real mode's protocol: frames, message validation, base64, the secret file's mode, the
-// challenge-response handshake (right secret, wrong secret, wrong version), and the agent's probes. Every hostile
-// input is rejected with a reason.
+// challenge-response handshake (right secret, wrong secret, wrong version, a deadline over all of it), and the
+// agent's probes. Every hostile input is rejected with a reason.
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
 #include "tests/unit/test_support.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -175,11 +176,11 @@ TEST_CASE("real: the secret file must be private")
 
 namespace {
 /// Runs the server handshake on one end as a daemon would (reason sent back on failure); returns its outcome.
-std::future<std::string> serve(Connection& c, const std::string& secret)
+std::future<std::string> serve(Connection& c, const std::string& secret, double timeout_s = 2)
 {
-  return std::async(std::launch::async, [&c, secret] {
+  return std::async(std::launch::async, [&c, secret, timeout_s] {
     try {
-      return "ok " + server_handshake(c, secret, 2);
+      return "ok " + server_handshake(c, secret, timeout_s);
     } catch (const ProtocolError& e) {
       c.send_error(e.what());
       return std::string(e.what());
@@ -239,6 +240,28 @@ TEST_CASE("real: handshake with the right secret, a wrong secret and a wrong ver
     send_raw(*p.a, frame("GET / HTTP/1.0"));
     CHECK(contains(server.get(), "not valid JSON"));
   }
+}
+
+TEST_CASE("real: the handshake's deadline covers the whole handshake, not each receive")
+{
+  // A peer sending its hello one byte every 50 ms never leaves a receive waiting long, yet is cut at the deadline.
+  Pair p;
+  auto server = serve(*p.b, SECRET, 0.5);
+  std::string hello = frame(nlohmann::json({{"type", "hello"}, {"version", PROTOCOL_VERSION}, {"name", "slow"},
+                                            {"nonce", random_nonce()}})
+                                .dump());
+  auto start = std::chrono::steady_clock::now();
+  for (char byte : hello) {
+    if (server.wait_for(std::chrono::milliseconds(50)) == std::future_status::ready)
+      break;
+    if (::write(p.a->fd(), &byte, 1) != 1)
+      break;
+  }
+  std::string outcome = server.get();
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  CHECK(contains(outcome, "the handshake did not finish within 0.5 s"));
+  CHECK(took >= 0.45);
+  CHECK(took < 3); // the hello alone would take over 7 s at this pace
 }
 
 TEST_CASE("real: the agent's owner-control and run-queue probes")
