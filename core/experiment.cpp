@@ -79,7 +79,8 @@ static WorkloadSpec parse_workload(const JsonReader& r)
   if (w.trace.empty())
     r.member("trace").fail("expected a trace: builtin:NAME or a file path");
   w.max_jobs = r.integer("max_jobs", w.max_jobs, 0, 100000);
-  w.max_local = r.integer("max_local", w.max_local, 0, 64);
+  // At least one local slot: with none, a build whose policy never grants a host would wait forever.
+  w.max_local = r.integer("max_local", w.max_local, 1, 64);
   w.migrate = r.boolean("migrate", w.migrate);
   w.baseline = w.kind == "pmake" ? r.choice("baseline", w.baseline, {"sequential", "none"})
                                  : r.choice("baseline", w.baseline, {"none"}); // no sequential run is defined
@@ -184,8 +185,6 @@ ExperimentSpec parse_experiment(const nlohmann::json& doc, const std::string& fi
   r.finish();
   if (s.workload.max_jobs == 0)
     s.workload.max_jobs = std::max<int64_t>(1, s.platform.workstations - 1);
-  if (s.workload.max_local == 0 && (!s.workload.migrate || s.platform.workstations == 1))
-    throw InputError(file, "$.workload.max_local", "must be >= 1 when no job can run remotely");
   // Profile files and a trace file are relative to the config's folder (builtin traces and profiles need no file).
   if (s.workload.trace.rfind("builtin:", 0) != 0)
     beside_config(s.workload.trace, file);

@@ -42,20 +42,20 @@ public:
     std::unique_lock lk(*lock_);
     while (true) {
       double now = sg4::Engine::get_clock();
-      if (s.owner_active && next_period < s.owner.size() && now >= s.owner[next_period].end_s)
+      if (present_ && next_period < s.owner.size() && now >= s.owner[next_period].end_s)
         owner_leaves(s, next_period++);
-      if (!s.owner_active && next_period < s.owner.size() && now >= s.owner[next_period].start_s) {
+      if (!present_ && next_period < s.owner.size() && now >= s.owner[next_period].start_s) {
         owner_arrives(s.owner[next_period]);
         continue; // a zero-length period ends at once
       }
       migd_.evaluate(h_);
       double wake = NEVER;
       if (next_period < s.owner.size())
-        wake = s.owner_active ? s.owner[next_period].end_s : s.owner[next_period].start_s;
+        wake = present_ ? s.owner[next_period].end_s : s.owner[next_period].start_s;
       if (wake <= now)
         wake = NEVER; // periods never end before they start; guards a malformed list against a busy loop
       double input_ok = s.last_input_s + rule.input_threshold_s;
-      if (!s.owner_active && input_ok > now)
+      if (!present_ && input_ok > now)
         wake = std::min(wake, input_ok);
       wake = std::min(wake, next_threshold_crossing(s, rule, now));
       if (wake == NEVER)
@@ -79,11 +79,13 @@ private:
       owner_cpu_->start();
       owner_flops_ = seconds * speed;
     }
+    present_ = true;
     migd_.owner_active(h_);
   }
 
   void owner_leaves(HostState& s, size_t period)
   {
+    present_ = false;
     s.owner_active = false;
     s.last_input_s = s.owner[period].end_s;
     if (owner_cpu_) {
@@ -101,6 +103,7 @@ private:
   sg4::MutexPtr lock_;
   sg4::ExecPtr owner_cpu_;
   double owner_flops_ = 0;
+  bool present_ = false; ///< inside an owner period (migd's owner_active may be set before the daemon first runs)
 };
 
 } // namespace

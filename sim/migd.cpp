@@ -98,10 +98,13 @@ void GlobalMigd::carry_out(const Decision& d, const PolicyEvent& ev, std::vector
       end_hold(d.host);
       if (auto it = clients_.find(d.client); it != clients_.end())
         it->second(d.host);
-      // The client's processes there go home (SRC global.c: the victim's processes are evicted).
+      // The client's processes there go home (SRC global.c: the victim's processes are evicted), or are killed and
+      // rerun there when no running process may move (migration.processes_migratable false).
+      DecisionKind send_home = options_.processes_migratable ? DecisionKind::EVICT : DecisionKind::RESTART;
       for (auto& [id, p] : procs_)
         if (p->host() == d.host && p->client() == d.client && p->home() != d.host &&
-            p->request(DecisionKind::EVICT, -1, "evict").empty())
+            p->request(send_home, -1, send_home == DecisionKind::EVICT ? "evict" : "restart").empty() &&
+            send_home == DecisionKind::EVICT)
           start_eviction(d.host, why);
       return log(d, ev, "");
     }
@@ -330,6 +333,31 @@ void GlobalMigd::process_moved(const SimProcess& proc, int from, int to, const M
   ev.kind = EventKind::MIGRATION_DONE;
   ev.proc = proc.id();
   ev.host = to;
+  ev.home = proc.home();
+  dispatch(ev);
+}
+
+bool GlobalMigd::accepts_foreign(int h) const
+{
+  const HostState& s = hosts_[static_cast<size_t>(h)];
+  return s.up && !s.owner_active;
+}
+
+void GlobalMigd::move_refused(const SimProcess& proc, int target, const std::string& why)
+{
+  Decision d;
+  d.kind = DecisionKind::MIGRATE;
+  d.proc = proc.id();
+  d.host = target;
+  reject(d, why); // delivered with the next policy call
+}
+
+void GlobalMigd::process_landed(const SimProcess& proc)
+{
+  PolicyEvent ev;
+  ev.kind = EventKind::MIGRATION_DONE;
+  ev.proc = proc.id();
+  ev.host = proc.host();
   ev.home = proc.home();
   dispatch(ev);
 }

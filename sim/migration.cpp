@@ -5,14 +5,17 @@
 
 namespace spritesim {
 
-MigrationRecord migrate_process(Cluster& cluster, const SimProcess& proc, int source, int target,
-                                const std::string& kind, bool demand_paging)
+std::optional<MigrationRecord> migrate_process(Cluster& cluster, const SimProcess& proc, int source, int target,
+                                               const std::string& kind, bool demand_paging,
+                                               const std::function<bool()>& target_ok)
 {
   const CostModel& c = cluster.costs();
   const int server = cluster.file_server();
   const ProcessFootprint& fp = proc.footprint();
   ActiveMigrationCost m = c.active_migration(fp.dirty_pages, fp.dirty_blocks, fp.open_files);
   std::unique_lock out(*cluster.outgoing_migrations(source));
+  if (target_ok && !target_ok())
+    return std::nullopt; // the target's owner came back while this migration waited for its turn
   double t0 = sg4::Engine::get_clock();
   double bytes = 0;
   auto rpc = [&](int from, int to, const RpcCost& cost) {

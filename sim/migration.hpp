@@ -4,6 +4,8 @@
 // touches back from the server. Each step contends for the CPUs, the Ethernet and the server it uses.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "core/results.hpp"
@@ -14,8 +16,11 @@ namespace spritesim {
 class SimProcess;
 
 /// Moves `proc` from `source` to `target` (blocking, in the process's actor); `kind` names the migration in the
-/// records ("evict", "migrate", "home", ...). Migrations away from one host are serialised.
-MigrationRecord migrate_process(Cluster& cluster, const SimProcess& proc, int source, int target,
-                                const std::string& kind, bool demand_paging);
+/// records ("evict", "migrate", "home", ...). Migrations away from one host are serialised. `target_ok`, when
+/// given, is the target's answer to the first step (once this migration's turn has come): false refuses the move,
+/// which then costs nothing and returns no record.
+std::optional<MigrationRecord> migrate_process(Cluster& cluster, const SimProcess& proc, int source, int target,
+                                               const std::string& kind, bool demand_paging,
+                                               const std::function<bool()>& target_ok = {});
 
 } // namespace spritesim

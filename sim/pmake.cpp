@@ -162,6 +162,13 @@ public:
           cl_.cpu(home_, c.mig_confirm_s()); // Mig_ConfirmIdle before reusing a held host
           target = free_.back();
           free_.pop_back();
+          if (held_.count(target) && !migd_.host(target).available) {
+            // Not idle any more (its owner is back, or its load is high): pmake gives it back (SRC pmake asks
+            // Mig_ConfirmIdle for exactly this) and looks again.
+            held_.erase(target);
+            migd_.release(client_, target);
+            continue;
+          }
         } else if (spec_.migrate && held_.size() < static_cast<size_t>(spec_.max_jobs) &&
                    sg4::Engine::get_clock() >= retry_after_) {
           if (!connected) {
@@ -190,6 +197,16 @@ public:
         ready.pop_front();
         // pmake's own work per job: examine the target, write the command script, fork (TH90 7.4.2).
         cl_.cpu_work(home_, trace_.tool.job_cpu_s, ref_mips);
+        if (target != home_ && !held_.count(target)) {
+          // migd took the host back meanwhile (its owner returned): pmake's next use of it would fail, so the job
+          // runs at home if a local slot is free, or waits for the next host.
+          if (local_running >= static_cast<size_t>(spec_.max_local)) {
+            ready.push_front(j);
+            break;
+          }
+          target = home_;
+          ++local_running;
+        }
         out_.jobs[j].start_s = sg4::Engine::get_clock();
         ++running;
         sg4::Actor::create(trace_.jobs[j].id, cl_.host(target), [ctx, j, h = home_, target] {

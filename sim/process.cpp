@@ -37,6 +37,10 @@ void SimProcess::start_on(int host)
   host_ = host;
   state_ = ProcState::RUNNING;
   migd_.process_changed(*this, -1);
+  // An exec-time migration is a move too: the policy hears it land, so that one arriving on a host whose owner came
+  // back while it was under way is evicted like any other move's (policies act on MIGRATION_DONE there).
+  if (host != home_)
+    migd_.process_landed(*this);
 }
 
 void SimProcess::compute(double ref_seconds, double ref_mips)
@@ -106,7 +110,10 @@ void SimProcess::checkpoint()
 
 void SimProcess::move_to(int target, const std::string& reason)
 {
-  // A move between two remote hosts goes through home unless the direct switch is set (TH90 8.4).
+  if (target != home_ && !migd_.accepts_foreign(target))
+    return migd_.move_refused(*this, target, "the target's owner came back before the move began");
+  // A move between two remote hosts goes through home unless the direct switch is set (TH90 8.4). If the target is
+  // taken back during the first hop, the move ends at home: one `remote` row that ends there.
   if (host_ != home_ && target != home_ && !migd_.direct_remote_moves()) {
     move_to(home_, reason);
     if (pending_ || suspend_requested_)
@@ -116,11 +123,20 @@ void SimProcess::move_to(int target, const std::string& reason)
   bool was_suspended = state_ == ProcState::SUSPENDED;
   state_ = ProcState::MIGRATING;
   migd_.process_changed(*this, from);
-  MigrationRecord rec = migrate_process(cluster_, *this, from, target, reason, migd_.demand_paging());
+  // The move's first step asks the target (TH90 4.2.5: up, accepting foreign processes): the decision may have gone
+  // stale while the process reached its safe point and waited for the host's earlier migrations.
+  auto target_ok = [this, target] { return target == home_ || migd_.accepts_foreign(target); };
+  std::optional<MigrationRecord> rec =
+      migrate_process(cluster_, *this, from, target, reason, migd_.demand_paging(), target_ok);
+  if (!rec) {
+    state_ = was_suspended && suspend_requested_ ? ProcState::SUSPENDED : ProcState::RUNNING;
+    migd_.process_changed(*this, from);
+    return migd_.move_refused(*this, target, "the target's owner came back before the move began");
+  }
   host_ = target;
   state_ = was_suspended && suspend_requested_ ? ProcState::SUSPENDED : ProcState::RUNNING;
   migd_.process_changed(*this, from);
-  migd_.process_moved(*this, from, target, rec);
+  migd_.process_moved(*this, from, target, *rec);
 }
 
 void SimProcess::finish()
@@ -151,7 +167,9 @@ std::string SimProcess::request(DecisionKind kind, int target, const std::string
       wake_->notify_all();
       return "";
     case DecisionKind::EVICT:
-      if (host_ == home_ && state_ != ProcState::MIGRATING)
+      if (state_ == ProcState::MIGRATING)
+        return "a move is under way (the policy hears it land: MIGRATION_DONE)";
+      if (host_ == home_)
         return "already at home";
       [[fallthrough]];
     case DecisionKind::MIGRATE:

@@ -53,7 +53,7 @@ public:
   double migration_cost_s() const;
 
   // --- called from the process's own actor ---
-  /// Marks the process running on `host` (after a placement).
+  /// Marks the process running on `host` (after a placement); a remote host's arrival is a MIGRATION_DONE.
   void start_on(int host);
   /// `ref_seconds` of CPU measured on a machine of `ref_mips`, interruptible: moves, suspensions and restarts
   /// requested meanwhile happen inside. Throws ProcessRestarted.

@@ -231,7 +231,8 @@ nlohmann::json usage_summary(const Cluster& cluster, const GlobalMigd& migd, con
       {"migrations_per_host_hour", per_hour},
       {"evictions_per_host_hour", rounded(static_cast<double>(kinds["evict"]) / host_hours)},
       {"remote_cpu_share", cpu > 0 ? rounded(migd.stats().remote_cpu_s / cpu) : 0.0},
-      {"cluster_cpu_utilization", rounded(cpu / (duration_s * cluster.workstations()))},
+      // Over the run's length: processes may run past duration_s, and the CPU counted is the whole run's.
+      {"cluster_cpu_utilization", rounded(cpu / (std::max(duration_s, r.makespan_s) * cluster.workstations()))},
       {"host_requests", st.requests},
       {"requests_fully_satisfied_share",
        st.requests ? rounded(static_cast<double>(st.requests_satisfied) / static_cast<double>(st.requests)) : 0.0},
@@ -262,8 +263,15 @@ RunResult run_simulation(const ExperimentSpec& spec, SimInputs inputs)
   MigdOptions opt{inputs.idle_rule, spec.migration.direct_remote_moves, spec.migration.demand_paging,
                   spec.migration.processes_migratable};
   GlobalMigd migd(cluster, std::move(inputs.policy), opt);
-  for (int h = 0; h < cluster.workstations(); ++h)
-    migd.host(h).owner = inputs.owners[static_cast<size_t>(h)];
+  for (int h = 0; h < cluster.workstations(); ++h) {
+    HostState& s = migd.host(h);
+    s.owner = inputs.owners[static_cast<size_t>(h)];
+    // An owner at the console from time 0 is there before any actor runs: no placement at 0 may pick the host.
+    if (!s.owner.empty() && s.owner.front().start_s <= 0 && s.owner.front().end_s > 0) {
+      s.owner_active = true;
+      s.available = false;
+    }
+  }
   start_host_daemons(cluster, migd);
   start_writeback_daemons(cluster);
   const auto& w = spec.workload;

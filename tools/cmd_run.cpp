@@ -20,10 +20,13 @@ namespace spritesim {
 
 namespace {
 
-// The build on one host without migration, as TH90 measured the sequential time.
+// The build on one idle host without migration, as TH90 measured the sequential time: no owner (an owner trace
+// naming other workstations would not even apply to one host).
 ExperimentSpec sequential_variant(ExperimentSpec s)
 {
   s.platform.workstations = 1;
+  s.owners.model = "none";
+  s.owners.trace.clear();
   s.workload.migrate = false;
   s.workload.max_jobs = 1;
   s.workload.max_local = 1;
