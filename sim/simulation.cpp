@@ -17,6 +17,7 @@
 #include "sim/host_daemon.hpp"
 #include "sim/pmake.hpp"
 #include "workloads/paper_builds.hpp"
+#include "workloads/reference_costs.hpp"
 
 namespace spritesim {
 
@@ -49,19 +50,6 @@ namespace {
 constexpr double OPEN_ENDED_HORIZON_S = 7 * 24 * 3600.0;
 
 } // namespace
-
-SequentialCosts reference_costs()
-{
-  CostModel ref(load_profile("ss1", "workstation"), load_profile("sun4-280", "file_server"), Network{});
-  SequentialCosts sc;
-  sc.lookup_s = unloaded_seconds(ref.lookup(), ref.network());
-  InvocationCost inv = ref.local_invocation();
-  sc.invocation_s = inv.parent_cpu_s + inv.child_cpu_s;
-  sc.small_rpc_s = unloaded_seconds(ref.small_rpc(), ref.network());
-  sc.fs_bytes_per_s = ref.workstation().get("rpc_fs_bandwidth_KBps") * 1024;
-  sc.reference_profile = "ss1";
-  return sc;
-}
 
 BuildTrace resolve_trace(const ExperimentSpec& spec)
 {

@@ -20,10 +20,6 @@ namespace spritesim {
 /// The cost model of an experiment: its profiles with the config's overrides applied.
 CostModel make_cost_model(const ExperimentSpec& spec);
 
-/// Unloaded costs of the machines the papers measured on (SS1 clients, Sun-4/280 server): built-in traces turn the
-/// published elapsed times into CPU seconds with these, whatever machines an experiment simulates.
-SequentialCosts reference_costs();
-
 /// The experiment's trace: a built-in paper benchmark (builtin:NAME, generated with the spec's seed and the unloaded
 /// costs of its reference profile) or a trace file.
 BuildTrace resolve_trace(const ExperimentSpec& spec);

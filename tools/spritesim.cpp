@@ -61,11 +61,13 @@ int main(int argc, char** argv)
   Args rest(args.begin() + 1, args.end());
   return run_verb("spritesim " + verb, [&] {
     static const std::map<std::string, int (*)(const Args&)> verbs = {
+#ifdef SPRITESIM_WITH_SIM
         {"run", cmd_run},
         {"reproduce", cmd_reproduce},
-        {"policies", cmd_policies},
         {"calibrate", cmd_calibrate},
         {"sweep", cmd_sweep},
+#endif
+        {"policies", cmd_policies},
         {"trace", cmd_trace},
         {"host-profile", cmd_host_profile},
         {"agent", cmd_agent},
@@ -75,6 +77,11 @@ int main(int argc, char** argv)
     };
     if (auto it = verbs.find(verb); it != verbs.end())
       return it->second(rest);
+    for (const char* simulating : {"run", "reproduce", "calibrate", "sweep"})
+      if (verb == simulating)
+        throw UsageError(fmt::format("\"{}\" simulates, and this spritesim was built without SimGrid "
+                                     "(meson -Dsim=disabled); rebuild with libsimgrid-dev installed",
+                                     verb));
     std::vector<std::string> names;
     for (const auto& [name, fn] : verbs)
       names.push_back(name);
