@@ -621,7 +621,9 @@ def check_owners(o, e):
             # mosix avoids only owner-active hosts; the others take foreign work only input_threshold_s after.
             quiet = 0.0 if e.policy == "mosix" else e.input_threshold_s
             for s, end in e.owners.get(host, []):
-                if arrive > s + EPS and arrive < end + quiet - EPS:
+                # An owner there from time 0 is there before anything is placed; later, a tie with the owner's
+                # first input is not a placement onto an owner-active host (the eviction must follow).
+                if (arrive > s + EPS or s == 0) and arrive < end + quiet - EPS:
                     v.append(f"{p} placed on {host} at {arrive:.6f}, the owner being there from {s} to {end} "
                              f"(+{e.input_threshold_s} s)")
                 if not (arrive < end and leave > s + EPS) or exit_unknown:

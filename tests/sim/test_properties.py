@@ -298,9 +298,9 @@ def main(argv=None, default_count=300, default_master_seed=SUITE_MASTER_SEED):
             specs = [r["spec"] for r in regs]
             failures, cpu, wall, _ = run_specs(specs, a.jobs, work, failures_dir, determinism_every=1)
             summary(failures, len(specs), wall, cpu, "regression scenarios")
-            for spec, _ in failures:
+            for spec, vs in failures:
                 note = next(r["note"] for r in regs if r["spec"]["seed"] == spec["seed"])
-                print(f"  regression {spec['seed']} still fails: {note}")
+                print(f"  regression {spec['seed']} still fails ({symptom(vs[0])}): {note}")
             ok = ok and not failures
         specs = [scenarios.generate(a.master_seed + i, policies) for i in range(a.count)]
         print(f"random scenarios: master seed {a.master_seed}, seeds {a.master_seed}..{a.master_seed + a.count - 1}, "
