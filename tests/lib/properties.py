@@ -589,6 +589,40 @@ def residencies(o):
     return spells
 
 
+def owner_returns_seen(o):
+    """(host, time) of owner returns the outputs show without the owner periods: owner evictions of evictions.csv
+    and the hosts decisions.csv names for owner_active decisions."""
+    seen = {(r["host"], _f(r["time_s"])) for r in o["evictions"] if r["reason"] == "owner"}
+    seen |= {(d["host"], _f(d["time_s"])) for d in o["decisions"] if d["event"] == "owner_active" and d["host"]}
+    return sorted(seen)
+
+
+def check_owner_returns_seen(o, e):
+    """What can be checked whatever the owner model: at each owner return the outputs show, the foreign processes
+    already on that host leave within the host's eviction (condor: are suspended)."""
+    v = []
+    if not e.evicts_on_owner() or e.policy == "condor":
+        return v
+    ambiguous = _ambiguous(o["jobs"])
+    homes = {j["job_id"]: j["home_host"] for j in o["jobs"]}
+    reaped = {j["job_id"] for j in o["jobs"] if j["kind"] != "process"}
+    longest = max([_f(r["duration_s"]) for r in o["evictions"]] + [0.0])
+    returns = defaultdict(list)
+    for host, t in owner_returns_seen(o):
+        returns[host].append(t)
+    for p, spells in residencies(o).items():
+        if p in ambiguous or p not in homes:
+            continue
+        for n, (host, arrive, landed, out, leave) in enumerate(spells):
+            if host == homes[p] or (p in reaped and n == len(spells) - 1):
+                continue
+            for t in returns.get(host, []):
+                if landed <= t + EPS and out > t + longest + EPS:
+                    v.append(f"{p} stayed on {host} {out - t:.6f} s after its owner's return at {t} that the "
+                             f"outputs show (longest host eviction {longest:.6f} s)")
+    return v
+
+
 def check_owners(o, e):
     """No foreign process placed on a host while its owner is at the console (or within the input threshold after),
     none left there beyond the eviction once the owner is back (condor: suspended, and gone max_suspend_s later
@@ -619,7 +653,10 @@ def check_owners(o, e):
                 continue
             exit_unknown = p in reaped and n == len(spells) - 1
             # mosix avoids only owner-active hosts; the others take foreign work only input_threshold_s after.
+            # condor starts foreign work after its own start_idle_s of keyboard idleness.
             quiet = 0.0 if e.policy == "mosix" else e.input_threshold_s
+            if e.policy == "condor":
+                quiet = min(quiet, float(e.params.get("start_idle_s", 900)))
             for s, end in e.owners.get(host, []):
                 # An owner there from time 0 is there before anything is placed; later, a tie with the owner's
                 # first input is not a placement onto an owner-active host (the eviction must follow).
@@ -714,7 +751,7 @@ def check_run(e, run):
         v += check_jobs(o, e)
         v += check_counts(o, e)
         v += check_moves(o, e)
-        v += check_owners(o, e)
+        v += check_owners(o, e) if e.owner_model == "trace" else check_owner_returns_seen(o, e)
         v += check_evictions(o, e)
         if run.timeline:
             v += check_timeline(run, o)

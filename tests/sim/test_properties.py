@@ -197,9 +197,66 @@ class CheckerCatches(unittest.TestCase):
         self.assert_caught(self.doctored("evictions.csv", self.csv_edit(lambda rows: rows.pop())),
                            "in no host eviction of evictions.csv", "host_evictions")
 
+    def test_outstaying_an_owner_return_seen_without_owner_periods(self):
+        # Stochastic owners are not in the outputs: the returns evictions.csv shows are checked instead.
+        stochastic = copy.copy(self.expected)
+        stochastic.owner_model = "stochastic"
+        self.assertEqual(properties.check_run(stochastic, self.base), [])
+
+        def fn(rows):
+            r = self.row_of(rows, kind="evict", from_host="ws01")
+            r[0] = f"{float(r[0]) + 30:.6f}"
+        run = self.doctored("migrations.csv", self.csv_edit(fn))
+        self.assertIn("after its owner's return at 40.0 that the outputs show", "\n".join(
+            properties.check_run(stochastic, run)))
+
     def test_timeline_jobs(self):
         self.assert_caught(self.doctored("timeline.json", lambda t: json.dumps({"traceEvents": []})),
                            "timeline: 0 job events")
+
+
+# One 100-s process placed on ws01 by condor (start_idle_s 0); the owner sits there from 20 s to 40 s: condor suspends
+# it at 20 s and resumes it once the host is idle again (40 s + 30 s).
+CONDOR_SPEC = {
+    "seed": "checker-condor", "run_seed": 3, "trace": None, "timeline": False,
+    "owners_csv": "host,start_s,end_s,cpu_share\nws01,20,40,0\n",
+    "config": {"name": "checker-condor", "platform": {"workstations": 2},
+               "workload": {"kind": "processes", "duration_s": 60, "baseline": "none",
+                            "script": [{"arrival_s": 0, "home": 0, "cpu_s": 100}]},
+               "owners": {"model": "trace", "trace": "owners.csv"},
+               "policy": {"name": "condor", "params": {"start_idle_s": 0}}}}
+
+
+class CondorCheckerCatches(CheckerCatches):
+    """The condor-specific owner checks: suspended at the owner's return, not resumed while the owner stays."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls._tmp = tempfile.TemporaryDirectory(prefix="spritesim-checker-")
+        cls.folder = cls._tmp.name
+        cls.expected = scenarios.materialize(CONDOR_SPEC, cls.folder, SPRITESIM)
+        cls.base = scenarios.run_once(SPRITESIM, cls.folder, CONDOR_SPEC, "out")
+        cls.n = 0
+
+    def test_base_run_passes_and_has_evictions(self):
+        self.assertEqual(properties.check_run(self.expected, self.base), [])
+        kinds = [r[2] for r in properties.read_csv(self.base.path("decisions.csv"))[1]]
+        self.assertIn("suspend", kinds)
+        self.assertIn("resume", kinds)
+
+    def test_not_suspended(self):
+        self.assert_caught(self.doctored("decisions.csv", self.csv_edit(
+            lambda rows: rows.remove(self.row_of(rows, kind="suspend")))), "not suspended when the owner came back")
+
+    def test_resumed_with_owner_there(self):
+        def fn(rows):
+            self.row_of(rows, kind="resume")[0] = "30.000000"
+        self.assert_caught(self.doctored("decisions.csv", self.csv_edit(fn)), "resumed on ws01 at 30.000000")
+
+
+for _name in [n for n in dir(CheckerCatches) if n.startswith("test_") and n not in (
+        "test_base_run_passes_and_has_evictions", "test_not_suspended", "test_resumed_with_owner_there")]:
+    setattr(CondorCheckerCatches, _name, None)  # the general checks run on the sprite base only
 
 
 # --- the scenario sweep -----------------------------------------------------------------------------------------
@@ -287,7 +344,8 @@ def main(argv=None, default_count=300, default_master_seed=SUITE_MASTER_SEED):
     failures_dir = a.failures or os.path.join(os.path.dirname(os.path.dirname(SPRITESIM)), "property-failures")
     ok = True
     if not a.skip_checker_tests:
-        suite = unittest.defaultTestLoader.loadTestsFromTestCase(CheckerCatches)
+        suite = unittest.TestSuite([unittest.defaultTestLoader.loadTestsFromTestCase(CheckerCatches),
+                                    unittest.defaultTestLoader.loadTestsFromTestCase(CondorCheckerCatches)])
         ok = unittest.TextTestRunner(verbosity=1, stream=sys.stdout).run(suite).wasSuccessful() and ok
     policies = scenarios.policies_from(SPRITESIM)
     print(f"policies: {' '.join(p['name'] for p in policies)}")
