@@ -459,7 +459,7 @@ def describe(spec):
     pol = c.get("policy", {})
     what = w.get("trace", "") if w.get("kind", "pmake") == "pmake" else f"{w.get('duration_s')} s"
     return (f"seed {spec['seed']}: {c['platform'].get('workstations')} hosts, {w.get('kind', 'pmake')} {what}, "
-            f"owners {c.get('owners', {}).get('model', 'none')}, policy {pol.get("name", "sprite")} "
+            f"owners {c.get('owners', {}).get('model', 'none')}, policy {pol.get('name', 'sprite')} "
             f"{json.dumps(pol.get('params', {}), sort_keys=True)}, migration {json.dumps(c.get('migration', {}))}")
 
 
