@@ -219,6 +219,8 @@ def check_jobs(o, e):
         ready, start, end = _f(j["ready_s"]), _f(j["start_s"]), _f(j["end_s"])
         if start < ready - EPS or end < start - EPS:
             v.append(f"job {jid}: times out of order: ready {ready} start {start} end {end}")
+        elif end - start < _f(j["cpu_s"]) - EPS - CPU_REL * _f(j["cpu_s"]):
+            v.append(f"job {jid}: used {j['cpu_s']} CPU seconds in {end - start:.6f} s from start to end")
         if e.jobs is not None and jid in e.jobs and not (e.kind == "mixed" and not jid.startswith("p")):
             want = e.jobs[jid]
             got = _f(j["cpu_s"])
@@ -264,6 +266,10 @@ def check_counts(o, e):
         moved = kinds["evict"] + kinds["to-home"] + kinds["from-home"] + kinds["remote"]
         if moved:
             v.append(f"processes_migratable false but {moved} running process(es) migrated")
+    for name in ("migrations", "decisions", "evictions"):
+        times = [_f(x["time_s"]) for x in o[name]]
+        if any(b < a for a, b in zip(times, times[1:])):
+            v.append(f"{name}.csv: rows not in time order")
     # hosts.csv: jobs per host as jobs.csv, utilization = busy / makespan, CPU busy at least the jobs' CPU.
     ran = defaultdict(int)
     cpu = 0.0

@@ -120,6 +120,16 @@ class CheckerCatches(unittest.TestCase):
             rows[2][i] = f"{float(rows[2][i]) - 0.5:.6f}"
         self.assert_caught(self.doctored("jobs.csv", self.csv_edit(fn)), "CPU not conserved")
 
+    def test_cpu_faster_than_wall_clock(self):
+        def fn(rows):
+            i = rows[0].index("cpu_s")
+            rows[1][i] = f"{float(rows[1][i]) * 10:.6f}"
+        self.assert_caught(self.doctored("jobs.csv", self.csv_edit(fn)), "CPU seconds in")
+
+    def test_rows_out_of_order(self):
+        self.assert_caught(self.doctored("decisions.csv", self.csv_edit(lambda rows: rows.insert(1, rows.pop()))),
+                           "decisions.csv: rows not in time order")
+
     def test_results_disagree_with_csv(self):
         def edit(text):
             r = json.loads(text)
