@@ -219,7 +219,7 @@ def _owners(rng, hosts, horizon_s):
 def _processes(rng, hosts, duration_s, scale=1.0):
     # Expected arrivals: rate * hosts * hours; keep it to a few dozen.
     hours = duration_s / 3600
-    target = rng.uniform(1, 25) * scale
+    target = rng.uniform(1, 16) * scale
     rate = round(max(0.01, target / (hosts * hours)), 3)
     lo = round(rng.choice([0.5, 1, 5, 30]), 3)
     p = {"arrivals_per_host_hour": rate, "min_cpu_s": lo,
