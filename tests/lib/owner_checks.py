@@ -1,0 +1,168 @@
+# Owner checks of the property tests (issue 11, point 4): where each job was when, from migrations.csv and jobs.csv,
+# against the owners' console periods (an owner trace) or the owner returns the outputs show, and evictions.csv
+# against the evict moves. Each check returns a list of violations; tests/lib/properties.py runs them.
+from collections import defaultdict
+
+EPS = 2e-6  # CSV times carry 6 decimals
+
+
+def _f(x):
+    return float(x)
+
+
+def _ambiguous(jobs):
+    count = defaultdict(int)
+    for j in jobs:
+        count[j["job_id"]] += 1
+    return {k for k, n in count.items() if n > 1}
+
+
+def residencies(o):
+    """Per job: (host, arrive, landed, out, leave) spells, from migrations.csv and the exits: the job occupies a
+    move's target from the move's start (landed = its end) and its source until the move out (starting at out)
+    ends (leave)."""
+    jobs = {j["job_id"]: j for j in o["jobs"]}
+    spells = defaultdict(list)
+    where = {}
+    for m in o["migrations"]:
+        p = m["job_id"]
+        t0, t1 = _f(m["time_s"]), _f(m["time_s"]) + _f(m["duration_s"])
+        if p in where:
+            host, arrive, landed = where.pop(p)
+            spells[p].append((host, arrive, landed, t0, t1))
+        if m["kind"] != "restart":
+            where[p] = (m["to_host"], t0, t1)
+    for p, (host, arrive, landed) in where.items():
+        if p in jobs and _f(jobs[p]["end_s"]) > 0:
+            end = _f(jobs[p]["end_s"])
+            spells[p].append((host, arrive, landed, end, end))
+    return spells
+
+
+def owner_returns_seen(o):
+    """(host, time) of owner returns the outputs show without the owner periods: owner evictions of evictions.csv
+    and the hosts decisions.csv names for owner_active decisions."""
+    seen = {(r["host"], _f(r["time_s"])) for r in o["evictions"] if r["reason"] == "owner"}
+    seen |= {(d["host"], _f(d["time_s"])) for d in o["decisions"] if d["event"] == "owner_active" and d["host"]}
+    return sorted(seen)
+
+
+def check_owner_returns_seen(o, e):
+    """What can be checked whatever the owner model: at each owner return the outputs show, the foreign processes
+    already on that host leave within the host's eviction (condor: are suspended)."""
+    v = []
+    if not e.evicts_on_owner() or e.policy == "condor":
+        return v
+    ambiguous = _ambiguous(o["jobs"])
+    homes = {j["job_id"]: j["home_host"] for j in o["jobs"]}
+    reaped = {j["job_id"] for j in o["jobs"] if j["kind"] != "process"}
+    longest = max([_f(r["duration_s"]) for r in o["evictions"]] + [0.0])
+    returns = defaultdict(list)
+    for host, t in owner_returns_seen(o):
+        returns[host].append(t)
+    for p, spells in residencies(o).items():
+        if p in ambiguous or p not in homes:
+            continue
+        for n, (host, arrive, landed, out, leave) in enumerate(spells):
+            if host == homes[p] or (p in reaped and n == len(spells) - 1):
+                continue
+            for t in returns.get(host, []):
+                if landed <= t + EPS and out > t + longest + EPS:
+                    v.append(f"{p} stayed on {host} {out - t:.6f} s after its owner's return at {t} that the "
+                             f"outputs show (longest host eviction {longest:.6f} s)")
+    return v
+
+
+def check_owners(o, e):
+    """No foreign process placed on a host while its owner is at the console (or within the input threshold after),
+    none left there beyond the eviction once the owner is back (condor: suspended, and gone max_suspend_s later
+    if the owner stays), and each owner eviction starting at the owner's first input. Needs the owner periods:
+    with an owner trace they are the input; stochastic owners are not in the outputs (see the report)."""
+    v = []
+    if e.owner_model != "trace" or not e.evicts_on_owner():
+        return v
+    ambiguous = _ambiguous(o["jobs"])
+    homes = {j["job_id"]: j["home_host"] for j in o["jobs"]}
+    # pmake's jobs end (end_s) when pmake reaps them at home, which can be well after they left the host where they
+    # ran: their last spell gives no time they were still there.
+    reaped = {j["job_id"] for j in o["jobs"] if j["kind"] != "process"}
+    evictions = defaultdict(list)
+    for row in o["evictions"]:
+        evictions[row["host"]].append((_f(row["time_s"]), _f(row["duration_s"]), row["reason"]))
+    longest = max([d for rows in evictions.values() for _, d, _ in rows] + [0.0])
+    suspends = defaultdict(list)
+    for d in o["decisions"]:
+        if d["kind"] in ("suspend", "resume") and d["process"]:
+            suspends[d["process"]].append((_f(d["time_s"]), d["kind"]))
+    max_suspend = float(e.params.get("max_suspend_s", 600))
+    for p, spells in residencies(o).items():
+        if p in ambiguous or p not in homes:
+            continue
+        for n, (host, arrive, landed, out, leave) in enumerate(spells):
+            if host == homes[p]:
+                continue
+            exit_unknown = p in reaped and n == len(spells) - 1
+            # mosix avoids only owner-active hosts; the others take foreign work only input_threshold_s after.
+            # condor starts foreign work after its own start_idle_s of keyboard idleness.
+            quiet = 0.0 if e.policy == "mosix" else e.input_threshold_s
+            if e.policy == "condor":
+                quiet = min(quiet, float(e.params.get("start_idle_s", 900)))
+            for s, end in e.owners.get(host, []):
+                # An owner there from time 0 is there before anything is placed; later, a tie with the owner's
+                # first input is not a placement onto an owner-active host (the eviction must follow).
+                if (arrive > s + EPS or s == 0) and arrive < end + quiet - EPS:
+                    v.append(f"{p} placed on {host} at {arrive:.6f}, the owner being there from {s} to {end} "
+                             f"(+{e.input_threshold_s} s)")
+                if not (arrive < end and leave > s + EPS) or exit_unknown:
+                    continue  # not there while the owner was, or not known to be
+                back = max(s, landed)
+                if e.policy == "condor":
+                    marks = suspends.get(p, [])
+                    before = [k for t, k in marks if t <= back + EPS]
+                    if out > back + EPS and (not before or before[-1] != "suspend"):
+                        v.append(f"{p} on {host} not suspended when the owner came back at {s} "
+                                 f"(it left at {out:.6f})")
+                    early = [t for t, k in marks if k == "resume" and back + EPS < t < min(end, out) - EPS]
+                    if early:
+                        v.append(f"{p} resumed on {host} at {early[0]:.6f} with the owner there until {end}")
+                    if end - s >= max_suspend and out > back + max_suspend + longest + EPS:
+                        v.append(f"{p} stayed on {host} {out - s:.6f} s after the owner came back at {s} "
+                                 f"(max_suspend_s {max_suspend}, longest eviction {longest:.6f} s)")
+                    continue
+                # Evictions from one host run one at a time: its move out starts within the host's eviction.
+                if out > back + longest + EPS:
+                    v.append(f"{p} stayed on {host} {out - s:.6f} s after the owner came back at {s} "
+                             f"(landed {landed:.6f}, longest host eviction {longest:.6f} s)")
+                if landed <= s + EPS and out > s + EPS and not any(
+                        abs(t - s) <= EPS for t, _, reason in evictions.get(host, [])):
+                    restarted = any(m["job_id"] == p and m["kind"] in ("restart", "evict") and
+                                    abs(_f(m["time_s"]) - s) <= EPS for m in o["migrations"])
+                    if not restarted:
+                        v.append(f"{p} on {host} when the owner came back at {s}: no eviction of {host} starts then")
+    return v
+
+
+def check_evictions(o, e):
+    """evictions.csv and the evict rows of migrations.csv tell the same story: each host eviction is its evict
+    moves (as many as its processes, the last one ending with it), and each evict move is part of one."""
+    v = []
+    rows = [(_f(r["time_s"]), _f(r["duration_s"]), r["host"], int(r["processes"]), r["reason"])
+            for r in o["evictions"]]
+    evicts = [m for m in o["migrations"] if m["kind"] == "evict"]
+    for t, d, host, n, reason in rows:
+        inside = [m for m in evicts if m["from_host"] == host and t - EPS <= _f(m["time_s"]) <= t + d + EPS]
+        if len(inside) != n:
+            v.append(f"evictions.csv: {host} at {t:.6f} ({reason}) lists {n} process(es), migrations.csv has "
+                     f"{len(inside)} evict move(s) from it within its {d:.6f} s")
+        elif inside:
+            # With demand paging the host's eviction is recorded once the last process has read its pages back
+            # at home (sim/migd.cpp process_moved), after its move ended (see the report of issue 11 point 4).
+            last = max(_f(m["time_s"]) + _f(m["duration_s"]) for m in inside)
+            if last > t + d + 2 * EPS or (not e.demand_paging and abs(last - (t + d)) > 2 * EPS):
+                v.append(f"evictions.csv: {host} at {t:.6f} ends at {t + d:.6f}, its last evict move at {last:.6f}")
+    for m in evicts:
+        t = _f(m["time_s"])
+        if not any(host == m["from_host"] and t0 - EPS <= t <= t0 + d + EPS for t0, d, host, _, _ in rows):
+            v.append(f"{m['job_id']}: evicted from {m['from_host']} at {t:.6f}, in no host eviction of "
+                     f"evictions.csv")
+    return v
