@@ -268,7 +268,7 @@ def generate(seed, policies):
         migrate = hosts > 1 and rng.random() < 0.85
         workload["migrate"] = migrate
         workload["max_jobs"] = rng.randint(0, hosts + 2)
-        workload["max_local"] = 0 if migrate and rng.random() < 0.08 else rng.randint(1, 3)
+        workload["max_local"] = rng.randint(1, 3)  # 0 is refused (docs/configs.md): nothing could run at home
         if rng.random() < 0.1 and "inline" in spec["trace"]:
             workload["baseline"] = "sequential"
         horizon = 600.0
