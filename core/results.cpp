@@ -131,6 +131,10 @@ void write_run_outputs(const std::string& dir, const RunResult& r, const nlohman
   for (const auto& d : r.decisions)
     decisions.add_row({fixed(d.time_s), d.event, d.kind, std::to_string(d.client), d.host, d.process});
   write_file_atomic(dir + "/decisions.csv", decisions.text());
+  CsvTable owners({"host", "start_s", "end_s", "cpu_share"});
+  for (const auto& o : r.owners)
+    owners.add_row({o.host, fixed(o.start_s), fixed(o.end_s), fixed(o.cpu_share)});
+  write_file_atomic(dir + "/owners.csv", owners.text());
   write_file_atomic(dir + "/config.resolved.json", resolved_config.dump(2) + "\n");
   write_file_atomic(dir + "/jobs.csv", jobs.text());
   write_file_atomic(dir + "/migrations.csv", migs.text());

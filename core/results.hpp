@@ -66,6 +66,14 @@ struct DecisionRecord {
   std::string process;
 };
 
+/// One console period of a workstation's owner as the run used it (from the owner trace or the stochastic model).
+struct OwnerRecord {
+  std::string host;
+  double start_s = 0;
+  double end_s = 0;
+  double cpu_share = 0; ///< share of a CPU the owner's own processes used meanwhile
+};
+
 struct HostRecord {
   std::string host;
   std::string role; ///< "pmake", "workstation", "file_server", "network"
@@ -82,6 +90,7 @@ struct RunResult {
   std::vector<HostRecord> hosts;
   std::vector<EvictionRecord> evictions;
   std::vector<DecisionRecord> decisions;
+  std::vector<OwnerRecord> owners; ///< console periods that began before the run ended
   nlohmann::json extra = nlohmann::json::object(); ///< backend-specific summary fields
 };
 
@@ -95,7 +104,7 @@ std::string unknown_result_key(const std::string& dotted);
 /// The summary object of results.json.
 nlohmann::json results_json(const RunResult& r, uint64_t seed, const std::string& version);
 
-/// Writes every output file atomically (evictions.csv and decisions.csv too) into dir; results.json goes last, so its presence marks a complete run.
+/// Writes every output file atomically (evictions.csv, decisions.csv and owners.csv too) into dir; results.json goes last, so its presence marks a complete run.
 void write_run_outputs(const std::string& dir, const RunResult& r, const nlohmann::json& resolved_config,
                        uint64_t seed, const std::string& version);
 

@@ -111,15 +111,21 @@ OwnerModel parse_owner_model(const nlohmann::json& j, const std::string& file, c
   m.active_period_cv = r.number("active_period_cv", m.active_period_cv, 1, 100);
   m.owner_cpu_share = r.number("owner_cpu_share", m.owner_cpu_share, 0, 1);
   m.start_of_week_s = r.number("start_of_week_s", m.start_of_week_s, 0, WEEK_S);
+  // A rule broken by a key left at its default is reported at the object, naming the key (not "missing").
+  auto fail_at = [&r](const char* key, const std::string& msg) {
+    if (r.has(key))
+      r.member(key).fail(msg);
+    r.fail(fmt::format("{} (left at its default) {}", key, msg));
+  };
   if (m.mean_idle_period_s <= m.input_threshold_s)
-    r.member("mean_idle_period_s")
-        .fail(fmt::format("must exceed input_threshold_s ({} s): idle periods last at least that long",
+    fail_at("mean_idle_period_s",
+            fmt::format("must exceed input_threshold_s ({} s): idle periods last at least that long",
                           m.input_threshold_s));
   for (bool weekday : {true, false}) {
     if (mean_active_period_s(m, weekday) <= 0) {
       double max_share = (m.mean_idle_period_s - m.input_threshold_s) / m.mean_idle_period_s;
-      r.member(weekday ? "weekday_idle_share" : "offhours_idle_share")
-          .fail(fmt::format("must be below {:.4f}: with {} s idle periods of which the first {} s do not count, a "
+      fail_at(weekday ? "weekday_idle_share" : "offhours_idle_share",
+              fmt::format("must be below {:.4f}: with {} s idle periods of which the first {} s do not count, a "
                             "higher share leaves no time for the owner", max_share, m.mean_idle_period_s,
                             m.input_threshold_s));
     }

@@ -338,6 +338,10 @@ RunResult run_simulation(const ExperimentSpec& spec, SimInputs inputs)
     }
     r.jobs.insert(r.jobs.end(), background.begin(), background.end());
   }
+  for (int h = 0; h < cluster.workstations(); ++h)
+    for (const OwnerPeriod& p : inputs.owners[static_cast<size_t>(h)])
+      if (p.start_s < r.makespan_s)
+        r.owners.push_back({cluster.name(h), p.start_s, p.end_s, p.cpu_share});
   r.migrations = migd.migrations();
   std::stable_sort(r.migrations.begin(), r.migrations.end(),
                    [](const MigrationRecord& a, const MigrationRecord& b) { return a.time_s < b.time_s; });

@@ -17,7 +17,8 @@ static const char* USAGE = R"(usage: spritesim VERB [ARGS]
 
   run CONFIG.json [--out DIR] [--seed N] [--set json.path=value]... [--timeline FILE]
                            simulate one experiment; writes results.json, jobs.csv, migrations.csv, hosts.csv,
-                           evictions.csv, decisions.csv, config.resolved.json into DIR (default results/NAME);
+                           evictions.csv, decisions.csv, owners.csv, config.resolved.json into DIR (default
+                           results/NAME);
                            --timeline writes a Chrome/Perfetto trace of the run
   reproduce [--out DIR] [--jobs N]
                            run every paper figure in configs/reproduction/ (embedded) and write the report

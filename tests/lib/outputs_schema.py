@@ -120,7 +120,7 @@ def check_csv_schema(run, expected):
     v = []
     tables = doc()
     hosts = set(expected.hosts) | {"fileserver", "ethernet"}
-    for name in ("jobs.csv", "migrations.csv", "hosts.csv", "evictions.csv", "decisions.csv"):
+    for name in ("jobs.csv", "migrations.csv", "hosts.csv", "evictions.csv", "decisions.csv", "owners.csv"):
         path = run.path(name)
         if not os.path.exists(path):
             v.append(f"{name}: missing")

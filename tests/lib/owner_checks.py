@@ -77,9 +77,9 @@ def check_owners(o, e):
     """No foreign process placed on a host while its owner is at the console (or within the input threshold after),
     none left there beyond the eviction once the owner is back (condor: suspended, and gone max_suspend_s later
     if the owner stays), and each owner eviction starting at the owner's first input. Needs the owner periods:
-    with an owner trace they are the input; stochastic owners are not in the outputs (see the report)."""
+    the owner trace, or the stochastic model's from owners.csv (check_owner_periods)."""
     v = []
-    if e.owner_model != "trace" or not e.evicts_on_owner():
+    if e.owner_model == "none" or not e.evicts_on_owner():
         return v
     ambiguous = _ambiguous(o["jobs"])
     homes = {j["job_id"]: j["home_host"] for j in o["jobs"]}

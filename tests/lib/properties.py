@@ -140,10 +140,31 @@ def _load(run):
     with open(run.path("results.json")) as f:
         results = json.load(f)
     out = {"results": results}
-    for name in ("jobs", "migrations", "hosts", "evictions", "decisions"):
+    for name in ("jobs", "migrations", "hosts", "evictions", "decisions", "owners"):
         with open(run.path(f"{name}.csv"), newline="") as f:
             out[name] = list(csv.DictReader(f))
     return out
+
+
+def check_owner_periods(o, e):
+    """owners.csv lists the console periods the run used: an owner trace's own (those begun before the run ended);
+    the stochastic model's become the periods the owner checks use."""
+    v = []
+    written = defaultdict(list)
+    for r in o["owners"]:
+        written[r["host"]].append((float(r["start_s"]), float(r["end_s"])))
+    if e.owner_model == "none" and o["owners"]:
+        v.append(f"owners.csv: {len(o['owners'])} periods without owners")
+    elif e.owner_model == "trace":
+        end = float(o["results"]["makespan_s"])
+        for host, periods in e.owners.items():
+            want = [(a, b) for a, b in periods if a < end - 1e-6]
+            got = [(a, b) for a, b in written.get(host, []) if a < end - 1e-6]
+            if [(round(a, 3), round(b, 3)) for a, b in want] != [(round(a, 3), round(b, 3)) for a, b in got]:
+                v.append(f"owners.csv: {host}'s periods differ from the owner trace's")
+    elif e.owner_model == "stochastic":
+        e.owners = written
+    return v
 
 
 def check_exit(run):
@@ -387,7 +408,8 @@ def check_run(e, run):
         v += check_jobs(o, e)
         v += check_counts(o, e)
         v += check_moves(o, e)
-        v += check_owners(o, e) if e.owner_model == "trace" else check_owner_returns_seen(o, e)
+        v += check_owner_periods(o, e)
+        v += check_owners(o, e) if e.owner_model != "none" else check_owner_returns_seen(o, e)
         v += check_evictions(o, e)
         if run.timeline:
             v += check_timeline(run, o)

@@ -354,6 +354,10 @@ TEST_CASE("owners: derived defaults, the weekday calendar and JSON")
   CHECK(contains(err(R"({"idle_period_cv": 0.5})"), "$.owners.idle_period_cv"));
   CHECK(contains(err(R"({"weekday_idle_share": 0.99})"), "no time for the owner"));
   CHECK(contains(err(R"({"mean_idle_period_s": 20})"), "$.owners.mean_idle_period_s"));
+  // A default that no longer fits a given key is named as such, at the object, never as a "missing" key.
+  std::string d = err(R"({"mean_idle_period_s": 40})");
+  CHECK(contains(d, "$.owners: weekday_idle_share (left at its default) must be below"));
+  CHECK_FALSE(contains(d, "missing"));
 }
 
 TEST_CASE("owner traces: a valid trace loads per host; names and indices map to workstations")
