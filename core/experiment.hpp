@@ -90,6 +90,11 @@ ExperimentSpec parse_experiment(const nlohmann::json& doc, const std::string& fi
 /// (dotted.path=value) to the raw JSON, and parses it.
 ExperimentSpec load_experiment(const std::string& path, const std::vector<std::string>& set_overrides = {});
 
+/// Parses config text (`path` names it in messages and anchors relative paths) with --set overrides applied, as
+/// load_experiment does once it has the text.
+ExperimentSpec parse_experiment_text(const std::string& text, const std::string& path,
+                                     const std::vector<std::string>& set_overrides = {});
+
 /// The resolved config: every default filled in.
 nlohmann::json to_json(const ExperimentSpec& spec);
 
