@@ -199,10 +199,17 @@ ExperimentSpec parse_experiment(const nlohmann::json& doc, const std::string& fi
 ExperimentSpec load_experiment(const std::string& path, const std::vector<std::string>& set_overrides)
 {
   std::string text;
-  if (!std::filesystem::exists(path) && embedded_file(path))
+  std::error_code ec; // a name too long to look up is not a file, rather than a filesystem_error
+  if (!std::filesystem::exists(path, ec) && embedded_file(path))
     text = std::string(*embedded_file(path));
   else
     text = read_text_file(path);
+  return parse_experiment_text(text, path, set_overrides);
+}
+
+ExperimentSpec parse_experiment_text(const std::string& text, const std::string& path,
+                                     const std::vector<std::string>& set_overrides)
+{
   nlohmann::json doc = parse_json_text(text, path);
   for (const auto& kv : set_overrides) {
     auto eq = kv.find('=');

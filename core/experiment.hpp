@@ -95,6 +95,11 @@ ExperimentSpec load_experiment(const std::string& path, const std::vector<std::s
 /// An error about `file` at a path that a --set override wrote is reported as the override's, not the file's.
 InputError blame_set_override(const InputError& e, const std::string& file, const std::vector<std::string>& sets);
 
+/// Parses config text (`path` names it in messages and anchors relative paths) with --set overrides applied, as
+/// load_experiment does once it has the text.
+ExperimentSpec parse_experiment_text(const std::string& text, const std::string& path,
+                                     const std::vector<std::string>& set_overrides = {});
+
 /// The resolved config: every default filled in.
 nlohmann::json to_json(const ExperimentSpec& spec);
 

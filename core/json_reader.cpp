@@ -11,29 +11,6 @@
 
 namespace spritesim {
 
-nlohmann::json parse_json_text(const std::string& text, const std::string& file)
-{
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    // Turn the byte offset into line:column for the message.
-    size_t offset = std::min<size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
-    size_t line = 1, col = 1;
-    for (size_t i = 0; i < offset; ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        col = 1;
-      } else {
-        ++col;
-      }
-    }
-    std::string what = e.what();
-    auto pos = what.find("syntax error");
-    what = pos == std::string::npos ? what : what.substr(pos);
-    throw InputError(file, fmt::format("line {} column {}", line, col), "invalid JSON: " + what);
-  }
-}
-
 std::string read_text_file(const std::string& path)
 {
   std::ifstream in(path, std::ios::binary);
@@ -75,7 +52,9 @@ std::string json_path_join(const std::string& path, std::string_view key)
 {
   if (is_identifier(key))
     return path + "." + std::string(key);
-  return path + "[" + nlohmann::json(std::string(key)).dump() + "]";
+  // replace: a key from the command line may hold bytes that are not UTF-8, and a message must still be made.
+  return path + "[" + nlohmann::json(std::string(key)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+         "]";
 }
 
 JsonReader::JsonReader(const nlohmann::json& node, std::string file, std::string path)
@@ -238,6 +217,13 @@ void json_set_dotted(nlohmann::json& root, const std::string& dotted, const std:
 {
   if (dotted.empty())
     throw InputError(origin, "", "--set needs PATH=VALUE with a non-empty path");
+  // The command line is bytes; a config is UTF-8 and the resolved config is written back as JSON.
+  for (const std::string* text : {&dotted, &value_text})
+    try {
+      (void)nlohmann::json(*text).dump();
+    } catch (const nlohmann::json::type_error&) {
+      throw InputError(origin, "", "--set takes UTF-8 text; this path or value holds bytes that are not UTF-8");
+    }
   nlohmann::json* at = &root;
   size_t start = 0;
   std::string path = "$";
@@ -250,8 +236,9 @@ void json_set_dotted(nlohmann::json& root, const std::string& dotted, const std:
       throw InputError(origin, path, "--set " + dotted + ": " + path + " is not an object");
     path = json_path_join(path, key);
     if (dot == std::string::npos) {
-      nlohmann::json v = nlohmann::json::parse(value_text, nullptr, false);
-      (*at)[key] = v.is_discarded() ? nlohmann::json(value_text) : v;
+      // Not JSON at all: a bare string. JSON with a duplicate key or a number out of range is an error.
+      std::optional<nlohmann::json> v = try_parse_json_text(value_text, origin);
+      (*at)[key] = v ? std::move(*v) : nlohmann::json(value_text);
       return;
     }
     if (!at->contains(key))

@@ -14,8 +14,14 @@
 
 namespace spritesim {
 
-/// Parses text as JSON; a syntax error becomes an InputError naming the file, line and column.
-nlohmann::json parse_json_text(const std::string& text, const std::string& file);
+/// Parses text as strict JSON. A syntax error, a number beyond a double's range (1e400) or a key given twice in one
+/// object (which plain JSON parsers resolve silently, last one wins) is an InputError naming the file, the line and
+/// column, and for the last two the JSON path. `first_line`: the line of `file` the text starts on (JSON Lines).
+nlohmann::json parse_json_text(const std::string& text, const std::string& file, int64_t first_line = 1);
+
+/// Like parse_json_text, but text that is not JSON at all (a syntax error) gives nullopt; a duplicate key or an
+/// out-of-range number still throw. For values that may be JSON or a bare string (--set).
+std::optional<nlohmann::json> try_parse_json_text(const std::string& text, const std::string& file);
 
 /// Reads a whole file; a missing or unreadable file is an InputError naming it.
 std::string read_text_file(const std::string& path);

@@ -23,6 +23,17 @@ namespace {
 const std::set<std::string> RESERVED_COLUMNS = {"run", "cell", "seed", "metric", "n", "mean", "stddev",
                                                 "ci95_half_width"};
 
+// Runs in one matrix at most (docs/sweeps.md): a million runs of even a second each is eleven days on one core.
+constexpr int64_t MAX_SWEEP_RUNS = 1'000'000;
+
+// Whether a file exists; a name the system cannot look up (too long, a symlink loop) does not, rather than a
+// filesystem_error escaping as if it were not the user's input.
+bool exists_quietly(const std::string& path)
+{
+  std::error_code ec;
+  return std::filesystem::exists(path, ec);
+}
+
 // Folder names stay portable and shell-friendly: anything else becomes '_'.
 std::string slug(const std::string& s)
 {
@@ -104,9 +115,9 @@ std::optional<std::string> resolve_experiment(const std::string& experiment, con
 {
   namespace fs = std::filesystem;
   if (fs::path(experiment).is_absolute())
-    return fs::exists(experiment) ? std::optional<std::string>(experiment) : std::nullopt;
+    return exists_quietly(experiment) ? std::optional<std::string>(experiment) : std::nullopt;
   std::string beside = (fs::path(sweep_file).parent_path() / experiment).lexically_normal().string();
-  if (fs::exists(beside) || embedded_file(beside))
+  if (exists_quietly(beside) || embedded_file(beside))
     return beside;
   if (embedded_file(experiment))
     return experiment;
@@ -159,6 +170,12 @@ SweepSpec parse_sweep(const nlohmann::json& doc, const std::string& file)
     paths.insert(s.axes.back().path);
   }
   s.seeds = parse_seeds(r.member("seeds"));
+  // The matrix is laid out in memory (and a product of axes overflows size_t soon): refuse one no sweep could run.
+  double runs = static_cast<double>(s.seeds.size());
+  for (const auto& a : s.axes)
+    runs *= static_cast<double>(a.values.size());
+  if (runs > MAX_SWEEP_RUNS)
+    r.fail(fmt::format("the matrix has {:.0f} runs (axes times seeds); at most {} are allowed", runs, MAX_SWEEP_RUNS));
   if (auto m = r.optional_member("metrics")) {
     std::set<std::string> seen;
     for (const auto& e : m->elements()) {
@@ -190,7 +207,7 @@ SweepSpec parse_sweep(const nlohmann::json& doc, const std::string& file)
 SweepSpec load_sweep(const std::string& path)
 {
   std::string text;
-  if (!std::filesystem::exists(path) && embedded_file(path))
+  if (!exists_quietly(path) && embedded_file(path))
     text = std::string(*embedded_file(path));
   else
     text = read_text_file(path);
@@ -275,7 +292,7 @@ std::string sweep_value_text(const nlohmann::json& v) { return v.is_string() ? v
 
 nlohmann::json sweep_identity(const SweepSpec& spec)
 {
-  std::string text = std::filesystem::exists(spec.experiment_path) ? read_text_file(spec.experiment_path)
+  std::string text = exists_quietly(spec.experiment_path) ? read_text_file(spec.experiment_path)
                                                                     : std::string(*embedded_file(spec.experiment_path));
   return {{"experiment", spec.experiment},
           {"experiment_config", parse_json_text(text, spec.experiment_path)},
@@ -344,7 +361,7 @@ std::optional<nlohmann::json> sweep_metric(const nlohmann::json& results, const 
 std::optional<nlohmann::json> read_run_results(const std::string& run_dir)
 {
   std::string path = run_dir + "/results.json";
-  if (!std::filesystem::exists(path))
+  if (!exists_quietly(path))
     return std::nullopt;
   return parse_json_text(read_text_file(path), path);
 }

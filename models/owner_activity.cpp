@@ -209,7 +209,13 @@ const std::vector<std::string> TRACE_FIELDS = {"host", "start_s", "end_s", "cpu_
 
 std::map<std::string, std::vector<OwnerPeriod>> load_owner_trace(const std::string& path)
 {
-  std::istringstream in(read_text_file(path));
+  return parse_owner_trace(read_text_file(path), path);
+}
+
+std::map<std::string, std::vector<OwnerPeriod>> parse_owner_trace(const std::string& text_of_file,
+                                                                   const std::string& path)
+{
+  std::istringstream in(text_of_file);
   std::map<std::string, std::vector<OwnerPeriod>> out;
   std::map<std::string, int> last_line; // host -> line of its previous period, for overlap messages
   std::string line;

@@ -57,6 +57,9 @@ std::vector<OwnerPeriod> generate_owner_periods(const OwnerModel& m, uint64_t se
 /// name file and line; periods of one host sorted and non-overlapping. Returns periods per host name/index.
 std::map<std::string, std::vector<OwnerPeriod>> load_owner_trace(const std::string& path);
 
+/// The same from the trace's text; `path` names it in messages.
+std::map<std::string, std::vector<OwnerPeriod>> parse_owner_trace(const std::string& text, const std::string& path);
+
 /// Periods per host index for a cluster whose hosts are named `host_names`: a trace key is a host's name or its
 /// index. An unknown key, or one host given twice, is an InputError naming `file`.
 std::vector<std::vector<OwnerPeriod>> owner_periods_by_host(

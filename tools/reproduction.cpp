@@ -1,6 +1,7 @@
 // Parsing reproduction figures and writing the reproduction report (see reproduction.hpp).
 #include "tools/reproduction.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -36,8 +37,15 @@ Figure parse_figure(const nlohmann::json& doc, const std::string& file)
   if (auto pub = r.optional_member("published")) {
     f.published_source = pub->required_string("source");
     JsonReader sp = pub->member("speedup");
-    for (const auto& k : sp.keys())
-      f.published[std::stoi(k)] = sp.member(k).as_number(0, 1e6);
+    for (const auto& k : sp.keys()) {
+      // Keys are x values ("1", "12"): std::stoi would throw a bare invalid_argument on "one" and accept "1x".
+      int x = 0;
+      auto [end, ec] = std::from_chars(k.data(), k.data() + k.size(), x);
+      JsonReader value = sp.member(k);
+      if (k.empty() || ec != std::errc() || end != k.data() + k.size() || x < 1 || x > 100000)
+        value.fail(fmt::format("the key \"{}\" is not an x value: expected an integer in [1, 100000]", k));
+      f.published[x] = value.as_number(0, 1e6);
+    }
     pub->finish();
   }
   r.finish();

@@ -56,8 +56,9 @@ void read_deps(const std::string& text, InputsOf& inputs)
     if (line.empty()) {
       target.clear();
     } else if (line[0] == ' ' || line[0] == '\t') {
-      if (!target.empty())
-        inputs[target].insert(line.substr(line.find_first_not_of(" \t")));
+      size_t first = line.find_first_not_of(" \t");
+      if (!target.empty() && first != std::string::npos) // a whitespace-only line names no dependency
+        inputs[target].insert(line.substr(first));
     } else {
       auto colon = line.find(": #deps");
       target = colon == std::string::npos ? "" : line.substr(0, colon);
@@ -126,6 +127,51 @@ void read_graph(const std::string& text, const std::string& file, InputsOf& inpu
           inputs[label[out]].insert(label[input]);
 }
 
+// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlong forms, no surrogates, at most
+// U+10FFFF), or 0 when the byte there starts none.
+size_t utf8_sequence_length(const std::string& s, size_t i)
+{
+  auto byte = [&](size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
+  auto cont = [&](size_t k, unsigned lo = 0x80, unsigned hi = 0xBF) { return byte(k) >= lo && byte(k) <= hi; };
+  unsigned b = byte(0);
+  if (b < 0x80)
+    return 1;
+  if (b >= 0xC2 && b <= 0xDF)
+    return cont(1) ? 2 : 0;
+  if (b == 0xE0)
+    return cont(1, 0xA0) && cont(2) ? 3 : 0;
+  if ((b >= 0xE1 && b <= 0xEC) || b == 0xEE || b == 0xEF)
+    return cont(1) && cont(2) ? 3 : 0;
+  if (b == 0xED)
+    return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
+  if (b == 0xF0)
+    return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+  if (b >= 0xF1 && b <= 0xF3)
+    return cont(1) && cont(2) && cont(3) ? 4 : 0;
+  if (b == 0xF4)
+    return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
+  return 0;
+}
+
+// Ninja's paths are bytes, a trace's strings are UTF-8 (JSON): each byte outside a well-formed sequence becomes the
+// text \xNN (two lowercase hex digits), deterministically, as docs/trace-format.md says. Edges are matched on the
+// raw bytes before this, so they do not depend on it.
+std::string utf8_or_escaped(const std::string& s)
+{
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    if (size_t n = utf8_sequence_length(s, i)) {
+      out.append(s, i, n);
+      i += n;
+    } else {
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(s[i]));
+      ++i;
+    }
+  }
+  return out;
+}
+
 bool ends_with(const std::string& s, const char* tail)
 {
   std::string t = tail;
@@ -190,9 +236,9 @@ BuildTrace import_ninja_log(std::istream& log, const std::string& file, const Ni
     throw InputError(file, fmt::format("line {}", line), "the log holds no commands");
 
   BuildTrace t;
-  t.name = opt.name;
+  t.name = utf8_or_escaped(opt.name);
   t.reference_profile = opt.reference_profile;
-  t.source = fmt::format("imported from {} (ninja log: wall times used as CPU estimates{})", file,
+  t.source = fmt::format("imported from {} (ninja log: wall times used as CPU estimates{})", utf8_or_escaped(file),
                          opt.deps_text.empty() && opt.graph_text.empty() ? "; no dependency edges" : "");
   // One job per command: outputs with the same hash, start and end came from one command.
   std::map<std::tuple<std::string, int64_t, int64_t>, size_t> job_of_command;
@@ -206,7 +252,7 @@ BuildTrace import_ninja_log(std::istream& log, const std::string& file, const Ni
     if (it == job_of_command.end()) {
       it = job_of_command.emplace(key, t.jobs.size()).first;
       TraceJob j;
-      j.id = out;
+      j.id = utf8_or_escaped(out);
       j.kind = kind_of(out);
       j.wall_s = static_cast<double>(e.end_ms - e.start_ms) / 1000.0;
       j.cpu_s = j.wall_s; // an estimate: the log has no CPU times

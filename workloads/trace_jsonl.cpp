@@ -27,14 +27,13 @@ bool blank(const std::string& s) { return s.find_first_not_of(" \t\r") == std::s
 nlohmann::json parse_line(const std::string& text, const std::string& file, int64_t line)
 {
   try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    std::string what = e.what();
-    auto pos = what.find("syntax error");
-    what = pos == std::string::npos ? what : what.substr(pos);
-    size_t column = e.byte == 0 ? 1 : std::min<size_t>(e.byte, text.size() + 1);
-    throw InputError(file, fmt::format("line {} column {}", line, column),
-                     "invalid JSON (is the line truncated?): " + what);
+    return parse_json_text(text, file, line);
+  } catch (const InputError& e) {
+    // A syntax error in one line of a JSON Lines file is most often a write cut short.
+    const std::string prefix = "invalid JSON: syntax error";
+    if (e.message().rfind(prefix, 0) != 0)
+      throw;
+    throw InputError(file, e.where(), "invalid JSON (is the line truncated?): " + e.message().substr(14));
   }
 }
 
