@@ -1,5 +1,5 @@
 # Owner checks of the property tests (issue 11, point 4): where each job was when, from migrations.csv and jobs.csv,
-# against the owners' console periods (an owner trace) or the owner returns the outputs show, and evictions.csv
+# against the owners' console periods (the owner trace, or owners.csv for stochastic owners), and evictions.csv
 # against the evict moves. Each check returns a list of violations; tests/lib/properties.py runs them.
 from collections import defaultdict
 
@@ -37,40 +37,6 @@ def residencies(o):
             end = _f(jobs[p]["end_s"])
             spells[p].append((host, arrive, landed, end, end))
     return spells
-
-
-def owner_returns_seen(o):
-    """(host, time) of owner returns the outputs show without the owner periods: owner evictions of evictions.csv
-    and the hosts decisions.csv names for owner_active decisions."""
-    seen = {(r["host"], _f(r["time_s"])) for r in o["evictions"] if r["reason"] == "owner"}
-    seen |= {(d["host"], _f(d["time_s"])) for d in o["decisions"] if d["event"] == "owner_active" and d["host"]}
-    return sorted(seen)
-
-
-def check_owner_returns_seen(o, e):
-    """What can be checked whatever the owner model: at each owner return the outputs show, the foreign processes
-    already on that host leave within the host's eviction (condor: are suspended)."""
-    v = []
-    if not e.evicts_on_owner() or e.policy == "condor":
-        return v
-    ambiguous = _ambiguous(o["jobs"])
-    homes = {j["job_id"]: j["home_host"] for j in o["jobs"]}
-    reaped = {j["job_id"] for j in o["jobs"] if j["kind"] != "process"}
-    longest = max([_f(r["duration_s"]) for r in o["evictions"]] + [0.0])
-    returns = defaultdict(list)
-    for host, t in owner_returns_seen(o):
-        returns[host].append(t)
-    for p, spells in residencies(o).items():
-        if p in ambiguous or p not in homes:
-            continue
-        for n, (host, arrive, landed, out, leave) in enumerate(spells):
-            if host == homes[p] or (p in reaped and n == len(spells) - 1):
-                continue
-            for t in returns.get(host, []):
-                if landed <= t + EPS and out > t + longest + EPS:
-                    v.append(f"{p} stayed on {host} {out - t:.6f} s after its owner's return at {t} that the "
-                             f"outputs show (longest host eviction {longest:.6f} s)")
-    return v
 
 
 def check_owners(o, e):

@@ -13,7 +13,7 @@ from collections import defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from outputs_schema import check_csv_schema, check_results_schema, doc, read_csv  # noqa: E402,F401
-from owner_checks import (_ambiguous, check_evictions, check_owner_returns_seen, check_owners,  # noqa: E402
+from owner_checks import (_ambiguous, check_evictions, check_owners,  # noqa: E402
                           residencies)  # noqa: F401
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -409,7 +409,7 @@ def check_run(e, run):
         v += check_counts(o, e)
         v += check_moves(o, e)
         v += check_owner_periods(o, e)
-        v += check_owners(o, e) if e.owner_model != "none" else check_owner_returns_seen(o, e)
+        v += check_owners(o, e)
         v += check_evictions(o, e)
         if run.timeline:
             v += check_timeline(run, o)

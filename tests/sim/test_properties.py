@@ -207,8 +207,8 @@ class CheckerCatches(unittest.TestCase):
         self.assert_caught(self.doctored("evictions.csv", self.csv_edit(lambda rows: rows.pop())),
                            "in no host eviction of evictions.csv", "host_evictions")
 
-    def test_outstaying_an_owner_return_seen_without_owner_periods(self):
-        # Stochastic owners are not in the outputs: the returns evictions.csv shows are checked instead.
+    def test_outstaying_an_owner_return_of_stochastic_owners(self):
+        # Stochastic owners' periods are read from owners.csv: the same check as with a trace.
         stochastic = copy.copy(self.expected)
         stochastic.owner_model = "stochastic"
         self.assertEqual(properties.check_run(stochastic, self.base), [])
@@ -217,8 +217,14 @@ class CheckerCatches(unittest.TestCase):
             r = self.row_of(rows, kind="evict", from_host="ws01")
             r[0] = f"{float(r[0]) + 30:.6f}"
         run = self.doctored("migrations.csv", self.csv_edit(fn))
-        self.assertIn("after its owner's return at 40.0 that the outputs show", "\n".join(
+        self.assertIn("stayed on ws01 30.000000 s after the owner came back at 40.0", "\n".join(
             properties.check_run(stochastic, run)))
+
+    def test_owners_csv_must_match_the_owner_trace(self):
+        def fn(rows):
+            r = next(r for r in rows if r[0] == "ws01")
+            r[1] = "41.000000"
+        self.assert_caught(self.doctored("owners.csv", self.csv_edit(fn)), "owners.csv: ws01's periods differ")
 
     def test_timeline_jobs(self):
         self.assert_caught(self.doctored("timeline.json", lambda t: json.dumps({"traceEvents": []})),
