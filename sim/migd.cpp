@@ -262,6 +262,9 @@ void GlobalMigd::exited(SimProcess& proc, double expected_work)
                                  proc.name(), proc.work_done(), expected_work));
   stats_.remote_cpu_s += proc.remote_cpu_s();
   int h = proc.host();
+  // Exiting before its eviction was carried out frees the host all the same: that process's part of it is done.
+  if (proc.evict_pending())
+    one_evicted(h);
   int64_t id = proc.id();
   proc.finish();
   auto node = procs_.extract(id); // keep it alive until the policy has been told
@@ -315,20 +318,26 @@ void GlobalMigd::recount(int h)
   s.changed->notify_all();
 }
 
+void GlobalMigd::one_evicted(int h)
+{
+  HostState& s = host(h);
+  if (s.evict_start_s < 0 || --s.evict_pending > 0)
+    return;
+  EvictionRecord e;
+  e.time_s = s.evict_start_s;
+  e.host = cluster_.name(h);
+  e.reason = s.evict_reason;
+  e.processes = s.evict_processes;
+  e.duration_s = sg4::Engine::get_clock() - s.evict_start_s;
+  evictions_.push_back(e);
+  s.evict_start_s = -1;
+}
+
 void GlobalMigd::process_moved(const SimProcess& proc, int from, int to, const MigrationRecord& rec)
 {
   migrations_.push_back(rec);
-  HostState& s = host(from);
-  if (rec.kind == "evict" && s.evict_start_s >= 0 && --s.evict_pending <= 0) {
-    EvictionRecord e;
-    e.time_s = s.evict_start_s;
-    e.host = cluster_.name(from);
-    e.reason = s.evict_reason;
-    e.processes = s.evict_processes;
-    e.duration_s = sg4::Engine::get_clock() - s.evict_start_s;
-    evictions_.push_back(e);
-    s.evict_start_s = -1;
-  }
+  if (rec.kind == "evict")
+    one_evicted(from);
   PolicyEvent ev;
   ev.kind = EventKind::MIGRATION_DONE;
   ev.proc = proc.id();

@@ -126,6 +126,8 @@ private:
   void reject(const Decision& d, const std::string& why);
   void end_hold(int h);
   void start_eviction(int h, const std::string& reason);
+  /// One process of the host's eviction in progress left it (moved home, or exited first); the last closes it.
+  void one_evicted(int h);
   void recount(int h);
   void schedule_timer(double at_s);
   Cluster& cluster_;

@@ -6,8 +6,7 @@
 namespace spritesim {
 
 std::optional<MigrationRecord> migrate_process(Cluster& cluster, const SimProcess& proc, int source, int target,
-                                               const std::string& kind, bool demand_paging,
-                                               const std::function<bool()>& target_ok)
+                                               const std::string& kind, const std::function<bool()>& target_ok)
 {
   const CostModel& c = cluster.costs();
   const int server = cluster.file_server();
@@ -42,13 +41,16 @@ std::optional<MigrationRecord> migrate_process(Cluster& cluster, const SimProces
   r.to_host = cluster.name(target);
   r.duration_s = sg4::Engine::get_clock() - t0;
   out.unlock();
-  // The target starts with no resident pages. Assumption (no source gives the reuse share): every page that was
-  // dirty is touched again, so each crosses the network twice (SPE91 p.8); it delays the process, not the host's
-  // release, so it is not part of the migration's duration.
-  if (demand_paging)
-    rpc(target, server, c.vm_pages(fp.dirty_pages));
   r.bytes = static_cast<int64_t>(bytes);
   return r;
+}
+
+void page_in(Cluster& cluster, const SimProcess& proc, int target)
+{
+  // The target starts with no resident pages. Assumption (no source gives the reuse share): every page that was
+  // dirty is touched again, so each crosses the network twice (SPE91 p.8).
+  const CostModel& c = cluster.costs();
+  cluster.rpc(target, cluster.file_server(), c.vm_pages(proc.footprint().dirty_pages));
 }
 
 } // namespace spritesim

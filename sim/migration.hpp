@@ -20,7 +20,10 @@ class SimProcess;
 /// given, is the target's answer to the first step (once this migration's turn has come): false refuses the move,
 /// which then costs nothing and returns no record.
 std::optional<MigrationRecord> migrate_process(Cluster& cluster, const SimProcess& proc, int source, int target,
-                                               const std::string& kind, bool demand_paging,
-                                               const std::function<bool()>& target_ok = {});
+                                               const std::string& kind, const std::function<bool()>& target_ok = {});
+
+/// Demand paging after a move: the process, running on `target`, reads its flushed dirty pages back from the file
+/// server. It delays the process, not the move (which has ended: the source is free, MIGRATION_DONE is sent).
+void page_in(Cluster& cluster, const SimProcess& proc, int target);
 
 } // namespace spritesim

@@ -126,8 +126,7 @@ void SimProcess::move_to(int target, const std::string& reason)
   // The move's first step asks the target (TH90 4.2.5: up, accepting foreign processes): the decision may have gone
   // stale while the process reached its safe point and waited for the host's earlier migrations.
   auto target_ok = [this, target] { return target == home_ || migd_.accepts_foreign(target); };
-  std::optional<MigrationRecord> rec =
-      migrate_process(cluster_, *this, from, target, reason, migd_.demand_paging(), target_ok);
+  std::optional<MigrationRecord> rec = migrate_process(cluster_, *this, from, target, reason, target_ok);
   if (!rec) {
     state_ = was_suspended && suspend_requested_ ? ProcState::SUSPENDED : ProcState::RUNNING;
     migd_.process_changed(*this, from);
@@ -137,6 +136,8 @@ void SimProcess::move_to(int target, const std::string& reason)
   state_ = was_suspended && suspend_requested_ ? ProcState::SUSPENDED : ProcState::RUNNING;
   migd_.process_changed(*this, from);
   migd_.process_moved(*this, from, target, *rec);
+  if (migd_.demand_paging())
+    page_in(cluster_, *this, target);
 }
 
 void SimProcess::finish()

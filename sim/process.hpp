@@ -44,6 +44,8 @@ public:
   /// CPU seconds used while away from home.
   double remote_cpu_s() const { return remote_cpu_s_; }
   const ProcessFootprint& footprint() const { return footprint_; }
+  /// An EVICT was accepted and not carried out yet.
+  bool evict_pending() const { return pending_ && pending_->kind == DecisionKind::EVICT; }
   /// Reference work (instructions) this attempt has done, summed over the bursts on every host it ran on: at its
   /// exit, what the workload asked for (CPU conserved across moves, suspensions and cancelled bursts).
   double work_done() const { return work_done_; }

@@ -4,6 +4,7 @@
 from collections import defaultdict
 
 EPS = 2e-6  # CSV times carry 6 decimals
+EXIT_PATH_S = 0.1  # a process's exit (its last RPCs home) is no safe point: a decision then is overtaken by the exit
 
 
 def _f(x):
@@ -61,6 +62,7 @@ def check_owners(o, e):
         if d["kind"] in ("suspend", "resume") and d["process"]:
             suspends[d["process"]].append((_f(d["time_s"]), d["kind"]))
     max_suspend = float(e.params.get("max_suspend_s", 600))
+    jobs_end = {j["job_id"]: _f(j["end_s"]) for j in o["jobs"] if _f(j["end_s"]) > 0}
     for p, spells in residencies(o).items():
         if p in ambiguous or p not in homes:
             continue
@@ -96,13 +98,21 @@ def check_owners(o, e):
                                  f"(max_suspend_s {max_suspend}, longest eviction {longest:.6f} s)")
                     continue
                 # Evictions from one host run one at a time: its move out starts within the host's eviction.
-                if out > back + longest + EPS:
+                sent_away = any(d["process"] == p and d["kind"] in ("restart", "evict", "migrate") and
+                                abs(_f(d["time_s"]) - s) <= EPS for d in o["decisions"])
+                # Sent away at the return but already in its exit path (not a safe point): it leaves by exiting.
+                exiting = sent_away and p in jobs_end and abs(jobs_end[p] - out) <= EPS and out <= back + EXIT_PATH_S
+                if out > back + longest + EPS and not exiting:
                     v.append(f"{p} stayed on {host} {out - s:.6f} s after the owner came back at {s} "
                              f"(landed {landed:.6f}, longest host eviction {longest:.6f} s)")
                 if landed <= s + EPS and out > s + EPS and not any(
                         abs(t - s) <= EPS for t, _, reason in evictions.get(host, [])):
+                    # A process that exits before its eviction is carried out was still sent away at the return
+                    # (decisions.csv), and left within the eviction (checked above).
                     restarted = any(m["job_id"] == p and m["kind"] in ("restart", "evict") and
-                                    abs(_f(m["time_s"]) - s) <= EPS for m in o["migrations"])
+                                    abs(_f(m["time_s"]) - s) <= EPS for m in o["migrations"]) or any(
+                        d["process"] == p and d["kind"] in ("restart", "evict", "migrate") and
+                        abs(_f(d["time_s"]) - s) <= EPS for d in o["decisions"])
                     if not restarted:
                         v.append(f"{p} on {host} when the owner came back at {s}: no eviction of {host} starts then")
     return v
@@ -117,7 +127,10 @@ def check_evictions(o, e):
     evicts = [m for m in o["migrations"] if m["kind"] == "evict"]
     for t, d, host, n, reason in rows:
         inside = [m for m in evicts if m["from_host"] == host and t - EPS <= _f(m["time_s"]) <= t + d + EPS]
-        if len(inside) != n:
+        # A process that exits before its eviction is carried out frees the host too (sim/migd.cpp exited).
+        exited = [j for j in o["jobs"] if j["exec_host"] == host and j["home_host"] != host and
+                  t - EPS <= _f(j["end_s"]) <= t + d + EPS]
+        if not (len(inside) <= n <= len(inside) + len(exited)):
             v.append(f"evictions.csv: {host} at {t:.6f} ({reason}) lists {n} process(es), migrations.csv has "
                      f"{len(inside)} evict move(s) from it within its {d:.6f} s")
         elif inside:
