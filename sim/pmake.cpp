@@ -188,8 +188,13 @@ public:
         }
         size_t j = ready.front();
         ready.pop_front();
-        // pmake's own work per job: examine the target, write the command script, fork (TH90 7.4.2).
-        cl_.cpu_work(home_, trace_.tool.job_cpu_s, ref_mips);
+        // pmake's own work per job (SRC pmake make.c, job.c): examine the target (a stat), append each of its
+        // prerequisites to .ALLSRC and .OODATE, create, write and remove the command script.
+        const TraceJob& tj = trace_.jobs[j];
+        cl_.cpu_work(home_, trace_.tool.job_cpu_s + trace_.tool.prereq_cpu_s * static_cast<double>(tj.prereqs),
+                     ref_mips);
+        if (trace_.tool.job_lookups > 0)
+          cl_.rpc(home_, cl_.file_server(), c.lookup() * static_cast<double>(trace_.tool.job_lookups));
         out_.jobs[j].start_s = sg4::Engine::get_clock();
         ++running;
         sg4::Actor::create(trace_.jobs[j].id, cl_.host(target), [ctx, j, h = home_, target] {
