@@ -16,6 +16,7 @@
 #include "sim/background.hpp"
 #include "sim/host_daemon.hpp"
 #include "sim/pmake.hpp"
+#include "workloads/build_options.hpp"
 #include "workloads/paper_builds.hpp"
 
 namespace spritesim {
@@ -50,32 +51,56 @@ constexpr double OPEN_ENDED_HORIZON_S = 7 * 24 * 3600.0;
 
 } // namespace
 
-SequentialCosts reference_costs()
+SequentialCosts reference_costs(const std::string& workstation, const std::string& server)
 {
-  CostModel ref(load_profile("ss1", "workstation"), load_profile("sun4-280", "file_server"), Network{});
-  SequentialCosts sc;
-  sc.lookup_s = unloaded_seconds(ref.lookup(), ref.network());
-  InvocationCost inv = ref.local_invocation();
-  sc.invocation_s = inv.parent_cpu_s + inv.child_cpu_s;
-  sc.small_rpc_s = unloaded_seconds(ref.small_rpc(), ref.network());
-  sc.fs_bytes_per_s = ref.workstation().get("rpc_fs_bandwidth_KBps") * 1024;
-  sc.reference_profile = "ss1";
+  auto costs_of = [](const std::string& ws, const std::string& fs) {
+    CostModel ref(load_profile(ws, "workstation"), load_profile(fs, "file_server"), Network{});
+    SequentialCosts sc;
+    sc.lookup_s = unloaded_seconds(ref.lookup(), ref.network());
+    InvocationCost inv = ref.local_invocation();
+    sc.invocation_s = inv.parent_cpu_s + inv.child_cpu_s;
+    sc.small_rpc_s = unloaded_seconds(ref.small_rpc(), ref.network());
+    sc.fs_bytes_per_s = ref.workstation().get("rpc_fs_bandwidth_KBps") * 1024;
+    sc.reference_profile = ws;
+    sc.cpu_scale = 1;
+    return std::pair{sc, ref.workstation().get("cpu_mips")};
+  };
+  auto [kernel, kernel_mips] = costs_of("ss1", "sun4-280");
+  if (workstation == "ss1" && server == "sun4-280")
+    return kernel;
+  auto [sc, mips] = costs_of(workstation, server);
+  sc.kernel_lookup_s = kernel.lookup_s;
+  sc.cpu_scale = kernel_mips / mips;
   return sc;
 }
 
 BuildTrace resolve_trace(const ExperimentSpec& spec)
 {
   const std::string& t = spec.workload.trace;
-  if (t.rfind("builtin:", 0) != 0)
+  if (t.rfind("builtin:", 0) != 0) {
+    if (!spec.workload.generator.empty())
+      throw InputError(spec.file, "$.workload.generator", "generator options apply to builtin: traces only");
     return referenced(spec, "$.workload.trace", [&] { return load_trace_file(t); });
+  }
   std::string name = t.substr(8);
+  std::optional<DescribedBuild> described;
+  GeneratorOptions opt =
+      parse_generator_options(spec.workload.generator, spec.file, "$.workload.generator", &described);
+  opt.seed = spec.seed;
+  if (name == "described") {
+    if (!described)
+      throw InputError(spec.file, "$.workload.generator",
+                       "builtin:described needs generator.build: files, command_s, scan_s, link_s, ...");
+    return generate_paper_build(described->build,
+                                reference_costs(described->reference_profile, described->server_profile), opt);
+  }
+  if (described)
+    throw InputError(spec.file, "$.workload.generator.build", "only builtin:described reads a build description");
   auto desc = paper_build(name);
   if (!desc)
     throw InputError(spec.file, "$.workload.trace",
-                     fmt::format("unknown built-in trace \"{}\" (known: {})", name,
+                     fmt::format("unknown built-in trace \"{}\" (known: {}, described)", name,
                                  fmt::join(paper_build_names(), ", ")));
-  GeneratorOptions opt;
-  opt.seed = spec.seed;
   return generate_paper_build(*desc, reference_costs(), opt);
 }
 

@@ -98,13 +98,16 @@ std::pair<double, double> pmake_cpu_prices(const SequentialCosts& c, const Gener
   if (opt.prereq_share < 0) {
     // The scan visits every prerequisite of every target once (make.c Make_Run, Suff_FindDeps, Make_Update), as
     // launching a target visits its own once more (Make_DoAllVar): the kernel scan's CPU per prerequisite.
-    double scan_cpu = KERNEL.scan_s - 3.0 * static_cast<double>(KERNEL.files) * c.lookup_s;
+    double lookup = c.kernel_lookup_s > 0 ? c.kernel_lookup_s : c.lookup_s;
+    double scan_cpu = KERNEL.scan_s - 3.0 * static_cast<double>(KERNEL.files) * lookup;
     per_prereq = scan_cpu / (static_cast<double>(KERNEL.files) * KERNEL_PREREQS);
   } else {
     per_prereq = std::min(opt.prereq_share, 1.0) * per_job / KERNEL_PREREQS;
   }
   per_prereq = std::min(per_prereq, per_job / KERNEL_PREREQS);
-  return {per_job - per_prereq * KERNEL_PREREQS, per_prereq};
+  // Priced on the kernel's SS1; the same work on another reference machine takes its CPU speed's share.
+  double scale = std::pow(c.cpu_scale, opt.cpu_scaling);
+  return {(per_job - per_prereq * KERNEL_PREREQS) * scale, per_prereq * scale};
 }
 
 BuildTrace generate_paper_build(const PaperBuild& d, const SequentialCosts& c, const GeneratorOptions& opt)
@@ -160,13 +163,23 @@ BuildTrace generate_paper_build(const PaperBuild& d, const SequentialCosts& c, c
   if (libraries)
     for (const auto& g : groups)
       link_lookups_total += g.files + 10;
-  link_lookups_total += (libraries ? static_cast<int64_t>(groups.size()) : d.files) + 10;
+  if (d.link_steps >= 1) // link_steps 0: independent commands, no link (COMP88's concurrent compiles)
+    link_lookups_total += (libraries ? static_cast<int64_t>(groups.size()) : d.files) + 10;
   double link_total_s = libraries ? 2 * d.link_s : d.link_s * static_cast<double>(d.link_steps);
 
+  const bool by_command = d.command_s > 0;
   double compile_elapsed = (d.sequential_s - d.scan_s - link_total_s) / static_cast<double>(d.files);
   auto compile_lookups = static_cast<int64_t>(std::llround(
-      (total_lookups - static_cast<double>(scan_lookups) - static_cast<double>(link_lookups_total)) /
-      static_cast<double>(d.files)));
+      by_command ? d.lookups_per_command
+                 : (total_lookups - static_cast<double>(scan_lookups) - static_cast<double>(link_lookups_total)) /
+                       static_cast<double>(d.files)));
+  if (by_command) { // the sequential run: the scan, then each file's pmake work and command, then the links
+    compile_elapsed = d.command_s;
+    double seq = d.scan_s + link_total_s;
+    for (const auto& g : d.groups.empty() ? std::vector<CompileGroup>{{"", d.files, d.prereqs}} : d.groups)
+      seq += static_cast<double>(g.files) * (d.command_s + overhead(std::round(g.prereqs)) - c.invocation_s);
+    t.sequential_s = seq;
+  }
   // Remote compiles run 3% slower (SPE91 Fig. 3); charged as calls forwarded home.
   auto forwarded = static_cast<int64_t>(std::llround(REMOTE_COMPILE_SLOWDOWN * compile_elapsed / c.small_rpc_s));
 
@@ -193,8 +206,9 @@ BuildTrace generate_paper_build(const PaperBuild& d, const SequentialCosts& c, c
   for (size_t g = 0; g < groups.size(); ++g) {
     const CompileGroup& grp = groups[g];
     auto p = static_cast<int64_t>(std::llround(grp.prereqs));
-    double compile_cpu = compile_elapsed - overhead(static_cast<double>(p)) -
-                         static_cast<double>(compile_lookups) * c.lookup_s;
+    double compile_cpu = by_command ? d.command_s - c.invocation_s - static_cast<double>(compile_lookups) * c.lookup_s
+                                    : compile_elapsed - overhead(static_cast<double>(p)) -
+                                          static_cast<double>(compile_lookups) * c.lookup_s;
     if (compile_cpu <= 0)
       throw std::invalid_argument(fmt::format("{}: costs leave no CPU time for the compiles", d.name));
     // Sizes spread within each group with mean exactly 1, so every total matches the published times.
@@ -229,6 +243,8 @@ BuildTrace generate_paper_build(const PaperBuild& d, const SequentialCosts& c, c
       finals.insert(finals.end(), objects.begin(), objects.end());
     }
   }
+  if (d.link_steps < 1)
+    return t;
   // The final link (assumption: the linked image is a quarter of the objects).
   auto final_lookups = static_cast<int64_t>(finals.size()) + 10;
   add_link("link", d.name, std::move(finals), d.link_s, final_lookups, object_bytes * d.files / 4);

@@ -39,6 +39,10 @@ struct PaperBuild {
   /// With link_steps > 1: the compiles by directory, built in turn, each group linked on its own, then a final
   /// link of the groups' outputs. Empty: link_steps - 1 equal groups (the build's layout is not published).
   std::vector<CompileGroup> groups;
+  /// Described builds: one command's elapsed time run by hand (no make) and its lookups. When > 0 they give the
+  /// compiles, and the sequential time is derived (scan + each file's pmake work and command + links).
+  double command_s = 0;
+  double lookups_per_command = 0;
 };
 
 /// Unloaded costs on the reference machine, from models/ (see tools/ and sim/ for the one place they are made).
@@ -48,6 +52,10 @@ struct SequentialCosts {
   double small_rpc_s = 0;     ///< one null RPC (a call forwarded home)
   double fs_bytes_per_s = 0;  ///< FS RPC bandwidth (client <-> server)
   std::string reference_profile;
+  /// The kernel build's machine (SS1 + Sun-4/280), where pmake's CPU prices are derived: its lookup, and how many
+  /// reference-profile CPU seconds one of its CPU seconds is (its MIPS over the reference's).
+  double kernel_lookup_s = 0;  ///< 0: lookup_s (the reference is the kernel's machine)
+  double cpu_scale = 1;
 };
 
 /// Knobs of the generator that the papers do not give; each default is an assumption stated in the docs.
@@ -61,6 +69,9 @@ struct GeneratorOptions {
   double launch_busy = 1.0;
   /// Prerequisites per compile for builds whose dependency lists do not survive (< 0: the kernel's mean).
   double assumed_prereqs = -1;
+  /// How pmake's per-job work, priced on the kernel's SS1, carries to another reference machine: its seconds
+  /// times (SS1 MIPS / reference MIPS)^cpu_scaling. 1: it is CPU work; 0: it takes as long on any machine.
+  double cpu_scaling = 1;
 };
 
 /// Prerequisites per compile target in Sprite's kernel (SRC: the dependencies.mk of the kernel modules kept in
