@@ -28,6 +28,7 @@ DescribedBuild parse_described(const JsonReader& r)
   b.avg_lines = 0;
   d.reference_profile = r.string("reference_profile", "ss1");
   d.server_profile = r.string("server_profile", "sun4-280");
+  b.by_hand = !r.boolean("make", true);
   b.source = r.string("source", "a build described by counts and times (workload.generator.build)");
   r.finish();
   d.independent = b.link_steps == 0;

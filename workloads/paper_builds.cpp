@@ -123,13 +123,13 @@ BuildTrace generate_paper_build(const PaperBuild& d, const SequentialCosts& c, c
   // Lookups: the published rate over the sequential run. The scan stats each source, its object and about one
   // header (assumption: 3 per file); a link opens each object plus a few libraries (assumption: files + 10).
   double total_lookups = d.lookups_per_s * d.sequential_s;
-  int64_t scan_lookups = 3 * d.files;
+  int64_t scan_lookups = d.by_hand ? 0 : 3 * d.files;
   t.tool.scan_lookups = scan_lookups;
   t.tool.scan_cpu_s = std::max(0.0, d.scan_s - static_cast<double>(scan_lookups) * c.lookup_s);
-  auto [job_cpu, prereq_cpu] = pmake_cpu_prices(c, opt);
+  auto [job_cpu, prereq_cpu] = d.by_hand ? std::pair{0.0, 0.0} : pmake_cpu_prices(c, opt);
   t.tool.job_cpu_s = job_cpu;
   t.tool.prereq_cpu_s = prereq_cpu;
-  t.tool.job_lookups = PMAKE_JOB_LOOKUPS;
+  t.tool.job_lookups = d.by_hand ? 0 : PMAKE_JOB_LOOKUPS;
   t.tool.exec_arg_bytes = 1024;  // assumption: a compile's argv + environment, about 1 KB
   t.tool.script_bytes = 1024;    // TH90 8.4: a shell command script under 1 KB, flushed before migration
 
@@ -140,7 +140,7 @@ BuildTrace generate_paper_build(const PaperBuild& d, const SequentialCosts& c, c
 
   // pmake's own work for a target with p prerequisites, and the local fork/exec/wait, in the sequential run.
   auto overhead = [&](double p) {
-    return job_cpu + prereq_cpu * p + static_cast<double>(PMAKE_JOB_LOOKUPS) * c.lookup_s + c.invocation_s;
+    return job_cpu + prereq_cpu * p + static_cast<double>(t.tool.job_lookups) * c.lookup_s + c.invocation_s;
   };
   // Compile groups: the published layout, or L - 1 equal groups (libraries) when only the count is known.
   std::vector<CompileGroup> groups = d.groups;

@@ -43,6 +43,7 @@ struct PaperBuild {
   /// compiles, and the sequential time is derived (scan + each file's pmake work and command + links).
   double command_s = 0;
   double lookups_per_command = 0;
+  bool by_hand = false; ///< the commands were started by hand, not by pmake: no scan, no per-job pmake work
 };
 
 /// Unloaded costs on the reference machine, from models/ (see tools/ and sim/ for the one place they are made).
