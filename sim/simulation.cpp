@@ -54,16 +54,7 @@ constexpr double OPEN_ENDED_HORIZON_S = 7 * 24 * 3600.0;
 SequentialCosts reference_costs(const std::string& workstation, const std::string& server)
 {
   auto costs_of = [](const std::string& ws, const std::string& fs) {
-    CostModel ref(load_profile(ws, "workstation"), load_profile(fs, "file_server"), Network{});
-    SequentialCosts sc;
-    sc.lookup_s = unloaded_seconds(ref.lookup(), ref.network());
-    InvocationCost inv = ref.local_invocation();
-    sc.invocation_s = inv.parent_cpu_s + inv.child_cpu_s;
-    sc.small_rpc_s = unloaded_seconds(ref.small_rpc(), ref.network());
-    sc.fs_bytes_per_s = ref.workstation().get("rpc_fs_bandwidth_KBps") * 1024;
-    sc.reference_profile = ws;
-    sc.cpu_scale = 1;
-    return std::pair{sc, ref.workstation().get("cpu_mips")};
+    return sequential_costs(CostModel(load_profile(ws, "workstation"), load_profile(fs, "file_server"), Network{}));
   };
   auto [kernel, kernel_mips] = costs_of("ss1", "sun4-280");
   if (workstation == "ss1" && server == "sun4-280")
@@ -72,6 +63,21 @@ SequentialCosts reference_costs(const std::string& workstation, const std::strin
   sc.kernel_lookup_s = kernel.lookup_s;
   sc.cpu_scale = kernel_mips / mips;
   return sc;
+}
+
+std::pair<SequentialCosts, double> sequential_costs(const CostModel& ref)
+{
+  {
+    SequentialCosts sc;
+    sc.lookup_s = unloaded_seconds(ref.lookup(), ref.network());
+    InvocationCost inv = ref.local_invocation();
+    sc.invocation_s = inv.parent_cpu_s + inv.child_cpu_s;
+    sc.small_rpc_s = unloaded_seconds(ref.small_rpc(), ref.network());
+    sc.fs_bytes_per_s = ref.workstation().get("rpc_fs_bandwidth_KBps") * 1024;
+    sc.reference_profile = ref.workstation().name;
+    sc.cpu_scale = 1;
+    return std::pair{sc, ref.workstation().get("cpu_mips")};
+  }
 }
 
 BuildTrace resolve_trace(const ExperimentSpec& spec)
@@ -91,8 +97,18 @@ BuildTrace resolve_trace(const ExperimentSpec& spec)
     if (!described)
       throw InputError(spec.file, "$.workload.generator",
                        "builtin:described needs generator.build: files, command_s, scan_s, link_s, ...");
-    return generate_paper_build(described->build,
-                                reference_costs(described->reference_profile, described->server_profile), opt);
+    SequentialCosts costs = reference_costs(described->reference_profile, described->server_profile);
+    if (described->reference_profile == spec.platform.profile &&
+        described->server_profile == spec.platform.file_server_profile) {
+      // The build was measured on the simulated machines: their cost overrides (a band's) hold for it too, so a
+      // command still takes its published time alone.
+      CostModel here = make_cost_model(spec);
+      auto [sc, mips] = sequential_costs(CostModel(here.workstation(), here.file_server(), Network{}));
+      sc.kernel_lookup_s = costs.kernel_lookup_s;
+      sc.cpu_scale = costs.cpu_scale;
+      costs = sc;
+    }
+    return generate_paper_build(described->build, costs, opt);
   }
   if (described)
     throw InputError(spec.file, "$.workload.generator.build", "only builtin:described reads a build description");

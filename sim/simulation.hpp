@@ -23,6 +23,8 @@ CostModel make_cost_model(const ExperimentSpec& spec);
 /// Unloaded costs of the machines the papers measured on (SS1 clients, Sun-4/280 server): built-in traces turn the
 /// published elapsed times into CPU seconds with these, whatever machines an experiment simulates.
 SequentialCosts reference_costs(const std::string& workstation = "ss1", const std::string& server = "sun4-280");
+/// Unloaded costs of the sequential run on `ref`'s machines, and its workstation's MIPS.
+std::pair<SequentialCosts, double> sequential_costs(const CostModel& ref);
 
 /// The experiment's trace: a built-in paper benchmark (builtin:NAME, generated with the spec's seed and the unloaded
 /// costs of its reference profile) or a trace file.

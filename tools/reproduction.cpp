@@ -198,7 +198,7 @@ void write_reproduction(const std::string& out, const std::vector<FigureResult>&
         md += "\n";
       }
     }
-    md += fmt::format("\n![{}]({}.png)\n", f.title, f.name);
+    md += fmt::format("\n![{}]({}-speedup.png)\n", f.title, fr.rows.front().workload); // plot_speedup.py's name
   }
   write_file_atomic(out + "/speedup.csv", speedup.text());
   write_file_atomic(out + "/published.csv", published.text());

@@ -47,6 +47,14 @@ std::string write_points(const std::string& out, const std::vector<FigureResult>
                           has_pub ? fmt::format("{:+.1f}%", 100 * (v - pub->second) / pub->second) : "");
       }
   }
+  std::vector<std::string> drawn;
+  for (const auto& fr : results)
+    for (const auto& cs : fr.figure->csv)
+      if (std::find(drawn.begin(), drawn.end(), cs.figure) == drawn.end())
+        drawn.push_back(cs.figure);
+  md += "\n";
+  for (const auto& name : drawn) // analysis/plot_points.py draws one figure per points.csv figure
+    md += fmt::format("![{}](points-{}.png)\n", name, name);
   write_file_atomic(out + "/points.csv", points.text());
   return md;
 }
