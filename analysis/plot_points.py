@@ -55,6 +55,8 @@ def main():
             if yl == "speedup":
                 top = max(p[0] for pts in series.values() for p in pts)
                 ax.plot([1, top], [1, top], ":", color="grey", label="linear")
+        if name != "spe91-table3":
+            ax.xaxis.get_major_locator().set_params(integer=True)  # hosts and compiles are counts
         ax.set_xlabel(xl)
         ax.set_ylabel(yl)
         ax.set_title(f"{name}: central value, band, published (held out where absent)", fontsize=9)

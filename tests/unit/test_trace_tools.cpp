@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "workloads/build_dag.hpp"
+#include "workloads/build_options.hpp"
 #include "workloads/ninja_log.hpp"
 #include "workloads/paper_builds.hpp"
 #include "workloads/synthetic_builds.hpp"
@@ -230,6 +231,47 @@ TEST_CASE("pmake's per-job CPU: the kernel's, priced per job and per prerequisit
   // A trace still replays in its published sequential time whatever the split.
   BuildTrace t = generate_paper_build(*paper_build("pmake"), c, all);
   CHECK(sequential_time(t, c) == doctest::Approx(162).epsilon(1e-9));
+}
+
+TEST_CASE("described builds: N commands (+ links) from counts and times; strict generator options")
+{
+  SequentialCosts c = test_costs();
+  nlohmann::json g = {{"size_cv", 0},
+                      {"build",
+                       {{"files", 3}, {"link_steps", 0}, {"command_s", 15.5}, {"lookups_per_command", 100},
+                        {"make", false}, {"reference_profile", "ss1"}, {"server_profile", "sun4-280"}}}};
+  std::optional<DescribedBuild> d;
+  GeneratorOptions opt = parse_generator_options(g, "x.json", "$.workload.generator", &d);
+  REQUIRE(d);
+  CHECK(d->independent);
+  BuildTrace t = generate_paper_build(d->build, c, opt);
+  CHECK(t.jobs.size() == 3); // no link
+  CHECK(t.tool.job_cpu_s == 0);
+  CHECK(t.tool.scan_lookups == 0);
+  // By hand, a command alone takes its published time: its CPU, its lookups' waits and the local invocation.
+  CHECK(sequential_time(t, c) == doctest::Approx(3 * 15.5));
+  // With pmake: the scan, each file's pmake work and command, the link.
+  g["build"]["make"] = true;
+  g["build"]["link_steps"] = 1;
+  g["build"]["scan_s"] = 26;
+  g["build"]["link_s"] = 17;
+  opt = parse_generator_options(g, "x.json", "$.workload.generator", &d);
+  t = generate_paper_build(d->build, c, opt);
+  CHECK(t.jobs.size() == 4);
+  CHECK(sequential_time(t, c) == doctest::Approx(t.sequential_s).epsilon(1e-9));
+  auto [job, prereq] = pmake_cpu_prices(c, opt);
+  CHECK(t.sequential_s == doctest::Approx(26 + 17 + 3 * (15.5 + job + prereq * 25 + 3 * c.lookup_s)));
+  auto err = [&](nlohmann::json j) {
+    try {
+      parse_generator_options(j, "x.json", "$.workload.generator", &d);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  CHECK(err({{"size_cvv", 1}}).find("size_cvv") != std::string::npos);
+  CHECK(err({{"cpu_scaling", 2}}).find("$.workload.generator.cpu_scaling") != std::string::npos);
+  CHECK(err({{"build", {{"files", 3}}}}).find("command_s") != std::string::npos);
 }
 
 TEST_CASE("synthetic builds: N compiles in M libraries, then a final link; reproducible")
