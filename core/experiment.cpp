@@ -70,7 +70,9 @@ static WorkloadSpec parse_workload(const JsonReader& r)
     refuse_keys(r, w.kind, {"builds"}, "a \"mixed\"");
   } else {
     // Build sessions of a mixed workload take their size from the session, not from these.
-    refuse_keys(r, w.kind, {"trace", "max_jobs", "max_local", "migrate"}, "a \"pmake\"");
+    refuse_keys(r, w.kind, {"trace", "max_jobs", "max_local", "migrate", "generator", "host_per_command", "local_first",
+                            "host_selection"},
+                "a \"pmake\"");
     if (w.kind == "processes")
       refuse_keys(r, w.kind, {"builds"}, "a \"mixed\"");
     w.baseline = "none";
@@ -82,6 +84,14 @@ static WorkloadSpec parse_workload(const JsonReader& r)
   // At least one local slot: with none, a build whose policy never grants a host would wait forever.
   w.max_local = r.integer("max_local", w.max_local, 1, 64);
   w.migrate = r.boolean("migrate", w.migrate);
+  w.host_per_command = r.boolean("host_per_command", w.host_per_command);
+  w.local_first = r.boolean("local_first", w.local_first);
+  w.host_selection = r.choice("host_selection", w.host_selection, {"migd", "shared_file"});
+  if (auto g = r.optional_member("generator"); g && !g->node().is_null()) {
+    if (!g->node().is_object())
+      g->fail("expected an object of generator options, got " + json_type_name(g->node()));
+    w.generator = g->node();
+  }
   w.baseline = w.kind == "pmake" ? r.choice("baseline", w.baseline, {"sequential", "none"})
                                  : r.choice("baseline", w.baseline, {"none"}); // no sequential run is defined
   w.duration_s = r.number("duration_s", w.duration_s, 0, MAX_SIM_SECONDS);
@@ -257,7 +267,9 @@ nlohmann::json to_json(const ExperimentSpec& s)
   const WorkloadSpec& w = s.workload;
   nlohmann::json workload = {{"kind", w.kind}, {"baseline", w.baseline}};
   if (w.kind == "pmake") {
-    workload.update({{"trace", w.trace}, {"max_jobs", w.max_jobs}, {"max_local", w.max_local}, {"migrate", w.migrate}});
+    workload.update({{"trace", w.trace}, {"max_jobs", w.max_jobs}, {"max_local", w.max_local}, {"migrate", w.migrate},
+                     {"generator", w.generator}, {"host_per_command", w.host_per_command},
+                     {"local_first", w.local_first}, {"host_selection", w.host_selection}});
   } else {
     workload.update({{"duration_s", w.duration_s}, {"processes", w.processes}, {"script", w.script}});
     if (w.kind == "mixed")

@@ -44,6 +44,12 @@ struct WorkloadSpec {
   int64_t max_local = 1;     ///< jobs run on pmake's own host when no remote host is free (pmake DEFMAXLOCAL)
   bool migrate = true;       ///< export jobs to idle hosts through migd; false = a plain local pmake
   std::string baseline = "sequential";  ///< "sequential": also simulate one host to report a speedup; "none"
+  /// pmake: built-in traces' generator options (workloads/paper_builds.hpp GeneratorOptions; checked there), or a
+  /// build described by its counts and times ("builtin:described" takes it from `generator.build`).
+  nlohmann::json generator = nlohmann::json::object();
+  bool host_per_command = false; ///< pmake: return each host when its command ends and ask for a new one (EXP89)
+  bool local_first = false;      ///< pmake: fill the local slots before exporting (SRC pmake runLocalFirst, -L)
+  std::string host_selection = "migd"; ///< pmake: "migd" (TH90 Table 7.1) or "shared_file" (EXP89, TH90 6.3)
   double duration_s = 0;     ///< processes / mixed: arrivals happen in [0, duration_s)
   nlohmann::json processes;  ///< processes / mixed: a ProcessWorkload object (checked by workloads/)
   nlohmann::json builds;     ///< mixed: a BuildSessions object (checked by workloads/)

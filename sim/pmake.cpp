@@ -80,9 +80,16 @@ void run_attempt(const JobContext& ctx, SimProcess& proc, size_t index, int home
   proc.checkpoint();
   cl.rpc(proc.host(), server, c.fs_blocks(c.blocks_for(job.bytes_read)));
   // The work itself, interleaved with its name lookups and (when away from home) the calls forwarded home.
+  // Each command's lookups fall at its own phase in its CPU (a fraction `phase` of a batch's CPU comes first and
+  // the rest last), so identical commands started together do not wait for the server in lockstep.
   int64_t batches = std::max<int64_t>(1, (job.lookups + LOOKUPS_PER_BATCH - 1) / LOOKUPS_PER_BATCH);
+  double chunk = job.cpu_s / static_cast<double>(batches);
+  uint64_t h = 1469598103934665603ULL; // FNV-1a of the id: the same phase on every machine
+  for (char ch : job.id)
+    h = (h ^ static_cast<unsigned char>(ch)) * 1099511628211ULL;
+  double phase = static_cast<double>(h % 1024) / 1024.0;
   for (int64_t b = 0; b < batches; ++b) {
-    proc.compute(job.cpu_s / static_cast<double>(batches), ctx.ref_mips);
+    proc.compute(b == 0 ? chunk * phase : chunk, ctx.ref_mips);
     int64_t n = job.lookups * (b + 1) / batches - job.lookups * b / batches;
     if (n > 0)
       cl.rpc(proc.host(), server, c.lookup() * static_cast<double>(n));
@@ -90,6 +97,7 @@ void run_attempt(const JobContext& ctx, SimProcess& proc, size_t index, int home
     if (f > 0 && proc.host() != home)
       cl.rpc(proc.host(), home, c.small_rpc() * static_cast<double>(f));
   }
+  proc.compute(chunk * (1 - phase), ctx.ref_mips);
   proc.checkpoint();
   if (job.bytes_written > 0)
     cl.cache_write(job.id, proc.host(), job.bytes_written);
@@ -158,7 +166,11 @@ public:
     while (finished < trace_.jobs.size()) {
       while (!ready.empty() && running < static_cast<size_t>(spec_.max_jobs)) {
         int target = -1;
-        if (spec_.migrate && !free_.empty()) {
+        if (spec_.local_first && local_running < static_cast<size_t>(spec_.max_local)) {
+          // pmake -L (SRC job.c runLocalFirst): the local slots fill before anything is exported.
+          target = home_;
+          ++local_running;
+        } else if (spec_.migrate && !free_.empty()) {
           cl_.cpu(home_, c.mig_confirm_s()); // Mig_ConfirmIdle before reusing a held host
           target = free_.back();
           free_.pop_back();
@@ -171,11 +183,15 @@ public:
           }
         } else if (spec_.migrate && held_.size() < static_cast<size_t>(spec_.max_jobs) &&
                    sg4::Engine::get_clock() >= retry_after_) {
-          if (!connected) {
-            cl_.cpu(home_, c.mig_connect_s());
-            connected = true;
+          if (spec_.host_selection == "shared_file") {
+            select_through_shared_file();
+          } else {
+            if (!connected) {
+              cl_.cpu(home_, c.mig_connect_s());
+              connected = true;
+            }
+            cl_.cpu(home_, c.mig_obtain_s());
           }
-          cl_.cpu(home_, c.mig_obtain_s());
           auto got = migd_.request(client_, home_, 1);
           if (got.empty()) {
             // None idle: reuse what it holds or run locally, and ask again only after a while (assumption: the
@@ -195,8 +211,13 @@ public:
         }
         size_t j = ready.front();
         ready.pop_front();
-        // pmake's own work per job: examine the target, write the command script, fork (TH90 7.4.2).
-        cl_.cpu_work(home_, trace_.tool.job_cpu_s, ref_mips);
+        // pmake's own work per job (SRC pmake make.c, job.c): examine the target (a stat), append each of its
+        // prerequisites to .ALLSRC and .OODATE, create, write and remove the command script.
+        const TraceJob& tj = trace_.jobs[j];
+        cl_.cpu_work(home_, trace_.tool.job_cpu_s + trace_.tool.prereq_cpu_s * static_cast<double>(tj.prereqs),
+                     ref_mips);
+        if (trace_.tool.job_lookups > 0)
+          cl_.rpc(home_, cl_.file_server(), c.lookup() * static_cast<double>(trace_.tool.job_lookups));
         if (target != home_ && !held_.count(target)) {
           // migd took the host back meanwhile (its owner returned): pmake's next use of it would fail, so the job
           // runs at home if a local slot is free, or waits for the next host.
@@ -235,10 +256,20 @@ public:
       rec.lookups = tj.lookups;
       --running;
       ++finished;
-      if (done->slot == home_)
+      if (done->slot == home_) {
         --local_running;
-      else if (held_.count(done->slot))
-        free_.push_back(done->slot);
+      } else if (held_.count(done->slot)) {
+        if (spec_.host_per_command) {
+          // EXP89: a new host for every command; the host goes back when its command ends (Mig_Done, or its
+          // record in the shared file cleared: the shared file's select-and-release cost is charged at select).
+          if (spec_.host_selection != "shared_file")
+            cl_.cpu(home_, c.mig_obtain_s()); // TH90 Table 7.1: returning a host explicitly, 11 ms as obtaining
+          held_.erase(done->slot);
+          migd_.release(client_, done->slot);
+        } else {
+          free_.push_back(done->slot);
+        }
+      }
       for (size_t d : dag_.dependents(done->job))
         if (--waiting[d] == 0) {
           out_.jobs[d].ready_s = sg4::Engine::get_clock();
@@ -262,6 +293,7 @@ public:
 
 private:
   double load_ref_mips() const;
+  void select_through_shared_file();
   Cluster& cl_;
   GlobalMigd& migd_;
   const BuildTrace& trace_;
@@ -274,6 +306,23 @@ private:
   std::vector<int> free_; ///< held hosts with nothing running, most recently freed last
   double retry_after_ = 0;
 };
+
+// Host selection through the shared host file (EXP89 4.1; TH90 6.3): lock the file, read the hosts' records,
+// pick one and mark it, unlock: 11 file-system operations, 10 small and 1 of a block (TH90 6.3), at the file
+// server. One client at a time holds the lock, so selections queue behind each other and load the server; the
+// rest of the published select-and-release time (mig_obtain_ms) is the client's own CPU.
+void Pmake::select_through_shared_file()
+{
+  const CostModel& c = cl_.costs();
+  static sg4::MutexPtr lock = sg4::Mutex::create(); // the one shared file of the cluster (one simulation per process)
+  RpcCost ops = c.lookup() * 10.0;
+  double client_cpu = std::max(0.0, c.mig_obtain_s() - unloaded_seconds(ops, c.network()) -
+                                        unloaded_seconds(c.fs_blocks(1), c.network()));
+  std::unique_lock lk(*lock);
+  cl_.rpc(home_, cl_.file_server(), ops);
+  cl_.rpc(home_, cl_.file_server(), c.fs_blocks(1));
+  cl_.cpu(home_, client_cpu);
+}
 
 double Pmake::load_ref_mips() const { return load_profile(trace_.reference_profile, "workstation").get("cpu_mips"); }
 

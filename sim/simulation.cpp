@@ -16,6 +16,7 @@
 #include "sim/background.hpp"
 #include "sim/host_daemon.hpp"
 #include "sim/pmake.hpp"
+#include "workloads/build_options.hpp"
 #include "workloads/paper_builds.hpp"
 #include "workloads/reference_costs.hpp"
 
@@ -50,46 +51,6 @@ namespace {
 constexpr double OPEN_ENDED_HORIZON_S = 7 * 24 * 3600.0;
 
 } // namespace
-
-BuildTrace resolve_trace(const ExperimentSpec& spec)
-{
-  const std::string& t = spec.workload.trace;
-  if (t.rfind("builtin:", 0) != 0)
-    return referenced(spec, "$.workload.trace", [&] { return load_trace_file(t); });
-  std::string name = t.substr(8);
-  auto desc = paper_build(name);
-  if (!desc)
-    throw InputError(spec.file, "$.workload.trace",
-                     fmt::format("unknown built-in trace \"{}\" (known: {})", name,
-                                 fmt::join(paper_build_names(), ", ")));
-  GeneratorOptions opt;
-  opt.seed = spec.seed;
-  return generate_paper_build(*desc, reference_costs(), opt);
-}
-
-BuildTrace session_trace(const BuildSession& s, uint64_t seed)
-{
-  // As many jobs as hosts asked for (workloads/build_sessions.hpp): one compile for a single host, else
-  // request - 1 compiles and their link; the kernel build scaled to that many files.
-  PaperBuild k = *paper_build("kernel");
-  int64_t files = std::max<int64_t>(1, s.request - 1);
-  double share = static_cast<double>(files) / static_cast<double>(k.files);
-  PaperBuild d = k;
-  d.name = fmt::format("session{}", s.id);
-  d.files = files;
-  d.sequential_s = k.sequential_s * share;
-  d.scan_s = k.scan_s * share;
-  d.link_s = k.link_s * share;
-  d.link_spread_s = k.link_spread_s * share;
-  d.source = "the kernel build scaled to " + std::to_string(files) + " files (workloads/build_sessions.hpp)";
-  GeneratorOptions opt;
-  opt.seed = mix_seed(seed ^ mix_seed(static_cast<uint64_t>(s.id)));
-  BuildTrace t = generate_paper_build(d, reference_costs(), opt);
-  if (s.request == 1)
-    t.jobs.erase(std::remove_if(t.jobs.begin(), t.jobs.end(), [](const TraceJob& j) { return j.kind == "link"; }),
-                 t.jobs.end());
-  return t;
-}
 
 SimInputs prepare_simulation(const ExperimentSpec& spec)
 {

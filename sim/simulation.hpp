@@ -13,6 +13,7 @@
 #include "workloads/build_sessions.hpp"
 #include "workloads/paper_builds.hpp"
 #include "workloads/process_workload.hpp"
+#include "workloads/reference_costs.hpp"
 #include "workloads/trace.hpp"
 
 namespace spritesim {

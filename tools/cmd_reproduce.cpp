@@ -24,6 +24,7 @@ struct PointRun {
   const Figure* figure = nullptr;
   const FigurePoint* point = nullptr;
   std::string dir;
+  const FigureBand* band = nullptr; ///< null: the central run
 };
 
 // Runs every point, at most `jobs` processes at once.
@@ -45,7 +46,8 @@ void run_points(const std::vector<PointRun>& runs, int jobs)
       fmt::print(stderr, "reproduce: {} at {}={} FAILED ({}); see {}/run.log\n", run->figure->name,
                  run->figure->x, run->point->x, exit_status_text(status), run->dir);
     } else {
-      fmt::print("  {} {}={} done\n", run->figure->name, run->figure->x, run->point->x);
+      fmt::print("  {} {}={}{} done\n", run->figure->name, run->figure->x, run->point->x,
+                 run->band ? " (band " + run->band->name + ")" : "");
     }
   };
   while (next < runs.size() || !live.empty()) {
@@ -57,6 +59,11 @@ void run_points(const std::vector<PointRun>& runs, int jobs)
         a.push_back("--set");
         a.push_back(s);
       }
+      if (r.band) // a band's overrides come last: they hold over the point's own
+        for (const auto& s : r.band->sets) {
+          a.push_back("--set");
+          a.push_back(s);
+        }
       live[spawn_self(a, r.dir + "/run.log")] = &r;
     }
     if (!live.empty())
@@ -89,9 +96,14 @@ int cmd_reproduce(const Args& args)
     figures.push_back(parse_figure(parse_json_text(std::string(*embedded_file(name)), name), name));
   make_directories(out);
   std::vector<PointRun> runs;
-  for (const auto& f : figures)
-    for (const auto& p : f.points)
-      runs.push_back({&f, &p, fmt::format("{}/runs/{}/{}{}", out, f.name, f.x, p.x)});
+  for (const auto& f : figures) {
+    std::string base = fmt::format("{}/runs/{}", out, f.name);
+    for (const auto& p : f.points) {
+      runs.push_back({&f, &p, point_dir(f, base, p.x), nullptr});
+      for (const auto& b : f.bands)
+        runs.push_back({&f, &p, point_dir(f, base, p.x, b.name), &b});
+    }
+  }
   fmt::print("reproduce: {} figure(s), {} simulations, {} at a time, and a month in the life\n", figures.size(),
              runs.size(), jobs);
   std::string day_dir = out + "/runs/day-in-the-life";

@@ -48,16 +48,56 @@ Figure parse_figure(const nlohmann::json& doc, const std::string& file)
     }
     pub->finish();
   }
+  f.value = r.choice("value", f.value, {"speedup", "makespan_s"});
+  auto by_x = [](const JsonReader& m, std::map<int, double>& into) {
+    for (const auto& k : m.keys())
+      into[std::stoi(k)] = m.member(k).as_number(0, 1e9);
+  };
+  if (auto bands = r.optional_member("bands"))
+    for (const auto& b : bands->elements()) {
+      FigureBand band{b.required_string("name"), {}};
+      JsonReader sets = b.member("set");
+      for (const auto& k : sets.keys())
+        band.sets.push_back(k + "=" + sets.member(k).node().dump());
+      b.finish();
+      f.bands.push_back(band);
+    }
+  if (auto csv = r.optional_member("csv"))
+    for (const auto& c : csv->elements()) {
+      CsvSeries cs;
+      cs.figure = c.required_string("figure");
+      cs.series = c.required_string("series");
+      cs.value = c.choice("value", f.value, {"speedup", "makespan_s"});
+      cs.only_x = static_cast<int>(c.integer("x", 0, 0, 100000));
+      if (auto pub = c.optional_member("published"))
+        by_x(*pub, cs.published);
+      else if (cs.value == "speedup")
+        cs.published = f.published;
+      c.finish();
+      f.csv.push_back(cs);
+    }
+  if (auto checks = r.optional_member("checks")) {
+    f.checks_source = checks->required_string("source");
+    for (const auto& k : checks->keys())
+      if (k != "source")
+        by_x(checks->member(k), f.checks[k]);
+    checks->finish();
+  }
   r.finish();
   return f;
 }
 
-FigureResult collect_figure(const Figure& f, const std::string& run_dir)
+std::string point_dir(const Figure& f, const std::string& run_dir, int x, const std::string& band)
 {
-  FigureResult res{&f, {}};
+  return band.empty() ? fmt::format("{}/{}{}", run_dir, f.x, x) : fmt::format("{}/band-{}/{}{}", run_dir, band, f.x, x);
+}
+
+static std::vector<FigureRow> collect_rows(const Figure& f, const std::string& run_dir, const std::string& band)
+{
+  std::vector<FigureRow> rows;
   double base = 0;
   for (const auto& p : f.points) {
-    std::string path = fmt::format("{}/{}{}/results.json", run_dir, f.x, p.x);
+    std::string path = point_dir(f, run_dir, p.x, band) + "/results.json";
     nlohmann::json j = parse_json_text(read_text_file(path), path);
     FigureRow row;
     row.x = p.x;
@@ -66,12 +106,20 @@ FigureResult collect_figure(const Figure& f, const std::string& run_dir)
     row.workload = j.value("trace", f.name);
     if (p.x == 1)
       base = row.makespan_s;
-    res.rows.push_back(row);
+    rows.push_back(row);
   }
   if (base <= 0)
     throw std::runtime_error(fmt::format("figure {} has no point at {} = 1 to compute speedups", f.name, f.x));
-  for (auto& row : res.rows)
+  for (auto& row : rows)
     row.speedup = base / row.makespan_s;
+  return rows;
+}
+
+FigureResult collect_figure(const Figure& f, const std::string& run_dir)
+{
+  FigureResult res{&f, collect_rows(f, run_dir, ""), {}};
+  for (const auto& b : f.bands)
+    res.bands[b.name] = collect_rows(f, run_dir, b.name);
   return res;
 }
 
@@ -103,6 +151,15 @@ void write_reproduction(const std::string& out, const std::vector<FigureResult>&
   for (const auto& fr : results) {
     const Figure& f = *fr.figure;
     md += fmt::format("\n## {}\n\nExperiment `{}`, one simulation per point.\n\n", f.title, f.experiment);
+    if (f.value != "speedup") { // elapsed times (COMP88): the points section below gives them with their bands
+      md += fmt::format("| {} | simulated elapsed (s) | pmake host | file server | network |\n|---|---|---|---|---|\n",
+                        f.x);
+      for (const auto& row : fr.rows)
+        md += fmt::format("| {} | {:.1f} | {} | {} | {} |\n", row.x, row.makespan_s, pct(row.utilization, "pmake_host"),
+                          pct(row.utilization, "file_server"), pct(row.utilization, "network"));
+      md += fmt::format("\nPublished: {}.\n", f.published_source.empty() ? "none here" : f.published_source);
+      continue;
+    }
     md += "| hosts | simulated makespan (s) | simulated speedup | published speedup | error | pmake host | file "
           "server | compile hosts (mean) | network |\n|---|---|---|---|---|---|---|---|---|\n";
     double worst = 0;
@@ -129,21 +186,44 @@ void write_reproduction(const std::string& out, const std::vector<FigureResult>&
     md += fmt::format("\n\nWhat saturates: at {} hosts the busiest resource is {}; utilizations are busy time over "
                       "the whole build, scan and link included.\n",
                       last.x, busiest(last.utilization));
-    md += fmt::format("\n![{}]({}.png)\n", f.title, f.name);
+    if (!f.checks.empty()) {
+      // Published utilizations are checks of the mechanism here, never inputs to it (docs/cost-model.md).
+      md += fmt::format("\nChecks against {} (simulated / published; busy time over the whole build):\n\n| {} |",
+                        f.checks_source, f.x);
+      for (const auto& [k, v] : f.checks)
+        md += " " + k + " |";
+      md += "\n|---|";
+      for (size_t i = 0; i < f.checks.size(); ++i)
+        md += "---|";
+      md += "\n";
+      for (const auto& row : fr.rows) {
+        md += fmt::format("| {} |", row.x);
+        for (const auto& [k, v] : f.checks) {
+          auto it = v.find(row.x);
+          md += fmt::format(" {} / {} |", pct(row.utilization, k.c_str()),
+                            it == v.end() ? "-" : fmt::format("{:.0f}%", 100 * it->second));
+        }
+        md += "\n";
+      }
+    }
+    md += fmt::format("\n![{}]({}-speedup.png)\n", f.title, fr.rows.front().workload); // plot_speedup.py's name
   }
   write_file_atomic(out + "/speedup.csv", speedup.text());
   write_file_atomic(out + "/published.csv", published.text());
+  md += write_points(out, results);
   write_file_atomic(out + "/report.md", md + sections);
-  // Figures: the embedded analysis script, run by Debian's python3-matplotlib; the CSVs stand without it.
-  auto script = embedded_file("analysis/plot_speedup.py");
+  // Figures: the embedded analysis scripts, run by Debian's python3-matplotlib; the CSVs stand without them.
   // Debian's interpreter, where python3-matplotlib lives, even when another python3 comes first on PATH.
   const char* python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-  std::string cmd = fmt::format("{} - '{}' >'{}/plot.log' 2>&1", python, out, out);
-  FILE* py = script ? popen(cmd.c_str(), "w") : nullptr;
-  if (py) {
-    fwrite(script->data(), 1, script->size(), py);
-    if (pclose(py) != 0)
-      fmt::print(stderr, "reproduce: drawing the figures failed; see {}/plot.log\n", out);
+  for (const char* name : {"analysis/plot_speedup.py", "analysis/plot_points.py"}) {
+    auto script = embedded_file(name);
+    std::string cmd = fmt::format("{} - '{}' >>'{}/plot.log' 2>&1", python, out, out);
+    FILE* py = script ? popen(cmd.c_str(), "w") : nullptr;
+    if (py) {
+      fwrite(script->data(), 1, script->size(), py);
+      if (pclose(py) != 0)
+        fmt::print(stderr, "reproduce: drawing the figures failed ({}); see {}/plot.log\n", name, out);
+    }
   }
 }
 

@@ -315,6 +315,12 @@ BuildTrace assemble_trace(const std::vector<ShellRecord>& records, const MakeRun
     job.cpu_s = micro(std::max(0.0, cpu));
     job.bytes_written = written;
     job.reads_dep_outputs = job.kind == "link";
+    // Prerequisites make examined for this target: $^ as the recipe's shell saw it (headers included when the
+    // makefile lists them, e.g. from the compiler's dependency files).
+    std::set<std::string> prereqs;
+    for (size_t ri : gr.records)
+      prereqs.insert(records[ri].prereqs.begin(), records[ri].prereqs.end());
+    job.prereqs = static_cast<int64_t>(prereqs.size());
     std::set<std::string> deps;
     auto add_dep = [&](size_t d) {
       if (d != g && deps.insert(groups[d].id).second)

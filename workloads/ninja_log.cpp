@@ -278,6 +278,10 @@ BuildTrace import_ninja_log(std::istream& log, const std::string& file, const Ni
       }
     for (size_t d : deps)
       t.jobs[j].deps.push_back(t.jobs[d].id);
+    std::set<std::string> all; // every input ninja knows of: what a make would examine for this target
+    for (const auto& out : outputs_of_job[j])
+      all.insert(inputs[out].begin(), inputs[out].end());
+    t.jobs[j].prereqs = static_cast<int64_t>(all.size());
   }
   // Jobs in the order they started, so trace order (the tie-break of the replay) follows the real build.
   std::vector<size_t> order(t.jobs.size());

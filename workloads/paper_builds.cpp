@@ -16,14 +16,14 @@ namespace {
 // steps, lines, lookups/s, sequential time); SPE91 p.17 and TH90 7.4.2 (19 s scan, 56 s link from one cache,
 // 65-69 s when objects are spread over hosts; midpoint 67).
 const PaperBuild KERNEL{"kernel", 276, 1, 550, 98, 1971, 19, 56, 67,
-                        "SPE91 Table 3, TH90 Table 7.4 and 7.4.2 (Sprite kernel build)"};
+                        "SPE91 Table 3, TH90 Table 7.4 and 7.4.2 (Sprite kernel build)", KERNEL_PREREQS, false, {}};
 
 } // namespace
 
 PaperBuild derive_paper_build(const std::string& name, int64_t files, int64_t link_steps, double avg_lines,
                               double lookups_per_s, double sequential_s, const std::string& source)
 {
-  PaperBuild b{name, files, link_steps, avg_lines, lookups_per_s, sequential_s, 0, 0, 0, source};
+  PaperBuild b{name, files, link_steps, avg_lines, lookups_per_s, sequential_s, 0, 0, 0, source, 0, false, {}};
   // Scan: per file, as the kernel's (it stats each source, header and object).
   b.scan_s = KERNEL.scan_s * static_cast<double>(files) / static_cast<double>(KERNEL.files);
   // Final link: it reads every object, whose size follows its source lines; so does the spread-object penalty.
@@ -36,17 +36,30 @@ PaperBuild derive_paper_build(const std::string& name, int64_t files, int64_t li
 std::optional<PaperBuild> paper_build(const std::string& name)
 {
   // SPE91 Table 3 / TH90 Table 7.4 (sprite-facts 5a): files compiled, link steps, average lines per file, server
-  // lookups per second in the sequential run, sequential seconds. Nothing else about these builds is used.
+  // lookups per second in the sequential run, sequential seconds. Prerequisites per target and the pmake build's
+  // layout come from Sprite's sources (SRC); nothing else about these builds is used.
   const std::string table = "SPE91 Table 3, TH90 Table 7.4; scan and link derived from the kernel's (TH90 7.4.2)";
-  if (name == "kernel")
-    return KERNEL;
-  if (name == "gremlin")
-    return derive_paper_build("gremlin", 24, 1, 435, 43, 180, table + " (gremlin)");
-  if (name == "tex")
-    return derive_paper_build("tex", 36, 1, 514, 24, 259, table + " (TeX)");
-  if (name == "pmake")
-    return derive_paper_build("pmake", 49, 3, 433, 62, 162, table + " (pmake)");
-  return std::nullopt;
+  std::optional<PaperBuild> b;
+  if (name == "kernel") {
+    b = KERNEL;
+  } else if (name == "gremlin") {
+    b = derive_paper_build("gremlin", 24, 1, 435, 43, 180, table + " (gremlin)");
+  } else if (name == "tex") {
+    b = derive_paper_build("tex", 36, 1, 514, 24, 259, table + " (TeX)");
+  } else if (name == "pmake") {
+    b = derive_paper_build("pmake", 49, 3, 433, 62, 162, table + " (pmake)");
+    // SRC src/cmds/pmake: Makefile (bigcmdtop.mk, SUBDIRS) builds lst/ then src/ with a sub-pmake each, each
+    // directory's objects linked into linked.o (bigcmd.mk), then pmake from both: 34 + 15 = 49 compiles and 3
+    // link steps. Prerequisites per target: lst/sun4.md/dependencies.mk (mean 3.9), src/sun4.md/... (17.4).
+    b->groups = {{"lst", 34, 3.9}, {"src", 15, 17.4}};
+  } else {
+    return std::nullopt;
+  }
+  if (b->prereqs <= 0 && b->groups.empty()) {
+    b->prereqs = KERNEL_PREREQS; // no dependency list survives: assumed like the kernel's (docs/cost-model.md)
+    b->prereqs_assumed = true;
+  }
+  return b;
 }
 
 std::vector<std::string> paper_build_names() { return {"kernel", "gremlin", "tex", "pmake"}; }
@@ -72,6 +85,31 @@ static std::vector<double> size_factors(size_t n, double cv, uint64_t seed)
   return f;
 }
 
+double pmake_kernel_job_cpu_s(double launch_busy)
+{
+  double phase = KERNEL_12_HOST_S - KERNEL.scan_s - KERNEL.link_spread_s;
+  return launch_busy * phase / static_cast<double>(KERNEL.files + 1) - PMAKE_MECHANISM_HOME_S;
+}
+
+std::pair<double, double> pmake_cpu_prices(const SequentialCosts& c, const GeneratorOptions& opt)
+{
+  double per_job = std::max(0.0, pmake_kernel_job_cpu_s(opt.launch_busy));
+  double per_prereq = 0;
+  if (opt.prereq_share < 0) {
+    // The scan visits every prerequisite of every target once (make.c Make_Run, Suff_FindDeps, Make_Update), as
+    // launching a target visits its own once more (Make_DoAllVar): the kernel scan's CPU per prerequisite.
+    double lookup = c.kernel_lookup_s > 0 ? c.kernel_lookup_s : c.lookup_s;
+    double scan_cpu = KERNEL.scan_s - 3.0 * static_cast<double>(KERNEL.files) * lookup;
+    per_prereq = scan_cpu / (static_cast<double>(KERNEL.files) * KERNEL_PREREQS);
+  } else {
+    per_prereq = std::min(opt.prereq_share, 1.0) * per_job / KERNEL_PREREQS;
+  }
+  per_prereq = std::min(per_prereq, per_job / KERNEL_PREREQS);
+  // Priced on the kernel's SS1; the same work on another reference machine takes its CPU speed's share.
+  double scale = std::pow(c.cpu_scale, opt.cpu_scaling);
+  return {(per_job - per_prereq * KERNEL_PREREQS) * scale, per_prereq * scale};
+}
+
 BuildTrace generate_paper_build(const PaperBuild& d, const SequentialCosts& c, const GeneratorOptions& opt)
 {
   if (d.files <= 0 || d.sequential_s <= 0)
@@ -85,10 +123,13 @@ BuildTrace generate_paper_build(const PaperBuild& d, const SequentialCosts& c, c
   // Lookups: the published rate over the sequential run. The scan stats each source, its object and about one
   // header (assumption: 3 per file); a link opens each object plus a few libraries (assumption: files + 10).
   double total_lookups = d.lookups_per_s * d.sequential_s;
-  int64_t scan_lookups = 3 * d.files;
+  int64_t scan_lookups = d.by_hand ? 0 : 3 * d.files;
   t.tool.scan_lookups = scan_lookups;
   t.tool.scan_cpu_s = std::max(0.0, d.scan_s - static_cast<double>(scan_lookups) * c.lookup_s);
-  t.tool.job_cpu_s = PMAKE_JOB_CPU_S;
+  auto [job_cpu, prereq_cpu] = d.by_hand ? std::pair{0.0, 0.0} : pmake_cpu_prices(c, opt);
+  t.tool.job_cpu_s = job_cpu;
+  t.tool.prereq_cpu_s = prereq_cpu;
+  t.tool.job_lookups = d.by_hand ? 0 : PMAKE_JOB_LOOKUPS;
   t.tool.exec_arg_bytes = 1024;  // assumption: a compile's argv + environment, about 1 KB
   t.tool.script_bytes = 1024;    // TH90 8.4: a shell command script under 1 KB, flushed before migration
 
@@ -97,69 +138,113 @@ BuildTrace generate_paper_build(const PaperBuild& d, const SequentialCosts& c, c
   if (d.link_spread_s > d.link_s)
     object_bytes = static_cast<int64_t>((d.link_spread_s - d.link_s) * c.fs_bytes_per_s / static_cast<double>(d.files));
 
-  double per_job_overhead = PMAKE_JOB_CPU_S + c.invocation_s;
-  // Link groups: one link of everything, or L - 1 group links (libraries) and a final link of their results.
-  int64_t groups = d.link_steps > 1 ? d.link_steps - 1 : 0;
-  auto group_begin = [&](int64_t g) { return d.files * g / std::max<int64_t>(groups, 1); };
+  // pmake's own work for a target with p prerequisites, and the local fork/exec/wait, in the sequential run.
+  auto overhead = [&](double p) {
+    return job_cpu + prereq_cpu * p + static_cast<double>(t.tool.job_lookups) * c.lookup_s + c.invocation_s;
+  };
+  // Compile groups: the published layout, or L - 1 equal groups (libraries) when only the count is known.
+  std::vector<CompileGroup> groups = d.groups;
+  double assumed = opt.assumed_prereqs >= 0 ? opt.assumed_prereqs : d.prereqs;
+  double prereqs = d.prereqs_assumed ? assumed : d.prereqs;
+  bool in_turn = !groups.empty(); // published layouts are sub-pmakes run one after another
+  if (groups.empty()) {
+    int64_t n = d.link_steps > 1 ? d.link_steps - 1 : 1;
+    for (int64_t g = 0; g < n; ++g)
+      groups.push_back({d.link_steps > 1 ? fmt::format("lib{}", g + 1) : "", d.files * (g + 1) / n - d.files * g / n,
+                        prereqs});
+  }
+  int64_t grouped = 0;
+  for (const auto& g : groups)
+    grouped += g.files;
+  if (grouped != d.files)
+    throw std::invalid_argument(fmt::format("{}: groups hold {} files, not {}", d.name, grouped, d.files));
+  const bool libraries = d.link_steps > 1;
   int64_t link_lookups_total = 0;
-  for (int64_t g = 0; g < groups; ++g)
-    link_lookups_total += group_begin(g + 1) - group_begin(g) + 10;
-  link_lookups_total += (groups > 0 ? groups : d.files) + 10;
-  double link_total_s = groups > 0 ? 2 * d.link_s : d.link_s * static_cast<double>(d.link_steps);
+  if (libraries)
+    for (const auto& g : groups)
+      link_lookups_total += g.files + 10;
+  if (d.link_steps >= 1) // link_steps 0: independent commands, no link (COMP88's concurrent compiles)
+    link_lookups_total += (libraries ? static_cast<int64_t>(groups.size()) : d.files) + 10;
+  double link_total_s = libraries ? 2 * d.link_s : d.link_s * static_cast<double>(d.link_steps);
 
+  const bool by_command = d.command_s > 0;
   double compile_elapsed = (d.sequential_s - d.scan_s - link_total_s) / static_cast<double>(d.files);
   auto compile_lookups = static_cast<int64_t>(std::llround(
-      (total_lookups - static_cast<double>(scan_lookups) - static_cast<double>(link_lookups_total)) /
-      static_cast<double>(d.files)));
-  double compile_cpu = compile_elapsed - per_job_overhead - static_cast<double>(compile_lookups) * c.lookup_s;
-  if (compile_cpu <= 0)
-    throw std::invalid_argument(fmt::format("{}: costs leave no CPU time for the compiles", d.name));
+      by_command ? d.lookups_per_command
+                 : (total_lookups - static_cast<double>(scan_lookups) - static_cast<double>(link_lookups_total)) /
+                       static_cast<double>(d.files)));
+  if (by_command) { // the sequential run: the scan, then each file's pmake work and command, then the links
+    compile_elapsed = d.command_s;
+    double seq = d.scan_s + link_total_s;
+    for (const auto& g : d.groups.empty() ? std::vector<CompileGroup>{{"", d.files, d.prereqs}} : d.groups)
+      seq += static_cast<double>(g.files) * (d.command_s + overhead(std::round(g.prereqs)) - c.invocation_s);
+    t.sequential_s = seq;
+  }
   // Remote compiles run 3% slower (SPE91 Fig. 3); charged as calls forwarded home.
   auto forwarded = static_cast<int64_t>(std::llround(REMOTE_COMPILE_SLOWDOWN * compile_elapsed / c.small_rpc_s));
 
-  auto factors = size_factors(static_cast<size_t>(d.files), opt.size_cv, opt.seed);
-  std::vector<std::string> objects;
-  for (int64_t i = 0; i < d.files; ++i) {
-    TraceJob j;
-    j.id = fmt::format("cc{:04d}", i + 1);
-    j.kind = "compile";
-    j.argv = {"cc", "-c", fmt::format("src{:04d}.c", i + 1)};
-    j.cpu_s = compile_cpu * factors[static_cast<size_t>(i)];
-    j.lookups = compile_lookups;
-    j.files_opened = PMAKE_CHILD_OPEN_FILES;
-    j.bytes_written = object_bytes;
-    j.forwarded_calls = forwarded;
-    objects.push_back(j.id);
-    t.jobs.push_back(std::move(j));
-  }
-  // A link: its elapsed time in the sequential run less pmake's per-job work and its lookups' waits.
+  // A link: its elapsed time in the sequential run less pmake's work for it and its lookups' waits.
   auto add_link = [&](std::string id, std::string output, std::vector<std::string> deps, double elapsed,
                       int64_t lookups, int64_t bytes_written) {
     TraceJob j;
     j.id = std::move(id);
     j.kind = "link";
     j.argv = {"ld", "-o", std::move(output)};
+    j.prereqs = static_cast<int64_t>(deps.size());
     j.deps = std::move(deps);
-    j.cpu_s = std::max(0.0, elapsed - per_job_overhead - static_cast<double>(lookups) * c.lookup_s);
+    j.cpu_s = std::max(0.0, elapsed - overhead(static_cast<double>(j.prereqs)) -
+                                static_cast<double>(lookups) * c.lookup_s);
     j.lookups = lookups;
     j.files_opened = PMAKE_CHILD_OPEN_FILES;
     j.reads_dep_outputs = true;
     j.bytes_written = bytes_written;
     t.jobs.push_back(std::move(j));
   };
-  std::vector<std::string> finals = objects;
-  if (groups > 0) {
-    finals.clear();
-    for (int64_t g = 0; g < groups; ++g) {
-      int64_t n = group_begin(g + 1) - group_begin(g);
-      std::vector<std::string> members(objects.begin() + group_begin(g), objects.begin() + group_begin(g + 1));
-      std::string id = fmt::format("lib{}", g + 1);
-      // A library holds its objects: it costs its share of the link time and writes as many bytes as it read.
-      add_link(id, fmt::format("lib{}.a", g + 1), std::move(members),
-               d.link_s * static_cast<double>(n) / static_cast<double>(d.files), n + 10, object_bytes * n);
+  std::vector<std::string> finals, all_objects;
+  std::string previous; // the previous group's link, which a group built in turn waits for
+  int64_t file = 0;
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const CompileGroup& grp = groups[g];
+    auto p = static_cast<int64_t>(std::llround(grp.prereqs));
+    double compile_cpu = by_command ? d.command_s - c.invocation_s - static_cast<double>(compile_lookups) * c.lookup_s
+                                    : compile_elapsed - overhead(static_cast<double>(p)) -
+                                          static_cast<double>(compile_lookups) * c.lookup_s;
+    if (compile_cpu <= 0)
+      throw std::invalid_argument(fmt::format("{}: costs leave no CPU time for the compiles", d.name));
+    // Sizes spread within each group with mean exactly 1, so every total matches the published times.
+    auto factors = size_factors(static_cast<size_t>(grp.files), opt.size_cv, g == 0 ? opt.seed : opt.seed + g);
+    std::vector<std::string> objects;
+    for (int64_t i = 0; i < grp.files; ++i, ++file) {
+      TraceJob j;
+      j.id = fmt::format("cc{:04d}", file + 1);
+      j.kind = "compile";
+      j.argv = {"cc", "-c", grp.name.empty() ? fmt::format("src{:04d}.c", file + 1)
+                                             : fmt::format("{}/src{:04d}.c", grp.name, file + 1)};
+      j.cpu_s = compile_cpu * factors[static_cast<size_t>(i)];
+      j.lookups = compile_lookups;
+      j.files_opened = PMAKE_CHILD_OPEN_FILES;
+      j.bytes_written = object_bytes;
+      j.forwarded_calls = forwarded;
+      j.prereqs = p;
+      if (in_turn && !previous.empty())
+        j.deps = {previous};
+      objects.push_back(j.id);
+      t.jobs.push_back(std::move(j));
+    }
+    if (libraries) {
+      // A group's link holds its objects: it costs its share of the link time and writes what it read.
+      std::string id = in_turn ? grp.name + "/linked.o" : grp.name;
+      add_link(id, in_turn ? id : grp.name + ".a", objects,
+               d.link_s * static_cast<double>(grp.files) / static_cast<double>(d.files), grp.files + 10,
+               object_bytes * grp.files);
       finals.push_back(id);
+      previous = id;
+    } else {
+      finals.insert(finals.end(), objects.begin(), objects.end());
     }
   }
+  if (d.link_steps < 1)
+    return t;
   // The final link (assumption: the linked image is a quarter of the objects).
   auto final_lookups = static_cast<int64_t>(finals.size()) + 10;
   add_link("link", d.name, std::move(finals), d.link_s, final_lookups, object_bytes * d.files / 4);

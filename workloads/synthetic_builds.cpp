@@ -75,7 +75,8 @@ BuildTrace synthetic_build_header(const SyntheticBuild& s, uint64_t seed)
                          seed, s.compiles, s.libraries, s.compile_cpu_mean_s, s.compile_cpu_cv, s.library_size_cv);
   t.tool.scan_cpu_s = s.scan_cpu_per_file_s * static_cast<double>(s.compiles);
   t.tool.scan_lookups = 3 * s.compiles; // as the paper builds: each source, its object and about one header
-  t.tool.job_cpu_s = PMAKE_JOB_CPU_S;
+  t.tool.job_cpu_s = pmake_kernel_job_cpu_s(1.0); // no prerequisites recorded: all of it per job
+  t.tool.job_lookups = PMAKE_JOB_LOOKUPS;
   t.tool.exec_arg_bytes = 1024;
   t.tool.script_bytes = 1024;
   return t;

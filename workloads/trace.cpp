@@ -62,12 +62,16 @@ std::vector<std::string> string_list(const JsonReader& obj, std::string_view key
   return out;
 }
 
-TraceTool parse_tool(const JsonReader& r)
+TraceTool parse_tool(const JsonReader& r, int64_t version)
 {
   TraceTool tool;
   tool.scan_cpu_s = seconds(r, "scan_cpu_s", tool.scan_cpu_s);
   tool.scan_lookups = count(r, "scan_lookups", tool.scan_lookups, "lookups");
   tool.job_cpu_s = seconds(r, "job_cpu_s", tool.job_cpu_s);
+  if (version >= 3) {
+    tool.prereq_cpu_s = seconds(r, "prereq_cpu_s", tool.prereq_cpu_s);
+    tool.job_lookups = count(r, "job_lookups", tool.job_lookups, "lookups");
+  }
   tool.exec_arg_bytes = count(r, "exec_arg_bytes", tool.exec_arg_bytes, "bytes");
   tool.script_bytes = count(r, "script_bytes", tool.script_bytes, "bytes");
   r.finish();
@@ -103,7 +107,7 @@ void read_trace_header(const JsonReader& root, BuildTrace& trace)
   trace.sequential_s = seconds(root, "sequential_s", trace.sequential_s);
   trace.source = root.string("source", trace.source);
   if (auto tool = root.optional_member("tool"))
-    trace.tool = parse_tool(*tool);
+    trace.tool = parse_tool(*tool, trace.version);
 }
 
 HardwareProfile reference_profile_of(const BuildTrace& trace, const std::string& file)
@@ -140,6 +144,8 @@ TraceJob read_trace_job(const JsonReader& r, int64_t version)
     job.dirty_bytes = count(r, "dirty_bytes", job.dirty_bytes, "bytes");
     job.exit_status = r.integer("exit_status", job.exit_status, -128, 255);
   }
+  if (version >= 3)
+    job.prereqs = count(r, "prereqs", job.prereqs, "prerequisites");
   r.finish();
   return job;
 }
@@ -200,7 +206,7 @@ bool read_job_fast(const nlohmann::json& v, int64_t version, TraceJob& job)
       if (!strings_ok(x, k == "argv" ? job.argv : job.deps))
         return false;
     } else if (k == "lookups" || k == "files_opened" || k == "bytes_read" || k == "bytes_written" ||
-               k == "forwarded_calls" || (version >= 2 && k == "dirty_bytes")) {
+               k == "forwarded_calls" || (version >= 2 && k == "dirty_bytes") || (version >= 3 && k == "prereqs")) {
       if (!count_ok(x))
         return false;
       auto n = x.get<int64_t>();
@@ -209,6 +215,7 @@ bool read_job_fast(const nlohmann::json& v, int64_t version, TraceJob& job)
        : k == "bytes_read"      ? job.bytes_read
        : k == "bytes_written"   ? job.bytes_written
        : k == "forwarded_calls" ? job.forwarded_calls
+       : k == "prereqs"         ? job.prereqs
                                 : job.dirty_bytes) = n;
     } else if (k == "reads_dep_outputs") {
       if (!x.is_boolean())
@@ -287,7 +294,8 @@ nlohmann::json trace_header_to_json(const BuildTrace& trace)
   doc["tool"] = {
       {"scan_cpu_s", trace.tool.scan_cpu_s},         {"scan_lookups", trace.tool.scan_lookups},
       {"job_cpu_s", trace.tool.job_cpu_s},           {"exec_arg_bytes", trace.tool.exec_arg_bytes},
-      {"script_bytes", trace.tool.script_bytes},
+      {"script_bytes", trace.tool.script_bytes},     {"prereq_cpu_s", trace.tool.prereq_cpu_s},
+      {"job_lookups", trace.tool.job_lookups},
   };
   return doc;
 }
@@ -317,6 +325,7 @@ nlohmann::json trace_job_to_json(const TraceJob& job, bool compact)
   put("wall_s", job.wall_s, DEFAULTS.wall_s);
   put("dirty_bytes", job.dirty_bytes, DEFAULTS.dirty_bytes);
   put("exit_status", job.exit_status, DEFAULTS.exit_status);
+  put("prereqs", job.prereqs, DEFAULTS.prereqs);
   return j;
 }
 

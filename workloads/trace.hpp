@@ -16,7 +16,7 @@
 namespace spritesim {
 
 /// The trace version this spritesim writes; it reads this one and every older one.
-constexpr int64_t TRACE_VERSION = 2;
+constexpr int64_t TRACE_VERSION = 3;
 
 /// One command of the build (a compile, a link, any recipe).
 struct TraceJob {
@@ -37,13 +37,17 @@ struct TraceJob {
   double wall_s = 0;             ///< measured wall-clock time (0 = unknown)
   int64_t dirty_bytes = 0;       ///< peak dirty (modified) memory, bytes: what a migration would move
   int64_t exit_status = 0;       ///< exit status (negative: killed by that signal)
+  // Version 3.
+  int64_t prereqs = 0;           ///< prerequisites make examines for this target (sources, headers, inputs)
 };
 
 /// The make tool's own work on the host where it runs.
 struct TraceTool {
   double scan_cpu_s = 0;       ///< start-up: reading makefiles, finding dependencies (CPU seconds)
   int64_t scan_lookups = 0;    ///< stats issued by the scan
-  double job_cpu_s = 0;        ///< per job: examining the target, writing the command script, forking, waiting
+  double job_cpu_s = 0;        ///< per job: what does not grow with prerequisites (script, fork, reap)
+  double prereq_cpu_s = 0;     ///< per prerequisite of a job's target (version 3): .ALLSRC/.OODATE, Make_Update
+  int64_t job_lookups = 0;     ///< file-server operations per job (version 3): stat the target, script create+remove
   int64_t exec_arg_bytes = 0;  ///< exec arguments and environment shipped per remote exec
   int64_t script_bytes = 0;    ///< command script written per job and flushed before a remote exec
 };

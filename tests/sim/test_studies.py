@@ -37,6 +37,24 @@ class Studies(unittest.TestCase):
     def test_0_reproduce_succeeds(self):
         self.assertEqual(self.proc.returncode, 0, self.proc.stderr[-2000:])
 
+    def test_points_csv_holds_every_named_row(self):
+        # Issue 12: one row per figure point, central value and band, published only where the reference gives it.
+        rows = read_csv(os.path.join(self.out, "points.csv"))
+        got = {(r["figure"], r["series"], int(r["x"])): r for r in rows}
+        want = [("tableB1", w, h) for w in ("kernel", "gremlin", "tex", "pmake") for h in (1, 2, 4, 6, 8, 10, 12)]
+        want += [("spe91-table3", w, 12) for w in ("kernel", "gremlin", "tex", "pmake")]
+        want += [("exp89", "speedup", h) for h in range(1, 11)]
+        want += [("comp88", s, n) for s in ("local_s", "migrated_s") for n in range(1, 5)]
+        for key in want:
+            self.assertIn(key, got)
+            r = got[key]
+            self.assertLessEqual(float(r["low"]), float(r["simulated"]) + 1e-9, key)
+            self.assertGreaterEqual(float(r["high"]), float(r["simulated"]) - 1e-9, key)
+        self.assertEqual(got[("tableB1", "kernel", 12)]["published"], "4.3500")
+        self.assertEqual(got[("tableB1", "gremlin", 12)]["published"], "")  # held out
+        self.assertEqual(got[("comp88", "local_s", 1)]["published"], "15.5000")
+        self.assertEqual(got[("comp88", "local_s", 2)]["published"], "")
+
     def test_sweep_tables(self):
         for name, cells in SWEEPS.items():
             rows = read_csv(os.path.join(self.studies, "quick-" + name, "sweep.csv"))

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "workloads/build_dag.hpp"
+#include "workloads/build_options.hpp"
 #include "workloads/ninja_log.hpp"
 #include "workloads/paper_builds.hpp"
 #include "workloads/synthetic_builds.hpp"
@@ -53,7 +54,8 @@ double sequential_time(const BuildTrace& t, const SequentialCosts& c)
 {
   double s = t.tool.scan_cpu_s + static_cast<double>(t.tool.scan_lookups) * c.lookup_s;
   for (const auto& j : t.jobs)
-    s += j.cpu_s + static_cast<double>(j.lookups) * c.lookup_s + t.tool.job_cpu_s + c.invocation_s;
+    s += j.cpu_s + static_cast<double>(j.lookups + t.tool.job_lookups) * c.lookup_s + t.tool.job_cpu_s +
+         t.tool.prereq_cpu_s * static_cast<double>(j.prereqs) + c.invocation_s;
   return s;
 }
 
@@ -192,22 +194,84 @@ TEST_CASE("paper builds: generated totals match their Table 3 descriptions")
   CHECK(!paper_build("TeX"));
 }
 
-TEST_CASE("pmake's three link steps: two libraries of its compiles and a final link of both")
+TEST_CASE("pmake's three link steps: lst/ then src/, each linked into linked.o, then pmake from both (SRC)")
 {
   BuildTrace t = generate_paper_build(*paper_build("pmake"), test_costs(), GeneratorOptions{});
   REQUIRE(t.jobs.size() == 52);
-  const TraceJob& lib1 = t.jobs[49];
-  const TraceJob& lib2 = t.jobs[50];
+  const TraceJob& lst = t.jobs[34];
+  const TraceJob& src = t.jobs[50];
   const TraceJob& link = t.jobs[51];
-  CHECK(lib1.id == "lib1");
-  CHECK(lib1.deps.size() + lib2.deps.size() == 49);
-  std::set<std::string> covered(lib1.deps.begin(), lib1.deps.end());
-  covered.insert(lib2.deps.begin(), lib2.deps.end());
-  CHECK(covered.size() == 49);
-  CHECK(link.deps == std::vector<std::string>{"lib1", "lib2"});
+  CHECK(lst.id == "lst/linked.o");
+  CHECK(lst.deps.size() == 34);
+  CHECK(src.id == "src/linked.o");
+  CHECK(src.deps.size() == 15);
+  CHECK(t.jobs[35].deps == std::vector<std::string>{"lst/linked.o"}); // the src/ sub-pmake runs after lst/'s
+  CHECK(t.jobs[0].prereqs == 4);
+  CHECK(t.jobs[35].prereqs == 17);
+  CHECK(link.deps == std::vector<std::string>{"lst/linked.o", "src/linked.o"});
   CHECK(link.reads_dep_outputs);
   TraceStats s = trace_stats(t);
-  CHECK(s.levels == 3);
+  CHECK(s.levels == 5);
+}
+
+TEST_CASE("pmake's per-job CPU: the kernel's, priced per job and per prerequisite")
+{
+  SequentialCosts c = test_costs();
+  // The central split: the kernel scan's CPU per prerequisite, the rest per job; the kernel's total per job is
+  // the 12-host compile phase at full load less the mechanism (docs/cost-model.md).
+  auto [job, prereq] = pmake_cpu_prices(c, GeneratorOptions{});
+  double kernel = (453.0 - 19 - 67) / 277 - PMAKE_MECHANISM_HOME_S;
+  CHECK(job + prereq * KERNEL_PREREQS == doctest::Approx(kernel));
+  CHECK(prereq == doctest::Approx((19 - 3 * 276 * c.lookup_s) / (276 * KERNEL_PREREQS)));
+  GeneratorOptions all;
+  all.prereq_share = 1;
+  auto [job1, prereq1] = pmake_cpu_prices(c, all);
+  CHECK(job1 == doctest::Approx(0).scale(1));
+  CHECK(prereq1 * KERNEL_PREREQS == doctest::Approx(kernel));
+  // A trace still replays in its published sequential time whatever the split.
+  BuildTrace t = generate_paper_build(*paper_build("pmake"), c, all);
+  CHECK(sequential_time(t, c) == doctest::Approx(162).epsilon(1e-9));
+}
+
+TEST_CASE("described builds: N commands (+ links) from counts and times; strict generator options")
+{
+  SequentialCosts c = test_costs();
+  nlohmann::json g = {{"size_cv", 0},
+                      {"build",
+                       {{"files", 3}, {"link_steps", 0}, {"command_s", 15.5}, {"lookups_per_command", 100},
+                        {"make", false}, {"reference_profile", "ss1"}, {"server_profile", "sun4-280"}}}};
+  std::optional<DescribedBuild> d;
+  GeneratorOptions opt = parse_generator_options(g, "x.json", "$.workload.generator", &d);
+  REQUIRE(d);
+  CHECK(d->independent);
+  BuildTrace t = generate_paper_build(d->build, c, opt);
+  CHECK(t.jobs.size() == 3); // no link
+  CHECK(t.tool.job_cpu_s == 0);
+  CHECK(t.tool.scan_lookups == 0);
+  // By hand, a command alone takes its published time: its CPU, its lookups' waits and the local invocation.
+  CHECK(sequential_time(t, c) == doctest::Approx(3 * 15.5));
+  // With pmake: the scan, each file's pmake work and command, the link.
+  g["build"]["make"] = true;
+  g["build"]["link_steps"] = 1;
+  g["build"]["scan_s"] = 26;
+  g["build"]["link_s"] = 17;
+  opt = parse_generator_options(g, "x.json", "$.workload.generator", &d);
+  t = generate_paper_build(d->build, c, opt);
+  CHECK(t.jobs.size() == 4);
+  CHECK(sequential_time(t, c) == doctest::Approx(t.sequential_s).epsilon(1e-9));
+  auto [job, prereq] = pmake_cpu_prices(c, opt);
+  CHECK(t.sequential_s == doctest::Approx(26 + 17 + 3 * (15.5 + job + prereq * 25 + 3 * c.lookup_s)));
+  auto err = [&](nlohmann::json j) {
+    try {
+      parse_generator_options(j, "x.json", "$.workload.generator", &d);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  CHECK(err({{"size_cvv", 1}}).find("size_cvv") != std::string::npos);
+  CHECK(err({{"cpu_scaling", 2}}).find("$.workload.generator.cpu_scaling") != std::string::npos);
+  CHECK(err({{"build", {{"files", 3}}}}).find("command_s") != std::string::npos);
 }
 
 TEST_CASE("synthetic builds: N compiles in M libraries, then a final link; reproducible")
