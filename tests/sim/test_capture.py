@@ -84,7 +84,7 @@ class CaptureCase(unittest.TestCase):
         p = capture(src, out, ["-j2"])
         self.assertEqual(p.returncode, 0, p.stderr)
         trace, jobs = jobs_by_id(out)
-        self.assertEqual(trace["version"], 2)
+        self.assertEqual(trace["version"], 3)
         self.assertEqual(trace["reference_profile"], "host")
         self.assertEqual(len(jobs), FILES + 2)
         compiles = {f"m{i}.o" for i in range(1, FILES + 1)} | {"main.o"}
