@@ -333,17 +333,12 @@ void GlobalMigd::one_evicted(int h)
   s.evict_start_s = -1;
 }
 
-void GlobalMigd::process_moved(const SimProcess& proc, int from, int to, const MigrationRecord& rec)
+void GlobalMigd::process_moved(const SimProcess& proc, int from, const MigrationRecord& rec)
 {
   migrations_.push_back(rec);
   if (rec.kind == "evict")
     one_evicted(from);
-  PolicyEvent ev;
-  ev.kind = EventKind::MIGRATION_DONE;
-  ev.proc = proc.id();
-  ev.host = to;
-  ev.home = proc.home();
-  dispatch(ev);
+  process_landed(proc);
 }
 
 bool GlobalMigd::accepts_foreign(int h) const

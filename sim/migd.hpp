@@ -75,12 +75,13 @@ public:
   RunAudit& audit() { return audit_; }
   /// Called by SimProcess on any change of host or state (`old_host` is where it was before, or -1).
   void process_changed(const SimProcess& proc, int old_host);
-  void process_moved(const SimProcess& proc, int from, int to, const MigrationRecord& rec);
+  /// A move ended: its record, the source's eviction if it was one, and MIGRATION_DONE.
+  void process_moved(const SimProcess& proc, int from, const MigrationRecord& rec);
   /// Whether `h` takes a foreign process now (up, its owner away): checked when a move starts.
   bool accepts_foreign(int h) const;
   /// A MIGRATE carried out late found its target taken back: the policy hears the decision refused.
   void move_refused(const SimProcess& proc, int target, const std::string& why);
-  /// A process started on a remote host by exec-time migration: MIGRATION_DONE to the policy.
+  /// A process arrived where it runs now (a move, or exec-time migration to a remote host): MIGRATION_DONE.
   void process_landed(const SimProcess& proc);
   void process_restarted(const SimProcess& proc, int from, const std::string& reason);
   /// Records a migration the process's own code carried out (exec-time migration).

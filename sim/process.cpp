@@ -83,7 +83,6 @@ void SimProcess::checkpoint()
         state_ = ProcState::WAITING;
         host_ = home_;
         cpu_used_s_ = 0;
-        work_lost_ += work_done_;
         work_done_ = 0;
         migd_.process_changed(*this, from);
         migd_.process_restarted(*this, from, p.reason);
@@ -110,8 +109,12 @@ void SimProcess::checkpoint()
 
 void SimProcess::move_to(int target, const std::string& reason)
 {
-  if (target != home_ && !migd_.accepts_foreign(target))
-    return migd_.move_refused(*this, target, "the target's owner came back before the move began");
+  // The move's first step asks the target (TH90 4.2.5: up, accepting foreign processes): the decision may have gone
+  // stale while the process reached its safe point, and again while it waits for the host's earlier migrations.
+  auto target_ok = [this, target] { return target == home_ || migd_.accepts_foreign(target); };
+  const char* refused = "the target's owner came back before the move began";
+  if (!target_ok())
+    return migd_.move_refused(*this, target, refused);
   // A move between two remote hosts goes through home unless the direct switch is set (TH90 8.4). If the target is
   // taken back during the first hop, the move ends at home: one `remote` row that ends there.
   if (host_ != home_ && target != home_ && !migd_.direct_remote_moves()) {
@@ -123,19 +126,14 @@ void SimProcess::move_to(int target, const std::string& reason)
   bool was_suspended = state_ == ProcState::SUSPENDED;
   state_ = ProcState::MIGRATING;
   migd_.process_changed(*this, from);
-  // The move's first step asks the target (TH90 4.2.5: up, accepting foreign processes): the decision may have gone
-  // stale while the process reached its safe point and waited for the host's earlier migrations.
-  auto target_ok = [this, target] { return target == home_ || migd_.accepts_foreign(target); };
   std::optional<MigrationRecord> rec = migrate_process(cluster_, *this, from, target, reason, target_ok);
-  if (!rec) {
-    state_ = was_suspended && suspend_requested_ ? ProcState::SUSPENDED : ProcState::RUNNING;
-    migd_.process_changed(*this, from);
-    return migd_.move_refused(*this, target, "the target's owner came back before the move began");
-  }
-  host_ = target;
+  if (rec)
+    host_ = target;
   state_ = was_suspended && suspend_requested_ ? ProcState::SUSPENDED : ProcState::RUNNING;
   migd_.process_changed(*this, from);
-  migd_.process_moved(*this, from, target, *rec);
+  if (!rec)
+    return migd_.move_refused(*this, target, refused);
+  migd_.process_moved(*this, from, *rec);
   if (migd_.demand_paging())
     page_in(cluster_, *this, target);
 }

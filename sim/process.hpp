@@ -49,8 +49,6 @@ public:
   /// Reference work (instructions) this attempt has done, summed over the bursts on every host it ran on: at its
   /// exit, what the workload asked for (CPU conserved across moves, suspensions and cancelled bursts).
   double work_done() const { return work_done_; }
-  /// Reference work (flops) done by attempts that a restart threw away.
-  double work_lost() const { return work_lost_; }
   /// Unloaded time of moving it now (the view's migration_cost_s).
   double migration_cost_s() const;
 
@@ -96,7 +94,7 @@ private:
   double cancelled_left_ = 0; ///< flops the cancelled Exec had left
   double exec_flops_ = 0;     ///< flops the running Exec started with
   bool exec_cancelled_ = false;
-  double work_done_ = 0, work_lost_ = 0; ///< reference instructions, see work_done()
+  double work_done_ = 0; ///< reference instructions, see work_done()
   sg4::ConditionVariablePtr wake_;
   sg4::MutexPtr lock_;
 };
