@@ -77,9 +77,11 @@ void prepare_output_dir(const std::string& dir, const std::string& option)
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
     throw InputError(option, "", fmt::format("{} exists and is not a directory", dir));
-  fs::create_directories(dir, ec);
-  if (ec)
-    throw InputError(option, "", fmt::format("cannot create directory {}: {}", dir, ec.message()));
+  try {
+    make_directories(dir);
+  } catch (const std::runtime_error& e) {
+    throw InputError(option, "", e.what());
+  }
   probe_write(dir, option);
 }
 
@@ -92,7 +94,6 @@ void check_output_file(const std::string& path, const std::string& option)
   fs::path parent = fs::path(path).parent_path();
   std::string dir = parent.empty() ? "." : parent.string();
   prepare_output_dir(dir, option); // the writer makes the folder too
-
 }
 
 std::string fixed(double v, int decimals)
