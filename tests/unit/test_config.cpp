@@ -26,27 +26,12 @@ namespace {
 // A config file in a fresh temporary folder, removed with the folder at scope exit.
 class TempConfig {
 public:
-  explicit TempConfig(const std::string& text)
-  {
-    static std::atomic<int> counter{0};
-    dir_ = std::filesystem::temp_directory_path() /
-           ("spritesim-test-config-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "exp.json").string();
-    std::ofstream(path_) << text;
-  }
-  ~TempConfig()
-  {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  TempConfig(const TempConfig&) = delete;
-  TempConfig& operator=(const TempConfig&) = delete;
+  explicit TempConfig(const std::string& text) : path_(dir_.write("exp.json", text)) {}
   const std::string& path() const { return path_; }
-  std::filesystem::path dir() const { return dir_; }
+  std::filesystem::path dir() const { return dir_.dir(); }
 
 private:
-  std::filesystem::path dir_;
+  test::TempDir dir_;
   std::string path_;
 };
 

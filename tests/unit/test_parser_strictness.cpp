@@ -25,37 +25,7 @@ using namespace spritesim;
 using spritesim::test::contains;
 using spritesim::test::input_error_of;
 
-namespace {
-
-// Files in a fresh temporary folder, removed with it at scope exit.
-class TempDir {
-public:
-  TempDir()
-  {
-    static std::atomic<int> counter{0};
-    dir_ = std::filesystem::temp_directory_path() /
-           ("spritesim-test-strict-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    std::filesystem::create_directories(dir_);
-  }
-  ~TempDir()
-  {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string write(const std::string& name, const std::string& text) const
-  {
-    std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
-  }
-
-private:
-  std::filesystem::path dir_;
-};
-
-} // namespace
+using spritesim::test::TempDir;
 
 TEST_CASE("a number beyond a double names the file, line, column and JSON path")
 {
