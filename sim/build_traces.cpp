@@ -19,11 +19,7 @@ BuildTrace resolve_trace(const ExperimentSpec& spec)
   if (t.rfind("builtin:", 0) != 0) {
     if (!spec.workload.generator.empty())
       throw InputError(spec.file, "$.workload.generator", "generator options apply to builtin: traces only");
-    try {
-      return load_trace_file(t);
-    } catch (const InputError& e) { // name the config and the key that referenced the file too
-      throw InputError(spec.file, "$.workload.trace", e.what());
-    }
+    return referenced(spec, "$.workload.trace", [&] { return load_trace_file(t); });
   }
   std::string name = t.substr(8);
   std::optional<DescribedBuild> described;

@@ -22,16 +22,6 @@
 
 namespace spritesim {
 
-// Errors about a referenced file also name the config and the key that referenced it.
-template <class F> static auto referenced(const ExperimentSpec& spec, const char* path, F&& load)
-{
-  try {
-    return load();
-  } catch (const InputError& e) {
-    throw InputError(spec.file, path, e.what());
-  }
-}
-
 CostModel make_cost_model(const ExperimentSpec& spec)
 {
   HardwareProfile ws = referenced(spec, "$.platform.profile",

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "core/experiment.hpp"
+#include "core/input_error.hpp"
 #include "core/results.hpp"
 #include "models/costs.hpp"
 #include "policy/policy.hpp"
@@ -17,6 +18,16 @@
 #include "workloads/trace.hpp"
 
 namespace spritesim {
+
+/// Runs `load` (reading a file the config names at `path`); its InputError also names the config and that key.
+template <class F> auto referenced(const ExperimentSpec& spec, const char* path, F&& load)
+{
+  try {
+    return load();
+  } catch (const InputError& e) {
+    throw InputError(spec.file, path, e.what());
+  }
+}
 
 /// The cost model of an experiment: its profiles with the config's overrides applied.
 CostModel make_cost_model(const ExperimentSpec& spec);
