@@ -50,7 +50,8 @@ struct HostView {
   double speed = 1;            ///< CPU speed relative to the cluster's reference workstation
 };
 
-/// WAITING: exec'd, waits for a placement answer. RUNNING and SUSPENDED: on `host`. MIGRATING: on its way to `host`.
+/// WAITING: exec'd, waits for a placement answer. RUNNING and SUSPENDED: on `host`. MIGRATING: leaving `host` (the
+/// source until the move ends, then RUNNING or SUSPENDED at the destination, with a MIGRATION_DONE).
 enum class ProcState { WAITING, RUNNING, SUSPENDED, MIGRATING };
 
 /// A process a policy may place or move. WAITING processes have just exec'd and wait for a placement answer.
@@ -58,7 +59,7 @@ struct ProcessView {
   int64_t id = 0;
   int client = -1;          ///< the client (e.g. a pmake) it belongs to, or -1
   int home = 0;             ///< home host: where it was started and where it is evicted to
-  int host = 0;             ///< where it runs (home while WAITING; the destination while MIGRATING)
+  int host = 0;             ///< where it runs (home while WAITING; the source while MIGRATING)
   ProcState state = ProcState::RUNNING;
   double age_s = 0;         ///< CPU seconds used so far
   double started_s = 0;     ///< when it was created

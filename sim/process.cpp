@@ -170,6 +170,10 @@ std::string SimProcess::request(DecisionKind kind, int target, const std::string
         return "a move is under way (the policy hears it land: MIGRATION_DONE)";
       if (host_ == home_)
         return "already at home";
+      // The owner's return outranks a move to another host that has not begun: the process goes home instead,
+      // and the host's eviction counts it (a refusal would leave it there until that move, unrecorded).
+      if (pending_ && pending_->kind == DecisionKind::MIGRATE)
+        pending_.reset();
       [[fallthrough]];
     case DecisionKind::MIGRATE:
     case DecisionKind::RESTART:

@@ -102,7 +102,13 @@ private:
       if (!pick)
         continue;
       auto [to, load] = best_known(view, src.id, [](const HostView&) { return true; });
-      if (to >= 0 && own_load(src, a.extra_load(src.id)) - load > threshold_ && a.migrate(pick->id, to))
+      const double from_load = own_load(src, a.extra_load(src.id));
+      // Ours, not MOSIX's published rule: the move must lower the pair's higher load, i.e. the target with the
+      // process stays below the source without it moved; otherwise (a threshold below one process per CPU, or
+      // hosts slower than the reference) a lone process would swap between two idle hosts forever.
+      const bool lowers =
+          to >= 0 && load + 1 / std::max(view.hosts[static_cast<size_t>(to)].speed, 1e-9) < from_load;
+      if (to >= 0 && from_load - load > threshold_ && lowers && a.migrate(pick->id, to))
         inflight_[pick->id] = to;
     }
   }
@@ -221,7 +227,8 @@ PolicyInfo mosix_gossip_info()
            {"peers", "integer", 3, 1, 1000, "random peers each host sends its load to per exchange (3, 7c)"},
            {"threshold", "number", 1, 0, 1000,
             "a process moves only if the source's load exceeds the target's estimate by more than this (runnable "
-            "processes per reference CPU; 1, ours: a smaller gap would just swap the imbalance)"},
+            "processes per reference CPU; 1, ours: a smaller gap would just swap the imbalance), and only if the "
+            "target with it stays below the source's load before the move (ours: no lone process swaps forever)"},
            {"evict_on_owner", "boolean", 1, 0, 1,
             "evict foreign processes home when the owner returns and never move onto such hosts (false: a pure "
             "MOSIX pool that ignores owners)"},

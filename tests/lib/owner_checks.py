@@ -113,7 +113,11 @@ def check_owners(o, e):
                                     abs(_f(m["time_s"]) - s) <= EPS for m in o["migrations"]) or any(
                         d["process"] == p and d["kind"] in ("restart", "evict", "migrate") and
                         abs(_f(d["time_s"]) - s) <= EPS for d in o["decisions"])
-                    if not restarted:
+                    # Already on its way out when the owner came back: a move decided after it landed, frozen
+                    # behind the host's earlier migrations (sim/migration.cpp), is no eviction but frees the host.
+                    leaving = any(d["process"] == p and d["kind"] in ("restart", "evict", "migrate") and
+                                  landed - EPS <= _f(d["time_s"]) <= s + EPS for d in o["decisions"])
+                    if not restarted and not leaving:
                         v.append(f"{p} on {host} when the owner came back at {s}: no eviction of {host} starts then")
     return v
 
