@@ -134,7 +134,8 @@ def main():
         # meson sets MALLOC_PERTURB_, which slows reproduce's month-long run (not under test here) several-fold.
         env.pop("MALLOC_PERTURB_", None)
         proc = subprocess.run([os.path.abspath(sys.argv[1]), "reproduce", "--out", out, "--jobs", "2"], env=env,
-                              capture_output=True, text=True, timeout=600)
+                              capture_output=True, text=True,
+                              timeout=600 * float(os.environ.get("SPRITESIM_TEST_TIME_SCALE", "1")))
         if proc.returncode == 0 and not os.path.isdir(os.path.join(out, "studies")):
             print("SKIP: reproduce wrote no studies/ folder; tools/cmd_reproduce.cpp does not call run_studies "
                   "(tools/studies.hpp) yet")
