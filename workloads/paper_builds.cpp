@@ -126,7 +126,9 @@ BuildTrace generate_paper_build(const PaperBuild& d, const SequentialCosts& c, c
   int64_t scan_lookups = d.by_hand ? 0 : 3 * d.files;
   t.tool.scan_lookups = scan_lookups;
   t.tool.scan_cpu_s = std::max(0.0, d.scan_s - static_cast<double>(scan_lookups) * c.lookup_s);
-  auto [job_cpu, prereq_cpu] = d.by_hand ? std::pair{0.0, 0.0} : pmake_cpu_prices(c, opt);
+  // Plain variables, not a structured binding: the lambda below captures them (clang before 16 cannot).
+  const std::pair<double, double> prices = d.by_hand ? std::pair{0.0, 0.0} : pmake_cpu_prices(c, opt);
+  const double job_cpu = prices.first, prereq_cpu = prices.second;
   t.tool.job_cpu_s = job_cpu;
   t.tool.prereq_cpu_s = prereq_cpu;
   t.tool.job_lookups = d.by_hand ? 0 : PMAKE_JOB_LOOKUPS;
