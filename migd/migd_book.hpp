@@ -49,19 +49,17 @@ struct BookProcess {
   double started_s = 0;    ///< created (exec'd)
   double run_start_s = 0;  ///< its current attempt began running (placement, or its last restart)
   double migration_cost_s = 0;
-  bool migratable = true;  ///< the process itself could move (the backend's capabilities decide whether it may)
+  bool migratable = true;  ///< the view's `migratable`: a backend without MIGRATE and EVICT declares false, so that
+                           ///< policies restart or suspend instead (asked anyway, the core refuses them)
 };
 
 /// The decision kinds a backend can carry out. The core refuses the others with one DECISION_REJECTED reason
-/// (MigdCore::incapable_reason), whatever the backend, and tells policies a process is migratable only when the
-/// backend can both MIGRATE and EVICT.
+/// (MigdCore::incapable_reason), whatever the backend.
 class Capabilities {
 public:
   static Capabilities all();
   Capabilities without(DecisionKind k) const;
   bool can(DecisionKind k) const { return bits_.test(static_cast<size_t>(k)); }
-  /// Running processes can be moved (MIGRATE and EVICT).
-  bool moves_running() const { return can(DecisionKind::MIGRATE) && can(DecisionKind::EVICT); }
 
 private:
   std::bitset<static_cast<size_t>(DecisionKind::WAKE_AT) + 1> bits_;

@@ -98,7 +98,7 @@ ClusterView MigdCore::view()
     pv.age_s = p.state == ProcState::WAITING ? 0 : v.now_s - p.run_start_s;
     pv.started_s = p.started_s;
     pv.migration_cost_s = p.migration_cost_s;
-    pv.migratable = p.migratable && caps_.moves_running();
+    pv.migratable = p.migratable; // the backend's declaration; one lacking MIGRATE and EVICT declares false
     v.processes.push_back(pv);
   }
   return v;
@@ -154,7 +154,7 @@ void MigdCore::move_refused(int64_t id, int target, const std::string& why)
   reject(d, why);
 }
 
-void MigdCore::process_restarted(int64_t id, int from)
+void MigdCore::process_restarted(int64_t id, int from, bool record)
 {
   BookProcess& p = procs_.at(id);
   MigrationRecord r;
@@ -163,7 +163,8 @@ void MigdCore::process_restarted(int64_t id, int from)
   r.kind = "restart";
   r.from_host = host(from).name;
   r.to_host = host(p.home).name;
-  migrations_.push_back(r);
+  if (record)
+    migrations_.push_back(r);
   // It reruns from scratch at home: a process not waiting for a placement runs there at once.
   p.host = p.home;
   if (p.state != ProcState::WAITING)

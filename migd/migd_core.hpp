@@ -73,8 +73,11 @@ public:
   void process_moved(int64_t id, const MigrationRecord& rec);
   /// A MIGRATE the backend accepted could not begin (the target was taken back): DECISION_REJECTED next call.
   void move_refused(int64_t id, int target, const std::string& why);
-  /// The process was killed on `from` and reruns from scratch at home: a `restart` record.
-  void process_restarted(int64_t id, int from);
+  /// The process was killed on `from` and reruns from scratch at home: a `restart` record unless `record` is false
+  /// (real mode: the journal may hold it already).
+  void process_restarted(int64_t id, int from, bool record = true);
+  /// The client a process belongs to changed (real mode: a client re-attached it after a coordinator restart).
+  void process_client(int64_t id, int client) { procs_.at(id).client = client; }
   std::vector<int> host_request(int client, int home, int count);
   void host_released(int client, int host);
   void owner_active(int h);

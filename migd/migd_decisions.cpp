@@ -129,10 +129,13 @@ std::string MigdCore::eviction_reason(int h) const { return host(h).owner_active
 
 std::string MigdCore::act(const Decision& d, const BookProcess& p, const std::string& reason)
 {
-  // Sending a foreign process home or stopping it is a step of its host's eviction, whatever the mechanism.
+  // A host eviction counts the foreign processes sent home from it: its EVICTs (evictions.csv pairs with the
+  // `evict` rows of migrations.csv), or, in a backend that cannot EVICT (real mode), the kills and stops that
+  // stand in for them (RESTART, SUSPEND).
   int from = p.host;
-  bool step = from != p.home &&
-              (d.kind == DecisionKind::EVICT || d.kind == DecisionKind::RESTART || d.kind == DecisionKind::SUSPEND);
+  bool stand_in = !caps_.can(DecisionKind::EVICT) &&
+                  (d.kind == DecisionKind::RESTART || d.kind == DecisionKind::SUSPEND);
+  bool step = from != p.home && (d.kind == DecisionKind::EVICT || stand_in);
   std::string why;
   switch (d.kind) {
     case DecisionKind::MIGRATE:
@@ -169,7 +172,7 @@ void MigdCore::revoke(const Decision& d, const PolicyEvent& ev)
   for (auto& [id, p] : procs_) {
     if (p.host != d.host || p.client != d.client || p.home == d.host)
       continue;
-    bool moves = p.migratable && caps_.moves_running();
+    bool moves = p.migratable && caps_.can(DecisionKind::EVICT);
     Decision home{moves ? DecisionKind::EVICT : DecisionKind::RESTART, d.client, -1, id, 0};
     if (process_stale_reason(home, p).empty())
       act(home, p, why);

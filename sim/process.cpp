@@ -85,7 +85,6 @@ void SimProcess::checkpoint()
         cpu_used_s_ = 0;
         work_done_ = 0;
         migd_.process_changed(*this, from);
-        eviction_done();
         migd_.process_restarted(*this, from);
         throw ProcessRestarted{};
       }
@@ -98,7 +97,6 @@ void SimProcess::checkpoint()
     state_ = ProcState::SUSPENDED;
     if (before != ProcState::SUSPENDED)
       migd_.process_changed(*this, host_);
-    eviction_done(); // stopped: what the owner feels of a suspension is over
     std::unique_lock lk(*lock_);
     while (suspend_requested_ && !pending_)
       wake_->wait(lk);

@@ -65,7 +65,7 @@ public:
   /// Asks the process to move (EVICT: home), suspend, resume or restart; migd's core has checked the decision
   /// against its book. Returns an empty string when accepted, or why the process's own state refuses it (a request
   /// already pending, not yet carried out). `eviction`: the request is a step of its host's eviction, reported done
-  /// when the process leaves, stops, restarts or exits.
+  /// when the process has left the host or exited.
   std::string request(DecisionKind kind, int target = -1, const std::string& reason = "", bool eviction = false);
 
 private:
