@@ -128,8 +128,7 @@ std::map<std::string, std::string> GlobalMigd::live_processes() const
 
 void GlobalMigd::process_changed(const SimProcess& proc, int old_host)
 {
-  if (procs_.count(proc.id()))
-    core_.process_changed(proc.id(), proc.host(), proc.state());
+  core_.process_changed(proc.id(), proc.host(), proc.state());
   if (old_host >= 0 && old_host != proc.host())
     recount(old_host);
   recount(proc.host());
@@ -158,7 +157,7 @@ void GlobalMigd::recount(int h)
 
 bool GlobalMigd::accepts_foreign(int h) const
 {
-  const BookHost& s = const_cast<MigdCore&>(core_).host(h);
+  const BookHost& s = core_.host(h);
   return s.up && !s.owner_active;
 }
 
