@@ -54,6 +54,31 @@ int MigdCore::foreign_on(int h) const
   return n;
 }
 
+HostView MigdCore::host_view(int i, double now, int foreign)
+{
+  BookHost& s = hosts_[static_cast<size_t>(i)];
+  HostView h;
+  h.id = i;
+  h.name = s.name;
+  h.speed = s.speed;
+  if (s.is_file_server) {
+    h.is_file_server = true;
+    h.available = false;
+    return h;
+  }
+  actuator_.sample_load(i, s);
+  h.up = s.up;
+  h.available = s.available;
+  h.owner_active = s.owner_active;
+  h.input_idle_s = s.owner_active ? 0 : now - s.last_input_s;
+  h.idle_since_s = s.idle_since_s;
+  std::copy(s.load, s.load + 3, h.load);
+  h.run_queue = s.run_queue;
+  h.foreign = foreign;
+  h.holder = s.holder;
+  return h;
+}
+
 ClusterView MigdCore::view()
 {
   ClusterView v;
@@ -62,30 +87,8 @@ ClusterView MigdCore::view()
   for (const auto& [id, p] : procs_)
     if (p.home != p.host && p.state != ProcState::WAITING)
       ++foreign[static_cast<size_t>(p.host)];
-  for (int i = 0; i < hosts(); ++i) {
-    BookHost& s = hosts_[static_cast<size_t>(i)];
-    HostView h;
-    h.id = i;
-    h.name = s.name;
-    h.speed = s.speed;
-    if (s.is_file_server) {
-      h.is_file_server = true;
-      h.available = false;
-      v.hosts.push_back(h);
-      continue;
-    }
-    actuator_.sample_load(i, s);
-    h.up = s.up;
-    h.available = s.available;
-    h.owner_active = s.owner_active;
-    h.input_idle_s = s.owner_active ? 0 : v.now_s - s.last_input_s;
-    h.idle_since_s = s.idle_since_s;
-    std::copy(s.load, s.load + 3, h.load);
-    h.run_queue = s.run_queue;
-    h.foreign = foreign[static_cast<size_t>(i)];
-    h.holder = s.holder;
-    v.hosts.push_back(h);
-  }
+  for (int i = 0; i < hosts(); ++i)
+    v.hosts.push_back(host_view(i, v.now_s, foreign[static_cast<size_t>(i)]));
   v.count_holders();
   for (const auto& [id, p] : procs_) {
     ProcessView pv;
@@ -94,7 +97,7 @@ ClusterView MigdCore::view()
     pv.home = p.home;
     pv.host = p.host;
     pv.state = p.state;
-    // Wall (or simulated) seconds since its current attempt began: both backends measure it the same way.
+    // Seconds since its current attempt began: both backends measure it the same way (cluster_view.hpp).
     pv.age_s = p.state == ProcState::WAITING ? 0 : v.now_s - p.run_start_s;
     pv.started_s = p.started_s;
     pv.migration_cost_s = p.migration_cost_s;

@@ -123,6 +123,7 @@ private:
     std::vector<int>* granted = nullptr;
     int* placed = nullptr;
   };
+  HostView host_view(int h, double now, int foreign);
   void dispatch(const PolicyEvent& ev) { dispatch(ev, Reply()); }
   void dispatch(const PolicyEvent& ev, Reply reply);
   std::vector<Decision> ask(const PolicyEvent& ev);

@@ -87,6 +87,8 @@ private:
   nlohmann::json on_resume(int client, const nlohmann::json& msg, std::set<int64_t>& mine);
   void on_at_home(const nlohmann::json& msg, const std::set<int64_t>& mine);
   nlohmann::json on_done(const nlohmann::json& msg, std::set<int64_t>& mine, uint64_t* wait_for);
+  /// Registers a job in migd's book (WAITING at its home) and its link.
+  void add_job(BookProcess j);
   void forget_job(int64_t id);
   void sweep_orphans();
   /// The kind of the last migrations.csv row of a job ("" if none): a reloaded journal may be ahead of the snapshot.

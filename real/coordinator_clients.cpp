@@ -34,6 +34,13 @@ std::string Coordinator::last_move(const std::string& job_name) const
   return "";
 }
 
+void Coordinator::add_job(BookProcess j)
+{
+  j.migratable = false; // no checkpoint/restore of a running command (real_capabilities: no MIGRATE, no EVICT)
+  links_[j.id] = JobLink{};
+  core_.add_process(std::move(j));
+}
+
 void Coordinator::forget_job(int64_t id)
 {
   links_.erase(id);
@@ -77,9 +84,7 @@ nlohmann::json Coordinator::on_place(int client, const nlohmann::json& msg, std:
   j.client = client;
   j.home = host_at(msg["home"], static_cast<int>(hosts_.size()) - 1);
   j.started_s = now();
-  j.migratable = false; // no checkpoint/restore of a running command
-  core_.add_process(j);
-  links_[j.id] = JobLink{};
+  add_job(j);
   mine.insert(j.id);
   int where = core_.place(j.id);
   core_.process_changed(j.id, where, ProcState::RUNNING);
@@ -122,8 +127,7 @@ nlohmann::json Coordinator::on_resume(int client, const nlohmann::json& msg, std
     j.home = home;
     // Clamped: a client's clock must not put a record outside what the journal's reader accepts.
     j.started_s = std::clamp(now() - msg["elapsed_s"].get<double>(), 0.0, now());
-    j.migratable = false;
-    core_.add_process(j);
+    add_job(j);
     int host = addr.empty() ? home : host_at(addr, home);
     core_.process_changed(id, host, ProcState::RUNNING);
     if (host != home && last_move(j.name) != "exec") // the journal may hold it though the snapshot did not

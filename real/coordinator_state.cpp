@@ -345,7 +345,6 @@ void Coordinator::load_state()
     j.host = host_index(jr.required_string("host"));
     j.state = parse_state(jr.choice("state", "running", {"waiting", "running", "suspended", "migrating"}));
     j.p.started_s = jr.required_number("started_s", 0, 1e12);
-    j.p.migratable = false;
     jr.finish();
     reloaded.push_back(j);
   }
@@ -355,7 +354,7 @@ void Coordinator::load_state()
     // Ended after the snapshot was written: the journal, written first, knows.
     if (j.state == ProcState::WAITING || finished_.count(j.p.id))
       continue;
-    core_.add_process(j.p);
+    add_job(j.p);
     core_.process_changed(j.p.id, j.host, j.state);
     links_[j.p.id].orphan_since_s = offset_s_; // until its client re-attaches (coordinator_clients.cpp)
   }
