@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_reader.hpp"
 #include "core/results.hpp"
 #include "migd/migd_core.hpp"
 #include "models/idle_rule.hpp"
@@ -105,6 +106,9 @@ private:
   void outputs_loop();
   void write_outputs(); ///< the --out files from the records now (takes mutex_)
   void load_state();
+  /// The host a state file names by `key` (host_key), or the home pseudo-host when no agent has it now.
+  int host_index(const std::string& key) const;
+  void reload_hosts(const JsonReader& hosts);
   void load_journal();
   std::string journal_file() const;
   /// A host as the state file names it: its endpoint ("home" for the pseudo-host).

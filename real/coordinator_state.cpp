@@ -283,6 +283,32 @@ void Coordinator::outputs_loop()
   }
 }
 
+int Coordinator::host_index(const std::string& key) const
+{
+  // An agent no longer in --agents: its jobs count as at home (their clients say where they are when they resume).
+  for (size_t i = 0; i < hosts_.size(); ++i)
+    if (host_key(hosts_[i]) == key)
+      return static_cast<int>(i);
+  return static_cast<int>(hosts_.size()) - 1;
+}
+
+void Coordinator::reload_hosts(const JsonReader& hosts)
+{
+  for (const auto& h : hosts.elements()) {
+    std::string key = h.required_string("endpoint");
+    std::string name = h.required_string("name");
+    int64_t holder = h.required_integer("holder", -1, 1 << 30);
+    h.finish();
+    int i = host_index(key);
+    if (host_key(hosts_[static_cast<size_t>(i)]) != key)
+      continue;
+    BookHost& mine = core_.host(i);
+    mine.holder = static_cast<int>(holder);
+    if (!hosts_[static_cast<size_t>(i)].is_home)
+      mine.name = name; // the agent's --name, so that records written before its first report use it
+  }
+}
+
 void Coordinator::load_state()
 {
   const std::string& file = options_.state_file;
@@ -311,52 +337,27 @@ void Coordinator::load_state()
   job_key_ = root.required_string("job_key");
   if (job_key_.size() != 64 || job_key_.find_first_not_of("0123456789abcdef") != std::string::npos)
     root.member("job_key").fail("expected 64 lowercase hex digits");
-  // An agent no longer in --agents: its jobs count as at home (their clients say where they are when they resume).
-  auto host_index = [&](const std::string& key) {
-    for (size_t i = 0; i < hosts_.size(); ++i)
-      if (host_key(hosts_[i]) == key)
-        return static_cast<int>(i);
-    return static_cast<int>(hosts_.size()) - 1;
-  };
-  for (const auto& h : root.member("hosts").elements()) {
-    std::string key = h.required_string("endpoint");
-    std::string name = h.required_string("name");
-    int64_t holder = h.required_integer("holder", -1, 1 << 30);
-    h.finish();
-    int i = host_index(key);
-    if (host_key(hosts_[static_cast<size_t>(i)]) != key)
-      continue;
-    BookHost& mine = core_.host(i);
-    mine.holder = static_cast<int>(holder);
-    if (!hosts_[static_cast<size_t>(i)].is_home)
-      mine.name = name; // the agent's --name, so that records written before its first report use it
-  }
-  struct Reloaded {
-    BookProcess p;
-    int host;
-    ProcState state;
-  };
-  std::vector<Reloaded> reloaded;
+  reload_hosts(root.member("hosts"));
+  std::vector<BookProcess> reloaded; // host and state as the snapshot says
   for (const auto& jr : root.member("jobs").elements()) {
-    Reloaded j;
-    j.p.id = jr.required_integer("id", 1, INT64_MAX);
-    j.p.name = jr.required_string("name");
-    j.p.home = host_index(jr.required_string("home"));
+    BookProcess& j = reloaded.emplace_back();
+    j.id = jr.required_integer("id", 1, INT64_MAX);
+    j.name = jr.required_string("name");
+    j.home = host_index(jr.required_string("home"));
     j.host = host_index(jr.required_string("host"));
     j.state = parse_state(jr.choice("state", "running", {"waiting", "running", "suspended", "migrating"}));
-    j.p.started_s = jr.required_number("started_s", 0, 1e12);
+    j.started_s = jr.required_number("started_s", 0, 1e12);
     jr.finish();
-    reloaded.push_back(j);
   }
   root.finish();
   load_journal();
-  for (const Reloaded& j : reloaded) {
+  for (const BookProcess& j : reloaded) {
     // Ended after the snapshot was written: the journal, written first, knows.
-    if (j.state == ProcState::WAITING || finished_.count(j.p.id))
+    if (j.state == ProcState::WAITING || finished_.count(j.id))
       continue;
-    add_job(j.p);
-    core_.process_changed(j.p.id, j.host, j.state);
-    links_[j.p.id].orphan_since_s = offset_s_; // until its client re-attaches (coordinator_clients.cpp)
+    add_job(j);
+    core_.process_changed(j.id, j.host, j.state);
+    links_[j.id].orphan_since_s = offset_s_; // until its client re-attaches (coordinator_clients.cpp)
   }
   fmt::print(stderr, "migd: reloaded {} ({} running jobs, {} finished)\n", file, core_.processes().size(),
              records_.jobs.size());
