@@ -11,27 +11,13 @@ namespace spritesim {
 
 /// @page backend_contract What a backend promises every policy
 ///
-/// The backend (sim/migd.cpp in simulation, the coordinator in real mode) calls Policy::decide with a fresh
-/// ClusterView and the events since the last call, then carries out the returned decisions **in answer order**,
-/// re-checking each against the state at the moment it acts:
-/// - A PROCESS_ARRIVED process that gets no PLACE in the same answer runs at home.
-/// - A HOST_REQUEST is answered at once with the GRANT_HOSTs of that answer; a client that still wants hosts asks
-///   again later (pmake asks whenever it has a job and no host). Policies do not queue requests.
-/// - OWNER_ACTIVE: nothing happens to foreign processes unless the policy says so (EVICT, SUSPEND, RESTART,
-///   MIGRATE or REVOKE_HOST). The Sprite policy evicts all foreign processes home and revokes the host's grant.
-/// - REVOKE_HOST: the backend tells the client and evicts that client's processes on the host home. The host is
-///   free as soon as the revoke is carried out, so a later GRANT_HOST of the same host in the same answer hands it
-///   to another client (Sprite's fairness reclaim). A process already moved or restarted by an earlier decision of
-///   the answer is not evicted again.
-/// - EVICT and MIGRATE of a SUSPENDED process move it and let it run at the destination.
-/// - RESTART kills the process wherever it is and starts it again from scratch at home, without a new
-///   PROCESS_ARRIVED (the CPU time it had used is lost).
-/// - Stale decisions (the host went down or its owner became active meanwhile, the process exited or is already
-///   moving) are refused and come back as DECISION_REJECTED events carrying the decision and a reason. Policies
-///   must cope: never retry the same refused decision forever.
-/// - WAKE_AT: the backend delivers a TIMER event at each requested time (requests for the same time may be merged
-///   into one TIMER). Policies ask for timers only while they have work, so that a finished run can end.
-/// - HOST_DOWN: the host's processes are lost or restarted by the backend; the policy only forgets the host.
+/// Both backends run the one migd core (migd/migd_core.hpp): the simulator (sim/migd.cpp) and real mode's
+/// coordinator feed it events and carry out its orders. The core calls Policy::decide with a fresh ClusterView and
+/// the events since the last call, then carries out the returned decisions **in answer order**, re-checking each
+/// against its book with one set of stale rules (migd/migd_decisions.cpp, stale_reason); refused decisions come
+/// back as DECISION_REJECTED events with the next call. docs/policies.md ("The backend contract") lists every rule:
+/// placements and grants, REVOKE_HOST, suspensions, RESTART, the stale rules, each backend's capabilities (real
+/// mode cannot MIGRATE, EVICT or GRANT_HOST), policy errors, host evictions, WAKE_AT and HOST_DOWN.
 
 /// One workstation as migd sees it (per-host daemon reports plus the coordinator's own bookkeeping).
 struct HostView {
@@ -61,7 +47,10 @@ struct ProcessView {
   int home = 0;             ///< home host: where it was started and where it is evicted to
   int host = 0;             ///< where it runs (home while WAITING; the source while MIGRATING)
   ProcState state = ProcState::RUNNING;
-  double age_s = 0;         ///< CPU seconds used so far
+  /// Seconds since its current attempt began running (placement, or its last restart); 0 while WAITING. Wall
+  /// seconds in real mode, simulated seconds in the simulator: both can measure it (real mode learns a command's
+  /// CPU only at its end), and a process sharing a CPU ages as fast as one running alone.
+  double age_s = 0;
   double started_s = 0;     ///< when it was created
   double migration_cost_s = 0; ///< backend's estimate of moving it now (dirty pages, blocks, open files)
   bool migratable = true;   ///< false for processes Sprite cannot move (shared writable memory, devices)

@@ -1,7 +1,8 @@
-// The real-mode coordinator (`spritesim migd`): Sprite's global migd on real hosts. It keeps host states from the
-// agents' reports, builds ClusterViews with wall-clock `now`, runs the same policy runner and registry as the
-// simulator (sim/migd.cpp is its twin), answers placement requests from rexec, carries out evictions through the
-// agents, records jobs/migrations/evictions/decisions in the simulator's formats and checkpoints its state.
+// The real-mode coordinator (`spritesim migd`): Sprite's global migd on real hosts. It feeds the one migd core
+// (migd/migd_core.hpp: book, policy calls, stale rules, evictions, decision and migration records) with the agents'
+// reports, rexec's requests and wall-clock time, and is its actuator: kills, stops and continues processes through
+// the agents (real_capabilities(): no MIGRATE or EVICT, no GRANT_HOST). Here too: the connections, the job records,
+// and the checkpoint (state file and journal) in the simulator's record formats.
 #pragma once
 
 #include <atomic>
@@ -15,7 +16,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_reader.hpp"
 #include "core/results.hpp"
+#include "migd/migd_core.hpp"
 #include "models/idle_rule.hpp"
 #include "policy/policy.hpp"
 #include "real/net.hpp"
@@ -36,7 +39,7 @@ struct CoordinatorOptions {
   AcceptLimits limits;    ///< handshake deadline, unauthenticated peers apart from authenticated ones
 };
 
-class Coordinator {
+class Coordinator : private MigdActuator {
 public:
   /// Job ids are reserved on disk this many at a time (see on_place).
   static constexpr int64_t JOB_ID_BLOCK = 1024;
@@ -45,53 +48,34 @@ public:
   /// Connects to the agents, listens for rexec clients and serves forever.
   void run();
 
-  /// The snapshot a policy sees now (caller holds the lock). Public for tests.
-  ClusterView view_locked() const;
-
 private:
+  /// An agent's connection (the book's host of the same index holds what migd knows of it).
   struct Host {
-    std::string name;
     Endpoint endpoint;
     bool is_home = false; ///< the pseudo-host standing for clients' machines that run no agent
-    bool up = false;
-    bool available = false;
-    bool owner_active = false;
-    double input_idle_s = 0;
-    double idle_since_s = 0;
-    double load[3] = {0, 0, 0};
-    int run_queue = 0;
-    int holder = -1;
     std::shared_ptr<Connection> conn;
     uint64_t generation = 0; ///< counts the watch connections made to this agent
-    double evict_start_s = -1;
-    std::string evict_reason;
-    int evict_pending = 0;
-    int evict_processes = 0;
-    double evict_latency_s = 0;
   };
-  struct Job {
-    int64_t id = 0;
-    std::string name;
-    int client = -1;
-    int home = 0;
-    int host = 0;
-    ProcState state = ProcState::WAITING;
-    double started_s = 0;
-    double run_start_s = 0;
+  /// What real mode keeps of a job beside the book's process.
+  struct JobLink {
     double orphan_since_s = -1; ///< reloaded from a checkpoint and not yet re-attached by its client (resume)
     uint64_t kill_generation = 0; ///< the watch connection its kill went out on (0: none)
   };
 
-  double now() const;
-  void dispatch(const PolicyEvent& ev, int* placed = nullptr);
-  void carry_out(const Decision& d, const PolicyEvent& ev, int* placed);
-  void reject(const Decision& d, const std::string& why);
-  void log_decision(const Decision& d, const PolicyEvent& ev);
-  void kill_remote(Job& job, const std::string& kind, const std::string& reason);
+  // MigdActuator (coordinator.cpp): orders carried out through the agents.
+  Capabilities capabilities() const override { return real_capabilities(); }
+  double now() const override;
+  std::string migrate(const BookProcess& p, int target) override;
+  std::string evict(const BookProcess& p, const std::string& reason, bool eviction) override;
+  std::string restart(const BookProcess& p, const std::string& reason, bool eviction) override;
+  std::string suspend(const BookProcess& p, bool eviction) override;
+  std::string resume(const BookProcess& p) override;
+  void revoked(int, int) override {} // rexec clients learn of the kills from their agents
+  void wake_at(double at_s) override;
+  void policy_error(const PolicyEvent& ev, const std::string& what) override;
   bool send_control(int host, int64_t job, const std::string& action);
-  void start_eviction(int host, const std::string& reason);
-  int foreign_on(int host) const;
   void evaluate(int host);
+  const std::string& host_name(int h) const { return core_.host(h).name; }
 
   void watch_agent(int host);
   void on_report(int host, const nlohmann::json& msg);
@@ -104,9 +88,10 @@ private:
   nlohmann::json on_resume(int client, const nlohmann::json& msg, std::set<int64_t>& mine);
   void on_at_home(const nlohmann::json& msg, const std::set<int64_t>& mine);
   nlohmann::json on_done(const nlohmann::json& msg, std::set<int64_t>& mine, uint64_t* wait_for);
-  void forget_job(std::map<int64_t, Job>::iterator it);
+  /// Registers a job in migd's book (WAITING at its home) and its link.
+  void add_job(BookProcess j);
+  void forget_job(int64_t id);
   void sweep_orphans();
-  void record_move(const Job& job, const std::string& kind, int from, int to);
   /// The kind of the last migrations.csv row of a job ("" if none): a reloaded journal may be ahead of the snapshot.
   std::string last_move(const std::string& job_name) const;
   int host_at(const std::string& addr, int fallback) const;
@@ -121,6 +106,9 @@ private:
   void outputs_loop();
   void write_outputs(); ///< the --out files from the records now (takes mutex_)
   void load_state();
+  /// The host a state file names by `key` (host_key), or the home pseudo-host when no agent has it now.
+  int host_index(const std::string& key) const;
+  void reload_hosts(const JsonReader& hosts);
   void load_journal();
   std::string journal_file() const;
   /// A host as the state file names it: its endpoint ("home" for the pseudo-host).
@@ -129,7 +117,6 @@ private:
 
   CoordinatorOptions options_;
   std::string secret_;
-  std::unique_ptr<Policy> policy_;
   double start_s_ = 0;
   double offset_s_ = 0; ///< elapsed time carried over from a reloaded checkpoint
   double origin_epoch_s_ = 0; ///< wall-clock start of the run, kept across restarts (downtime counts)
@@ -137,9 +124,9 @@ private:
   mutable std::mutex mutex_;
   std::condition_variable timer_cv_;
   std::set<double> timers_;
-  std::vector<Host> hosts_; ///< agents first, then the home pseudo-host
-  std::map<int64_t, Job> jobs_;
-  std::vector<PolicyEvent> rejected_;
+  std::vector<Host> hosts_; ///< agents first, then the home pseudo-host (the book's hosts, same indices)
+  MigdCore core_;
+  std::map<int64_t, JobLink> links_; ///< the book's processes, same ids
   int64_t next_job_ = 1;
   int64_t reserved_job_ = 0;  ///< job ids below this may be handed out (reserved in a snapshot)
   uint64_t reservation_seq_ = 0; ///< the snapshot that holds reserved_job_
@@ -149,11 +136,10 @@ private:
   std::set<int64_t> finished_;
   std::set<int64_t> reconcile_kills_; ///< kills sent again after a report (their control_done is no eviction's) ///< jobs whose end is recorded: a client repeating its `done` is not counted twice
   int next_client_ = 0;
-  RunResult records_;
+  RunResult records_; ///< jobs only: migrations, evictions and decisions are the core's
   size_t journaled_[4] = {0, 0, 0, 0}; ///< records (jobs, migrations, evictions, decisions) handed to the journal
   bool outputs_dirty_ = false;         ///< the --out files are older than the records (outputs_loop)
   std::condition_variable outputs_cv_;
-  uint64_t rejected_count_ = 0;
 
   std::mutex write_mutex_; ///< guards the pending snapshot only
   std::condition_variable write_cv_;

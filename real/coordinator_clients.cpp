@@ -21,63 +21,53 @@ constexpr double ORPHAN_GRACE_S = 30;
 int Coordinator::host_at(const std::string& addr, int fallback) const
 {
   for (size_t i = 0; i + 1 < hosts_.size(); ++i)
-    if (hosts_[i].endpoint.text() == addr || hosts_[i].name == addr)
+    if (hosts_[i].endpoint.text() == addr || host_name(static_cast<int>(i)) == addr)
       return static_cast<int>(i);
   return fallback;
 }
 
-void Coordinator::record_move(const Job& job, const std::string& kind, int from, int to)
-{
-  MigrationRecord r;
-  r.time_s = now();
-  r.job_id = job.name;
-  r.kind = kind;
-  r.from_host = hosts_[static_cast<size_t>(from)].name;
-  r.to_host = hosts_[static_cast<size_t>(to)].name;
-  records_.migrations.push_back(r);
-}
-
 std::string Coordinator::last_move(const std::string& job_name) const
 {
-  for (auto it = records_.migrations.rbegin(); it != records_.migrations.rend(); ++it)
+  for (auto it = core_.migrations().rbegin(); it != core_.migrations().rend(); ++it)
     if (it->job_id == job_name)
       return it->kind;
   return "";
 }
 
-void Coordinator::forget_job(std::map<int64_t, Job>::iterator it)
+void Coordinator::add_job(BookProcess j)
 {
-  PolicyEvent ev;
-  ev.kind = EventKind::PROCESS_EXITED;
-  ev.proc = it->first;
-  ev.host = it->second.host;
-  ev.home = it->second.home;
-  jobs_.erase(it);
-  dispatch(ev);
+  j.migratable = false; // no checkpoint/restore of a running command (real_capabilities: no MIGRATE, no EVICT)
+  links_[j.id] = JobLink{};
+  core_.add_process(std::move(j));
+}
+
+void Coordinator::forget_job(int64_t id)
+{
+  links_.erase(id);
+  core_.process_exited(id);
 }
 
 void Coordinator::sweep_orphans()
 {
   double t = now();
-  bool forgot = false;
-  for (auto it = jobs_.begin(); it != jobs_.end();) {
-    auto next = std::next(it);
-    if (it->second.client < 0 && it->second.orphan_since_s >= 0 && t - it->second.orphan_since_s > ORPHAN_GRACE_S) {
-      fmt::print(stderr, "migd: job {} was not re-attached by its client within {:.0f} s; forgotten\n",
-                 it->second.name, ORPHAN_GRACE_S);
-      forget_job(it);
-      forgot = true;
-    }
-    it = next;
+  std::vector<int64_t> orphans;
+  for (const auto& [id, link] : links_)
+    if (const BookProcess* p = core_.process(id);
+        p && p->client < 0 && link.orphan_since_s >= 0 && t - link.orphan_since_s > ORPHAN_GRACE_S)
+      orphans.push_back(id);
+  for (int64_t id : orphans) {
+    fmt::print(stderr, "migd: job {} was not re-attached by its client within {:.0f} s; forgotten\n",
+               core_.process(id)->name, ORPHAN_GRACE_S);
+    forget_job(id);
   }
-  if (forgot)
+  if (!orphans.empty())
     checkpoint_locked(); // the policy's answers to those exits are records too
 }
 
 nlohmann::json Coordinator::on_place(int client, const nlohmann::json& msg, std::set<int64_t>& mine,
                                      uint64_t* wait_for)
 {
-  Job j;
+  BookProcess j;
   j.id = next_job_++;
   if (!options_.state_file.empty()) {
     // Ids are reserved on disk in blocks before they are handed out: a coordinator killed and restarted never
@@ -93,31 +83,23 @@ nlohmann::json Coordinator::on_place(int client, const nlohmann::json& msg, std:
   j.name = fmt::format("{}-{}", msg["name"].get<std::string>(), j.id);
   j.client = client;
   j.home = host_at(msg["home"], static_cast<int>(hosts_.size()) - 1);
-  j.host = j.home;
   j.started_s = now();
-  jobs_[j.id] = j;
+  add_job(j);
   mine.insert(j.id);
-  PolicyEvent ev;
-  ev.kind = EventKind::PROCESS_ARRIVED;
-  ev.client = client;
-  ev.home = j.home;
-  ev.proc = j.id;
-  int where = j.home;
-  dispatch(ev, &where);
-  Job& placed = jobs_.at(j.id);
-  placed.host = where;
-  placed.state = ProcState::RUNNING;
-  placed.run_start_s = now();
-  const Host& h = hosts_[static_cast<size_t>(where)];
-  bool remote = where != j.home && !h.is_home;
+  int where = core_.place(j.id);
+  core_.process_changed(j.id, where, ProcState::RUNNING);
+  bool remote = where != j.home && !hosts_[static_cast<size_t>(where)].is_home;
   if (remote)
-    record_move(placed, "exec", j.home, where);
+    core_.record_migration({now(), j.name, "exec", host_name(j.home), host_name(where), 0, 0});
   checkpoint_locked();
   // With a state file, the end is acknowledged once checkpointed (on_done); without one, a restart forgets the run
   // anyway and the client need not wait for an answer.
   // The token lets this client, and only it, re-attach the job after a restart (every client knows the shared
   // secret; none knows job_key_).
-  return {{"type", "placed"}, {"job", j.id}, {"host", remote ? h.name : ""}, {"addr", remote ? h.endpoint.text() : ""},
+  return {{"type", "placed"},
+          {"job", j.id},
+          {"host", remote ? host_name(where) : ""},
+          {"addr", remote ? hosts_[static_cast<size_t>(where)].endpoint.text() : ""},
           {"ack", !options_.state_file.empty()}, {"token", job_token(j.id)}};
 }
 
@@ -137,32 +119,26 @@ nlohmann::json Coordinator::on_resume(int client, const nlohmann::json& msg, std
     return reply; // its end is recorded; the client is repeating a `done` whose answer it did not get
   int home = host_at(msg["home"], static_cast<int>(hosts_.size()) - 1);
   const std::string& addr = msg["addr"];
-  auto it = jobs_.find(id);
-  if (it == jobs_.end()) {
+  if (!core_.process(id)) {
     // Handed out, but the checkpoint the coordinator restarted from was written before: take the client's word.
-    Job j;
+    BookProcess j;
     j.id = id;
     j.name = fmt::format("{}-{}", msg["name"].get<std::string>(), id);
     j.home = home;
-    j.host = addr.empty() ? home : host_at(addr, home);
-    j.state = ProcState::RUNNING;
     // Clamped: a client's clock must not put a record outside what the journal's reader accepts.
     j.started_s = std::clamp(now() - msg["elapsed_s"].get<double>(), 0.0, now());
-    j.run_start_s = now();
-    if (j.host != j.home && last_move(j.name) != "exec") // the journal may hold it though the snapshot did not
-      record_move(j, "exec", j.home, j.host);
-    it = jobs_.emplace(id, j).first;
+    add_job(j);
+    int host = addr.empty() ? home : host_at(addr, home);
+    core_.process_changed(id, host, ProcState::RUNNING);
+    if (host != home && last_move(j.name) != "exec") // the journal may hold it though the snapshot did not
+      core_.record_migration({now(), j.name, "exec", host_name(home), host_name(host), 0, 0});
     fmt::print(stderr, "migd: job {} re-attached by its client (it was not in the checkpoint)\n", j.name);
   }
-  Job& j = it->second;
-  j.client = client;
-  j.orphan_since_s = -1;
-  if (addr.empty() && j.host != j.home) { // rerun at home while the coordinator was away
-    if (last_move(j.name) != "restart") // unless the journal has it and only the snapshot lagged
-      record_move(j, "restart", j.host, j.home);
-    j.host = j.home;
-    j.run_start_s = now();
-  }
+  core_.process_client(id, client);
+  links_[id].orphan_since_s = -1;
+  const BookProcess& j = *core_.process(id);
+  if (addr.empty() && j.host != j.home) // rerun at home while the coordinator was away; the journal may have it
+    core_.process_restarted(id, j.host, last_move(j.name) != "restart");
   checkpoint_locked();
   return reply;
 }
@@ -170,16 +146,12 @@ nlohmann::json Coordinator::on_resume(int client, const nlohmann::json& msg, std
 void Coordinator::on_at_home(const nlohmann::json& msg, const std::set<int64_t>& mine)
 {
   int64_t id = msg["job"];
-  auto it = jobs_.find(id);
-  if (it == jobs_.end() || !mine.count(id))
+  const BookProcess* j = core_.process(id);
+  if (!j || !mine.count(id))
     throw ProtocolError(fmt::format("at_home: job {} is not one of this client's", id));
-  Job& j = it->second;
   // The agent was lost or the client gave up on it (an eviction already moved it home); the row may be in the
   // journal already if the snapshot lagged.
-  if (j.host != j.home && last_move(j.name) != "restart")
-    record_move(j, "restart", j.host, j.home);
-  j.host = j.home;
-  j.run_start_s = now();
+  core_.process_restarted(id, j->host, j->host != j->home && last_move(j->name) != "restart");
   checkpoint_locked();
 }
 
@@ -193,15 +165,15 @@ nlohmann::json Coordinator::on_done(const nlohmann::json& msg, std::set<int64_t>
     *wait_for = snapshot_seq_;
     return options_.state_file.empty() ? nlohmann::json() : reply;
   }
-  auto it = jobs_.find(id);
-  if (it == jobs_.end() || !mine.count(id))
+  const BookProcess* p = core_.process(id);
+  if (!p || !mine.count(id))
     throw ProtocolError(fmt::format("done: job {} is not one of this client's", id));
-  const Job& j = it->second;
+  const BookProcess& j = *p;
   JobRecord r;
   r.id = j.name;
   r.kind = "command";
-  r.home_host = hosts_[static_cast<size_t>(j.home)].name;
-  r.exec_host = hosts_[static_cast<size_t>(j.host)].name;
+  r.home_host = host_name(j.home);
+  r.exec_host = host_name(j.host);
   r.ready_s = r.start_s = j.started_s;
   r.end_s = now();
   r.cpu_s = std::clamp(msg["cpu_s"].get<double>(), 0.0, 1e9); // the protocol's range is symmetric
@@ -209,7 +181,7 @@ nlohmann::json Coordinator::on_done(const nlohmann::json& msg, std::set<int64_t>
   records_.jobs.push_back(r);
   finished_.insert(id);
   mine.erase(id);
-  forget_job(it);
+  forget_job(id);
   *wait_for = checkpoint_locked(); // acknowledged once on disk: a client whose migd dies meanwhile says it again
   return options_.state_file.empty() ? nlohmann::json() : reply;
 }
@@ -251,8 +223,8 @@ void Coordinator::serve_client(Connection& conn)
     std::lock_guard lock(mutex_);
     bool forgot = false;
     for (int64_t id : mine)
-      if (auto it = jobs_.find(id); it != jobs_.end() && it->second.client == client) {
-        forget_job(it);
+      if (const BookProcess* p = core_.process(id); p && p->client == client) {
+        forget_job(id);
         forgot = true;
       }
     if (forgot)

@@ -19,35 +19,36 @@ namespace spritesim::real {
 
 void Coordinator::on_report(int host, const nlohmann::json& msg)
 {
-  Host& s = hosts_[static_cast<size_t>(host)];
+  BookHost& s = core_.host(host);
   if (!msg["name"].get<std::string>().empty())
     s.name = msg["name"]; // the agent's --name; records use it from then on
   for (int i = 0; i < 3; ++i)
     s.load[i] = msg["load"].size() > static_cast<size_t>(i) ? msg["load"][static_cast<size_t>(i)].get<double>() : 0;
   s.run_queue = msg["run_queue"];
-  s.input_idle_s = msg["input_idle_s"];
+  double last_input = now() - msg["input_idle_s"].get<double>();
   bool was_active = s.owner_active;
-  s.owner_active = msg["owner_active"];
+  if (msg["owner_active"].get<bool>())
+    s.last_input_s = last_input;
+  else
+    core_.owner_left(host, last_input);
   sweep_orphans(); // reports come every second: the clock for jobs reloaded but never re-attached
   // A job this agent still runs though migd moved it home (its kill went out on a watch connection that broke, or
   // the connection broke while the agent lived on) is killed now, so that what ran matches the records: its client
   // reruns it at home, as the `restart` row already says.
+  uint64_t generation = hosts_[static_cast<size_t>(host)].generation;
   for (const auto& listed : msg["jobs"]) {
-    auto it = jobs_.find(listed.get<int64_t>());
-    if (it == jobs_.end() || it->second.host == host || it->second.kill_generation == s.generation)
+    int64_t id = listed.get<int64_t>();
+    const BookProcess* p = core_.process(id);
+    if (!p || p->host == host || links_[id].kill_generation == generation)
       continue;
-    if (send_control(host, it->first, "kill")) {
-      it->second.kill_generation = s.generation;
-      reconcile_kills_.insert(it->first);
-      fmt::print(stderr, "migd: job {} still runs on {} though it was moved home: killed\n", it->second.name, s.name);
+    if (send_control(host, id, "kill")) {
+      links_[id].kill_generation = generation;
+      reconcile_kills_.insert(id);
+      fmt::print(stderr, "migd: job {} still runs on {} though it was moved home: killed\n", p->name, s.name);
     }
   }
-  if (s.owner_active && !was_active) {
-    s.available = false;
-    PolicyEvent ev;
-    ev.kind = EventKind::OWNER_ACTIVE;
-    ev.host = host;
-    dispatch(ev);
+  if (msg["owner_active"].get<bool>() && !was_active) {
+    core_.owner_active(host);
     checkpoint_locked();
   }
   evaluate(host);
@@ -55,48 +56,23 @@ void Coordinator::on_report(int host, const nlohmann::json& msg)
 
 void Coordinator::on_control_done(int host, const nlohmann::json& msg)
 {
-  Host& s = hosts_[static_cast<size_t>(host)];
-  if (reconcile_kills_.erase(msg["job"].get<int64_t>()) || msg["action"] == "cont" || s.evict_start_s < 0)
+  if (reconcile_kills_.erase(msg["job"].get<int64_t>()) || msg["action"] == "cont")
     return;
-  s.evict_latency_s = std::max(s.evict_latency_s, msg["since_notice_s"].get<double>());
-  if (--s.evict_pending > 0)
-    return;
-  EvictionRecord e;
-  e.time_s = s.evict_start_s;
-  e.host = s.name;
-  e.reason = s.evict_reason;
-  e.processes = s.evict_processes;
-  // Owner returns: from the agent noticing the owner to the last foreign process killed or stopped (what the owner
-  // feels); other reasons: from the coordinator's first request to the last confirmation.
-  e.duration_s = s.evict_reason == "owner" && s.evict_latency_s > 0 ? s.evict_latency_s : now() - s.evict_start_s;
-  records_.evictions.push_back(e);
-  fmt::print(stderr, "migd: evicted {} process(es) from {} ({}) in {:.1f} ms\n", e.processes, e.host, e.reason,
-             e.duration_s * 1e3);
-  s.evict_start_s = -1;
-  checkpoint_locked();
+  if (const EvictionRecord* e = core_.eviction_step(host, msg["since_notice_s"].get<double>())) {
+    fmt::print(stderr, "migd: evicted {} process(es) from {} ({}) in {:.1f} ms\n", e->processes, e->host, e->reason,
+               e->duration_s * 1e3);
+    checkpoint_locked();
+  }
 }
 
 void Coordinator::host_down(int host)
 {
-  Host& s = hosts_[static_cast<size_t>(host)];
-  s.conn.reset();
-  if (!s.up)
+  hosts_[static_cast<size_t>(host)].conn.reset();
+  if (!core_.host(host).up)
     return;
-  s.up = false;
-  s.available = false;
-  s.evict_start_s = -1;
-  // Its processes are lost; their clients see the broken connection and rerun them at home.
-  for (auto& [id, j] : jobs_)
-    if (j.host == host && j.home != host && j.state != ProcState::WAITING) {
-      record_move(j, "restart", host, j.home); // whichever of migd and the client notices first records the rerun
-      j.host = j.home;
-      j.run_start_s = now();
-      j.state = ProcState::RUNNING;
-    }
-  PolicyEvent ev;
-  ev.kind = EventKind::HOST_DOWN;
-  ev.host = host;
-  dispatch(ev);
+  // Its processes are lost; their clients see the broken connection and rerun them at home (the core records the
+  // reruns: whichever of migd and the client notices first records it).
+  core_.host_down(host);
   checkpoint_locked();
 }
 
@@ -113,7 +89,7 @@ void Coordinator::watch_agent(int host)
         std::lock_guard lock(mutex_);
         Host& s = hosts_[static_cast<size_t>(host)];
         s.conn = conn;
-        s.up = true;
+        core_.host(host).up = true;
         ++s.generation;
       }
       fmt::print(stderr, "migd: watching agent {}\n", e.text());
@@ -129,7 +105,7 @@ void Coordinator::watch_agent(int host)
       }
     } catch (const std::exception& ex) {
       std::lock_guard lock(mutex_);
-      if (hosts_[static_cast<size_t>(host)].up)
+      if (core_.host(host).up)
         fmt::print(stderr, "migd: agent {} lost: {}\n", e.text(), ex.what());
       if (conn)
         conn->send_error(ex.what());
@@ -154,9 +130,7 @@ void Coordinator::timer_loop()
       continue;
     }
     timers_.erase(timers_.begin());
-    PolicyEvent ev;
-    ev.kind = EventKind::TIMER;
-    dispatch(ev);
+    core_.timer(at);
     checkpoint_locked();
   }
 }

@@ -123,10 +123,12 @@ std::string Coordinator::journal_file() const { return options_.state_file + ".r
 nlohmann::json Coordinator::state_json() const
 {
   nlohmann::json hosts = nlohmann::json::array(), jobs = nlohmann::json::array();
-  for (const Host& h : hosts_)
-    hosts.push_back({{"endpoint", host_key(h)}, {"name", h.name}, {"holder", h.holder}});
+  for (size_t i = 0; i < hosts_.size(); ++i) {
+    const BookHost& b = core_.host(static_cast<int>(i));
+    hosts.push_back({{"endpoint", host_key(hosts_[i])}, {"name", b.name}, {"holder", b.holder}});
+  }
   // Hosts by endpoint, not by position: the --agents list of the restarted coordinator may differ.
-  for (const auto& [id, j] : jobs_)
+  for (const auto& [id, j] : core_.processes())
     jobs.push_back({{"id", id},
                     {"name", j.name},
                     {"home", host_key(hosts_[static_cast<size_t>(j.home)])},
@@ -150,9 +152,9 @@ uint64_t Coordinator::checkpoint_locked()
     return 0;
   std::string lines;
   journal_lines(records_.jobs, journaled_[0], lines);
-  journal_lines(records_.migrations, journaled_[1], lines);
-  journal_lines(records_.evictions, journaled_[2], lines);
-  journal_lines(records_.decisions, journaled_[3], lines);
+  journal_lines(core_.migrations(), journaled_[1], lines);
+  journal_lines(core_.evictions(), journaled_[2], lines);
+  journal_lines(core_.decisions(), journaled_[3], lines);
   nlohmann::json state = state_json();
   uint64_t seq;
   {
@@ -252,8 +254,11 @@ void Coordinator::write_outputs()
   {
     std::lock_guard lock(mutex_);
     r = records_;
+    r.migrations = core_.migrations();
+    r.evictions = core_.evictions();
+    r.decisions = core_.decisions();
     r.makespan_s = now();
-    r.extra = {{"mode", "real"}, {"policy", options_.policy}, {"decisions_rejected", rejected_count_}};
+    r.extra = {{"mode", "real"}, {"policy", options_.policy}, {"decisions_rejected", core_.stats().rejected}};
     outputs_dirty_ = false;
   }
   try {
@@ -275,6 +280,32 @@ void Coordinator::outputs_loop()
     // often keeps their O(records) cost off every command's path.
     std::this_thread::sleep_for(std::chrono::duration<double>(OUTPUTS_EVERY_S));
     write_outputs();
+  }
+}
+
+int Coordinator::host_index(const std::string& key) const
+{
+  // An agent no longer in --agents: its jobs count as at home (their clients say where they are when they resume).
+  for (size_t i = 0; i < hosts_.size(); ++i)
+    if (host_key(hosts_[i]) == key)
+      return static_cast<int>(i);
+  return static_cast<int>(hosts_.size()) - 1;
+}
+
+void Coordinator::reload_hosts(const JsonReader& hosts)
+{
+  for (const auto& h : hosts.elements()) {
+    std::string key = h.required_string("endpoint");
+    std::string name = h.required_string("name");
+    int64_t holder = h.required_integer("holder", -1, 1 << 30);
+    h.finish();
+    int i = host_index(key);
+    if (host_key(hosts_[static_cast<size_t>(i)]) != key)
+      continue;
+    BookHost& mine = core_.host(i);
+    mine.holder = static_cast<int>(holder);
+    if (!hosts_[static_cast<size_t>(i)].is_home)
+      mine.name = name; // the agent's --name, so that records written before its first report use it
   }
 }
 
@@ -306,45 +337,30 @@ void Coordinator::load_state()
   job_key_ = root.required_string("job_key");
   if (job_key_.size() != 64 || job_key_.find_first_not_of("0123456789abcdef") != std::string::npos)
     root.member("job_key").fail("expected 64 lowercase hex digits");
-  // An agent no longer in --agents: its jobs count as at home (their clients say where they are when they resume).
-  auto host_index = [&](const std::string& key) {
-    for (size_t i = 0; i < hosts_.size(); ++i)
-      if (host_key(hosts_[i]) == key)
-        return static_cast<int>(i);
-    return static_cast<int>(hosts_.size()) - 1;
-  };
-  for (const auto& h : root.member("hosts").elements()) {
-    std::string key = h.required_string("endpoint");
-    std::string name = h.required_string("name");
-    int64_t holder = h.required_integer("holder", -1, 1 << 30);
-    h.finish();
-    int i = host_index(key);
-    if (host_key(hosts_[static_cast<size_t>(i)]) != key)
-      continue;
-    Host& mine = hosts_[static_cast<size_t>(i)];
-    mine.holder = static_cast<int>(holder);
-    if (!mine.is_home)
-      mine.name = name; // the agent's --name, so that records written before its first report use it
-  }
+  reload_hosts(root.member("hosts"));
+  std::vector<BookProcess> reloaded; // host and state as the snapshot says
   for (const auto& jr : root.member("jobs").elements()) {
-    Job j;
+    BookProcess& j = reloaded.emplace_back();
     j.id = jr.required_integer("id", 1, INT64_MAX);
     j.name = jr.required_string("name");
     j.home = host_index(jr.required_string("home"));
     j.host = host_index(jr.required_string("host"));
     j.state = parse_state(jr.choice("state", "running", {"waiting", "running", "suspended", "migrating"}));
     j.started_s = jr.required_number("started_s", 0, 1e12);
-    j.run_start_s = offset_s_;
-    j.orphan_since_s = offset_s_; // until its client re-attaches (coordinator_clients.cpp)
     jr.finish();
-    if (j.state != ProcState::WAITING)
-      jobs_[j.id] = j;
   }
   root.finish();
   load_journal();
-  for (int64_t id : finished_) // ended after the snapshot was written: the journal, written first, knows
-    jobs_.erase(id);
-  fmt::print(stderr, "migd: reloaded {} ({} running jobs, {} finished)\n", file, jobs_.size(), records_.jobs.size());
+  for (const BookProcess& j : reloaded) {
+    // Ended after the snapshot was written: the journal, written first, knows.
+    if (j.state == ProcState::WAITING || finished_.count(j.id))
+      continue;
+    add_job(j);
+    core_.process_changed(j.id, j.host, j.state);
+    links_[j.id].orphan_since_s = offset_s_; // until its client re-attaches (coordinator_clients.cpp)
+  }
+  fmt::print(stderr, "migd: reloaded {} ({} running jobs, {} finished)\n", file, core_.processes().size(),
+             records_.jobs.size());
 }
 
 void Coordinator::load_journal()
@@ -365,6 +381,7 @@ void Coordinator::load_journal()
       throw InputError(file, "file", fmt::format("cannot drop its torn last line: {}", std::strerror(errno)));
     text.resize(complete);
   }
+  RunResult loaded;
   size_t line_no = 0;
   for (size_t pos = 0; pos < text.size();) {
     size_t end = text.find('\n', pos);
@@ -375,13 +392,15 @@ void Coordinator::load_journal()
     std::string kind = r.required_string("record");
     if (kind != "job" && kind != "migration" && kind != "eviction" && kind != "decision")
       r.member("record").fail("expected \"job\", \"migration\", \"eviction\" or \"decision\"");
-    read_record(r, kind, records_, finished_);
+    read_record(r, kind, loaded, finished_);
     pos = end + 1;
   }
+  records_.jobs = std::move(loaded.jobs);
+  core_.restore(std::move(loaded.migrations), std::move(loaded.evictions), std::move(loaded.decisions));
   journaled_[0] = records_.jobs.size();
-  journaled_[1] = records_.migrations.size();
-  journaled_[2] = records_.evictions.size();
-  journaled_[3] = records_.decisions.size();
+  journaled_[1] = core_.migrations().size();
+  journaled_[2] = core_.evictions().size();
+  journaled_[3] = core_.decisions().size();
 }
 
 } // namespace spritesim::real

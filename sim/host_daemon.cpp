@@ -14,10 +14,10 @@ namespace {
 constexpr double NEVER = std::numeric_limits<double>::infinity();
 
 // The next time the idle rule's answer can change with the run queue as it is now.
-double next_threshold_crossing(const HostState& s, const IdleRule& rule, double now)
+double next_threshold_crossing(const HostState& s, bool available, const IdleRule& rule, double now)
 {
   double next = NEVER;
-  if (s.available) {
+  if (available) {
     for (int i = 0; i < 3; ++i)
       next = std::min(next, s.load_local.first_time_above(now, i, rule.high[static_cast<size_t>(i)]));
   } else {
@@ -54,10 +54,10 @@ public:
         wake = present_ ? s.owner[next_period].end_s : s.owner[next_period].start_s;
       if (wake <= now)
         wake = NEVER; // periods never end before they start; guards a malformed list against a busy loop
-      double input_ok = s.last_input_s + rule.input_threshold_s;
+      double input_ok = migd_.book(h_).last_input_s + rule.input_threshold_s;
       if (!present_ && input_ok > now)
         wake = std::min(wake, input_ok);
-      wake = std::min(wake, next_threshold_crossing(s, rule, now));
+      wake = std::min(wake, next_threshold_crossing(s, migd_.book(h_).available, rule, now));
       if (wake == NEVER)
         s.changed->wait(lk);
       else
@@ -86,8 +86,7 @@ private:
   void owner_leaves(HostState& s, size_t period)
   {
     present_ = false;
-    s.owner_active = false;
-    s.last_input_s = s.owner[period].end_s;
+    migd_.owner_left(h_, s.owner[period].end_s);
     if (owner_cpu_) {
       double left = owner_cpu_->test() ? 0 : owner_cpu_->get_remaining();
       if (left > 0)

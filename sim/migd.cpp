@@ -1,17 +1,19 @@
-// The simulator's migd backend (see migd.hpp): views, policy calls, and the decisions carried out.
+// The simulator's migd actuator and event feeder (see migd.hpp); every rule about views, policy calls, stale
+// decisions, evictions and records is the core's (migd/migd_core.hpp).
 #include "sim/migd.hpp"
 
-#include <algorithm>
 #include <cmath>
-#include <stdexcept>
 
 #include <fmt/format.h>
 
 namespace spritesim {
 
 GlobalMigd::GlobalMigd(Cluster& cluster, std::unique_ptr<Policy> policy, MigdOptions options)
-    : cluster_(cluster), policy_(std::move(policy)), options_(std::move(options))
+    : cluster_(cluster), options_(std::move(options)), core_(std::move(policy), *this, options_.idle_rule)
 {
+  double ref_speed = cluster_.host(0)->get_speed();
+  for (int i = 0; i <= cluster_.workstations(); ++i)
+    core_.add_host(cluster_.name(i), i == cluster_.file_server(), cluster_.host(i)->get_speed() / ref_speed);
   hosts_.resize(static_cast<size_t>(cluster.workstations()));
   for (auto& h : hosts_)
     h.changed = sg4::ConditionVariable::create();
@@ -19,162 +21,57 @@ GlobalMigd::GlobalMigd(Cluster& cluster, std::unique_ptr<Policy> policy, MigdOpt
 
 GlobalMigd::~GlobalMigd() = default;
 
-ClusterView GlobalMigd::view() const
+double GlobalMigd::now() const { return sg4::Engine::get_clock(); }
+
+void GlobalMigd::sample_load(int host, BookHost& h) const
 {
-  ClusterView v;
-  v.now_s = sg4::Engine::get_clock();
-  double ref_speed = cluster_.host(0)->get_speed();
-  for (int i = 0; i <= cluster_.workstations(); ++i) {
-    HostView h;
-    h.id = i;
-    h.name = cluster_.name(i);
-    h.speed = cluster_.host(i)->get_speed() / ref_speed;
-    if (i == cluster_.file_server()) {
-      h.is_file_server = true;
-      h.available = false;
-      v.hosts.push_back(h);
-      continue;
-    }
-    const HostState& s = hosts_[static_cast<size_t>(i)];
-    h.up = s.up;
-    h.available = s.available;
-    h.owner_active = s.owner_active;
-    h.input_idle_s = s.owner_active ? 0 : v.now_s - s.last_input_s;
-    h.idle_since_s = s.idle_since_s;
-    auto load = s.load.at(v.now_s);
-    std::copy(load.begin(), load.end(), h.load);
-    h.run_queue = s.load.run_queue();
-    h.foreign = s.foreign;
-    h.holder = s.holder;
-    v.hosts.push_back(h);
-  }
-  v.count_holders();
-  for (const auto& [id, p] : procs_) {
-    ProcessView pv;
-    pv.id = id;
-    pv.client = p->client();
-    pv.home = p->home();
-    pv.host = p->host();
-    pv.state = p->state();
-    pv.age_s = p->cpu_used_s();
-    pv.started_s = p->started_s();
-    pv.migration_cost_s = p->migration_cost_s();
-    pv.migratable = options_.processes_migratable;
-    v.processes.push_back(pv);
-  }
-  return v;
+  const HostState& s = hosts_[static_cast<size_t>(host)];
+  auto load = s.load.at(now());
+  std::copy(load.begin(), load.end(), h.load);
+  h.run_queue = s.load.run_queue();
 }
 
-void GlobalMigd::dispatch(const PolicyEvent& ev, std::vector<int>* granted, int* placed)
+std::string GlobalMigd::migrate(const BookProcess& p, int target)
 {
-  std::vector<PolicyEvent> events;
-  events.swap(rejected_);
-  events.push_back(ev);
-  for (const Decision& d : policy_->decide(view(), events))
-    carry_out(d, ev, granted, placed);
+  const char* kind = target == p.home ? "to-home" : p.host == p.home ? "from-home" : "remote";
+  return proc(p).request(DecisionKind::MIGRATE, target, kind);
 }
 
-void GlobalMigd::reject(const Decision& d, const std::string& why)
+std::string GlobalMigd::evict(const BookProcess& p, const std::string&, bool eviction)
 {
-  ++stats_.rejected;
-  rejected_.push_back(rejection_event(d, why));
+  return proc(p).request(DecisionKind::EVICT, -1, "evict", eviction);
 }
 
-void GlobalMigd::carry_out(const Decision& d, const PolicyEvent& ev, std::vector<int>* granted, int* placed)
+std::string GlobalMigd::restart(const BookProcess& p, const std::string&, bool eviction)
 {
-  switch (d.kind) {
-    case DecisionKind::GRANT_HOST: {
-      if (!granted || ev.kind != EventKind::HOST_REQUEST || d.client != ev.client)
-        return reject(d, "the client is not waiting for hosts");
-      HostState& s = host(d.host);
-      s.holder = d.client;
-      s.grant_time_s = sg4::Engine::get_clock();
-      granted->push_back(d.host);
-      return log(d, ev, "");
-    }
-    case DecisionKind::REVOKE_HOST: {
-      std::string why = ev.kind == EventKind::OWNER_ACTIVE && ev.host == d.host ? "owner" : "fairness";
-      ++(why == "owner" ? stats_.revoked_owner : stats_.revoked_fairness);
-      end_hold(d.host);
-      if (auto it = clients_.find(d.client); it != clients_.end())
-        it->second(d.host);
-      // The client's processes there go home (SRC global.c: the victim's processes are evicted), or are killed and
-      // rerun there when no running process may move (migration.processes_migratable false).
-      DecisionKind send_home = options_.processes_migratable ? DecisionKind::EVICT : DecisionKind::RESTART;
-      for (auto& [id, p] : procs_)
-        if (p->host() == d.host && p->client() == d.client && p->home() != d.host &&
-            p->request(send_home, -1, send_home == DecisionKind::EVICT ? "evict" : "restart").empty() &&
-            send_home == DecisionKind::EVICT)
-          start_eviction(d.host, why);
-      return log(d, ev, "");
-    }
-    case DecisionKind::PLACE:
-      if (!placed || ev.kind != EventKind::PROCESS_ARRIVED || d.proc != ev.proc)
-        return reject(d, "the process is not waiting for a placement");
-      if (!host(d.host).up)
-        return reject(d, "the host is down");
-      *placed = d.host;
-      return log(d, ev, procs_.count(d.proc) ? procs_.at(d.proc)->name() : "");
-    case DecisionKind::WAKE_AT:
-      return schedule_timer(d.at_s);
-    default:
-      break;
-  }
-  auto it = procs_.find(d.proc);
-  if (it == procs_.end())
-    return reject(d, "the process has exited");
-  SimProcess& p = *it->second;
-  std::string kind = "migrate";
-  if (d.kind == DecisionKind::EVICT)
-    kind = "evict";
-  else if (d.kind == DecisionKind::MIGRATE)
-    kind = d.host == p.home() ? "to-home" : p.host() == p.home() ? "from-home" : "remote";
-  int from = p.host();
-  std::string why = p.request(d.kind, d.host, kind);
-  if (!why.empty())
-    return reject(d, why);
-  if (d.kind == DecisionKind::EVICT)
-    start_eviction(from, host(from).owner_active ? "owner" : "policy");
-  log(d, ev, p.name());
+  return proc(p).request(DecisionKind::RESTART, -1, "restart", eviction);
 }
 
-void GlobalMigd::log(const Decision& d, const PolicyEvent& ev, const std::string& process, const char* kind)
+std::string GlobalMigd::suspend(const BookProcess& p, bool eviction)
 {
-  DecisionRecord r;
-  r.time_s = sg4::Engine::get_clock();
-  r.event = to_string(ev.kind);
-  r.kind = kind ? kind : to_string(d.kind);
-  r.client = d.client;
-  r.host = d.host >= 0 ? cluster_.name(d.host) : "";
-  r.process = process;
-  decisions_.push_back(r);
+  return proc(p).request(DecisionKind::SUSPEND, -1, "", eviction);
 }
 
-void GlobalMigd::start_eviction(int h, const std::string& reason)
+std::string GlobalMigd::resume(const BookProcess& p) { return proc(p).request(DecisionKind::RESUME); }
+
+void GlobalMigd::revoked(int client, int host)
 {
-  HostState& s = host(h);
-  if (s.evict_start_s < 0) {
-    s.evict_start_s = sg4::Engine::get_clock();
-    s.evict_reason = reason;
-    s.evict_processes = 0;
-    s.evict_pending = 0;
-  }
-  ++s.evict_processes;
-  ++s.evict_pending;
+  if (auto it = clients_.find(client); it != clients_.end())
+    it->second(host);
 }
 
-void GlobalMigd::schedule_timer(double at_s)
+void GlobalMigd::wake_at(double at_s)
 {
-  if (std::find(timers_.begin(), timers_.end(), at_s) != timers_.end())
-    return;
-  timers_.push_back(at_s);
   sg4::Actor::create("migd-timer", cluster_.host(cluster_.file_server()), [this, at_s] {
     sg4::this_actor::sleep_until(at_s);
-    timers_.erase(std::find(timers_.begin(), timers_.end(), at_s));
-    PolicyEvent ev;
-    ev.kind = EventKind::TIMER;
-    dispatch(ev);
+    core_.timer(at_s);
   })->daemonize();
+}
+
+void GlobalMigd::policy_error(const PolicyEvent& ev, const std::string& what)
+{
+  // A policy that breaks its contract makes the run invalid (its numbers are not written as results).
+  audit_.violation(fmt::format("the policy's answer to {} was refused: {}", to_string(ev.kind), what));
 }
 
 void GlobalMigd::register_client(int client, std::function<void(int)> on_revoke)
@@ -182,53 +79,10 @@ void GlobalMigd::register_client(int client, std::function<void(int)> on_revoke)
   clients_[client] = std::move(on_revoke);
 }
 
-std::vector<int> GlobalMigd::request(int client, int home, int count)
-{
-  ++stats_.requests;
-  PolicyEvent ev;
-  ev.kind = EventKind::HOST_REQUEST;
-  ev.client = client;
-  ev.home = home;
-  ev.count = count;
-  std::vector<int> granted;
-  dispatch(ev, &granted);
-  stats_.hosts_asked += static_cast<uint64_t>(count);
-  stats_.hosts_granted += granted.size();
-  if (static_cast<int>(granted.size()) >= count)
-    ++stats_.requests_satisfied;
-  else if (!granted.empty())
-    ++stats_.requests_partial;
-  return granted;
-}
-
-void GlobalMigd::end_hold(int h)
-{
-  HostState& s = host(h);
-  stats_.hold_s_total += sg4::Engine::get_clock() - s.grant_time_s;
-  ++stats_.holds;
-  s.holder = -1;
-}
-
-void GlobalMigd::release(int client, int h)
-{
-  if (host(h).holder != client)
-    return; // already revoked: the client learns it on its next use
-  end_hold(h);
-  PolicyEvent ev;
-  ev.kind = EventKind::HOST_RETURNED;
-  ev.client = client;
-  ev.host = h;
-  Decision returned;
-  returned.client = client;
-  returned.host = h;
-  log(returned, ev, "", "return_host"); // not a decision, but the grant bookkeeping needs it
-  dispatch(ev);
-}
-
 void GlobalMigd::release_all(int client)
 {
-  for (int h = 0; h < static_cast<int>(hosts_.size()); ++h)
-    if (hosts_[static_cast<size_t>(h)].holder == client)
+  for (int h = 0; h < cluster_.workstations(); ++h)
+    if (core_.host(h).holder == client)
       release(client, h);
 }
 
@@ -236,21 +90,18 @@ SimProcess& GlobalMigd::create_process(const std::string& name, int client, int 
 {
   int64_t id = next_pid_++;
   auto p = std::make_unique<SimProcess>(cluster_, *this, id, name, client, home, footprint);
+  BookProcess b;
+  b.id = id;
+  b.name = name;
+  b.client = client;
+  b.home = home;
+  b.started_s = p->started_s();
+  b.migration_cost_s = p->migration_cost_s();
+  b.migratable = options_.processes_migratable;
+  core_.add_process(b);
   SimProcess& ref = *p;
   procs_[id] = std::move(p);
   return ref;
-}
-
-int GlobalMigd::place(SimProcess& proc)
-{
-  PolicyEvent ev;
-  ev.kind = EventKind::PROCESS_ARRIVED;
-  ev.client = proc.client();
-  ev.home = proc.home();
-  ev.proc = proc.id();
-  int where = proc.home();
-  dispatch(ev, nullptr, &where);
-  return where;
 }
 
 void GlobalMigd::exited(SimProcess& proc, double expected_work)
@@ -260,20 +111,11 @@ void GlobalMigd::exited(SimProcess& proc, double expected_work)
   if (expected_work >= 0 && std::abs(proc.work_done() - expected_work) > 1e-6 * expected_work + 1.0)
     audit_.violation(fmt::format("CPU not conserved: {} computed {:.6g} reference instructions of the {:.6g} asked",
                                  proc.name(), proc.work_done(), expected_work));
-  stats_.remote_cpu_s += proc.remote_cpu_s();
-  int h = proc.host();
-  // Exiting before its eviction was carried out frees the host all the same: that process's part of it is done.
-  if (proc.evict_pending())
-    one_evicted(h);
+  remote_cpu_s_ += proc.remote_cpu_s();
   int64_t id = proc.id();
-  proc.finish();
+  proc.finish(); // exiting before its eviction was carried out frees the host all the same
   auto node = procs_.extract(id); // keep it alive until the policy has been told
-  PolicyEvent ev;
-  ev.kind = EventKind::PROCESS_EXITED;
-  ev.proc = id;
-  ev.host = h;
-  ev.home = node.mapped()->home();
-  dispatch(ev);
+  core_.process_exited(id);
 }
 
 std::map<std::string, std::string> GlobalMigd::live_processes() const
@@ -286,6 +128,7 @@ std::map<std::string, std::string> GlobalMigd::live_processes() const
 
 void GlobalMigd::process_changed(const SimProcess& proc, int old_host)
 {
+  core_.process_changed(proc.id(), proc.host(), proc.state());
   if (old_host >= 0 && old_host != proc.host())
     recount(old_host);
   recount(proc.host());
@@ -293,119 +136,36 @@ void GlobalMigd::process_changed(const SimProcess& proc, int old_host)
 
 void GlobalMigd::recount(int h)
 {
-  if (h < 0 || h >= static_cast<int>(hosts_.size()))
+  if (h < 0 || h >= cluster_.workstations())
     return;
-  int all = 0, local = 0, foreign = 0;
-  for (const auto& [id, p] : procs_) {
-    if (p->host() != h)
-      continue;
-    bool away = p->home() != h;
-    if (away && p->state() != ProcState::WAITING)
-      ++foreign;
-    if (p->state() != ProcState::RUNNING)
+  int all = 0, local = 0;
+  for (const auto& [id, p] : core_.processes()) {
+    if (p.host != h || p.state != ProcState::RUNNING)
       continue;
     ++all;
-    if (!away)
+    if (p.home == h)
       ++local;
   }
   HostState& s = host(h);
-  double now = sg4::Engine::get_clock();
+  double t = now();
   if (all != s.load.run_queue())
-    s.load.set_run_queue(now, all);
+    s.load.set_run_queue(t, all);
   if (local != s.load_local.run_queue())
-    s.load_local.set_run_queue(now, local);
-  s.foreign = foreign;
+    s.load_local.set_run_queue(t, local);
   s.changed->notify_all();
-}
-
-void GlobalMigd::one_evicted(int h)
-{
-  HostState& s = host(h);
-  if (s.evict_start_s < 0 || --s.evict_pending > 0)
-    return;
-  EvictionRecord e;
-  e.time_s = s.evict_start_s;
-  e.host = cluster_.name(h);
-  e.reason = s.evict_reason;
-  e.processes = s.evict_processes;
-  e.duration_s = sg4::Engine::get_clock() - s.evict_start_s;
-  evictions_.push_back(e);
-  s.evict_start_s = -1;
-}
-
-void GlobalMigd::process_moved(const SimProcess& proc, int from, const MigrationRecord& rec)
-{
-  migrations_.push_back(rec);
-  if (rec.kind == "evict")
-    one_evicted(from);
-  process_landed(proc);
 }
 
 bool GlobalMigd::accepts_foreign(int h) const
 {
-  const HostState& s = hosts_[static_cast<size_t>(h)];
+  const BookHost& s = core_.host(h);
   return s.up && !s.owner_active;
-}
-
-void GlobalMigd::move_refused(const SimProcess& proc, int target, const std::string& why)
-{
-  Decision d;
-  d.kind = DecisionKind::MIGRATE;
-  d.proc = proc.id();
-  d.host = target;
-  reject(d, why); // delivered with the next policy call
-}
-
-void GlobalMigd::process_landed(const SimProcess& proc)
-{
-  PolicyEvent ev;
-  ev.kind = EventKind::MIGRATION_DONE;
-  ev.proc = proc.id();
-  ev.host = proc.host();
-  ev.home = proc.home();
-  dispatch(ev);
-}
-
-void GlobalMigd::process_restarted(const SimProcess& proc, int from, const std::string&)
-{
-  MigrationRecord r;
-  r.time_s = sg4::Engine::get_clock();
-  r.job_id = proc.name();
-  r.kind = "restart";
-  r.from_host = cluster_.name(from);
-  r.to_host = cluster_.name(proc.home());
-  migrations_.push_back(r);
-}
-
-void GlobalMigd::owner_active(int h)
-{
-  HostState& s = host(h);
-  s.owner_active = true;
-  s.available = false;
-  PolicyEvent ev;
-  ev.kind = EventKind::OWNER_ACTIVE;
-  ev.host = h;
-  dispatch(ev);
 }
 
 void GlobalMigd::evaluate(int h)
 {
-  HostState& s = host(h);
-  double now = sg4::Engine::get_clock();
-  double input_idle = s.owner_active ? 0 : now - s.last_input_s;
-  // An owner at the console always refuses foreign work, whatever the input threshold (0 included).
-  bool avail = !s.owner_active &&
-               options_.idle_rule.next_available(s.available, input_idle, s.load.at(now), s.load_local.at(now));
-  if (avail == s.available)
-    return;
-  s.available = avail;
-  if (!avail)
-    return;
-  s.idle_since_s = now;
-  PolicyEvent ev;
-  ev.kind = EventKind::OWNER_IDLE;
-  ev.host = h;
-  dispatch(ev);
+  const HostState& s = host(h);
+  double t = now();
+  core_.evaluate(h, s.load.at(t), s.load_local.at(t));
 }
 
 } // namespace spritesim

@@ -174,7 +174,7 @@ public:
           cl_.cpu(home_, c.mig_confirm_s()); // Mig_ConfirmIdle before reusing a held host
           target = free_.back();
           free_.pop_back();
-          if (held_.count(target) && !migd_.host(target).available) {
+          if (held_.count(target) && !migd_.book(target).available) {
             // Not idle any more (its owner is back, or its load is high): pmake gives it back (SRC pmake asks
             // Mig_ConfirmIdle for exactly this) and looks again.
             held_.erase(target);

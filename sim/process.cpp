@@ -85,7 +85,7 @@ void SimProcess::checkpoint()
         cpu_used_s_ = 0;
         work_done_ = 0;
         migd_.process_changed(*this, from);
-        migd_.process_restarted(*this, from, p.reason);
+        migd_.process_restarted(*this, from);
         throw ProcessRestarted{};
       }
       move_to(p.kind == DecisionKind::EVICT ? home_ : p.target, p.reason);
@@ -133,43 +133,45 @@ void SimProcess::move_to(int target, const std::string& reason)
   migd_.process_changed(*this, from);
   if (!rec)
     return migd_.move_refused(*this, target, refused);
-  migd_.process_moved(*this, from, *rec);
+  eviction_done();
+  migd_.process_moved(*this, *rec);
   if (migd_.demand_paging())
     page_in(cluster_, *this, target);
 }
 
+void SimProcess::eviction_done()
+{
+  for (; eviction_steps_ > 0; --eviction_steps_)
+    migd_.eviction_step(eviction_host_);
+}
+
 void SimProcess::finish()
 {
+  eviction_done(); // exiting before its eviction was carried out frees the host all the same
   finished_ = true;
   int from = host_;
   state_ = ProcState::WAITING;
   migd_.process_changed(*this, from);
 }
 
-std::string SimProcess::request(DecisionKind kind, int target, const std::string& reason)
+std::string SimProcess::request(DecisionKind kind, int target, const std::string& reason, bool eviction)
 {
-  if (finished_)
-    return "the process has exited";
+  // The book's rules (exited, waiting, moving, at home, not running) were checked by migd's core; what is left is
+  // this actor's own state: a request accepted and not yet carried out.
   switch (kind) {
     case DecisionKind::SUSPEND:
-      if (suspend_requested_)
-        return "already suspended";
       // Only where it runs now: a process on its way elsewhere would be stopped on a host the policy did not mean.
-      if (state_ != ProcState::RUNNING || pending_)
-        return pending_ ? "a move is pending" : std::string("not running (") + to_string(state_) + ")";
+      if (suspend_requested_ || pending_)
+        return suspend_requested_ ? "a suspension is pending" : "a move is pending";
       suspend_requested_ = true;
       break;
     case DecisionKind::RESUME:
       if (!suspend_requested_)
-        return "not suspended";
+        return "a resumption is pending";
       suspend_requested_ = false;
       wake_->notify_all();
       return "";
     case DecisionKind::EVICT:
-      if (state_ == ProcState::MIGRATING)
-        return "a move is under way (the policy hears it land: MIGRATION_DONE)";
-      if (host_ == home_)
-        return "already at home";
       // The owner's return outranks a move to another host that has not begun: the process goes home instead,
       // and the host's eviction counts it (a refusal would leave it there until that move, unrecorded).
       if (pending_ && pending_->kind == DecisionKind::MIGRATE)
@@ -179,8 +181,6 @@ std::string SimProcess::request(DecisionKind kind, int target, const std::string
     case DecisionKind::RESTART:
       if (pending_)
         return "another move is already pending";
-      if (kind == DecisionKind::MIGRATE && target == host_)
-        return "already there";
       pending_ = Pending{kind, target, reason};
       // A moved or restarted process runs at its destination (docs/policies.md): the suspension ends with the move,
       // or the process would wait for a RESUME that no policy has a reason to send.
@@ -195,6 +195,10 @@ std::string SimProcess::request(DecisionKind kind, int target, const std::string
     cancelled_left_ = exec_->get_remaining();
     exec_->cancel();
     exec_cancelled_ = true;
+  }
+  if (eviction) {
+    eviction_host_ = host_;
+    ++eviction_steps_;
   }
   return "";
 }

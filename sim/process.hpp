@@ -44,8 +44,6 @@ public:
   /// CPU seconds used while away from home.
   double remote_cpu_s() const { return remote_cpu_s_; }
   const ProcessFootprint& footprint() const { return footprint_; }
-  /// An EVICT was accepted and not carried out yet.
-  bool evict_pending() const { return pending_ && pending_->kind == DecisionKind::EVICT; }
   /// Reference work (instructions) this attempt has done, summed over the bursts on every host it ran on: at its
   /// exit, what the workload asked for (CPU conserved across moves, suspensions and cancelled bursts).
   double work_done() const { return work_done_; }
@@ -64,12 +62,16 @@ public:
   void finish();
 
   // --- called by migd (any actor); never blocks ---
-  /// Asks the process to move (EVICT: home), suspend, resume or restart. Returns an empty string when accepted,
-  /// or why it cannot be carried out (the decision went stale).
-  std::string request(DecisionKind kind, int target = -1, const std::string& reason = "");
+  /// Asks the process to move (EVICT: home), suspend, resume or restart; migd's core has checked the decision
+  /// against its book. Returns an empty string when accepted, or why the process's own state refuses it (a request
+  /// already pending, not yet carried out). `eviction`: the request is a step of its host's eviction, reported done
+  /// when the process has left the host or exited.
+  std::string request(DecisionKind kind, int target = -1, const std::string& reason = "", bool eviction = false);
 
 private:
   void move_to(int target, const std::string& kind);
+  /// The eviction steps this process owes its host are done.
+  void eviction_done();
   Cluster& cluster_;
   GlobalMigd& migd_;
   int64_t id_;
@@ -84,6 +86,8 @@ private:
   double remote_cpu_s_ = 0;
   bool finished_ = false;
   bool suspend_requested_ = false;
+  int eviction_steps_ = 0;  ///< accepted eviction requests not yet reported done
+  int eviction_host_ = -1;  ///< the host whose eviction they belong to
   struct Pending {
     DecisionKind kind;
     int target;

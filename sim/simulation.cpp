@@ -169,7 +169,7 @@ nlohmann::json usage_summary(const Cluster& cluster, const GlobalMigd& migd, con
       {"host_hours", rounded(host_hours, 1)},
       {"migrations_per_host_hour", per_hour},
       {"evictions_per_host_hour", rounded(static_cast<double>(kinds["evict"]) / host_hours)},
-      {"remote_cpu_share", cpu > 0 ? rounded(migd.stats().remote_cpu_s / cpu) : 0.0},
+      {"remote_cpu_share", cpu > 0 ? rounded(migd.remote_cpu_s() / cpu) : 0.0},
       // Over the run's length: processes may run past duration_s, and the CPU counted is the whole run's.
       {"cluster_cpu_utilization", rounded(cpu / (std::max(duration_s, r.makespan_s) * cluster.workstations()))},
       {"host_requests", st.requests},
@@ -207,8 +207,8 @@ RunResult run_simulation(const ExperimentSpec& spec, SimInputs inputs)
     s.owner = inputs.owners[static_cast<size_t>(h)];
     // An owner at the console from time 0 is there before any actor runs: no placement at 0 may pick the host.
     if (!s.owner.empty() && s.owner.front().start_s <= 0 && s.owner.front().end_s > 0) {
-      s.owner_active = true;
-      s.available = false;
+      migd.book(h).owner_active = true;
+      migd.book(h).available = false;
     }
   }
   start_host_daemons(cluster, migd);

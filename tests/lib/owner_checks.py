@@ -131,7 +131,7 @@ def check_evictions(o, e):
     evicts = [m for m in o["migrations"] if m["kind"] == "evict"]
     for t, d, host, n, reason in rows:
         inside = [m for m in evicts if m["from_host"] == host and t - EPS <= _f(m["time_s"]) <= t + d + EPS]
-        # A process that exits before its eviction is carried out frees the host too (sim/migd.cpp exited).
+        # A process that exits before its eviction is carried out frees the host too (sim/process.cpp finish).
         # pmake reaps its jobs later than they exit (end_s), so for them only "not before the eviction" is known.
         exited = [j for j in o["jobs"] if j["exec_host"] == host and j["home_host"] != host and
                   t - EPS <= _f(j["end_s"]) and (j["kind"] != "process" or _f(j["end_s"]) <= t + d + EPS)]
@@ -140,7 +140,7 @@ def check_evictions(o, e):
                      f"{len(inside)} evict move(s) from it within its {d:.6f} s")
         elif inside:
             # With demand paging the host's eviction is recorded once the last process has read its pages back
-            # at home (sim/migd.cpp process_moved), after its move ended (see the report of issue 11 point 4).
+            # at home (sim/process.cpp move_to), after its move ended (see the report of issue 11 point 4).
             last = max(_f(m["time_s"]) + _f(m["duration_s"]) for m in inside)
             if last > t + d + 2 * EPS or (not e.demand_paging and abs(last - (t + d)) > 2 * EPS):
                 v.append(f"evictions.csv: {host} at {t:.6f} ends at {t + d:.6f}, its last evict move at {last:.6f}")

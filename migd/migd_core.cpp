@@ -1,0 +1,290 @@
+// The migd core's book and events (see migd_core.hpp): the ClusterView built from the book, and each event a
+// backend feeds turned into book changes and one policy call. The decision path is in migd_decisions.cpp.
+#include "migd/migd_core.hpp"
+
+#include <algorithm>
+
+namespace spritesim {
+
+MigdCore::MigdCore(std::unique_ptr<Policy> policy, MigdActuator& actuator, IdleRule idle_rule)
+    : policy_(std::move(policy)), actuator_(actuator), caps_(actuator.capabilities()), idle_rule_(idle_rule)
+{
+}
+
+int MigdCore::add_host(const std::string& name, bool file_server, double speed)
+{
+  BookHost h;
+  h.name = name;
+  h.is_file_server = file_server;
+  h.available = !file_server;
+  h.speed = speed;
+  hosts_.push_back(h);
+  return static_cast<int>(hosts_.size()) - 1;
+}
+
+void MigdCore::add_process(BookProcess p)
+{
+  p.host = p.home;
+  p.state = ProcState::WAITING;
+  p.run_start_s = 0;
+  procs_[p.id] = std::move(p);
+}
+
+const BookProcess* MigdCore::process(int64_t id) const
+{
+  auto it = procs_.find(id);
+  return it == procs_.end() ? nullptr : &it->second;
+}
+
+void MigdCore::process_changed(int64_t id, int host, ProcState state)
+{
+  BookProcess& p = procs_.at(id);
+  if (p.state == ProcState::WAITING && state != ProcState::WAITING)
+    p.run_start_s = actuator_.now();
+  p.host = host;
+  p.state = state;
+}
+
+int MigdCore::foreign_on(int h) const
+{
+  int n = 0;
+  for (const auto& [id, p] : procs_)
+    if (p.host == h && p.home != h && p.state != ProcState::WAITING)
+      ++n;
+  return n;
+}
+
+HostView MigdCore::host_view(int i, double now, int foreign)
+{
+  BookHost& s = hosts_[static_cast<size_t>(i)];
+  HostView h;
+  h.id = i;
+  h.name = s.name;
+  h.speed = s.speed;
+  if (s.is_file_server) {
+    h.is_file_server = true;
+    h.available = false;
+    return h;
+  }
+  actuator_.sample_load(i, s);
+  h.up = s.up;
+  h.available = s.available;
+  h.owner_active = s.owner_active;
+  h.input_idle_s = s.owner_active ? 0 : now - s.last_input_s;
+  h.idle_since_s = s.idle_since_s;
+  std::copy(s.load, s.load + 3, h.load);
+  h.run_queue = s.run_queue;
+  h.foreign = foreign;
+  h.holder = s.holder;
+  return h;
+}
+
+ClusterView MigdCore::view()
+{
+  ClusterView v;
+  v.now_s = actuator_.now();
+  std::vector<int> foreign(hosts_.size(), 0);
+  for (const auto& [id, p] : procs_)
+    if (p.home != p.host && p.state != ProcState::WAITING)
+      ++foreign[static_cast<size_t>(p.host)];
+  for (int i = 0; i < hosts(); ++i)
+    v.hosts.push_back(host_view(i, v.now_s, foreign[static_cast<size_t>(i)]));
+  v.count_holders();
+  for (const auto& [id, p] : procs_) {
+    ProcessView pv;
+    pv.id = id;
+    pv.client = p.client;
+    pv.home = p.home;
+    pv.host = p.host;
+    pv.state = p.state;
+    // Seconds since its current attempt began: both backends measure it the same way (cluster_view.hpp).
+    pv.age_s = p.state == ProcState::WAITING ? 0 : v.now_s - p.run_start_s;
+    pv.started_s = p.started_s;
+    pv.migration_cost_s = p.migration_cost_s;
+    pv.migratable = p.migratable; // the backend's declaration; one lacking MIGRATE and EVICT declares false
+    v.processes.push_back(pv);
+  }
+  return v;
+}
+
+int MigdCore::place(int64_t id)
+{
+  const BookProcess& p = procs_.at(id);
+  PolicyEvent ev;
+  ev.kind = EventKind::PROCESS_ARRIVED;
+  ev.client = p.client;
+  ev.home = p.home;
+  ev.proc = id;
+  int where = p.home;
+  dispatch(ev, {nullptr, &where});
+  return where;
+}
+
+void MigdCore::process_exited(int64_t id)
+{
+  auto node = procs_.extract(id);
+  PolicyEvent ev;
+  ev.kind = EventKind::PROCESS_EXITED;
+  ev.proc = id;
+  ev.host = node.mapped().host;
+  ev.home = node.mapped().home;
+  dispatch(ev);
+}
+
+void MigdCore::process_landed(int64_t id)
+{
+  const BookProcess& p = procs_.at(id);
+  PolicyEvent ev;
+  ev.kind = EventKind::MIGRATION_DONE;
+  ev.proc = id;
+  ev.host = p.host;
+  ev.home = p.home;
+  dispatch(ev);
+}
+
+void MigdCore::process_moved(int64_t id, const MigrationRecord& rec)
+{
+  migrations_.push_back(rec);
+  process_landed(id);
+}
+
+void MigdCore::move_refused(int64_t id, int target, const std::string& why)
+{
+  Decision d;
+  d.kind = DecisionKind::MIGRATE;
+  d.proc = id;
+  d.host = target;
+  reject(d, why);
+}
+
+void MigdCore::process_restarted(int64_t id, int from, bool record)
+{
+  BookProcess& p = procs_.at(id);
+  MigrationRecord r;
+  r.time_s = actuator_.now();
+  r.job_id = p.name;
+  r.kind = "restart";
+  r.from_host = host(from).name;
+  r.to_host = host(p.home).name;
+  if (record)
+    migrations_.push_back(r);
+  // It reruns from scratch at home: a process not waiting for a placement runs there at once.
+  p.host = p.home;
+  if (p.state != ProcState::WAITING)
+    p.state = ProcState::RUNNING;
+  p.run_start_s = r.time_s;
+}
+
+std::vector<int> MigdCore::host_request(int client, int home, int count)
+{
+  ++stats_.requests;
+  PolicyEvent ev;
+  ev.kind = EventKind::HOST_REQUEST;
+  ev.client = client;
+  ev.home = home;
+  ev.count = count;
+  std::vector<int> granted;
+  dispatch(ev, {&granted, nullptr});
+  stats_.hosts_asked += static_cast<uint64_t>(count);
+  stats_.hosts_granted += granted.size();
+  if (static_cast<int>(granted.size()) >= count)
+    ++stats_.requests_satisfied;
+  else if (!granted.empty())
+    ++stats_.requests_partial;
+  return granted;
+}
+
+void MigdCore::end_hold(int h)
+{
+  BookHost& s = host(h);
+  stats_.hold_s_total += actuator_.now() - s.grant_time_s;
+  ++stats_.holds;
+  s.holder = -1;
+}
+
+void MigdCore::host_released(int client, int h)
+{
+  if (host(h).holder != client)
+    return; // already revoked: the client learns it on its next use
+  end_hold(h);
+  PolicyEvent ev;
+  ev.kind = EventKind::HOST_RETURNED;
+  ev.client = client;
+  ev.host = h;
+  Decision returned;
+  returned.client = client;
+  returned.host = h;
+  log(returned, ev, "return_host"); // not a decision, but the grant bookkeeping needs it
+  dispatch(ev);
+}
+
+void MigdCore::owner_active(int h)
+{
+  BookHost& s = host(h);
+  s.owner_active = true;
+  s.available = false;
+  PolicyEvent ev;
+  ev.kind = EventKind::OWNER_ACTIVE;
+  ev.host = h;
+  dispatch(ev);
+}
+
+void MigdCore::owner_left(int h, double last_input_s)
+{
+  BookHost& s = host(h);
+  s.owner_active = false;
+  s.last_input_s = last_input_s;
+}
+
+void MigdCore::evaluate(int h, const std::array<double, 3>& loads, const std::array<double, 3>& local)
+{
+  BookHost& s = host(h);
+  double now = actuator_.now();
+  double input_idle = s.owner_active ? 0 : now - s.last_input_s;
+  // An owner at the console always refuses foreign work, whatever the input threshold (0 included).
+  bool avail = s.up && !s.owner_active && idle_rule_.next_available(s.available, input_idle, loads, local);
+  if (avail == s.available)
+    return;
+  s.available = avail;
+  if (!avail)
+    return;
+  s.idle_since_s = now;
+  PolicyEvent ev;
+  ev.kind = EventKind::OWNER_IDLE;
+  ev.host = h;
+  dispatch(ev);
+}
+
+void MigdCore::host_down(int h)
+{
+  BookHost& s = host(h);
+  if (!s.up)
+    return;
+  s.up = false;
+  s.available = false;
+  s.eviction.start_s = -1;
+  for (auto& [id, p] : procs_)
+    if (p.host == h && p.home != h && p.state != ProcState::WAITING)
+      process_restarted(id, h);
+  PolicyEvent ev;
+  ev.kind = EventKind::HOST_DOWN;
+  ev.host = h;
+  dispatch(ev);
+}
+
+void MigdCore::timer(double at_s)
+{
+  timers_.erase(at_s);
+  PolicyEvent ev;
+  ev.kind = EventKind::TIMER;
+  dispatch(ev);
+}
+
+void MigdCore::restore(std::vector<MigrationRecord> m, std::vector<EvictionRecord> e, std::vector<DecisionRecord> d)
+{
+  migrations_.insert(migrations_.end(), m.begin(), m.end());
+  evictions_.insert(evictions_.end(), e.begin(), e.end());
+  decisions_.insert(decisions_.end(), d.begin(), d.end());
+}
+
+} // namespace spritesim
