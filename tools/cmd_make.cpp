@@ -21,6 +21,7 @@
 #include "real/build_state.hpp"
 #include "real/migd_session.hpp"
 #include "real/net.hpp"
+#include "core/child_process.hpp"
 #include "tools/commands.hpp"
 #include "tools/verb_main.hpp"
 

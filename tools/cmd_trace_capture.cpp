@@ -24,6 +24,7 @@
 #include "core/output_files.hpp"
 #include "real/net.hpp"
 #include "real/rexec.hpp"
+#include "core/child_process.hpp"
 #include "tools/commands.hpp"
 #include "workloads/capture.hpp"
 

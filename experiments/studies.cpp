@@ -1,7 +1,7 @@
 // The policy studies (see studies.hpp, docs/studies.md): runs the embedded sweeps of configs/studies/, reads every
 // run's results.json, and writes per-cell means with 95% CIs and per-seed paired gains (the same seed gives every
 // policy the same arrivals, so a gain is computed seed by seed), the figures, and the report section.
-#include "tools/studies.hpp"
+#include "experiments/studies.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -11,15 +11,16 @@
 #include <sstream>
 #include <stdexcept>
 
-#include <unistd.h>
-
 #include <fmt/format.h>
 
 #include "core/embedded.hpp"
 #include "core/json_reader.hpp"
 #include "core/output_files.hpp"
-#include "core/sweep.hpp"
-#include "tools/commands.hpp"
+#include "experiments/figure.hpp"
+#include "experiments/job_pool.hpp"
+#include "experiments/statistics.hpp"
+#include "experiments/sweep_runner.hpp"
+#include "experiments/sweep_spec.hpp"
 
 namespace spritesim {
 
@@ -29,8 +30,8 @@ const double NaN = std::nan("");
 
 // One sweep's runs: policy label -> x value -> seed -> results.json.
 struct SweepData {
-  std::string name, x_path, log;
-  int status = 0;
+  std::string name, x_path, folder;
+  size_t failed = 0; // runs that failed
   std::vector<std::string> policies, xs; // in sweep order
   std::map<std::string, std::map<std::string, std::map<int64_t, nlohmann::json>>> runs;
   double mean_cpu_s = NaN; // E[min(L, max)] of the experiment's lifetimes (for the offered load)
@@ -74,7 +75,7 @@ void add_moves(const std::string& file, double& sum, int64_t& count)
   }
 }
 
-SweepData run_sweep(const std::string& dir, const std::string& name, int jobs, bool quick)
+SweepData run_sweep(const std::string& dir, const std::string& name, JobPool& pool, bool quick)
 {
   std::string path = "configs/studies/" + name + ".json";
   if (quick) {
@@ -91,9 +92,9 @@ SweepData run_sweep(const std::string& dir, const std::string& name, int jobs, b
   // The reduced runs get folders of their own: a later full run into the same OUT_DIR must not mix them in.
   std::string folder = (quick ? "quick-" : "") + name;
   std::string sweep_dir = dir + "/" + folder;
-  d.log = "studies/" + folder + ".log"; // relative to OUT_DIR, as the report's links are
-  d.status = run_self({"sweep", path, "--out", sweep_dir, "--jobs", std::to_string(jobs)}, sweep_dir + ".log");
+  d.folder = "studies/" + folder; // relative to OUT_DIR, as the report's links are
   SweepSpec spec = load_sweep(path);
+  d.failed = run_sweep_matrix(spec, sweep_dir, pool);
   SweepMatrix m = sweep_matrix(spec);
   size_t pol = spec.axes.size(), x = spec.axes.size();
   for (size_t i = 0; i < spec.axes.size(); ++i)
@@ -234,9 +235,10 @@ std::string table(const SweepData& d, const std::string& key,
 std::string sweep_notes(const SweepData& d)
 {
   std::string md;
-  if (d.status != 0)
-    md += fmt::format("\n**Sweep {} exited with status {}** (see `{}`); the tables use the runs that finished.\n",
-                      d.name, d.status, d.log);
+  if (d.failed != 0)
+    md += fmt::format("\n**Sweep {} had {} failed run(s)** (see their run.log under `{}`); the tables use the runs "
+                      "that finished.\n",
+                      d.name, d.failed, d.folder);
   return md;
 }
 
@@ -262,19 +264,6 @@ void write_tables(const std::string& dir, const std::vector<const SweepData*>& a
         }
   write_file_atomic(dir + "/studies-cells.csv", cells.text());
   write_file_atomic(dir + "/studies-gains.csv", gains.text());
-}
-
-// The figures: the embedded analysis/plot_study.py fed to Debian's python3 (python3-matplotlib).
-bool draw_figures(const std::string& dir)
-{
-  auto script = embedded_file("analysis/plot_study.py");
-  const char* python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-  std::string cmd = fmt::format("{} - '{}' >'{}/plot.log' 2>&1", python, dir, dir);
-  FILE* py = script ? popen(cmd.c_str(), "w") : nullptr;
-  if (!py)
-    return false;
-  fwrite(script->data(), 1, script->size(), py);
-  return pclose(py) == 0;
 }
 
 // Lowest and highest mean of some cuts, and how many 95% intervals lie wholly below, wholly above, or partly within
@@ -459,18 +448,20 @@ std::string studies_section(const SweepData& load, const SweepData& cost, const 
 
 } // namespace
 
-std::string run_studies(const std::string& out_dir, int jobs)
+std::string run_studies(const std::string& out_dir, JobPool& pool)
 {
   const char* q = std::getenv("SPRITESIM_STUDIES_QUICK");
   bool quick = q && std::string(q) == "1";
   std::string dir = out_dir + "/studies";
   make_directories(dir);
   fmt::print("studies: running the policy-study sweeps{} into {}\n", quick ? " (reduced)" : "", dir);
-  SweepData load = run_sweep(dir, "hbd-load", jobs, quick);
-  SweepData cost = run_sweep(dir, "hbd-cost", jobs, quick);
-  SweepData elz = run_sweep(dir, "elz-load", jobs, quick);
+  SweepData load = run_sweep(dir, "hbd-load", pool, quick);
+  SweepData cost = run_sweep(dir, "hbd-cost", pool, quick);
+  SweepData elz = run_sweep(dir, "elz-load", pool, quick);
+  if (pool.stopped())
+    return "";
   write_tables(dir, {&load, &cost, &elz});
-  bool figures = draw_figures(dir);
+  bool figures = run_embedded_script("analysis/plot_study.py", dir, dir + "/plot.log");
   if (!figures)
     fmt::print(stderr, "studies: drawing the figures failed; see {}/plot.log\n", dir);
   return studies_section(load, cost, elz, figures);
