@@ -10,8 +10,8 @@
 #include "core/input_error.hpp"
 #include "core/output_files.hpp"
 #include "core/results.hpp"
-#include "core/timeline.hpp"
 #include "experiments/baseline.hpp"
+#include "experiments/timeline.hpp"
 #include "sim/simulation.hpp"
 
 namespace spritesim {
