@@ -6,7 +6,7 @@
 #include "core/input_error.hpp"
 #include "core/json_reader.hpp"
 #include "fuzz/fuzz_support.hpp"
-#include "tools/reproduction.hpp"
+#include "experiments/figure.hpp"
 
 using namespace spritesim;
 

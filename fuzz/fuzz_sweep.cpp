@@ -6,7 +6,7 @@
 #include "core/experiment.hpp"
 #include "core/input_error.hpp"
 #include "core/json_reader.hpp"
-#include "core/sweep.hpp"
+#include "experiments/sweep_spec.hpp"
 #include "fuzz/fuzz_support.hpp"
 
 using namespace spritesim;

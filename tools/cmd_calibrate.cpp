@@ -8,6 +8,7 @@
 #include "core/output_files.hpp"
 #include "sim/calibration.hpp"
 #include "tools/commands.hpp"
+#include "tools/verb_main.hpp"
 
 namespace spritesim {
 
@@ -35,8 +36,16 @@ std::string report(const std::string& profile, const std::vector<CalibrationRow>
 
 } // namespace
 
+const char* const CALIBRATE_USAGE =
+    "usage: spritesim calibrate --profile P [--out DIR]\n"
+    "  micro-benchmarks of the migration path in the simulator beside SPE91 Table 1, for a hardware profile\n"
+    "  (ss1, ds3100, sun3-75, sun4-280, sun3-180, host, or a profile JSON file); results into DIR (default\n"
+    "  calibration/P). See docs/cost-model.md.";
+
 int cmd_calibrate(const Args& args)
 {
+  if (asked_for_help(args, CALIBRATE_USAGE))
+    return 0;
   std::string profile, out;
   for (size_t i = 0; i < args.size(); ++i) {
     auto value = [&](const char* flag) {

@@ -21,6 +21,7 @@
 #include "core/output_files.hpp"
 #include "models/profile.hpp"
 #include "tools/commands.hpp"
+#include "tools/verb_main.hpp"
 
 extern char** environ;
 
@@ -130,8 +131,15 @@ std::string utc_now()
 
 } // namespace
 
+const char* const HOST_PROFILE_USAGE =
+    "usage: spritesim host-profile [--out FILE] [--name NAME] [--remote-from PROFILE] [--null-program PATH]\n"
+    "  measure this machine (CPU speed, process start cost) as a workstation profile (JSON on stdout, or FILE);\n"
+    "  the costs it cannot measure come from PROFILE (default ss1). See docs/cost-model.md.";
+
 int cmd_host_profile(const Args& args)
 {
+  if (asked_for_help(args, HOST_PROFILE_USAGE))
+    return 0;
   std::string out, name = "host", base = "ss1", null_program = "/bin/true";
   int spawns = 200;
   for (size_t i = 0; i < args.size(); ++i) {

@@ -21,6 +21,7 @@
 #include "real/build_state.hpp"
 #include "real/migd_session.hpp"
 #include "real/net.hpp"
+#include "core/child_process.hpp"
 #include "tools/commands.hpp"
 #include "tools/verb_main.hpp"
 
@@ -74,49 +75,38 @@ void pass_on(int sig)
 /// they are ignored while make handles them.
 int run_make(Args argv)
 {
-  std::vector<char*> cargv;
-  for (auto& a : argv)
-    cargv.push_back(a.data());
-  cargv.push_back(nullptr);
   std::fflush(stdout);
   std::fflush(stderr);
-  int failed[2]; // carries exec's errno from the child; closed by a successful exec
-  if (::pipe2(failed, O_CLOEXEC) != 0)
-    throw std::runtime_error(fmt::format("pipe failed: {}", std::strerror(errno)));
   struct sigaction pass {}, ignore {}, old[4];
   pass.sa_handler = pass_on;
   ignore.sa_handler = SIG_IGN;
   const int sigs[4] = {SIGINT, SIGQUIT, SIGTERM, SIGHUP};
   for (int k = 0; k < 4; ++k)
     ::sigaction(sigs[k], k < 2 ? &ignore : &pass, &old[k]);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    for (int k = 0; k < 4; ++k) // make gets the dispositions this process was started with
+  auto restore = [&] {
+    for (int k = 0; k < 4; ++k)
       ::sigaction(sigs[k], &old[k], nullptr);
-    ::close(failed[0]);
-    ::execvp(cargv[0], cargv.data());
-    int err = errno;
-    (void)!::write(failed[1], &err, sizeof err);
-    ::_exit(127);
-  }
-  int fork_errno = errno;
-  g_make = pid;
-  ::close(failed[1]);
-  int err = 0;
-  ssize_t got = 0;
-  while (pid > 0 && (got = ::read(failed[0], &err, sizeof err)) < 0 && errno == EINTR) {
-  }
-  ::close(failed[0]);
+  };
+  ChildSpec make;
+  make.argv = argv;
+  make.search_path = true;
+  for (int k = 0; k < 4; ++k) // make gets the dispositions this process was started with
+    make.signals.emplace_back(sigs[k], old[k]);
   int status = 0;
-  while (pid > 0 && ::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  try {
+    g_make = start_child(make);
+    status = wait_child_status(g_make);
+  } catch (const ChildStartError& e) {
+    g_make = 0;
+    restore();
+    throw UsageError(fmt::format("cannot run --make \"{}\": {}", argv[0], std::strerror(e.error)));
+  } catch (...) {
+    g_make = 0;
+    restore();
+    throw;
   }
   g_make = 0;
-  for (int k = 0; k < 4; ++k)
-    ::sigaction(sigs[k], &old[k], nullptr);
-  if (pid < 0)
-    throw std::runtime_error(fmt::format("fork failed: {}", std::strerror(fork_errno)));
-  if (got == static_cast<ssize_t>(sizeof err))
-    throw UsageError(fmt::format("cannot run --make \"{}\": {}", argv[0], std::strerror(err)));
+  restore();
   return status;
 }
 } // namespace

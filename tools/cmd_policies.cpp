@@ -5,6 +5,7 @@
 
 #include "policy/policy.hpp"
 #include "tools/commands.hpp"
+#include "tools/verb_main.hpp"
 
 namespace spritesim {
 
@@ -43,6 +44,10 @@ nlohmann::ordered_json registry_json()
 
 int cmd_policies(const Args& args)
 {
+  if (asked_for_help(args, "usage: spritesim policies [--json]\n"
+                           "  list the policies with their parameters, types and defaults (--json: as JSON).\n"
+                           "  See docs/policies.md."))
+    return 0;
   bool json = false;
   for (const auto& a : args) {
     if (a == "--json")

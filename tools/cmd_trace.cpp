@@ -12,6 +12,7 @@
 #include "core/json_reader.hpp"
 #include "core/output_files.hpp"
 #include "tools/commands.hpp"
+#include "tools/verb_main.hpp"
 #include "workloads/ninja_log.hpp"
 #include "workloads/paper_builds.hpp"
 #include "workloads/process_workload.hpp"
@@ -248,6 +249,8 @@ int cmd_trace(const Args& args)
   const std::string& sub = args[0];
   if (sub == "capture")
     return cmd_trace_capture(rest);
+  if (asked_for_help(rest, USAGE)) // every subverb's usage is one line of the whole
+    return 0;
   if (sub == "info")
     return trace_info(rest);
   if (sub == "generate")

@@ -12,7 +12,6 @@
 #include <sstream>
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -24,6 +23,7 @@
 #include "core/output_files.hpp"
 #include "real/net.hpp"
 #include "real/rexec.hpp"
+#include "core/child_process.hpp"
 #include "tools/commands.hpp"
 #include "workloads/capture.hpp"
 
@@ -85,36 +85,23 @@ std::vector<std::string> env_with(const std::string& name, const std::string& va
   return env;
 }
 
-std::vector<char*> c_strings(std::vector<std::string>& v)
-{
-  std::vector<char*> out;
-  for (auto& s : v)
-    out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
-
 // Starts a program with default SIGINT/SIGQUIT handling in the child (the caller ignores them while it waits, like
 // system(): a ^C reaches the whole process group and the child decides what it means).
-pid_t spawn(const std::string& program, std::vector<std::string> argv, std::vector<std::string> env, bool search)
+pid_t spawn(std::vector<std::string> argv, std::vector<std::string> env, bool search)
 {
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGINT);
-  sigaddset(&defaults, SIGQUIT);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-  auto args = c_strings(argv);
-  auto envp = c_strings(env);
-  pid_t pid = 0;
-  int rc = search ? posix_spawnp(&pid, program.c_str(), nullptr, &attr, args.data(), envp.data())
-                  : posix_spawn(&pid, program.c_str(), nullptr, &attr, args.data(), envp.data());
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0)
-    throw std::runtime_error(fmt::format("cannot start {}: {}", program, std::strerror(rc)));
-  return pid;
+  std::string program = argv.at(0);
+  ChildSpec child;
+  child.argv = std::move(argv);
+  child.search_path = search;
+  child.env = std::move(env);
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  child.signals = {{SIGINT, dfl}, {SIGQUIT, dfl}};
+  try {
+    return start_child(child);
+  } catch (const ChildStartError& e) {
+    throw std::runtime_error(fmt::format("cannot start {}: {}", program, std::strerror(e.error)));
+  }
 }
 
 struct IgnoreInterrupts {
@@ -215,7 +202,7 @@ int run_shell_shim(const Args& args)
     rusage ru{};
     {
       IgnoreInterrupts quiet;
-      pid_t pid = spawn(rec.argv[0], rec.argv, env, false);
+      pid_t pid = spawn(rec.argv, env, false);
       while (wait4(pid, &status, 0, &ru) < 0)
         if (errno != EINTR)
           throw std::runtime_error(fmt::format("wait4 failed: {}", std::strerror(errno)));
@@ -376,7 +363,7 @@ int cmd_trace_capture(const Args& all_args)
   {
     IgnoreInterrupts quiet;
     run.start_s = clock_s(CLOCK_MONOTONIC);
-    pid_t pid = spawn(make_argv[0], make_argv, env, true);
+    pid_t pid = spawn(make_argv, env, true);
     siginfo_t info{};
     // Wait without reaping first: make's own CPU (children excluded) is still in /proc/PID/stat.
     while (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR) {

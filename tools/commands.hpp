@@ -16,6 +16,8 @@ struct UsageError : std::runtime_error {
 using Args = std::vector<std::string>;
 
 int cmd_run(const Args& args);
+/// The hidden `baseline` verb a run or sweep starts (tools/cmd_run.cpp).
+int cmd_baseline(const Args& args);
 int cmd_reproduce(const Args& args);
 int cmd_policies(const Args& args);
 int cmd_calibrate(const Args& args);
@@ -29,16 +31,5 @@ int cmd_coordinator(const Args& args);
 int cmd_rexec(const Args& args);
 /// `make`: GNU make with spritesim-rexec as its SHELL (tools/cmd_make.cpp); make's exit status (or signal) is its own.
 int cmd_make(const Args& args);
-
-/// Runs this executable again with `args` and waits; returns its exit status (128+signal when killed).
-int run_self(const Args& args, const std::string& log_file);
-/// Starts this executable with `args` (stdout and stderr to log_file); returns the child's pid.
-int spawn_self(const Args& args, const std::string& log_file);
-/// Waits for a child; returns its exit status (128+signal when killed).
-int wait_child(int pid);
-/// What a child run's exit status means, for the summaries of sweep and reproduce ("exit 3: broke its invariants").
-std::string exit_status_text(int code);
-/// Path of this executable.
-std::string self_exe();
 
 } // namespace spritesim

@@ -64,6 +64,7 @@ int main(int argc, char** argv)
     static const std::map<std::string, int (*)(const Args&)> verbs = {
 #ifdef SPRITESIM_WITH_SIM
         {"run", cmd_run},
+        {"baseline", cmd_baseline},
         {"reproduce", cmd_reproduce},
         {"calibrate", cmd_calibrate},
         {"sweep", cmd_sweep},

@@ -33,6 +33,14 @@ int run_verb(const std::string& program, const std::function<int()>& verb)
   return 2;
 }
 
+bool asked_for_help(const std::vector<std::string>& args, const std::string& usage)
+{
+  if (args.empty() || (args[0] != "-h" && args[0] != "--help"))
+    return false;
+  fmt::print("{}\n", usage);
+  return true;
+}
+
 std::string env_or(const char* name, const std::string& def)
 {
   const char* v = std::getenv(name);

@@ -5,12 +5,17 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace spritesim {
 
 /// Runs `verb` and returns its exit status. An InputError, UsageError or any other std::exception becomes one line
 /// on stderr, "PROGRAM: error: ..." or "PROGRAM: usage error: ...", and exit status 2 (never a crash).
 int run_verb(const std::string& program, const std::function<int()>& verb);
+
+/// When `args` starts with -h or --help: prints `usage` (and a newline) on stdout and returns true; the verb then
+/// exits 0.
+bool asked_for_help(const std::vector<std::string>& args, const std::string& usage);
 
 /// The value of an environment variable, or `def` when it is unset or empty (the real-mode verbs' defaults).
 std::string env_or(const char* name, const std::string& def);

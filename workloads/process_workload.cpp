@@ -52,6 +52,14 @@ double pareto_lifetime(const ProcessWorkload& w, double u)
   return std::min(t, w.max_cpu_s);
 }
 
+double mean_lifetime_s(const ProcessWorkload& w)
+{
+  double lo = w.min_cpu_s, hi = w.max_cpu_s, a = w.pareto_alpha;
+  if (std::fabs(a - 1) < 1e-12)
+    return lo * (1 + std::log(hi / lo));
+  return lo + std::pow(lo, a) * (std::pow(hi, 1 - a) - std::pow(lo, 1 - a)) / (1 - a);
+}
+
 ProcessWorkload parse_process_workload(const nlohmann::json& j, const std::string& file, const std::string& path)
 {
   JsonReader r(j, file, path);

@@ -48,6 +48,9 @@ nlohmann::json to_json(const ProcessWorkload& w);
 std::vector<BackgroundProcess> generate_processes(const ProcessWorkload& w, uint64_t seed, int hosts,
                                                   double duration_s);
 
+/// The mean lifetime, E[min(L, max)] for Pr[L > t] = (min/t)^alpha: what a study's offered load is made of.
+double mean_lifetime_s(const ProcessWorkload& w);
+
 /// One Pareto lifetime from a uniform u in (0, 1): min * u^(-1/alpha), capped at max. Exposed for tests.
 double pareto_lifetime(const ProcessWorkload& w, double u);
 

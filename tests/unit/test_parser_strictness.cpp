@@ -15,9 +15,9 @@
 
 #include "core/experiment.hpp"
 #include "core/json_reader.hpp"
-#include "core/sweep.hpp"
+#include "experiments/sweep_spec.hpp"
 #include "models/profile.hpp"
-#include "tools/reproduction.hpp"
+#include "experiments/figure.hpp"
 #include "workloads/ninja_log.hpp"
 #include "workloads/trace.hpp"
 

@@ -14,8 +14,10 @@
 
 #include "core/json_reader.hpp"
 #include "core/results.hpp"
-#include "core/sweep.hpp"
-#include "core/timeline.hpp"
+#include "experiments/statistics.hpp"
+#include "experiments/sweep_spec.hpp"
+#include "experiments/sweep_tables.hpp"
+#include "experiments/timeline.hpp"
 
 using namespace spritesim;
 using spritesim::test::contains;

@@ -1,7 +1,6 @@
-// Sweep files, the run matrix and the sweep tables (see sweep.hpp and docs/sweeps.md).
-#include "core/sweep.hpp"
+// Sweep files and the run matrix (see sweep_spec.hpp and docs/sweeps.md).
+#include "experiments/sweep_spec.hpp"
 
-#include <cmath>
 #include <filesystem>
 #include <limits>
 #include <set>
@@ -122,19 +121,6 @@ std::optional<std::string> resolve_experiment(const std::string& experiment, con
   if (embedded_file(experiment))
     return experiment;
   return std::nullopt;
-}
-
-std::string metric_text(const nlohmann::json& v)
-{
-  if (v.is_number_integer() || v.is_number_unsigned())
-    return v.dump();
-  if (v.is_number())
-    return fixed(v.get<double>());
-  if (v.is_boolean())
-    return v.get<bool>() ? "1" : "0";
-  if (v.is_string())
-    return v.get<std::string>();
-  return v.dump();
 }
 
 } // namespace
@@ -299,46 +285,6 @@ nlohmann::json sweep_identity(const SweepSpec& spec)
           {"set", spec.set}};
 }
 
-// Two-sided 95% quantiles of Student's t distribution, t(0.975, df), to 3 decimals: the standard table printed in
-// the NIST/SEMATECH e-Handbook of Statistical Methods, section 1.3.6.7.2 ("Critical values of the Student's t
-// distribution"); checked against scipy.stats.t.ppf(0.975, df) rounded to 3 decimals.
-double t_quantile_975(int64_t df)
-{
-  static const std::vector<std::pair<int64_t, double>> table = {
-      {1, 12.706}, {2, 4.303},  {3, 3.182},  {4, 2.776},   {5, 2.571},   {6, 2.447},   {7, 2.365},   {8, 2.306},
-      {9, 2.262},  {10, 2.228}, {11, 2.201}, {12, 2.179},  {13, 2.160},  {14, 2.145},  {15, 2.131},  {16, 2.120},
-      {17, 2.110}, {18, 2.101}, {19, 2.093}, {20, 2.086},  {21, 2.080},  {22, 2.074},  {23, 2.069},  {24, 2.064},
-      {25, 2.060}, {26, 2.056}, {27, 2.052}, {28, 2.048},  {29, 2.045},  {30, 2.042},  {40, 2.021},  {50, 2.009},
-      {60, 2.000}, {80, 1.990}, {100, 1.984}, {120, 1.980}, {200, 1.972}, {500, 1.965}, {1000, 1.962}};
-  if (df < 1)
-    throw std::invalid_argument("t_quantile_975: df must be >= 1");
-  double t = table.front().second;
-  for (const auto& [d, q] : table)
-    if (d <= df)
-      t = q;
-  return t;
-}
-
-SummaryStats summarize(const std::vector<double>& values)
-{
-  SummaryStats s;
-  s.n = static_cast<int64_t>(values.size());
-  if (s.n == 0)
-    return s;
-  double sum = 0;
-  for (double v : values)
-    sum += v;
-  s.mean = sum / static_cast<double>(s.n);
-  if (s.n < 2)
-    return s;
-  double ss = 0;
-  for (double v : values)
-    ss += (v - s.mean) * (v - s.mean);
-  s.stddev = std::sqrt(ss / static_cast<double>(s.n - 1));
-  s.ci95 = t_quantile_975(s.n - 1) * *s.stddev / std::sqrt(static_cast<double>(s.n));
-  return s;
-}
-
 std::optional<nlohmann::json> sweep_metric(const nlohmann::json& results, const std::string& metric)
 {
   const nlohmann::json* at = &results;
@@ -364,62 +310,6 @@ std::optional<nlohmann::json> read_run_results(const std::string& run_dir)
   if (!exists_quietly(path))
     return std::nullopt;
   return parse_json_text(read_text_file(path), path);
-}
-
-std::string sweep_csv(const SweepSpec& spec, const SweepMatrix& matrix,
-                      const std::vector<std::optional<nlohmann::json>>& results)
-{
-  std::vector<std::string> header = {"run", "cell"};
-  for (const auto& a : spec.axes)
-    header.push_back(a.path);
-  header.push_back("seed");
-  header.insert(header.end(), spec.metrics.begin(), spec.metrics.end());
-  CsvTable t(header);
-  for (const auto& run : matrix.runs) {
-    if (!results.at(run.index))
-      continue;
-    const SweepCell& cell = matrix.cells[run.cell];
-    std::vector<std::string> row = {std::to_string(run.index), cell.name};
-    for (const auto& v : cell.values)
-      row.push_back(sweep_value_text(v));
-    row.push_back(std::to_string(run.seed));
-    for (const auto& m : spec.metrics) {
-      auto v = sweep_metric(*results[run.index], m);
-      row.push_back(v ? metric_text(*v) : "");
-    }
-    t.add_row(row);
-  }
-  return t.text();
-}
-
-std::string sweep_summary_csv(const SweepSpec& spec, const SweepMatrix& matrix,
-                              const std::vector<std::optional<nlohmann::json>>& results)
-{
-  std::vector<std::string> header = {"cell"};
-  for (const auto& a : spec.axes)
-    header.push_back(a.path);
-  for (const char* c : {"metric", "n", "mean", "stddev", "ci95_half_width"})
-    header.push_back(c);
-  CsvTable t(header);
-  for (const auto& cell : matrix.cells)
-    for (const auto& m : spec.metrics) {
-      std::vector<double> values; // in matrix (seed) order, so the sums are the same bytes however runs were made
-      for (const auto& run : matrix.runs)
-        if (run.cell == cell.index && results.at(run.index))
-          if (auto v = sweep_metric(*results[run.index], m); v && v->is_number())
-            values.push_back(v->get<double>());
-      SummaryStats s = summarize(values);
-      std::vector<std::string> row = {cell.name};
-      for (const auto& v : cell.values)
-        row.push_back(sweep_value_text(v));
-      row.push_back(m);
-      row.push_back(std::to_string(s.n));
-      row.push_back(s.n ? fixed(s.mean) : "");
-      row.push_back(s.stddev ? fixed(*s.stddev) : "");
-      row.push_back(s.ci95 ? fixed(*s.ci95) : "");
-      t.add_row(row);
-    }
-  return t.text();
 }
 
 } // namespace spritesim

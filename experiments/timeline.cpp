@@ -1,6 +1,6 @@
 // Chrome/Perfetto trace-event JSON of a run (see timeline.hpp). Events are built as JSON objects (keys come out
 // sorted) and sorted by time, then host and lane, so the file is byte-identical for the same run.
-#include "core/timeline.hpp"
+#include "experiments/timeline.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,6 +1,6 @@
 // The "day in the life" report section (see day_report.hpp). Published values and their sources are listed here
 // once; what each simulated figure includes, and why it differs, is in docs/day-in-the-life.md.
-#include "tools/day_report.hpp"
+#include "experiments/day_report.hpp"
 
 #include <cmath>
 #include <cstdint>

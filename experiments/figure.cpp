@@ -1,15 +1,14 @@
-// Parsing reproduction figures and writing the reproduction report (see reproduction.hpp).
-#include "tools/reproduction.hpp"
+// Parsing reproduction figures and writing the reproduction report (see figure.hpp).
+#include "experiments/figure.hpp"
 
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
 
-#include <unistd.h>
-
 #include <fmt/format.h>
 
+#include "core/child_process.hpp"
 #include "core/embedded.hpp"
 #include "core/input_error.hpp"
 #include "core/json_reader.hpp"
@@ -213,17 +212,23 @@ void write_reproduction(const std::string& out, const std::vector<FigureResult>&
   md += write_points(out, results);
   write_file_atomic(out + "/report.md", md + sections);
   // Figures: the embedded analysis scripts, run by Debian's python3-matplotlib; the CSVs stand without them.
-  // Debian's interpreter, where python3-matplotlib lives, even when another python3 comes first on PATH.
-  const char* python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-  for (const char* name : {"analysis/plot_speedup.py", "analysis/plot_points.py"}) {
-    auto script = embedded_file(name);
-    std::string cmd = fmt::format("{} - '{}' >>'{}/plot.log' 2>&1", python, out, out);
-    FILE* py = script ? popen(cmd.c_str(), "w") : nullptr;
-    if (py) {
-      fwrite(script->data(), 1, script->size(), py);
-      if (pclose(py) != 0)
-        fmt::print(stderr, "reproduce: drawing the figures failed ({}); see {}/plot.log\n", name, out);
-    }
+  for (const char* name : {"analysis/plot_speedup.py", "analysis/plot_points.py"})
+    if (!run_embedded_script(name, out, out + "/plot.log", true))
+      fmt::print(stderr, "reproduce: drawing the figures failed ({}); see {}/plot.log\n", name, out);
+}
+
+bool run_embedded_script(const std::string& name, const std::string& dir, const std::string& log, bool append_log)
+{
+  auto script = embedded_file(name);
+  if (!script)
+    return false;
+  ChildSpec py = python_child({"-c", std::string(*script), dir}, log);
+  py.append_log = append_log;
+  try {
+    return run_child(py) == 0;
+  } catch (const ChildStartError& e) {
+    write_file_atomic(log, std::string(e.what()) + "\n");
+    return false;
   }
 }
 

@@ -78,4 +78,9 @@ std::string write_points(const std::string& out, const std::vector<FigureResult>
 void write_reproduction(const std::string& out, const std::vector<FigureResult>& results,
                         const std::string& sections = "");
 
+/// Runs an embedded analysis script (analysis/NAME.py) with Debian's python3 on `dir`, output into `log`; false
+/// when it cannot run or fails.
+bool run_embedded_script(const std::string& name, const std::string& dir, const std::string& log,
+                         bool append_log = false);
+
 } // namespace spritesim

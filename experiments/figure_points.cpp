@@ -1,12 +1,12 @@
 // points.csv: one row per predicted figure point, its central value and the band the documented ranges give
-// (docs/cost-model.md "Gaps"), beside the published value where the reference gives it (see reproduction.hpp).
+// (docs/cost-model.md "Gaps"), beside the published value where the reference gives it (see figure.hpp).
 #include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
 
 #include "core/output_files.hpp"
-#include "tools/reproduction.hpp"
+#include "experiments/figure.hpp"
 
 namespace spritesim {
 

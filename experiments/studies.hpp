@@ -8,12 +8,14 @@
 
 namespace spritesim {
 
-/// Runs the studies' sweeps (child `spritesim sweep` processes, `jobs` runs at once) into OUT_DIR/studies/NAME/,
+class JobPool;
+
+/// Runs the studies' sweeps (through `pool`) into OUT_DIR/studies/NAME/,
 /// writes OUT_DIR/studies/studies-cells.csv and studies-gains.csv, draws OUT_DIR/studies/NAME.png|svg with the
 /// embedded analysis/plot_study.py, and returns the markdown section "## Policy studies": tables of mean ± 95% CI
 /// per cell, the published claims beside them, figure links relative to OUT_DIR, and where we agree or differ.
-/// A failed sweep or figure is reported in the section, not thrown. With SPRITESIM_STUDIES_QUICK=1 in the
+/// A failed run or figure is reported in the section, not thrown; when the pool is stopped, returns "". With SPRITESIM_STUDIES_QUICK=1 in the
 /// environment the sweeps run reduced (2 seeds, 600 s of arrivals) into OUT_DIR/studies/quick-NAME/, for tests.
-std::string run_studies(const std::string& out_dir, int jobs);
+std::string run_studies(const std::string& out_dir, JobPool& pool);
 
 } // namespace spritesim

@@ -1,6 +1,6 @@
 // Sweeps: a matrix of experiment runs (the cartesian product of config axes, times seeds), parsed strictly from a
-// sweep file, and the tables made from the runs' results.json files (sweep.csv, sweep-summary.csv with 95%
-// confidence intervals). Running the matrix is the CLI's job (tools/cmd_sweep.cpp); docs/sweeps.md is the manual.
+// sweep file. The tables are sweep_tables.hpp; running the matrix is sweep_runner.hpp; docs/sweeps.md is the
+// manual. SimGrid-free (the fuzz harnesses and unit tests use it).
 #pragma once
 
 #include <cstdint>
@@ -78,34 +78,10 @@ std::string sweep_value_text(const nlohmann::json& v);
 /// else must not be mixed into the same tables. Written as DIR/sweep.json.
 nlohmann::json sweep_identity(const SweepSpec& spec);
 
-/// The two-sided 95% Student t quantile t(0.975, df), from a table (see sweep.cpp for the source); a df between
-/// table rows uses the row below it (a slightly wider, conservative interval). df >= 1.
-double t_quantile_975(int64_t df);
-
-/// n, mean, sample standard deviation and 95% confidence half-width t(0.975, n-1) * s / sqrt(n) of some values.
-/// stddev and ci95 are absent when n < 2.
-struct SummaryStats {
-  int64_t n = 0;
-  double mean = 0;
-  std::optional<double> stddev;
-  std::optional<double> ci95;
-};
-SummaryStats summarize(const std::vector<double>& values);
-
 /// A metric of one results.json (a dotted key reaches into objects); absent when missing or null.
 std::optional<nlohmann::json> sweep_metric(const nlohmann::json& results, const std::string& metric);
 
 /// The results.json of one run folder, or nothing when the run is not finished (no results.json yet).
 std::optional<nlohmann::json> read_run_results(const std::string& run_dir);
-
-/// sweep.csv: one row per finished run in matrix order (run, cell, one column per axis, seed, metrics).
-/// `results[i]` belongs to matrix.runs[i]; runs without results are left out.
-std::string sweep_csv(const SweepSpec& spec, const SweepMatrix& matrix,
-                      const std::vector<std::optional<nlohmann::json>>& results);
-
-/// sweep-summary.csv: per cell (matrix order) and metric (spec order): n, mean, stddev, ci95_half_width over the
-/// cell's finished runs with a numeric value.
-std::string sweep_summary_csv(const SweepSpec& spec, const SweepMatrix& matrix,
-                              const std::vector<std::optional<nlohmann::json>>& results);
 
 } // namespace spritesim

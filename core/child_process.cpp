@@ -1,0 +1,148 @@
+// The one way spritesim starts a child process (see child_process.hpp): fork, set up the child with async-signal-safe
+// calls only, exec; a close-on-exec pipe carries exec's errno back, so "cannot run" is an error here, not exit 127.
+#include "core/child_process.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+extern char** environ;
+
+namespace spritesim {
+
+namespace {
+
+std::vector<char*> c_strings(std::vector<std::string>& v)
+{
+  std::vector<char*> out;
+  for (auto& s : v)
+    out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+// In the child, between fork and exec: only async-signal-safe calls.
+[[noreturn]] void become(const ChildSpec& spec, pid_t parent, char* const* argv, char* const* envp, int report)
+{
+  for (const auto& [sig, action] : spec.signals)
+    sigaction(sig, &action, nullptr);
+  if (spec.own_group) {
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) // the parent died before prctl: nobody would stop this child
+      _exit(127);
+  }
+  if (spec.mask)
+    sigprocmask(SIG_SETMASK, &*spec.mask, nullptr);
+  if (!spec.log_file.empty()) {
+    int fd = ::open(spec.log_file.c_str(), O_WRONLY | O_CREAT | (spec.append_log ? O_APPEND : O_TRUNC), 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+      close(fd);
+    }
+  }
+  if (spec.search_path)
+    execvpe(argv[0], argv, envp);
+  else
+    execve(argv[0], argv, envp);
+  int err = errno;
+  (void)!write(report, &err, sizeof err);
+  _exit(127);
+}
+
+} // namespace
+
+pid_t start_child(const ChildSpec& spec)
+{
+  if (spec.argv.empty())
+    throw std::invalid_argument("start_child: no program");
+  std::vector<std::string> args = spec.argv, env;
+  if (spec.env)
+    env = *spec.env;
+  else
+    for (char** e = environ; *e; ++e)
+      env.emplace_back(*e);
+  auto argv = c_strings(args);
+  auto envp = c_strings(env);
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0)
+    throw std::runtime_error(fmt::format("pipe failed: {}", std::strerror(errno)));
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(report[0]);
+    become(spec, parent, argv.data(), envp.data(), report[1]);
+  }
+  int fork_errno = errno;
+  close(report[1]);
+  if (pid < 0) {
+    close(report[0]);
+    throw std::runtime_error(fmt::format("fork failed: {}", std::strerror(fork_errno)));
+  }
+  if (spec.own_group)
+    setpgid(pid, pid); // also here, so the group exists before anyone signals it
+  int err = 0;
+  ssize_t got;
+  while ((got = read(report[0], &err, sizeof err)) < 0 && errno == EINTR) {
+  }
+  close(report[0]);
+  if (got == static_cast<ssize_t>(sizeof err)) {
+    wait_child_status(pid);
+    throw ChildStartError(fmt::format("cannot run {}: {}", spec.argv[0], std::strerror(err)), err);
+  }
+  return pid;
+}
+
+int wait_child_status(pid_t pid)
+{
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR)
+      throw std::runtime_error(fmt::format("waitpid failed: {}", std::strerror(errno)));
+  return status;
+}
+
+int exit_code(int wait_status)
+{
+  return WIFSIGNALED(wait_status) ? 128 + WTERMSIG(wait_status) : WEXITSTATUS(wait_status);
+}
+
+int run_child(const ChildSpec& spec) { return exit_code(wait_child_status(start_child(spec))); }
+
+std::string self_exe()
+{
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0)
+    throw std::runtime_error("cannot find this executable (/proc/self/exe)");
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+ChildSpec self_child(const std::vector<std::string>& args, const std::string& log_file)
+{
+  ChildSpec c;
+  c.argv = {self_exe()};
+  c.argv.insert(c.argv.end(), args.begin(), args.end());
+  c.log_file = log_file;
+  return c;
+}
+
+ChildSpec python_child(const std::vector<std::string>& args, const std::string& log_file)
+{
+  ChildSpec c;
+  bool debian = access("/usr/bin/python3", X_OK) == 0;
+  c.argv = {debian ? "/usr/bin/python3" : "python3"};
+  c.search_path = !debian;
+  c.argv.insert(c.argv.end(), args.begin(), args.end());
+  c.log_file = log_file;
+  return c;
+}
+
+} // namespace spritesim

@@ -1,0 +1,57 @@
+// Starting and waiting for child processes: the one way spritesim starts another program, whether a simulation of
+// its own (SimGrid runs once per process), a plotting script, make, or a captured build.
+#pragma once
+
+#include <csignal>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <sys/types.h>
+#include <utility>
+#include <vector>
+
+namespace spritesim {
+
+/// What to start and how.
+struct ChildSpec {
+  std::vector<std::string> argv;          ///< argv[0] is the program
+  bool search_path = false;               ///< look argv[0] up on PATH (else it is a path)
+  std::optional<std::vector<std::string>> env; ///< the child's environment; the caller's when absent
+  std::string log_file;                   ///< stdout and stderr go there (created 0644); inherited when empty
+  bool append_log = false;                ///< append to log_file rather than truncate it
+  /// In a process group of its own, so that whoever started it can signal everything it started in turn; it is
+  /// sent SIGTERM should the parent die first.
+  bool own_group = false;
+  std::optional<sigset_t> mask;           ///< the child's signal mask; the caller's when absent
+  std::vector<std::pair<int, struct sigaction>> signals; ///< dispositions set in the child before it runs
+};
+
+/// The program could not be started (exec failed); `error` is the errno.
+struct ChildStartError : std::runtime_error {
+  ChildStartError(const std::string& what, int err) : std::runtime_error(what), error(err) {}
+  int error;
+};
+
+/// Starts a child; returns its pid. Throws ChildStartError when the program cannot be run.
+pid_t start_child(const ChildSpec& spec);
+
+/// Waits for a child (retrying on EINTR); returns its raw wait status.
+int wait_child_status(pid_t pid);
+
+/// A wait status as an exit code: the exit status, or 128 + signal when it was killed.
+int exit_code(int wait_status);
+
+/// Starts a child and waits for it; returns its exit code.
+int run_child(const ChildSpec& spec);
+
+/// Path of this executable (/proc/self/exe), to start a simulation of its own.
+std::string self_exe();
+
+/// A child of this executable: `spritesim ARGS`.
+ChildSpec self_child(const std::vector<std::string>& args, const std::string& log_file);
+
+/// The Python interpreter for the analysis scripts: Debian's, where python3-matplotlib lives, even when another
+/// python3 comes first on PATH.
+ChildSpec python_child(const std::vector<std::string>& args, const std::string& log_file);
+
+} // namespace spritesim

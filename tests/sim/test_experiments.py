@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+# Scenario tests of the experiments layer (experiments/): ^C (SIGINT to the sweep alone, as a terminal sends it to
+# the foreground process) stops every run, leaves no process behind, keeps every finished run whole, and the sweep
+# resumes; the sequential baseline is simulated once per experiment and seed and the runs read it from the cache
+# (OUT/baselines/), giving the bytes a run that simulates its own gives; every verb answers --help and -h.
+# Usage: python3 test_experiments.py /path/to/spritesim
+import glob
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from testlib import DIAMOND_TRACE, rows  # noqa: E402  (tests/lib/testlib.py)
+
+SPRITESIM = None  # set from argv in main()
+
+
+def write(path, doc):
+    with open(path, "w") as f:
+        json.dump(doc, f, indent=1)
+
+
+def finished(out):
+    return sorted(glob.glob(os.path.join(out, "runs", "*", "*", "results.json")))
+
+
+def processes_mentioning(text):
+    """pids of live processes whose command line contains text (the sweep's output folder)."""
+    pids = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if text.encode() in f.read():
+                        pids.append(int(pid))
+            except OSError:
+                pass
+    return pids
+
+
+class Experiments(unittest.TestCase):
+    def setUp(self):
+        self._tmp = tempfile.TemporaryDirectory(prefix="spritesim-experiments-")
+        self.tmp = self._tmp.name
+        write(os.path.join(self.tmp, "diamond.json"), DIAMOND_TRACE)
+
+    def tearDown(self):
+        self._tmp.cleanup()
+
+    def sweep_file(self, baseline, policies, hosts, seeds):
+        write(os.path.join(self.tmp, "exp.json"), {"name": "diamond", "platform": {"workstations": 3},
+                                                   "workload": {"trace": "diamond.json", "baseline": baseline}})
+        path = os.path.join(self.tmp, "sweep.json")
+        write(path, {"name": "t", "experiment": "exp.json",
+                     "axes": [{"path": "policy.name", "values": policies},
+                              {"path": "platform.workstations", "values": hosts}],
+                     "seeds": seeds})
+        return path
+
+    def test_sigint_stops_every_run_and_keeps_finished_ones(self):
+        sweep = self.sweep_file("none", ["sprite", "random"], [2, 3, 4], {"first": 1, "count": 5})
+        out = os.path.join(self.tmp, "out")
+        with open(os.path.join(self.tmp, "log"), "w") as log:
+            p = subprocess.Popen([SPRITESIM, "sweep", sweep, "--out", out, "--jobs", "2"], stdout=log, stderr=log)
+            deadline = time.monotonic() + 60
+            while len(finished(out)) < 4 and p.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            os.kill(p.pid, signal.SIGINT)  # the sweep alone: its runs are in process groups of their own
+            status = p.wait(timeout=30)
+        with open(os.path.join(self.tmp, "log")) as f:
+            text = f.read()
+        self.assertEqual(status, 128 + signal.SIGINT, text)
+        self.assertIn("stopped by signal 2", text)
+        self.assertEqual(processes_mentioning(out), [], "runs outlived the interrupted sweep")
+        kept = finished(out)
+        self.assertGreaterEqual(len(kept), 4)
+        self.assertLess(len(kept), 30, "the sweep finished before it was interrupted")
+        for f in kept:  # whole: written to a temporary file and renamed
+            with open(f) as r:
+                self.assertIn("makespan_s", json.load(r))
+            self.assertEqual(glob.glob(os.path.join(os.path.dirname(f), "*.tmp.*")), [], f)
+        mtimes = {f: os.stat(f).st_mtime_ns for f in kept}
+        resumed = subprocess.run([SPRITESIM, "sweep", sweep, "--out", out, "--jobs", "2"], capture_output=True,
+                                 text=True, timeout=120)
+        self.assertEqual(resumed.returncode, 0, resumed.stderr)
+        self.assertIn(f"{len(kept)} finished already", resumed.stderr)
+        self.assertEqual(len(rows(os.path.join(out, "sweep.csv"))), 30)
+        for f, m in mtimes.items():
+            self.assertEqual(os.stat(f).st_mtime_ns, m, f"{f} was redone")
+
+    def test_baseline_is_simulated_once_per_experiment_and_seed(self):
+        # 2 policies x 2 host counts x 2 seeds: 8 runs share 2 baselines (hosts and policy do not matter on one host;
+        # with 2 hosts a run would be sequential itself, its own baseline).
+        sweep = self.sweep_file("sequential", ["sprite", "random"], [3, 4], [1, 2])
+        out = os.path.join(self.tmp, "out")
+        r = subprocess.run([SPRITESIM, "sweep", sweep, "--out", out, "--jobs", "2"], capture_output=True, text=True,
+                           timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("2 sequential baseline(s) to simulate", r.stderr)
+        cached = sorted(glob.glob(os.path.join(out, "baselines", "*.json")))
+        self.assertEqual(len(cached), 2, cached)
+        by_seed = {}
+        for f in cached:
+            with open(f) as c:
+                doc = json.load(c)
+            self.assertEqual(doc["experiment"]["platform"]["workstations"], 1)
+            by_seed[doc["experiment"]["seed"]] = float(doc["makespan_s"])
+        self.assertEqual(sorted(by_seed), [1, 2])
+        table = rows(os.path.join(out, "sweep.csv"))
+        self.assertEqual(len(table), 8)
+        for row in table:
+            with open(os.path.join(out, "runs", row["cell"], f"seed-{row['seed']}", "results.json")) as f:
+                res = json.load(f)
+            self.assertEqual(res["baseline_makespan_s"], round(by_seed[int(row["seed"])], 6))
+            self.assertGreater(float(row["speedup"]), 1)
+        # A run that simulates its own baseline gives the bytes the cached one gave.
+        alone = os.path.join(self.tmp, "alone")
+        r = subprocess.run([SPRITESIM, "run", os.path.join(self.tmp, "exp.json"), "--seed", "2", "--set",
+                            'policy.name="random"', "--set", "platform.workstations=3", "--out", alone],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(alone, "results.json"), "rb") as a, \
+                open(os.path.join(out, "runs", "policy.name=random+platform.workstations=3", "seed-2",
+                                  "results.json"), "rb") as b:
+            self.assertEqual(a.read(), b.read())
+        self.assertFalse([x for x in os.listdir(alone) if "baseline" in x], "the run left its scratch baseline")
+        # A run given a cache file reads it rather than simulating: a doctored makespan shows in its speedup.
+        seed1 = [f for f in cached if json.load(open(f))["experiment"]["seed"] == 1][0]
+        with open(seed1) as f:
+            doc = json.load(f)
+        doc["makespan_s"] = "1000"
+        doctored = os.path.join(self.tmp, "doctored.json")
+        write(doctored, doc)
+        r = subprocess.run([SPRITESIM, "run", os.path.join(self.tmp, "exp.json"), "--seed", "1", "--out",
+                            os.path.join(self.tmp, "d"), "--baseline-file", doctored],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(self.tmp, "d", "results.json")) as f:
+            self.assertEqual(json.load(f)["baseline_makespan_s"], 1000)
+        # A cache file of another seed is refused, not used.
+        r = subprocess.run([SPRITESIM, "run", os.path.join(self.tmp, "exp.json"), "--seed", "2", "--out",
+                            os.path.join(self.tmp, "e"), "--baseline-file", seed1],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("not the sequential baseline of this experiment and seed", r.stderr)
+        # Rerunning the finished sweep simulates nothing, baselines included.
+        r = subprocess.run([SPRITESIM, "sweep", sweep, "--out", out], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("sequential baseline", r.stderr)
+
+    def test_every_verb_answers_help(self):
+        for verb in ("run", "sweep", "reproduce", "calibrate", "policies", "host-profile", "trace", "trace info",
+                     "trace generate", "trace import-ninja", "trace convert", "trace capture", "agent", "migd",
+                     "rexec", "make", "baseline"):
+            for flag in ("--help", "-h"):
+                r = subprocess.run([SPRITESIM, *verb.split(), flag], capture_output=True, text=True, timeout=10)
+                self.assertEqual(r.returncode, 0, f"{verb} {flag}: {r.stderr}")
+                self.assertIn("usage: spritesim", r.stdout, f"{verb} {flag}")
+
+
+def main():
+    global SPRITESIM
+    if len(sys.argv) != 2:
+        print("usage: test_experiments.py /path/to/spritesim", file=sys.stderr)
+        return 2
+    SPRITESIM = os.path.abspath(sys.argv[1])
+    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
+    result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
+    return 0 if result.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
