@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 #include <fcntl.h>
@@ -102,6 +103,26 @@ std::string fixed(double v, int decimals)
   if (s == fmt::format("-{:.{}f}", 0.0, decimals))
     s = s.substr(1); // no negative zero
   return s;
+}
+
+uint64_t stable_hash(const std::string& s)
+{
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+std::string last_line(const std::string& file)
+{
+  std::ifstream in(file);
+  std::string line, last;
+  while (std::getline(in, line))
+    if (!line.empty())
+      last = line;
+  return last;
 }
 
 CsvTable::CsvTable(std::vector<std::string> header) : header_(std::move(header)) {}

@@ -2,6 +2,7 @@
 // directory and is renamed into place; a results directory is complete only once results.json exists.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,12 @@ void check_output_file(const std::string& path, const std::string& option);
 
 /// Formats a double for CSV/JSON outputs with fixed, locale-independent precision (deterministic bytes).
 std::string fixed(double v, int decimals = 6);
+
+/// FNV-1a of `s`: a hash stable across implementations and runs (std::hash is not), for output file names.
+uint64_t stable_hash(const std::string& s);
+
+/// The last non-empty line of a text file ("" when it is missing or empty): what a failed run's log ends with.
+std::string last_line(const std::string& file);
 
 /// A CSV document built row by row; fields are quoted when they hold commas, quotes or newlines.
 class CsvTable {

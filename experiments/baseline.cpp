@@ -2,7 +2,6 @@
 #include "experiments/baseline.hpp"
 
 #include <filesystem>
-#include <fstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -17,30 +16,9 @@ namespace spritesim {
 
 namespace {
 
-// FNV-1a: a stable hash (std::hash is not stable across implementations).
-uint64_t fnv1a(const std::string& s)
-{
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
 bool is_sequential(const ExperimentSpec& s)
 {
   return s.platform.workstations == 1 || !s.workload.migrate || s.workload.max_jobs == 1;
-}
-
-std::string last_line(const std::string& file)
-{
-  std::ifstream in(file);
-  std::string line, last;
-  while (std::getline(in, line))
-    if (!line.empty())
-      last = line;
-  return last;
 }
 
 } // namespace
@@ -70,7 +48,7 @@ nlohmann::json baseline_identity(const ExperimentSpec& spec) { return to_json(se
 
 std::string baseline_file_name(const ExperimentSpec& spec)
 {
-  return fmt::format("{:016x}.json", fnv1a(baseline_identity(spec).dump()));
+  return fmt::format("{:016x}.json", stable_hash(baseline_identity(spec).dump()));
 }
 
 double simulate_baseline(const ExperimentSpec& spec)

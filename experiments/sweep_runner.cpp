@@ -2,7 +2,6 @@
 #include "experiments/sweep_runner.hpp"
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <stdexcept>
 
@@ -40,16 +39,6 @@ void check_identity(const std::string& dir, const nlohmann::json& identity, bool
   } else {
     throw std::runtime_error(fmt::format("{}: not a sweep folder (no sweep.json)", dir));
   }
-}
-
-std::string last_line(const std::string& file)
-{
-  std::ifstream in(file);
-  std::string line, last;
-  while (std::getline(in, line))
-    if (!line.empty())
-      last = line;
-  return last;
 }
 
 // Copies finished runs that `out` lacks from the merged folders; results.json goes last, as a run writes it.

@@ -42,17 +42,6 @@ std::string slug(const std::string& s)
   return out;
 }
 
-// FNV-1a: a stable hash (std::hash is not stable across implementations) to tell long or clashing names apart.
-uint64_t fnv1a(const std::string& s)
-{
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
 SweepAxis parse_axis(const JsonReader& a, const std::set<std::string>& earlier)
 {
   SweepAxis axis;
@@ -248,7 +237,7 @@ SweepMatrix sweep_matrix(const SweepSpec& spec)
       name = "all";
     // Values that differ only in characters a folder name cannot hold, or very long ones, get a stable suffix.
     if (name.size() > 100 || names.count(name))
-      name = fmt::format("{}~{:08x}", name.substr(0, 100), fnv1a(key) & 0xffffffffULL);
+      name = fmt::format("{}~{:08x}", name.substr(0, 100), stable_hash(key) & 0xffffffffULL);
     names.insert(name);
     cell.name = name;
     m.cells.push_back(std::move(cell));
