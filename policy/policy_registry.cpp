@@ -1,5 +1,6 @@
 // The policy registry: every policy by name with its documented parameters, and make_policy, which checks a
-// config's parameters against them. Adding a policy = its own .cpp + one declaration and one entry below.
+// config's parameters against them. Adding a policy = its own .cpp, its line in policy/meson.build (which
+// generates the list) and docs/policies.md.
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -10,27 +11,13 @@
 
 namespace spritesim {
 
-// One line per policy: the function in its file that describes it.
-PolicyInfo condor_desktop_info();     // policy/eviction/condor_desktop.cpp
-PolicyInfo least_loaded_info();       // policy/placement/least_loaded.cpp
-PolicyInfo lifetime_migration_info(); // policy/balancing/lifetime_migration.cpp
-PolicyInfo mosix_gossip_info();       // policy/balancing/mosix_gossip.cpp
-PolicyInfo random_placement_info();   // policy/placement/random_placement.cpp
-PolicyInfo remote_exec_only_info();   // policy/eviction/remote_exec_only.cpp
-PolicyInfo sprite_longest_idle_info(); // policy/placement/sprite_longest_idle.cpp
+// Every policy's description, from the list of policy files in policy/meson.build (the generated policy_list.cpp).
+std::vector<PolicyInfo> listed_policies();
 
 const std::vector<PolicyInfo>& policy_registry()
 {
   static const std::vector<PolicyInfo> registry = [] {
-    std::vector<PolicyInfo> r = {
-        condor_desktop_info(),
-        least_loaded_info(),
-        lifetime_migration_info(),
-        mosix_gossip_info(),
-        random_placement_info(),
-        remote_exec_only_info(),
-        sprite_longest_idle_info(),
-    };
+    std::vector<PolicyInfo> r = listed_policies();
     std::sort(r.begin(), r.end(), [](const PolicyInfo& a, const PolicyInfo& b) { return a.name < b.name; });
     return r;
   }();
