@@ -15,7 +15,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from testlib import (free_port, read, rows, run_tests, skip_without_loopback, spritesim_from_argv,  # noqa: E402
+from testlib import (free_port, read, rows, run_script, skip_without_loopback,  # noqa: E402
                      wait_for)  # tests/lib/testlib.py
 
 SPRITESIM = None
@@ -140,12 +140,5 @@ class Conformance(unittest.TestCase):
         self.assertEqual(sim, real, "the two backends took different decisions")
 
 
-def main():
-    global SPRITESIM
-    SPRITESIM = spritesim_from_argv("test_conformance.py")
-    skip_without_loopback()
-    sys.exit(0 if run_tests(verbosity=1) else 1)
-
-
 if __name__ == "__main__":
-    main()
+    run_script("test_conformance.py", globals(), skip_without_loopback, verbosity=1)

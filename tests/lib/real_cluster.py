@@ -196,7 +196,6 @@ class WithCluster(unittest.TestCase):
         cls.c.close()
 
 
-
 class Relay:
     """A TCP relay in front of an agent, so that a test can break some connections through it (migd's watch link)
     while the agent and the other connections live on."""

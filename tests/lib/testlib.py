@@ -59,13 +59,6 @@ def wait_for(pred, what, timeout=10.0):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def spritesim_from_argv(script):
-    """The spritesim path the scenario scripts take as their argument (exits with a usage line without it)."""
-    if len(sys.argv) < 2:
-        sys.exit(f"usage: {script} /path/to/spritesim")
-    return os.path.abspath(sys.argv.pop(1))
-
-
 def skip_without_loopback():
     """Exits 77 (meson's "skipped") where loopback sockets are not allowed: real mode's tests need them."""
     try:
@@ -77,7 +70,15 @@ def skip_without_loopback():
         sys.exit(77)
 
 
-def run_tests(verbosity=2):
-    """Runs the calling script's unittest cases; returns whether all passed."""
-    return unittest.main(exit=False, verbosity=verbosity).result.wasSuccessful()
+def run_script(script, module_globals, before=None, verbosity=2):
+    """The main of every scenario script: takes the spritesim executable (argument 1; any further arguments name test
+    cases, as unittest's own), sets the script's SPRITESIM, calls `before` (skips, other globals), runs the script's
+    unittest cases and exits 0 when all passed, 1 otherwise."""
+    if len(sys.argv) < 2:
+        sys.exit(f"usage: {script} /path/to/spritesim [TestClass[.test_name]...]")
+    module_globals["SPRITESIM"] = os.path.abspath(sys.argv.pop(1))
+    if before:
+        before()
+    result = unittest.main(module="__main__", exit=False, verbosity=verbosity).result
+    sys.exit(0 if result.wasSuccessful() else 1)
 

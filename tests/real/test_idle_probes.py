@@ -15,10 +15,10 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from testlib import (free_port, read, rows, run_tests, skip_without_loopback, spritesim_from_argv,  # noqa: E402
+from testlib import (free_port, read, rows, run_script, skip_without_loopback,  # noqa: E402
                      wait_for)  # tests/lib/testlib.py
 
-SPRITESIM = None  # set from argv in main()
+SPRITESIM = None  # set from argv by run_script
 SECRET = b"test-idle-probes-secret-0123456789"
 # A command that runs about 4 s, printing as it goes: long enough for the command and logind probes (sampled once a
 # second) to see the owner come back while it runs.
@@ -190,12 +190,5 @@ class Case(unittest.TestCase):
         self.assertIn("exactly one of --idle-probe", r.stderr)
 
 
-def main():
-    global SPRITESIM
-    SPRITESIM = spritesim_from_argv("test_idle_probes.py")
-    skip_without_loopback()
-    sys.exit(0 if run_tests() else 1)
-
-
 if __name__ == "__main__":
-    main()
+    run_script("test_idle_probes.py", globals(), skip_without_loopback)

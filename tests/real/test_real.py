@@ -28,9 +28,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import real_cluster  # noqa: E402  (tests/lib/real_cluster.py)
 from real_cluster import (PROTOCOL_VERSION, SECRET, Cluster, WithCluster, authenticated,  # noqa: E402
                           frame, hostile, recv_frame, small_c_project, until, write_tree)
-from testlib import read, rows, run_tests, skip_without_loopback, spritesim_from_argv, wait_for  # noqa: E402
+from testlib import read, rows, run_script, skip_without_loopback, wait_for  # noqa: E402
 
-SPRITESIM = None  # set from argv in main()
+SPRITESIM = None  # set from argv by run_script
 
 
 class Case(WithCluster):
@@ -386,12 +386,10 @@ class Suspend(unittest.TestCase):
             c.close()
 
 
-def main():
-    global SPRITESIM
-    SPRITESIM = real_cluster.SPRITESIM = spritesim_from_argv("test_real.py")
+def before():
+    real_cluster.SPRITESIM = SPRITESIM
     skip_without_loopback()
-    sys.exit(0 if run_tests() else 1)
 
 
 if __name__ == "__main__":
-    main()
+    run_script("test_real.py", globals(), before)

@@ -20,13 +20,12 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import c_project  # noqa: E402  (tests/lib/c_project.py)
 from real_hosts import Cluster  # noqa: E402  (tests/lib/real_hosts.py)
-from testlib import (read, rows, run_tests, skip_without_loopback, spritesim_from_argv,  # noqa: E402
+from testlib import (read, rows, run_script, skip_without_loopback,  # noqa: E402
                      wait_for)  # tests/lib/testlib.py
 
-SPRITESIM = None  # set from argv in main()
+SPRITESIM = None  # set from argv by run_script
 DELAY_S = "0.3"  # each compile sleeps this long first, so that recipes overlap and spread over the hosts
 CLUSTER = None
-MODE = "none"  # which kind of test hosts ran, for the last line
 BUILDING = None  # the make running now, if any
 REFERENCE = None  # the plain build: {"files": {target: bytes}, "stdout": sorted lines, "recipes": n}
 
@@ -57,9 +56,9 @@ def build(directory, real, jobs, during=None):
 
 
 def setUpModule():
-    global CLUSTER, REFERENCE, MODE
+    global CLUSTER, REFERENCE
     CLUSTER = Cluster(SPRITESIM)
-    MODE = CLUSTER.mode
+    print(f"test hosts: {CLUSTER.mode}")
     atexit.register(tearDownModule)  # also when setUpModule or a scenario fails halfway
     r, targets, d = build(CLUSTER.path("plain"), real=False, jobs=4)
     assert r.returncode == 0, r.stderr.decode()
@@ -351,19 +350,13 @@ def on_sigterm(*_):
     os._exit(143)
 
 
-def main():
-    global SPRITESIM
-    SPRITESIM = spritesim_from_argv("test_real_build.py")
+def before():
     if not shutil.which("make") or not shutil.which("cc") or not shutil.which("ar"):
         print("SKIP: the build test needs make, cc and ar")
         sys.exit(77)
     skip_without_loopback()
     signal.signal(signal.SIGTERM, on_sigterm)
-    started = time.monotonic()
-    ok = run_tests()
-    print(f"test hosts: {MODE}; {time.monotonic() - started:.1f} s")
-    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":
-    main()
+    run_script("test_real_build.py", globals(), before)

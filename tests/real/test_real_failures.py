@@ -15,9 +15,9 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import real_cluster  # noqa: E402  (tests/lib/real_cluster.py)
 from real_cluster import Cluster, Relay, WithCluster  # noqa: E402
-from testlib import read, rows, run_tests, skip_without_loopback, spritesim_from_argv, wait_for  # noqa: E402
+from testlib import read, rows, run_script, skip_without_loopback, wait_for  # noqa: E402
 
-SPRITESIM = None  # set from argv in main()
+SPRITESIM = None  # set from argv by run_script
 
 
 class Restarts(WithCluster):
@@ -153,13 +153,11 @@ class WatchLinkLost(unittest.TestCase):
             c.close()
 
 
-def main():
+def before():
     os.umask(0o022)  # test_5b: the daemons' files must be private whatever the umask
-    global SPRITESIM
-    SPRITESIM = real_cluster.SPRITESIM = spritesim_from_argv("test_real_failures.py")
+    real_cluster.SPRITESIM = SPRITESIM
     skip_without_loopback()
-    sys.exit(0 if run_tests() else 1)
 
 
 if __name__ == "__main__":
-    main()
+    run_script("test_real_failures.py", globals(), before)

@@ -22,9 +22,9 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import real_cluster  # noqa: E402  (tests/lib/real_cluster.py)
 from real_cluster import PROTOCOL_VERSION, SECRET, Cluster, frame  # noqa: E402
-from testlib import free_port, read, rows, run_tests, skip_without_loopback, spritesim_from_argv, wait_for  # noqa
+from testlib import free_port, read, rows, run_script, skip_without_loopback, wait_for  # noqa
 
-SPRITESIM = None  # set from argv in main()
+SPRITESIM = None  # set from argv by run_script
 DEADLINE = 1.5  # --handshake-timeout given to every daemon here
 
 
@@ -266,12 +266,10 @@ class MakeWithoutMigd(unittest.TestCase):
         self.assertIn("Error 125", r.stderr)
 
 
-def main():
-    global SPRITESIM
-    SPRITESIM = real_cluster.SPRITESIM = spritesim_from_argv("test_real_limits.py")
+def before():
+    real_cluster.SPRITESIM = SPRITESIM
     skip_without_loopback()
-    sys.exit(0 if run_tests() else 1)
 
 
 if __name__ == "__main__":
-    main()
+    run_script("test_real_limits.py", globals(), before)

@@ -12,7 +12,7 @@ import unittest
 from collections import defaultdict
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from testlib import DIAMOND_TRACE  # noqa: E402  (tests/lib/testlib.py)
+from testlib import DIAMOND_TRACE, run_script  # noqa: E402  (tests/lib/testlib.py)
 
 SPRITESIM = None  # set from argv in main()
 KERNEL = "configs/experiments/kernel-12.json"  # embedded in the binary
@@ -437,21 +437,5 @@ class UserTrace(TempDirCase):
         self.assertEqual(self.run_.raw("results.json"), again.raw("results.json"))
 
 
-def main():
-    global SPRITESIM
-    if len(sys.argv) < 2:
-        print("usage: run_scenarios.py /path/to/spritesim [TestClass[.test_name]...]", file=sys.stderr)
-        return 2
-    SPRITESIM = os.path.abspath(sys.argv[1])
-    module = sys.modules[__name__]
-    loader = unittest.defaultTestLoader
-    suite = (loader.loadTestsFromNames(sys.argv[2:], module) if len(sys.argv) > 2
-             else loader.loadTestsFromModule(module))
-    result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
-    failures, errors = result.failures, result.errors
-    print(f"{result.testsRun - len(failures) - len(errors)} passed")
-    return 0 if result.wasSuccessful() else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script("run_scenarios.py", globals())

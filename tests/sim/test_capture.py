@@ -11,7 +11,10 @@ import sys
 import tempfile
 import unittest
 
-SPRITESIM = None  # set from argv in main()
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from testlib import run_script  # noqa: E402  (tests/lib/testlib.py)
+
+SPRITESIM = None  # set from argv by run_script
 FILES = 24
 
 
@@ -180,14 +183,5 @@ class CaptureCase(unittest.TestCase):
         self.assertIn("--out", p.stderr)
 
 
-def main():
-    global SPRITESIM
-    if len(sys.argv) < 2:
-        print("usage: test_capture.py /path/to/spritesim", file=sys.stderr)
-        return 2
-    SPRITESIM = os.path.abspath(sys.argv.pop(1))
-    return 0 if unittest.main(exit=False, verbosity=2).result.wasSuccessful() else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script("test_capture.py", globals())

@@ -14,7 +14,7 @@ import unittest
 from collections import defaultdict
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from testlib import rows  # noqa: E402  (tests/lib/testlib.py)
+from testlib import rows, run_script  # noqa: E402  (tests/lib/testlib.py)
 
 SPRITESIM = None
 EPS = 2e-6  # CSV times carry 6 decimals
@@ -284,14 +284,5 @@ class FairnessReclaim(Case):
         self.assertEqual(self.results["usage"]["revoked_fairness"], reclaims)
 
 
-def main():
-    global SPRITESIM
-    if len(sys.argv) < 2:
-        sys.exit("usage: test_migration.py /path/to/spritesim")
-    SPRITESIM = os.path.abspath(sys.argv.pop(1))
-    result = unittest.main(exit=False, verbosity=1).result
-    sys.exit(0 if result.wasSuccessful() else 1)
-
-
 if __name__ == "__main__":
-    main()
+    run_script("test_migration.py", globals(), verbosity=1)

@@ -15,7 +15,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from testlib import DIAMOND_TRACE, rows  # noqa: E402  (tests/lib/testlib.py)
+from testlib import DIAMOND_TRACE, rows, run_script  # noqa: E402  (tests/lib/testlib.py)
 
 SPRITESIM = None  # set from argv in main()
 ANALYSIS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "analysis")
@@ -322,16 +322,5 @@ class Timeline(unittest.TestCase):
                 self.assertEqual(set(e["args"]), {"kind", "job_id", "from", "to", "bytes", "duration_s"})
 
 
-def main():
-    global SPRITESIM
-    if len(sys.argv) != 2:
-        print("usage: test_sweep.py /path/to/spritesim", file=sys.stderr)
-        return 2
-    SPRITESIM = os.path.abspath(sys.argv[1])
-    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
-    result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
-    return 0 if result.wasSuccessful() else 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    run_script("test_sweep.py", globals())
