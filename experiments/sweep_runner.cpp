@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <stdexcept>
 
 #include <fcntl.h>
@@ -25,15 +26,20 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A folder's runs must all come from the same experiment and fixed overrides: DIR/sweep.json records them.
+// A folder's runs must all come from the same experiment, fixed overrides and zip labels: DIR/sweep.json records
+// them (zip labels new to the folder are added to it).
 void check_identity(const std::string& dir, const nlohmann::json& identity, bool write)
 {
   std::string path = dir + "/sweep.json";
   if (fs::exists(path)) {
-    if (parse_json_text(read_text_file(path), path) != identity)
-      throw std::runtime_error(fmt::format("{}: this folder holds runs of another experiment or other fixed "
-                                           "overrides than this sweep's; use another --out",
+    nlohmann::json stored = parse_json_text(read_text_file(path), path), merged;
+    if (!sweep_identity_fits(stored, identity, &merged))
+      throw std::runtime_error(fmt::format("{}: this folder holds runs of another experiment, other fixed "
+                                           "overrides or zip labels setting other values than this sweep's; use "
+                                           "another --out",
                                            path));
+    if (write && merged != stored)
+      write_file_atomic(path, merged.dump(2) + "\n");
   } else if (write) {
     write_file_atomic(path, identity.dump(2) + "\n");
   } else {
@@ -118,32 +124,29 @@ bool plan_runs(const SweepSpec& spec, const SweepMatrix& m, const std::vector<co
 
 } // namespace
 
-size_t run_sweep_matrix(const SweepSpec& spec, const std::string& out, JobPool& pool, int64_t shard, int64_t shards)
+SweepTodo sweep_todo(const SweepSpec& spec, const std::string& out, int64_t shard, int64_t shards)
 {
   make_directories(out);
   check_identity(out, sweep_identity(spec), true);
-  SweepMatrix m = sweep_matrix(spec);
-  std::vector<const SweepRun*> todo;
-  size_t mine = 0;
-  for (const auto& run : m.runs)
+  SweepTodo todo{sweep_matrix(spec), 0, {}};
+  for (const auto& run : todo.matrix.runs)
     if (sweep_in_shard(run.index, shard, shards)) {
-      ++mine;
+      ++todo.mine;
       if (!fs::exists(out + "/" + run.dir + "/results.json"))
-        todo.push_back(&run);
+        todo.runs.push_back(run.index);
     }
-  std::string axes;
-  for (const auto& a : spec.axes)
-    axes += fmt::format("{}{} {}", axes.empty() ? "" : " x ", a.values.size(), a.path);
-  fmt::print(stderr, "sweep {}: {} runs = {} cells ({}) x {} seeds", spec.name, m.runs.size(), m.cells.size(),
-             axes.empty() ? "no axes" : axes, spec.seeds.size());
-  if (shards > 1)
-    fmt::print(stderr, "; shard {}/{} has {}", shard, shards, mine);
-  fmt::print(stderr, "; {} finished already, {} to run, {} at a time -> {}\n", mine - todo.size(), todo.size(),
-             pool.jobs(), out);
+  return todo;
+}
+
+std::vector<PoolJob> sweep_jobs(const SweepSpec& spec, const SweepTodo& todo, const std::string& out, JobPool& pool,
+                                const SweepRunDone& done)
+{
+  std::vector<const SweepRun*> runs;
+  for (size_t i : todo.runs)
+    runs.push_back(&todo.matrix.runs.at(i));
   std::vector<Planned> planned;
-  if (!plan_runs(spec, m, todo, out, pool, planned))
-    return 0;
-  Progress progress(todo.size());
+  if (!plan_runs(spec, todo.matrix, runs, out, pool, planned))
+    return {};
   std::vector<PoolJob> jobs;
   for (const Planned& p : planned) {
     std::string dir = out + "/" + p.run->dir;
@@ -156,20 +159,43 @@ size_t run_sweep_matrix(const SweepSpec& spec, const std::string& out, JobPool& 
       fs::remove_all(dir);
       make_directories(dir);
     };
-    jobs.push_back({self_child(a, dir + "/run.log"), [&progress, &pool, dir, name = p.run->dir](int code, double took) {
-                      bool ok = code == 0 && fs::exists(dir + "/results.json");
-                      if (!ok)
-                        progress.say(fmt::format("sweep: run {} FAILED ({}): {}; log kept in {}/run.log", name,
-                                                 exit_status_text(code), last_line(dir + "/run.log"), dir));
-                      progress.finished(name, ok, took, pool.running());
+    jobs.push_back({self_child(a, dir + "/run.log"), [done, dir, run = *p.run](int code, double took) {
+                      done(run, code == 0 && fs::exists(dir + "/results.json"), code, took);
                     },
                     fresh});
   }
-  pool.run(std::move(jobs), [&progress](size_t running) { progress.draw(running); });
-  progress.clear();
+  return jobs;
+}
+
+size_t run_sweep_matrix(const SweepSpec& spec, const std::string& out, JobPool& pool, int64_t shard, int64_t shards)
+{
+  SweepTodo todo = sweep_todo(spec, out, shard, shards);
+  std::string axes;
+  for (const auto& a : spec.axes)
+    axes += fmt::format("{}{} {}", axes.empty() ? "" : " x ", a.values.size(), a.name);
+  fmt::print(stderr, "sweep {}: {} runs = {} cells ({}) x {} seeds", spec.name, todo.matrix.runs.size(),
+             todo.matrix.cells.size(), axes.empty() ? "no axes" : axes, spec.seeds.size());
+  if (shards > 1)
+    fmt::print(stderr, "; shard {}/{} has {}", shard, shards, todo.mine);
+  fmt::print(stderr, "; {} finished already, {} to run, {} at a time -> {}\n", todo.mine - todo.runs.size(),
+             todo.runs.size(), pool.jobs(), out);
+  std::optional<Progress> progress; // made once the baselines are simulated, so that its ETA counts runs only
+  auto done = [&progress, &pool, &out](const SweepRun& run, bool ok, int code, double took) {
+    std::string dir = out + "/" + run.dir;
+    if (!ok)
+      progress->say(fmt::format("sweep: run {} FAILED ({}): {}; log kept in {}/run.log", run.dir,
+                                exit_status_text(code), last_line(dir + "/run.log"), dir));
+    progress->finished(run.dir, ok, took, pool.running());
+  };
+  std::vector<PoolJob> jobs = sweep_jobs(spec, todo, out, pool, done);
+  if (pool.stopped())
+    return 0;
+  progress.emplace(todo.runs.size());
+  pool.run(std::move(jobs), [&progress](size_t running) { progress->draw(running); });
+  progress->clear();
   if (!pool.stopped())
-    write_sweep_tables(spec, m, out);
-  return progress.failed();
+    write_sweep_tables(spec, todo.matrix, out);
+  return progress->failed();
 }
 
 // Under a lock, so that shards finishing at the same time into one folder leave the most complete tables.

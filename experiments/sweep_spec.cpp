@@ -42,20 +42,31 @@ std::string slug(const std::string& s)
   return out;
 }
 
-SweepAxis parse_axis(const JsonReader& a, const std::set<std::string>& earlier)
+// A config path as `spritesim run --set` takes it.
+void check_config_path(const JsonReader& at, const std::string& path)
+{
+  if (path.empty() || path.front() == '.' || path.back() == '.' || path.find("..") != std::string::npos)
+    at.fail("expected a config path such as \"platform.workstations\"");
+  if (path == "seed")
+    at.fail("the seed is not an axis: list the seeds in \"seeds\"");
+}
+
+// An axis's name is a column of the tables and part of the cell folder names.
+void check_axis_name(const JsonReader& at, const std::string& name, const std::set<std::string>& earlier)
+{
+  if (RESERVED_COLUMNS.count(name))
+    at.fail(fmt::format("\"{}\" is a column name of the sweep tables", name));
+  if (earlier.count(name))
+    at.fail(fmt::format("axis \"{}\" is listed twice", name));
+}
+
+SweepAxis parse_path_axis(const JsonReader& a, const std::set<std::string>& earlier)
 {
   SweepAxis axis;
   JsonReader path = a.member("path");
-  axis.path = path.as_string();
-  if (axis.path.empty() || axis.path.front() == '.' || axis.path.back() == '.' ||
-      axis.path.find("..") != std::string::npos)
-    path.fail("expected a config path such as \"platform.workstations\"");
-  if (axis.path == "seed")
-    path.fail("the seed is not an axis: list the seeds in \"seeds\"");
-  if (RESERVED_COLUMNS.count(axis.path))
-    path.fail(fmt::format("\"{}\" is a column name of the sweep tables", axis.path));
-  if (earlier.count(axis.path))
-    path.fail(fmt::format("axis \"{}\" is listed twice", axis.path));
+  axis.path = axis.name = path.as_string();
+  check_config_path(path, axis.path);
+  check_axis_name(path, axis.name, earlier);
   JsonReader values = a.member("values");
   std::set<std::string> seen;
   for (const auto& v : values.elements()) {
@@ -67,6 +78,51 @@ SweepAxis parse_axis(const JsonReader& a, const std::set<std::string>& earlier)
     values.fail("expected at least one value");
   a.finish();
   return axis;
+}
+
+// {"name": N, "points": [{"value": LABEL, "set": {PATH: VALUE, ...}}, ...]}: labels are strings or numbers, distinct
+// as they are written in the tables; a point may set nothing (the experiment as it is, e.g. a central run).
+SweepAxis parse_zip_axis(const JsonReader& a, const std::set<std::string>& earlier)
+{
+  SweepAxis axis;
+  JsonReader name = a.member("name");
+  axis.name = name.as_string();
+  if (axis.name.empty() || axis.name.find_first_of("=+") != std::string::npos)
+    name.fail("expected a name for the axis's column (not empty, no '=' or '+')");
+  if (axis.name == "seed")
+    name.fail("the seed is not an axis: list the seeds in \"seeds\"");
+  check_axis_name(name, axis.name, earlier);
+  JsonReader points = a.member("points");
+  std::set<std::string> seen;
+  for (const auto& p : points.elements()) {
+    JsonReader value = p.member("value");
+    const nlohmann::json& v = value.node();
+    if (!(v.is_number() || (v.is_string() && !v.get<std::string>().empty())))
+      value.fail("expected a label: a number or a non-empty string, got " + json_type_name(v));
+    if (!seen.insert(sweep_value_text(v)).second)
+      value.fail(fmt::format("label {} is listed twice", v.dump()));
+    JsonReader set = p.member("set");
+    if (!set.node().is_object())
+      set.fail("expected an object {\"config.path\": value, ...}, got " + json_type_name(set.node()));
+    for (const auto& key : set.keys())
+      check_config_path(set.member(key), key);
+    p.finish();
+    axis.values.push_back(v);
+    axis.sets.push_back(set.node());
+  }
+  if (axis.values.empty())
+    points.fail("expected at least one point");
+  a.finish();
+  return axis;
+}
+
+// A path axis unless it names a zip axis's keys.
+SweepAxis parse_axis(const JsonReader& a, const std::set<std::string>& earlier)
+{
+  const nlohmann::json& n = a.node();
+  if (n.is_object() && !n.contains("path") && (n.contains("name") || n.contains("points")))
+    return parse_zip_axis(a, earlier);
+  return parse_path_axis(a, earlier);
 }
 
 std::vector<int64_t> parse_seeds(const JsonReader& s)
@@ -142,7 +198,7 @@ SweepSpec parse_sweep(const nlohmann::json& doc, const std::string& file)
   std::set<std::string> paths;
   for (const auto& a : r.member("axes").elements()) {
     s.axes.push_back(parse_axis(a, paths));
-    paths.insert(s.axes.back().path);
+    paths.insert(s.axes.back().name);
   }
   s.seeds = parse_seeds(r.member("seeds"));
   // The matrix is laid out in memory (and a product of axes overflows size_t soon): refuse one no sweep could run.
@@ -156,7 +212,7 @@ SweepSpec parse_sweep(const nlohmann::json& doc, const std::string& file)
     for (const auto& e : m->elements()) {
       std::string metric = e.as_string();
       if (metric.empty() || RESERVED_COLUMNS.count(metric) || paths.count(metric))
-        e.fail(fmt::format("\"{}\" cannot be a metric column (empty, reserved or an axis path)", metric));
+        e.fail(fmt::format("\"{}\" cannot be a metric column (empty, reserved or an axis name)", metric));
       if (!seen.insert(metric).second)
         e.fail(fmt::format("metric \"{}\" is listed twice", metric));
       if (std::string why = unknown_result_key(metric); !why.empty())
@@ -187,17 +243,22 @@ SweepSpec load_sweep(const std::string& path)
   else
     text = read_text_file(path);
   SweepSpec s = parse_sweep(parse_json_text(text, path), path);
-  // Each fixed override, then each axis value on top of them, must give a valid experiment.
-  std::vector<std::string> fixed_sets;
+  check_sweep(s);
+  return s;
+}
+
+void check_sweep(const SweepSpec& s)
+{
   auto check = [&](const std::vector<std::string>& sets, const std::string& where, const std::string& what) {
     try {
       load_experiment(s.experiment_path, sets);
     } catch (const InputError& e) {
-      throw InputError(path, where, fmt::format("{} does not fit experiment {}: {}", what, s.experiment_path,
-                                                e.what()));
+      throw InputError(s.file, where, fmt::format("{} does not fit experiment {}: {}", what, s.experiment_path,
+                                                  e.what()));
     }
   };
   check({}, "$.experiment", "the experiment itself");
+  std::vector<std::string> fixed_sets;
   for (auto it = s.set.begin(); it != s.set.end(); ++it) {
     fixed_sets.push_back(it.key() + "=" + it.value().dump());
     check(fixed_sets, json_path_join("$.set", it.key()), "--set " + fixed_sets.back());
@@ -205,10 +266,20 @@ SweepSpec load_sweep(const std::string& path)
   for (size_t a = 0; a < s.axes.size(); ++a)
     for (size_t v = 0; v < s.axes[a].values.size(); ++v) {
       std::vector<std::string> sets = fixed_sets;
-      sets.push_back(s.axes[a].path + "=" + s.axes[a].values[v].dump());
-      check(sets, fmt::format("$.axes[{}].values[{}]", a, v), "--set " + sets.back());
+      std::string what;
+      if (s.axes[a].zip()) { // a label's overrides hold together: they are checked together
+        for (auto it = s.axes[a].sets[v].begin(); it != s.axes[a].sets[v].end(); ++it) {
+          sets.push_back(it.key() + "=" + it.value().dump());
+          what += (what.empty() ? "--set " : " --set ") + sets.back();
+        }
+        if (what.empty())
+          continue; // sets nothing: the experiment itself, checked above
+        check(sets, fmt::format("$.axes[{}].points[{}].set", a, v), what);
+      } else {
+        sets.push_back(s.axes[a].path + "=" + s.axes[a].values[v].dump());
+        check(sets, fmt::format("$.axes[{}].values[{}]", a, v), "--set " + sets.back());
+      }
     }
-  return s;
 }
 
 SweepMatrix sweep_matrix(const SweepSpec& spec)
@@ -224,13 +295,15 @@ SweepMatrix sweep_matrix(const SweepSpec& spec)
     // Odometer order: the last axis changes fastest.
     size_t rest = c;
     cell.values.resize(spec.axes.size());
+    cell.value_index.resize(spec.axes.size());
     for (size_t a = spec.axes.size(); a-- > 0;) {
-      cell.values[a] = spec.axes[a].values[rest % spec.axes[a].values.size()];
+      cell.value_index[a] = rest % spec.axes[a].values.size();
+      cell.values[a] = spec.axes[a].values[cell.value_index[a]];
       rest /= spec.axes[a].values.size();
     }
     std::string name, key;
     for (size_t a = 0; a < spec.axes.size(); ++a) {
-      name += (a ? "+" : "") + slug(spec.axes[a].path) + "=" + slug(sweep_value_text(cell.values[a]));
+      name += (a ? "+" : "") + slug(spec.axes[a].name) + "=" + slug(sweep_value_text(cell.values[a]));
       key += cell.values[a].dump() + "\n";
     }
     if (spec.axes.empty())
@@ -253,8 +326,16 @@ std::vector<std::string> sweep_cell_sets(const SweepSpec& spec, const SweepCell&
   std::vector<std::string> sets;
   for (auto it = spec.set.begin(); it != spec.set.end(); ++it)
     sets.push_back(it.key() + "=" + it.value().dump());
-  for (size_t a = 0; a < spec.axes.size(); ++a)
-    sets.push_back(spec.axes[a].path + "=" + cell.values[a].dump());
+  for (size_t a = 0; a < spec.axes.size(); ++a) {
+    const SweepAxis& axis = spec.axes[a];
+    if (!axis.zip()) {
+      sets.push_back(axis.path + "=" + cell.values[a].dump());
+      continue;
+    }
+    const nlohmann::json& label_sets = axis.sets.at(cell.value_index.at(a));
+    for (auto it = label_sets.begin(); it != label_sets.end(); ++it)
+      sets.push_back(it.key() + "=" + it.value().dump());
+  }
   return sets;
 }
 
@@ -264,41 +345,5 @@ bool sweep_in_shard(size_t index, int64_t shard, int64_t shards)
 }
 
 std::string sweep_value_text(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
-
-nlohmann::json sweep_identity(const SweepSpec& spec)
-{
-  std::string text = exists_quietly(spec.experiment_path) ? read_text_file(spec.experiment_path)
-                                                                    : std::string(*embedded_file(spec.experiment_path));
-  return {{"experiment", spec.experiment},
-          {"experiment_config", parse_json_text(text, spec.experiment_path)},
-          {"set", spec.set}};
-}
-
-std::optional<nlohmann::json> sweep_metric(const nlohmann::json& results, const std::string& metric)
-{
-  const nlohmann::json* at = &results;
-  size_t start = 0;
-  while (true) {
-    size_t dot = metric.find('.', start);
-    std::string key = metric.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (!at->is_object() || !at->contains(key))
-      return std::nullopt;
-    at = &(*at)[key];
-    if (dot == std::string::npos)
-      break;
-    start = dot + 1;
-  }
-  if (at->is_null())
-    return std::nullopt;
-  return *at;
-}
-
-std::optional<nlohmann::json> read_run_results(const std::string& run_dir)
-{
-  std::string path = run_dir + "/results.json";
-  if (!exists_quietly(path))
-    return std::nullopt;
-  return parse_json_text(read_text_file(path), path);
-}
 
 } // namespace spritesim

@@ -1,6 +1,7 @@
 // Sweeps: a matrix of experiment runs (the cartesian product of config axes, times seeds), parsed strictly from a
-// sweep file. The tables are sweep_tables.hpp; running the matrix is sweep_runner.hpp; docs/sweeps.md is the
-// manual. SimGrid-free (the fuzz harnesses and unit tests use it).
+// sweep file; an axis sets one config path, or (a zip axis) several together at each of its labelled values. Tables:
+// sweep_tables.hpp; running: sweep_runner.hpp; manual: docs/sweeps.md. SimGrid-free (fuzz harnesses, unit tests
+// use it); the functions on a sweep's folder (identity, results) are in sweep_folder.cpp.
 #pragma once
 
 #include <cstdint>
@@ -12,10 +13,14 @@
 
 namespace spritesim {
 
-/// One axis of the matrix: a config path (as `spritesim run --set` takes it) and the values it takes.
+/// One axis of the matrix. A path axis sets one config path (as `spritesim run --set` takes it) to each of its
+/// values; a zip axis sets, at each of its values (labels such as 4 or "central"), several config paths together.
 struct SweepAxis {
-  std::string path;
-  std::vector<nlohmann::json> values;
+  std::string name; ///< column and folder name: the path of a path axis, the name of a zip axis
+  std::string path; ///< a path axis's config path; empty for a zip axis
+  std::vector<nlohmann::json> values; ///< the values of a path axis, the labels of a zip axis
+  std::vector<nlohmann::json> sets;   ///< zip axis: per label, the object {config path: value} it sets; else empty
+  bool zip() const { return path.empty(); }
 };
 
 /// A parsed sweep file.
@@ -37,15 +42,20 @@ const std::vector<std::string>& default_sweep_metrics();
 /// axes fit the experiment (load_sweep does).
 SweepSpec parse_sweep(const nlohmann::json& doc, const std::string& file);
 
-/// Reads a sweep file (from disk, else from the embedded configs), resolves its experiment and checks every
-/// fixed override and every axis value against it, so that a bad sweep fails before any run starts.
+/// Reads a sweep file (from disk, else from the embedded configs), resolves its experiment and checks it
+/// (check_sweep), so that a bad sweep fails before any run starts.
 SweepSpec load_sweep(const std::string& path);
+
+/// Applies every fixed override, and each axis value on top of them, to the sweep's experiment: an InputError names
+/// the sweep file and the JSON path of the first that does not fit.
+void check_sweep(const SweepSpec& spec);
 
 /// One point of the product of the axes.
 struct SweepCell {
   size_t index = 0;
   std::string name; ///< folder name under runs/, e.g. "policy.name=sprite+platform.workstations=5"
   std::vector<nlohmann::json> values; ///< one per axis
+  std::vector<size_t> value_index;    ///< one per axis: the position of the value in the axis
 };
 
 /// One run: a cell and a seed.
@@ -65,7 +75,8 @@ struct SweepMatrix {
 
 SweepMatrix sweep_matrix(const SweepSpec& spec);
 
-/// The `--set PATH=VALUE` overrides of one cell: the fixed ones, then one per axis.
+/// The `--set PATH=VALUE` overrides of one cell: the fixed ones, then the axes' in axis order (one per path axis,
+/// those of the cell's label for a zip axis), so that a later axis holds over an earlier one.
 std::vector<std::string> sweep_cell_sets(const SweepSpec& spec, const SweepCell& cell);
 
 /// True when run `index` belongs to shard `shard` (1-based) of `shards`: index % shards == shard - 1.
@@ -74,9 +85,15 @@ bool sweep_in_shard(size_t index, int64_t shard, int64_t shards);
 /// An axis value as written in CSV cells and folder names: strings bare, anything else as compact JSON.
 std::string sweep_value_text(const nlohmann::json& v);
 
-/// What the runs of a folder were made from (experiment config and fixed overrides): runs made from something
-/// else must not be mixed into the same tables. Written as DIR/sweep.json.
+/// What the runs of a folder were made from (experiment config, fixed overrides, and what each zip axis label
+/// sets): runs made from something else must not be mixed into the same tables. Written as DIR/sweep.json.
 nlohmann::json sweep_identity(const SweepSpec& spec);
+
+/// Whether runs made under identity `current` may join a folder whose sweep.json holds `stored`: the same
+/// experiment and fixed overrides, and no zip label that both know sets other paths or values. Labels or zip axes
+/// new to the folder are fine; `merged` (when given) receives the union to write back.
+bool sweep_identity_fits(const nlohmann::json& stored, const nlohmann::json& current,
+                         nlohmann::json* merged = nullptr);
 
 /// A metric of one results.json (a dotted key reaches into objects); absent when missing or null.
 std::optional<nlohmann::json> sweep_metric(const nlohmann::json& results, const std::string& metric);

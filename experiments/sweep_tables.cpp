@@ -30,7 +30,7 @@ std::string sweep_csv(const SweepSpec& spec, const SweepMatrix& matrix,
 {
   std::vector<std::string> header = {"run", "cell"};
   for (const auto& a : spec.axes)
-    header.push_back(a.path);
+    header.push_back(a.name);
   header.push_back("seed");
   header.insert(header.end(), spec.metrics.begin(), spec.metrics.end());
   CsvTable t(header);
@@ -56,7 +56,7 @@ std::string sweep_summary_csv(const SweepSpec& spec, const SweepMatrix& matrix,
 {
   std::vector<std::string> header = {"cell"};
   for (const auto& a : spec.axes)
-    header.push_back(a.path);
+    header.push_back(a.name);
   for (const char* c : {"metric", "n", "mean", "stddev", "ci95_half_width"})
     header.push_back(c);
   CsvTable t(header);

@@ -197,9 +197,97 @@ TEST_CASE("load_sweep checks every axis value and fixed override against the exp
   std::string bad_set = write("bad3.json", R"({"experiment": "exp.json", "set": {"workload.migrate": 3},
     "axes": [], "seeds": [1]})");
   CHECK(contains(input_error_of([&] { load_sweep(bad_set); }), "$.set[\"workload.migrate\"]"));
+  std::string bad_zip = write("bad5.json", R"({"experiment": "exp.json", "axes": [{"name": "h", "points": [
+    {"value": 1, "set": {}}, {"value": 2, "set": {"platform.workstations": 2, "workload.migrate": 3}}]}],
+    "seeds": [1]})");
+  std::string z = input_error_of([&] { load_sweep(bad_zip); });
+  CHECK(contains(z, "$.axes[0].points[1].set: --set platform.workstations=2 --set workload.migrate=3 does not fit"));
   std::string syntax = write("bad4.json", R"({"experiment": )");
   CHECK(contains(input_error_of([&] { load_sweep(syntax); }), syntax));
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a zip axis sets several paths together at each label; its name names the column and folders")
+{
+  SweepSpec s = parse(R"({"experiment": "configs/experiments/kernel-12.json", "set": {"workload.baseline": "none"},
+    "axes": [{"name": "hosts", "points": [{"value": 1, "set": {"platform.workstations": 1, "workload.max_jobs": 1}},
+                                          {"value": 4, "set": {"platform.workstations": 5, "workload.max_jobs": 4}}]},
+             {"name": "band", "points": [{"value": "central", "set": {}},
+                                         {"value": "cv-1", "set": {"workload.max_jobs": 2}}]}],
+    "seeds": [1]})");
+  REQUIRE(s.axes.size() == 2);
+  CHECK(s.axes[0].zip());
+  CHECK(s.axes[0].name == "hosts");
+  CHECK(s.axes[0].values == std::vector<json>{1, 4});
+  SweepMatrix m = sweep_matrix(s);
+  REQUIRE(m.cells.size() == 4);
+  CHECK(m.cells[2].name == "hosts=4+band=central");
+  CHECK(m.cells[3].value_index == std::vector<size_t>{1, 1});
+  CHECK(m.runs[3].dir == "runs/hosts=4+band=cv-1/seed-1");
+  // Fixed overrides, then each axis in order: the later axis holds over the earlier one.
+  CHECK(sweep_cell_sets(s, m.cells[3]) == std::vector<std::string>{"workload.baseline=\"none\"",
+                                                                   "platform.workstations=5", "workload.max_jobs=4",
+                                                                   "workload.max_jobs=2"});
+  CHECK(sweep_cell_sets(s, m.cells[2]).size() == 3);
+  std::vector<std::optional<json>> results(4);
+  results[3] = json{{"makespan_s", 2.5}};
+  std::string csv = sweep_csv(s, m, results);
+  CHECK(csv.substr(0, csv.find('\n')) ==
+        "run,cell,hosts,band,seed,makespan_s,speedup,remote_execs,migrations,evictions,jobs_completed");
+  CHECK(contains(csv, "3,hosts=4+band=cv-1,4,cv-1,1,2.500000"));
+  // Path and zip axes mix; a zip axis's labels are in the folder's identity, path values are not.
+  SweepSpec mixed = parse(R"({"experiment": "configs/experiments/kernel-12.json",
+    "axes": [{"path": "policy.name", "values": ["sprite"]},
+             {"name": "hosts", "points": [{"value": 2, "set": {"platform.workstations": 3}}]}], "seeds": [1]})");
+  CHECK(sweep_matrix(mixed).cells[0].name == "policy.name=sprite+hosts=2");
+  json id = sweep_identity(mixed);
+  CHECK(id["zip"]["hosts"]["2"] == json{{"platform.workstations", 3}});
+  CHECK_FALSE(sweep_identity(parse(BASIC)).contains("zip"));
+}
+
+TEST_CASE("a folder takes runs of new zip labels, never a label that now sets something else")
+{
+  json stored = {{"experiment", "e"}, {"set", json::object()}, {"zip", {{"hosts", {{"1", {{"a", 1}}}}}}}};
+  json more = stored, merged;
+  more["zip"]["hosts"]["2"] = {{"a", 2}};
+  CHECK(sweep_identity_fits(stored, more, &merged));
+  CHECK(merged == more);
+  CHECK(sweep_identity_fits(more, stored, &merged)); // a sweep with fewer labels still fits
+  CHECK(merged == more);
+  json changed = stored;
+  changed["zip"]["hosts"]["1"] = {{"a", 3}};
+  CHECK_FALSE(sweep_identity_fits(stored, changed));
+  json other_set = more;
+  other_set["set"] = {{"b", 1}};
+  CHECK_FALSE(sweep_identity_fits(stored, other_set));
+  json plain = {{"experiment", "e"}, {"set", json::object()}};
+  CHECK(sweep_identity_fits(plain, plain, &merged));
+  CHECK(merged == plain);
+}
+
+TEST_CASE("bad zip axes name the JSON path")
+{
+  auto zip = [](const std::string& axis) {
+    return parse_error(R"({"experiment": "configs/experiments/kernel-12.json", "axes": [)" + axis +
+                       R"(], "seeds": [1]})");
+  };
+  CHECK(contains(zip(R"({"name": "h", "points": []})"), "$.axes[0].points: expected at least one point"));
+  CHECK(contains(zip(R"({"points": [{"value": 1, "set": {}}]})"), "$.axes[0].name"));
+  CHECK(contains(zip(R"({"name": "", "points": [{"value": 1, "set": {}}]})"), "$.axes[0].name"));
+  CHECK(contains(zip(R"({"name": "seed", "points": [{"value": 1, "set": {}}]})"), "$.axes[0].name"));
+  CHECK(contains(zip(R"({"name": "mean", "points": [{"value": 1, "set": {}}]})"), "column name"));
+  CHECK(contains(zip(R"({"name": "h", "points": [{"value": 1, "set": {}}, {"value": "1", "set": {}}]})"),
+                 "$.axes[0].points[1].value: label \"1\" is listed twice"));
+  CHECK(contains(zip(R"({"name": "h", "points": [{"value": [1], "set": {}}]})"), "$.axes[0].points[0].value"));
+  CHECK(contains(zip(R"({"name": "h", "points": [{"value": 1}]})"), "$.axes[0].points[0].set"));
+  CHECK(contains(zip(R"({"name": "h", "points": [{"value": 1, "set": [1]}]})"), "$.axes[0].points[0].set"));
+  CHECK(contains(zip(R"({"name": "h", "points": [{"value": 1, "set": {"seed": 2}}]})"),
+                 "$.axes[0].points[0].set.seed"));
+  CHECK(contains(zip(R"({"name": "h", "points": [{"value": 1, "set": {}, "colour": 1}]})"),
+                 "$.axes[0].points[0].colour"));
+  CHECK(contains(zip(R"({"name": "h", "points": [{"value": 1, "set": {}}], "values": [1]})"), "$.axes[0].values"));
+  CHECK(contains(zip(R"({"path": "h", "values": [1]}, {"name": "h", "points": [{"value": 1, "set": {}}]})"),
+                 "$.axes[1].name: axis \"h\" is listed twice"));
 }
 
 TEST_CASE("t quantiles and summary statistics")
