@@ -1,7 +1,7 @@
-// Parsing reproduction figures and writing the reproduction report (see figure.hpp).
+// The reproduction report: speedup.csv, published.csv, report.md and the figures drawn (see figure.hpp; parsing
+// figure files and reading their runs is figure_file.cpp).
 #include "experiments/figure.hpp"
 
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -10,117 +10,9 @@
 
 #include "core/child_process.hpp"
 #include "core/embedded.hpp"
-#include "core/input_error.hpp"
-#include "core/json_reader.hpp"
 #include "core/output_files.hpp"
 
 namespace spritesim {
-
-Figure parse_figure(const nlohmann::json& doc, const std::string& file)
-{
-  JsonReader r(doc, file);
-  Figure f;
-  f.name = r.required_string("figure");
-  f.title = r.required_string("title");
-  f.experiment = r.required_string("experiment");
-  f.x = r.required_string("x");
-  for (const auto& p : r.member("points").elements()) {
-    FigurePoint pt;
-    pt.x = static_cast<int>(p.required_integer(f.x, 1, 100000));
-    if (auto sets = p.optional_member("set"))
-      for (const auto& k : sets->keys())
-        pt.sets.push_back(k + "=" + sets->member(k).node().dump());
-    p.finish();
-    f.points.push_back(pt);
-  }
-  if (auto pub = r.optional_member("published")) {
-    f.published_source = pub->required_string("source");
-    JsonReader sp = pub->member("speedup");
-    for (const auto& k : sp.keys()) {
-      // Keys are x values ("1", "12"): std::stoi would throw a bare invalid_argument on "one" and accept "1x".
-      int x = 0;
-      auto [end, ec] = std::from_chars(k.data(), k.data() + k.size(), x);
-      JsonReader value = sp.member(k);
-      if (k.empty() || ec != std::errc() || end != k.data() + k.size() || x < 1 || x > 100000)
-        value.fail(fmt::format("the key \"{}\" is not an x value: expected an integer in [1, 100000]", k));
-      f.published[x] = value.as_number(0, 1e6);
-    }
-    pub->finish();
-  }
-  f.value = r.choice("value", f.value, {"speedup", "makespan_s"});
-  auto by_x = [](const JsonReader& m, std::map<int, double>& into) {
-    for (const auto& k : m.keys())
-      into[std::stoi(k)] = m.member(k).as_number(0, 1e9);
-  };
-  if (auto bands = r.optional_member("bands"))
-    for (const auto& b : bands->elements()) {
-      FigureBand band{b.required_string("name"), {}};
-      JsonReader sets = b.member("set");
-      for (const auto& k : sets.keys())
-        band.sets.push_back(k + "=" + sets.member(k).node().dump());
-      b.finish();
-      f.bands.push_back(band);
-    }
-  if (auto csv = r.optional_member("csv"))
-    for (const auto& c : csv->elements()) {
-      CsvSeries cs;
-      cs.figure = c.required_string("figure");
-      cs.series = c.required_string("series");
-      cs.value = c.choice("value", f.value, {"speedup", "makespan_s"});
-      cs.only_x = static_cast<int>(c.integer("x", 0, 0, 100000));
-      if (auto pub = c.optional_member("published"))
-        by_x(*pub, cs.published);
-      else if (cs.value == "speedup")
-        cs.published = f.published;
-      c.finish();
-      f.csv.push_back(cs);
-    }
-  if (auto checks = r.optional_member("checks")) {
-    f.checks_source = checks->required_string("source");
-    for (const auto& k : checks->keys())
-      if (k != "source")
-        by_x(checks->member(k), f.checks[k]);
-    checks->finish();
-  }
-  r.finish();
-  return f;
-}
-
-std::string point_dir(const Figure& f, const std::string& run_dir, int x, const std::string& band)
-{
-  return band.empty() ? fmt::format("{}/{}{}", run_dir, f.x, x) : fmt::format("{}/band-{}/{}{}", run_dir, band, f.x, x);
-}
-
-static std::vector<FigureRow> collect_rows(const Figure& f, const std::string& run_dir, const std::string& band)
-{
-  std::vector<FigureRow> rows;
-  double base = 0;
-  for (const auto& p : f.points) {
-    std::string path = point_dir(f, run_dir, p.x, band) + "/results.json";
-    nlohmann::json j = parse_json_text(read_text_file(path), path);
-    FigureRow row;
-    row.x = p.x;
-    row.makespan_s = j.at("makespan_s").get<double>();
-    row.utilization = j.value("utilization", nlohmann::json::object());
-    row.workload = j.value("trace", f.name);
-    if (p.x == 1)
-      base = row.makespan_s;
-    rows.push_back(row);
-  }
-  if (base <= 0)
-    throw std::runtime_error(fmt::format("figure {} has no point at {} = 1 to compute speedups", f.name, f.x));
-  for (auto& row : rows)
-    row.speedup = base / row.makespan_s;
-  return rows;
-}
-
-FigureResult collect_figure(const Figure& f, const std::string& run_dir)
-{
-  FigureResult res{&f, collect_rows(f, run_dir, ""), {}};
-  for (const auto& b : f.bands)
-    res.bands[b.name] = collect_rows(f, run_dir, b.name);
-  return res;
-}
 
 static std::string pct(const nlohmann::json& u, const char* key)
 {
@@ -149,7 +41,7 @@ void write_reproduction(const std::string& out, const std::vector<FigureResult>&
                    "(docs/cost-model.md); published values from the source named under each table.\n";
   for (const auto& fr : results) {
     const Figure& f = *fr.figure;
-    md += fmt::format("\n## {}\n\nExperiment `{}`, one simulation per point.\n\n", f.title, f.experiment);
+    md += fmt::format("\n## {}\n\nExperiment `{}`, one simulation per point.\n\n", f.title, f.sweep.experiment);
     if (f.value != "speedup") { // elapsed times (COMP88): the points section below gives them with their bands
       md += fmt::format("| {} | simulated elapsed (s) | pmake host | file server | network |\n|---|---|---|---|---|\n",
                         f.x);

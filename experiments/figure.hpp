@@ -1,5 +1,6 @@
-// Reproduction figures: a figure file names an experiment, the points to run (each a set of --set overrides at one
-// x value, e.g. hosts), and the published values; results are gathered into speedup.csv and report.md.
+// Reproduction figures: a figure file is a sweep file (experiment, a zip axis of x values such as hosts, a second
+// zip axis of bands, one seed) plus the figure's own keys (title, x, published values, points.csv series, checks);
+// its runs are the sweep's, and the results are gathered into speedup.csv, points.csv and report.md.
 #pragma once
 
 #include <map>
@@ -8,18 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "experiments/sweep_spec.hpp"
+
 namespace spritesim {
-
-struct FigurePoint {
-  int x = 0;
-  std::vector<std::string> sets; ///< "json.path=value" overrides
-};
-
-/// One end of a documented range (docs/cost-model.md "Gaps"): the same points run with these overrides.
-struct FigureBand {
-  std::string name;
-  std::vector<std::string> sets;
-};
 
 /// Rows of points.csv a figure feeds: `value` ("speedup" or "makespan_s") of each point (or only x = `only_x`)
 /// as series `series` of figure `figure`; published values by x (empty where held out).
@@ -34,19 +26,23 @@ struct CsvSeries {
 struct Figure {
   std::string name;
   std::string title;
-  std::string experiment; ///< embedded or on-disk experiment config
-  std::string x;          ///< the x variable, e.g. "hosts"
-  std::vector<FigurePoint> points;
+  SweepSpec sweep; ///< the runs: the file without the figure's keys, parsed as a sweep file
+  std::string x;   ///< the axis of the x values, e.g. "hosts" (its values are integers)
+  /// The axis of the documented ranges (docs/cost-model.md "Gaps"), "" when none: its first value is the central
+  /// run and sets nothing, each other value one end of one range.
+  std::string bands;
+  std::vector<int> xs; ///< the x values, in axis order
   std::string published_source;
   std::map<int, double> published; ///< x -> published speedup (may be empty: a prediction)
   std::string value = "speedup";   ///< what the figure shows: "speedup" (in speedup.csv) or "makespan_s"
-  std::vector<FigureBand> bands;
   std::vector<CsvSeries> csv;
   /// Published utilizations to print beside the simulated ones (checks, not inputs): resource -> x -> share.
   std::map<std::string, std::map<int, double>> checks;
   std::string checks_source;
 };
 
+/// Parses a figure file: its figure keys here, the rest with parse_sweep (same strictness and messages). The sweep's
+/// axes are `x` and `bands` only, with one seed.
 Figure parse_figure(const nlohmann::json& doc, const std::string& file);
 
 struct FigureRow {
@@ -60,15 +56,12 @@ struct FigureRow {
 struct FigureResult {
   const Figure* figure = nullptr;
   std::vector<FigureRow> rows;
-  std::map<std::string, std::vector<FigureRow>> bands; ///< band name -> its rows
+  std::map<std::string, std::vector<FigureRow>> bands; ///< band label -> its rows (the central run's are `rows`)
 };
 
-/// Reads each point's results.json under run_dir, and each band's under run_dir/band-NAME; speedup is against
-/// the point with x = 1 of the same run set.
-FigureResult collect_figure(const Figure& f, const std::string& run_dir);
-
-/// The run directory of a point: run_dir/X<x> for the central run, run_dir/band-NAME/X<x> for a band's.
-std::string point_dir(const Figure& f, const std::string& run_dir, int x, const std::string& band = "");
+/// Reads each run's results.json from the figure's sweep folder `sweep_dir` (DIR/runs/CELL/seed-S, as
+/// sweep_matrix names them); speedup is against the point with x = 1 of the same band.
+FigureResult collect_figure(const Figure& f, const std::string& sweep_dir);
 
 /// points.csv (`figure,series,x,simulated,low,high,published`) and the report's predicted-points section.
 std::string write_points(const std::string& out, const std::vector<FigureResult>& results);

@@ -13,34 +13,38 @@
 #include "experiments/figure.hpp"
 #include "experiments/job_pool.hpp"
 #include "experiments/studies.hpp"
+#include "experiments/sweep_runner.hpp"
 
 namespace spritesim {
 
 namespace {
 
-// A figure point's run: the central one, or one end of a documented range (a band).
-PoolJob point_job(const Figure& f, const FigurePoint& p, const FigureBand* band, const std::string& dir,
-                  size_t& failed)
+// A figure's sweep folder: DIR/runs/FIGURE (its runs in DIR/runs/FIGURE/runs/CELL/seed-S).
+std::string figure_dir(const std::string& out, const Figure& f) { return fmt::format("{}/runs/{}", out, f.name); }
+
+// The runs of every figure still to make, through the sweep machinery: the same folders and commands as
+// `spritesim sweep` on the figure file.
+std::vector<PoolJob> figure_jobs(const std::vector<Figure>& figures, const std::string& out, JobPool& pool,
+                                 size_t& failed)
 {
-  std::vector<std::string> a = {"run", f.experiment, "--out", dir, "--set", "workload.baseline=none"};
-  for (const auto& s : p.sets)
-    a.insert(a.end(), {"--set", s});
-  if (band) // a band's overrides come last: they hold over the point's own
-    for (const auto& s : band->sets)
-      a.insert(a.end(), {"--set", s});
-  std::string what = fmt::format("{} {}={}", f.name, f.x, p.x);
-  std::string band_text = band ? " (band " + band->name + ")" : "";
-  return {self_child(a, dir + "/run.log"),
-          [&failed, what, band_text, dir](int code, double) {
-            if (code != 0) {
-              ++failed;
-              fmt::print(stderr, "reproduce: {} FAILED ({}); see {}/run.log\n", what, exit_status_text(code), dir);
-            } else {
-              fmt::print("  {}{} done\n", what, band_text);
-              std::fflush(stdout);
-            }
-          },
-          [dir] { make_directories(dir); }};
+  std::vector<PoolJob> jobs;
+  for (const auto& f : figures) {
+    std::string dir = figure_dir(out, f);
+    SweepTodo todo = sweep_todo(f.sweep, dir);
+    auto done = [&failed, dir, name = f.name](const SweepRun& run, bool ok, int code, double) {
+      if (!ok) {
+        ++failed;
+        fmt::print(stderr, "reproduce: {} {} FAILED ({}); see {}/{}/run.log\n", name, run.dir, exit_status_text(code),
+                   dir, run.dir);
+      } else {
+        fmt::print("  {} {} done\n", name, run.dir);
+        std::fflush(stdout);
+      }
+    };
+    for (auto& job : sweep_jobs(f.sweep, todo, dir, pool, done))
+      jobs.push_back(std::move(job));
+  }
+  return jobs;
 }
 
 } // namespace
@@ -48,8 +52,10 @@ PoolJob point_job(const Figure& f, const FigurePoint& p, const FigureBand* band,
 int reproduce(const std::string& out, int jobs)
 {
   std::vector<Figure> figures;
-  for (const auto& name : embedded_names("configs/reproduction/"))
+  for (const auto& name : embedded_names("configs/reproduction/")) {
     figures.push_back(parse_figure(parse_json_text(std::string(*embedded_file(name)), name), name));
+    check_sweep(figures.back().sweep); // every point fits its experiment before any run starts
+  }
   make_directories(out);
   size_t failed = 0;
   std::vector<PoolJob> runs;
@@ -58,18 +64,12 @@ int reproduce(const std::string& out, int jobs)
   int day_status = -1;
   runs.push_back({self_child({"run", DAY_IN_THE_LIFE_CONFIG, "--out", day_dir}, day_dir + "/run.log"),
                   [&day_status](int code, double) { day_status = code; }, [day_dir] { make_directories(day_dir); }});
-  for (const auto& f : figures) {
-    std::string base = fmt::format("{}/runs/{}", out, f.name);
-    for (const auto& p : f.points) {
-      runs.push_back(point_job(f, p, nullptr, point_dir(f, base, p.x), failed));
-      for (const auto& b : f.bands)
-        runs.push_back(point_job(f, p, &b, point_dir(f, base, p.x, b.name), failed));
-    }
-  }
+  JobPool pool(jobs);
+  for (auto& job : figure_jobs(figures, out, pool, failed))
+    runs.push_back(std::move(job));
   fmt::print("reproduce: {} figure(s), {} simulations, {} at a time, and a month in the life\n", figures.size(),
              runs.size() - 1, jobs);
   std::fflush(stdout);
-  JobPool pool(jobs);
   if (int sig = pool.run(std::move(runs))) {
     fmt::print(stderr, "reproduce: stopped by signal {}; finished runs are kept in {}/runs\n", sig, out);
     return 128 + sig;
@@ -88,8 +88,10 @@ int reproduce(const std::string& out, int jobs)
     return 128 + sig;
   }
   std::vector<FigureResult> results;
-  for (const auto& f : figures)
-    results.push_back(collect_figure(f, fmt::format("{}/runs/{}", out, f.name)));
+  for (const auto& f : figures) {
+    write_sweep_tables(f.sweep, sweep_matrix(f.sweep), figure_dir(out, f));
+    results.push_back(collect_figure(f, figure_dir(out, f)));
+  }
   write_reproduction(out, results, sections);
   fmt::print("reproduce: report in {}/report.md\n", out);
   return 0;

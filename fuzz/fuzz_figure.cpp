@@ -1,6 +1,7 @@
-// libFuzzer harness: reproduction figure files (configs/reproduction/*.json, tools/reproduction.hpp). Each point's
-// overrides are applied to the figure's experiment when it is an embedded config, as `spritesim reproduce` does
-// before running it. Only InputError is an acceptable failure.
+// libFuzzer harness: reproduction figure files (configs/reproduction/*.json, experiments/figure.hpp): a sweep file
+// plus figure keys. The figure's run matrix is laid out and the overrides of its first cells applied to the
+// figure's experiment when it is an embedded config, as `spritesim reproduce` checks them before running them.
+// Only InputError is an acceptable failure.
 #include "core/embedded.hpp"
 #include "core/experiment.hpp"
 #include "core/input_error.hpp"
@@ -19,15 +20,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
   } catch (const InputError&) {
     return 0;
   }
-  auto experiment = embedded_file(figure.experiment);
+  SweepMatrix matrix = sweep_matrix(figure.sweep);
+  auto experiment = embedded_file(figure.sweep.experiment_path);
   if (!experiment)
     return 0; // a file on disk: not read while fuzzing
-  size_t tried = 0;
-  for (const FigurePoint& p : figure.points) {
-    if (++tried > 4)
-      break; // each point re-parses the experiment; a few show the overrides are handled
+  // Each cell re-parses the experiment; a few show the overrides are handled.
+  for (size_t c = 0; c < matrix.cells.size() && c < 4; ++c) {
     try {
-      parse_experiment_text(std::string(*experiment), figure.experiment, p.sets);
+      parse_experiment_text(std::string(*experiment), figure.sweep.experiment_path,
+                            sweep_cell_sets(figure.sweep, matrix.cells[c]));
     } catch (const InputError&) {
     }
   }

@@ -87,8 +87,10 @@ TEST_CASE("every strict JSON input refuses duplicate keys and 1e400, naming its 
 TEST_CASE("figure files: a published key that is not an x value is an InputError")
 {
   auto figure = [](const std::string& speedup) {
-    return parse_figure(parse_json_text(R"({"figure": "f", "title": "t", "experiment": "e.json", "x": "hosts",
-      "points": [{"hosts": 1}], "published": {"source": "s", "speedup": )" + speedup + "}}", "fig.json"),
+    return parse_figure(parse_json_text(R"({"figure": "f", "title": "t", "x": "hosts",
+      "experiment": "configs/experiments/kernel-12.json", "seeds": [1],
+      "axes": [{"name": "hosts", "points": [{"value": 1, "set": {}}]}],
+      "published": {"source": "s", "speedup": )" + speedup + "}}", "fig.json"),
                         "fig.json");
   };
   CHECK(figure(R"({"1": 1, "12": 5.5})").published.at(12) == 5.5);
