@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "core/json_reader.hpp"
+#include "core/embedded.hpp"
 #include "core/results.hpp"
+#include "experiments/figure.hpp"
 #include "experiments/statistics.hpp"
 #include "experiments/sweep_spec.hpp"
 #include "experiments/sweep_tables.hpp"
@@ -288,6 +290,38 @@ TEST_CASE("bad zip axes name the JSON path")
   CHECK(contains(zip(R"({"name": "h", "points": [{"value": 1, "set": {}}], "values": [1]})"), "$.axes[0].values"));
   CHECK(contains(zip(R"({"path": "h", "values": [1]}, {"name": "h", "points": [{"value": 1, "set": {}}]})"),
                  "$.axes[1].name: axis \"h\" is listed twice"));
+}
+
+TEST_CASE("reproduction figures are sweeps: x and bands are zip axes, one seed, every point fits its experiment")
+{
+  for (const auto& name : embedded_names("configs/reproduction/")) {
+    Figure f = parse_figure(parse_json_text(std::string(*embedded_file(name)), name), name);
+    check_sweep(f.sweep);
+    CHECK(f.sweep.seeds.size() == 1);
+    CHECK(f.sweep.axes.front().name == f.x);
+    CHECK(sweep_matrix(f.sweep).runs.size() == f.xs.size() * (f.bands.empty() ? 1 : f.sweep.axes[1].values.size()));
+  }
+  auto figure_error = [](const std::string& extra) {
+    return input_error_of([&] {
+      parse_figure(json::parse(R"({"figure": "f", "title": "t", "x": "hosts", "bands": "band",
+        "experiment": "configs/experiments/kernel-12.json", )" + extra + "}"), "fig.json");
+    });
+  };
+  const std::string hosts = R"({"name": "hosts", "points": [{"value": 1, "set": {}}, {"value": 2, "set": {}}]})";
+  const std::string band = R"({"name": "band", "points": [{"value": "central", "set": {}}]})";
+  CHECK(contains(figure_error(R"("axes": [)" + band + R"(], "seeds": [1])"), "$.x: no axis named \"hosts\""));
+  CHECK(contains(figure_error(R"("axes": [)" + hosts + R"(], "seeds": [1])"), "$.bands"));
+  CHECK(contains(figure_error(R"("axes": [)" + hosts + "," + band + R"(], "seeds": [1, 2])"), "$.seeds"));
+  CHECK(contains(figure_error(R"("axes": [)" + hosts + "," + band + R"(, {"path": "a", "values": [1]}],
+    "seeds": [1])"), "$.axes[2]: axis \"a\" is neither"));
+  CHECK(contains(figure_error(R"("axes": [{"name": "hosts", "points": [{"value": 2, "set": {}}]},)" + band +
+                              R"(], "seeds": [1])"), "no hosts = 1"));
+  CHECK(contains(figure_error(R"("axes": [{"name": "hosts", "points": [{"value": "one", "set": {}}]},)" + band +
+                              R"(], "seeds": [1])"), "$.axes[0].points[0].value"));
+  CHECK(contains(figure_error(R"("axes": [)" + hosts + R"(, {"name": "band", "points": [{"value": "c",
+    "set": {"a": 1}}]}], "seeds": [1])"), "first point is the central run"));
+  CHECK(contains(figure_error(R"("axes": [)" + hosts + "," + band + R"(], "seeds": [1], "colour": 1)"),
+                 "$.colour"));
 }
 
 TEST_CASE("t quantiles and summary statistics")
