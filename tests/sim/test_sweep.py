@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # Scenario tests of `spritesim sweep` and `spritesim run --timeline`: a 3 x 4 x 5 sweep of small runs is stopped with
 # SIGTERM half-way and resumed (no run redone, none orphaned, every cell and seed present once); the same sweep in 2
-# shards, merged or written into one folder, gives byte-identical tables; bad sweep files exit 2 naming the file and
-# JSON path; a failing run is reported and its log kept; the analysis scripts draw from the outputs.
+# shards, merged or written into one folder, gives byte-identical tables; a zip axis's runs are the bytes of the
+# overrides its labels stand for; bad sweep files exit 2 naming the file and JSON path; a failing run is reported
+# and its log kept; the analysis scripts draw from the outputs.
 # Usage: python3 test_sweep.py /path/to/spritesim
 import json
 import os
@@ -182,6 +183,42 @@ class Sweep(unittest.TestCase):
         p = sweep([path, "--out", self.full])
         self.assertEqual(p.returncode, 2, p.stderr)
         self.assertIn("sweep.json", p.stderr)
+
+    def test_zip_axis_runs_give_the_bytes_of_the_overrides_they_stand_for(self):
+        def zip_sweep(name, labels):
+            doc = dict(SWEEP, axes=[{"path": "policy.name", "values": ["sprite"]},
+                                    {"name": "hosts", "points": [{"value": v, "set": {"platform.workstations": w}}
+                                                                 for v, w in labels]}],
+                       seeds=[1, 2])
+            path = os.path.join(self.tmp, name)
+            with open(path, "w") as f:
+                json.dump(doc, f)
+            return path
+        out = os.path.join(self.tmp, "zip")
+        p = sweep([zip_sweep("zip.json", [(2, 2), (4, 4)]), "--out", out])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        table = rows(os.path.join(out, "sweep.csv"))
+        self.assertEqual([(r["cell"], r["hosts"], r["seed"]) for r in table],
+                         [("policy.name=sprite+hosts=2", "2", "1"), ("policy.name=sprite+hosts=2", "2", "2"),
+                          ("policy.name=sprite+hosts=4", "4", "1"), ("policy.name=sprite+hosts=4", "4", "2")])
+        for label, hosts in ((2, 2), (4, 4)):
+            for seed in (1, 2):
+                self.assertEqual(
+                    read_bytes(os.path.join(out, "runs", f"policy.name=sprite+hosts={label}", f"seed-{seed}",
+                                            "results.json")),
+                    read_bytes(os.path.join(self.full, "runs", f"policy.name=sprite+platform.workstations={hosts}",
+                                            f"seed-{seed}", "results.json")))
+        with open(os.path.join(out, "sweep.json")) as f:
+            self.assertEqual(json.load(f)["zip"]["hosts"]["4"], {"platform.workstations": 4})
+        # A label that now sets something else is refused; a new label joins the folder.
+        changed = sweep([zip_sweep("changed.json", [(2, 3), (4, 4)]), "--out", out])
+        self.assertEqual(changed.returncode, 2, changed.stderr)
+        self.assertIn("zip labels", changed.stderr)
+        more = sweep([zip_sweep("more.json", [(2, 2), (4, 4), (5, 5)]), "--out", out])
+        self.assertEqual(more.returncode, 0, more.stderr)
+        self.assertIn("4 finished already, 2 to run", more.stderr)
+        with open(os.path.join(out, "sweep.json")) as f:
+            self.assertEqual(sorted(json.load(f)["zip"]["hosts"]), ["2", "4", "5"])
 
     def test_failed_run_is_reported_and_its_log_kept(self):
         bad = dict(SWEEP, axes=[{"path": "policy.name", "values": ["sprite", "no-such-policy"]}], seeds=[1])
