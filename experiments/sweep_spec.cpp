@@ -13,6 +13,7 @@
 #include "core/json_reader.hpp"
 #include "core/output_files.hpp"
 #include "core/results.hpp"
+#include "experiments/figure.hpp"
 
 namespace spritesim {
 
@@ -242,7 +243,9 @@ SweepSpec load_sweep(const std::string& path)
     text = std::string(*embedded_file(path));
   else
     text = read_text_file(path);
-  SweepSpec s = parse_sweep(parse_json_text(text, path), path);
+  nlohmann::json doc = parse_json_text(text, path);
+  // A reproduction figure is a sweep file plus figure keys: the figure parser takes those and checks the figure.
+  SweepSpec s = doc.is_object() && doc.contains("figure") ? parse_figure(doc, path).sweep : parse_sweep(doc, path);
   check_sweep(s);
   return s;
 }

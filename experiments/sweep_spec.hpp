@@ -43,7 +43,8 @@ const std::vector<std::string>& default_sweep_metrics();
 SweepSpec parse_sweep(const nlohmann::json& doc, const std::string& file);
 
 /// Reads a sweep file (from disk, else from the embedded configs), resolves its experiment and checks it
-/// (check_sweep), so that a bad sweep fails before any run starts.
+/// (check_sweep), so that a bad sweep fails before any run starts. A reproduction figure file (a sweep file plus
+/// figure keys, figure.hpp) gives its sweep.
 SweepSpec load_sweep(const std::string& path);
 
 /// Applies every fixed override, and each axis value on top of them, to the sweep's experiment: an InputError names

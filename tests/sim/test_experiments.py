@@ -2,7 +2,8 @@
 # Scenario tests of the experiments layer (experiments/): ^C (SIGINT to the sweep alone, as a terminal sends it to
 # the foreground process) stops every run, leaves no process behind, keeps every finished run whole, and the sweep
 # resumes; the sequential baseline is simulated once per experiment and seed and the runs read it from the cache
-# (OUT/baselines/), giving the bytes a run that simulates its own gives; every verb answers --help and -h.
+# (OUT/baselines/), giving the bytes a run that simulates its own gives; a reproduction figure file runs as a sweep
+# whose runs are the point runs reproduce made before figures were sweeps; every verb answers --help and -h.
 # Usage: python3 test_experiments.py /path/to/spritesim
 import glob
 import json
@@ -152,6 +153,28 @@ class Experiments(unittest.TestCase):
         r = subprocess.run([SPRITESIM, "sweep", sweep, "--out", out], capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertNotIn("sequential baseline", r.stderr)
+
+    def test_a_figure_file_runs_as_a_sweep_and_its_runs_are_the_old_point_runs(self):
+        # What `spritesim reproduce` makes of a figure is this sweep (its folder DIR/runs/FIGURE).
+        out = os.path.join(self.tmp, "fig")
+        r = subprocess.run([SPRITESIM, "sweep", "configs/reproduction/comp88-local.json", "--out", out],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        table = rows(os.path.join(out, "sweep.csv"))
+        self.assertEqual([(row["compiles"], row["band"]) for row in table],
+                         [(str(n), b) for n in range(1, 5) for b in ("central", "server-lookup-2.12ms")])
+        # The band's run is the point's run with the band's override last, as reproduce ran points before sweeps.
+        alone = os.path.join(self.tmp, "alone")
+        sets = ["workload.baseline=none", "workload.max_jobs=2", "workload.generator.build.files=2",
+                "platform.workstations=1", "workload.migrate=false", "workload.local_first=false",
+                "workload.max_local=2", "costs.file_server.lookup_cpu_ms=2.12"]
+        r = subprocess.run([SPRITESIM, "run", "configs/experiments/comp88-compiles.json", "--out", alone,
+                            *[a for s in sets for a in ("--set", s)]], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for name in ("results.json", "jobs.csv", "config.resolved.json"):
+            with open(os.path.join(alone, name), "rb") as a, \
+                    open(os.path.join(out, "runs", "compiles=2+band=server-lookup-2.12ms", "seed-1", name), "rb") as b:
+                self.assertEqual(a.read(), b.read(), name)
 
     def test_every_verb_answers_help(self):
         for verb in ("run", "sweep", "reproduce", "calibrate", "policies", "host-profile", "trace", "trace info",
