@@ -1,6 +1,6 @@
-// `spritesim reproduce`: every paper figure of configs/reproduction/ (embedded in the binary), each point a run
-// through the job pool, the month-long run and the policy studies; then speedup.csv, points.csv, report.md and the
-// figures.
+// `spritesim reproduce`: every paper figure of configs/reproduction/ (embedded in the binary; each a sweep, its runs
+// made as `spritesim sweep` makes them), the month-long run and the policy studies, all through one job pool; then
+// speedup.csv, points.csv, report.md and the figures.
 #pragma once
 
 #include <string>
