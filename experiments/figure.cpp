@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/child_process.hpp"
-#include "core/embedded.hpp"
+#include "experiments/data_files.hpp"
 #include "core/input_error.hpp"
 #include "core/json_reader.hpp"
 #include "core/output_files.hpp"

@@ -1,7 +1,7 @@
 // libFuzzer harness: reproduction figure files (configs/reproduction/*.json, tools/reproduction.hpp). Each point's
 // overrides are applied to the figure's experiment when it is an embedded config, as `spritesim reproduce` does
 // before running it. Only InputError is an acceptable failure.
-#include "core/embedded.hpp"
+#include "experiments/data_files.hpp"
 #include "core/experiment.hpp"
 #include "core/input_error.hpp"
 #include "core/json_reader.hpp"
