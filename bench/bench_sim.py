@@ -1,0 +1,294 @@
+#!/usr/bin/env python3
+"""bench-sim (issue 13): how fast and how big spritesim is over a grid of jobs x hosts (synthetic build, processes
+workload), on the month-long run and on `spritesim reproduce`, each cell beside bare_reference (one SimGrid actor per
+host, one execute per job) as the floor. Wall and CPU seconds and peak RSS come from wait4 on the child; writes
+bench-sim.csv, bench-sim.md and the figure (plot_bench_sim.py). Not a test; see bench/README.md."""
+import argparse
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MONTH_CONFIG = ROOT / "configs" / "experiments" / "day-in-the-life.json"
+
+# Grids: (jobs, hosts, cap on jobs x hosts above which a cell is skipped as known to be too slow, per-cell timeout).
+# Known from issue 13 (before): 1e4 x 1000 47 s, 1e5 x 100 92 s, 1e5 x 1000 about 445 s, 1e6 x 10 480 s.
+GRIDS = {
+    "quick": ([1_000, 10_000], [10, 100], 1e6, 60),
+    "default": ([1_000, 10_000, 100_000], [10, 100, 1_000], 1e7, 180),
+    "full": ([1_000, 10_000, 100_000, 1_000_000], [10, 100, 1_000], float("inf"), 7200),
+}
+# Processes workload: arrivals per host-hour giving each host an offered load of about 0.5 with the default Pareto
+# lifetimes (min 1 s, max 3600 s, alpha 1: mean 1 + ln 3600 = 9.19 s); duration_s is then chosen for N arrivals.
+PROC_RATE = 200.0
+
+FIELDS = ["workload", "jobs_asked", "hosts", "workstations", "jobs", "status", "wall_s", "cpu_s", "user_s", "sys_s",
+          "jobs_per_wall_s", "jobs_per_cpu_s", "peak_rss_mib", "bare_status", "bare_wall_s", "bare_cpu_s",
+          "bare_peak_rss_mib", "ratio_wall", "ratio_cpu", "load_before", "load_after"]
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return float(f.read().split()[0])
+
+
+def timed(cmd, log, timeout):
+    """Runs cmd in its own process group; returns (status, wall_s, rusage or None). status: ok, failed, timeout."""
+    with open(log, "w") as out:
+        t0 = time.monotonic()
+        child = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        got = {}
+
+        def reap():
+            _, status, usage = os.wait4(child.pid, 0)  # includes the descendants it waited for (reproduce's pool)
+            got.update(end=time.monotonic(), status=status, usage=usage)
+
+        waiter = threading.Thread(target=reap, daemon=True)
+        waiter.start()
+        waiter.join(timeout)
+        if waiter.is_alive():
+            for sig, grace in ((signal.SIGINT, 10), (signal.SIGKILL, 30)):
+                try:
+                    os.killpg(child.pid, sig)
+                except ProcessLookupError:
+                    pass
+                waiter.join(grace)
+                if not waiter.is_alive():
+                    break
+            child.returncode = 0  # reaped by wait4; keep Popen from waiting again
+            return "timeout", timeout, None
+        child.returncode = 0
+        ok = os.WIFEXITED(got["status"]) and os.WEXITSTATUS(got["status"]) == 0
+        return ("ok" if ok else "failed"), got["end"] - t0, got["usage"]
+
+
+def measure(row, prefix, cmd, log, timeout):
+    status, wall, ru = timed(cmd, log, timeout)
+    row[prefix + "status"] = status
+    if status != "ok":
+        return False
+    row[prefix + "wall_s"] = round(wall, 3)
+    row[prefix + "cpu_s"] = round(ru.ru_utime + ru.ru_stime, 3)
+    if not prefix:
+        row["user_s"], row["sys_s"] = round(ru.ru_utime, 3), round(ru.ru_stime, 3)
+    row[prefix + "peak_rss_mib"] = round(ru.ru_maxrss / 1024, 1)  # Linux: kilobytes
+    return True
+
+
+def write_config(path, cfg):
+    path.write_text(json.dumps(cfg, indent=1) + "\n")
+    return path
+
+
+def synthetic_trace(args, out, n):
+    trace = out / "traces" / f"synthetic-{n}.jsonl"
+    if not trace.exists():
+        trace.parent.mkdir(parents=True, exist_ok=True)
+        tmp = trace.with_suffix(".tmp.jsonl")
+        subprocess.run([args.spritesim, "trace", "generate", "synthetic", "--compiles", str(n), "--libraries",
+                        str(max(1, n // 1000)), "--out", str(tmp)], check=True, stdout=subprocess.DEVNULL)
+        tmp.rename(trace)
+    return trace
+
+
+def cell_config(args, out, workload, n, hosts):
+    """The config of one cell and its number of workstations (the shape of ../shared/checks/9-scale)."""
+    if workload == "synthetic":
+        cfg = {"name": f"bench-synthetic-{n}x{hosts}", "seed": 1,
+               "platform": {"workstations": hosts + 1, "profile": "ds3100"},
+               "workload": {"kind": "pmake", "trace": str(synthetic_trace(args, out, n)), "max_jobs": hosts,
+                            "max_local": 1, "migrate": True, "baseline": "none"},
+               "policy": {"name": "sprite"}}
+        return cfg, hosts + 1
+    duration = n * 3600.0 / (PROC_RATE * hosts)
+    cfg = {"name": f"bench-processes-{n}x{hosts}", "seed": 1,
+           "platform": {"workstations": hosts, "profile": "ds3100"},
+           "workload": {"kind": "processes", "duration_s": duration, "baseline": "none",
+                        "processes": {"arrivals_per_host_hour": PROC_RATE}},
+           "policy": {"name": "sprite"}}
+    return cfg, hosts
+
+
+def results_jobs(run_dir):
+    try:
+        r = json.loads((run_dir / "results.json").read_text())
+        return int(r["jobs_total"]), int(r["jobs_completed"])
+    except (OSError, ValueError, KeyError):
+        return None, None
+
+
+def finish(row, args, cell_dir, timeout):
+    """Throughputs from the row's job count, then the bare reference with the same jobs and job slots."""
+    if row["status"] == "ok" and row.get("jobs"):
+        row["jobs_per_wall_s"] = round(row["jobs"] / row["wall_s"], 1)
+        row["jobs_per_cpu_s"] = round(row["jobs"] / max(row["cpu_s"], 1e-3), 1)
+    jobs = row.get("jobs") or row["jobs_asked"]
+    if args.bare and row["hosts"] != "" and jobs:
+        measure(row, "bare_", [args.bare, "--jobs", str(jobs), "--hosts", str(row["hosts"])],
+                cell_dir / "bare.log", timeout)
+        if row["status"] == "ok" and row["bare_status"] == "ok":
+            row["ratio_wall"] = round(row["wall_s"] / max(row["bare_wall_s"], 1e-3), 1)
+            row["ratio_cpu"] = round(row["cpu_s"] / max(row["bare_cpu_s"], 1e-3), 1)
+    row["load_after"] = loadavg()
+    return row
+
+
+def run_cell(args, out, workload, n, hosts, timeout):
+    cell_dir = out / "runs" / f"{workload}-{n}x{hosts}"
+    cell_dir.mkdir(parents=True, exist_ok=True)
+    cfg, workstations = cell_config(args, out, workload, n, hosts)
+    config = write_config(cell_dir / "config.json", cfg)
+    row = {"workload": workload, "jobs_asked": n, "hosts": hosts, "workstations": workstations,
+           "load_before": loadavg()}
+    if measure(row, "", [args.spritesim, "run", str(config), "--out", str(cell_dir / "out")],
+               cell_dir / "run.log", timeout):
+        row["jobs"], done = results_jobs(cell_dir / "out")
+        if row["jobs"] is None or done != row["jobs"]:
+            row["status"] = "failed"
+    return finish(row, args, cell_dir, timeout)
+
+
+def run_month(args, out, timeout):
+    cell_dir = out / "runs" / "month"
+    cell_dir.mkdir(parents=True, exist_ok=True)
+    ws = json.loads(MONTH_CONFIG.read_text())["platform"]["workstations"]
+    row = {"workload": "month (day-in-the-life)", "jobs_asked": "", "hosts": ws, "workstations": ws,
+           "load_before": loadavg()}
+    if measure(row, "", [args.spritesim, "run", str(MONTH_CONFIG), "--out", str(cell_dir / "out")],
+               cell_dir / "run.log", timeout):
+        row["jobs"], _ = results_jobs(cell_dir / "out")
+    return finish(row, args, cell_dir, timeout)
+
+
+def run_reproduce(args, out, timeout):
+    cell_dir = out / "runs" / "reproduce"
+    cell_dir.mkdir(parents=True, exist_ok=True)
+    row = {"workload": f"reproduce (--jobs {args.reproduce_jobs})", "jobs_asked": "", "hosts": "",
+           "workstations": "", "load_before": loadavg()}
+    if measure(row, "", [args.spritesim, "reproduce", "--out", str(cell_dir / "out"), "--jobs",
+                         str(args.reproduce_jobs)], cell_dir / "run.log", timeout):
+        # Every simulation of the figures and the month; studies and sequential baselines are not counted.
+        totals = [results_jobs(p.parent)[0] for p in (cell_dir / "out" / "runs").rglob("results.json")]
+        row["jobs"] = sum(t for t in totals if t)
+    return finish(row, args, cell_dir, timeout)
+
+
+def fmt(v, spec=""):
+    if v in ("", None):
+        return "-"
+    return format(v, spec) if isinstance(v, (int, float)) and spec else str(v)
+
+
+def table(rows):
+    head = ("| workload | jobs x hosts | spritesim wall (s) | CPU (s) | jobs per wall-s | jobs per CPU-s | peak RSS (MiB) "
+            "| bare wall (s) | bare CPU (s) | wall ratio | CPU ratio | load avg |")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in rows:
+        size = f"{fmt(r.get('jobs') or r['jobs_asked'], ',')} x {fmt(r['hosts'])}"
+        if r["status"] != "ok":
+            wall = r["status"] if r["status"] != "timeout" else f"timeout ({r.get('timeout_s')} s)"
+            cells = [wall] + ["-"] * 4
+        else:
+            cells = [fmt(r["wall_s"], ".1f"), fmt(r["cpu_s"], ".1f"), fmt(r.get("jobs_per_wall_s"), ",.0f"),
+                     fmt(r.get("jobs_per_cpu_s"), ",.0f"), fmt(r["peak_rss_mib"], ",.0f")]
+        bare = [fmt(r.get("bare_wall_s"), ".2f"), fmt(r.get("bare_cpu_s"), ".2f"), fmt(r.get("ratio_wall")),
+                fmt(r.get("ratio_cpu"))]
+        load = f"{r['load_before']:.2f}-{r['load_after']:.2f}" if r.get("load_after") is not None else \
+            f"{r['load_before']:.2f}"
+        lines.append("| " + " | ".join([r["workload"], size] + cells + bare + [load]) + " |")
+    return "\n".join(lines)
+
+
+def parse_args():
+    env_grid = os.environ.get("BENCH_SIM_GRID", "default")
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog="Environment: BENCH_SIM_GRID (quick, default, full), BENCH_SIM_TIMEOUT "
+                                       "(seconds per cell), BENCH_SIM_ONLY (comma list of synthetic, processes, "
+                                       "month, reproduce). Run it niced: nice -n 5 ninja -C build bench-sim.")
+    p.add_argument("--spritesim", required=True, help="the spritesim binary")
+    p.add_argument("--bare", help="the bare_reference binary (no ratios without it)")
+    p.add_argument("--out", default="build/bench-sim", help="directory for runs, CSV, table and figure")
+    p.add_argument("--grid", choices=sorted(GRIDS), default=env_grid,
+                   help="quick: 1e3-1e4 x 10-100; default: 1e3-1e5 x 10-1000 without cells over 1e7 jobs x hosts; "
+                        "full: 1e3-1e6 x 10-1000 (hours)  [env BENCH_SIM_GRID, now %(default)s]")
+    p.add_argument("--timeout", type=float, default=float(os.environ.get("BENCH_SIM_TIMEOUT", 0)) or None,
+                   help="seconds per cell before it is stopped and recorded as timeout (grid's own by default)")
+    p.add_argument("--only", default=os.environ.get("BENCH_SIM_ONLY", "synthetic,processes,month,reproduce"),
+                   help="comma list of synthetic, processes, month, reproduce  [env BENCH_SIM_ONLY]")
+    p.add_argument("--jobs", help="comma list overriding the grid's job counts")
+    p.add_argument("--hosts", help="comma list overriding the grid's host counts")
+    p.add_argument("--reproduce-jobs", type=int, default=2, help="reproduce --jobs (default 2)")
+    p.add_argument("--no-plot", action="store_true", help="do not draw the figure")
+    return p.parse_args()
+
+
+def main():
+    args = parse_args()
+    jobs, hosts, cap, grid_timeout = GRIDS[args.grid]
+    jobs = [int(float(x)) for x in args.jobs.split(",")] if args.jobs else jobs
+    hosts = [int(x) for x in args.hosts.split(",")] if args.hosts else hosts
+    timeout = args.timeout or grid_timeout
+    only = {x.strip() for x in args.only.split(",") if x.strip()}
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"bench-sim: grid {args.grid} ({jobs} jobs x {hosts} hosts, cells over {cap:g} jobs x hosts skipped), "
+          f"timeout {timeout:g} s per cell, {sorted(only)}; load average {loadavg():.2f}; out {out}", flush=True)
+    rows = []
+    plan = [(w, n, h) for w in ("synthetic", "processes") if w in only for n in jobs for h in hosts]
+    for w, n, h in plan:
+        if n * h > cap:
+            rows.append({"workload": w, "jobs_asked": n, "hosts": h, "workstations": "", "status": "skipped",
+                         "load_before": loadavg()})
+        else:
+            rows.append(run_cell(args, out, w, n, h, timeout))
+        report(rows[-1], timeout)
+    extra = max(timeout, 900)  # reproduce took 6-11 minutes under load before issue 13
+    if "month" in only:
+        rows.append(run_month(args, out, extra))
+        report(rows[-1], extra)
+    if "reproduce" in only:
+        rows.append(run_reproduce(args, out, extra))
+        report(rows[-1], extra)
+    with open(out / "bench-sim.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=FIELDS, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+    md = table(rows)
+    (out / "bench-sim.md").write_text(md + "\n")
+    print("\n" + md + f"\n\nCSV: {out / 'bench-sim.csv'}", flush=True)
+    if not args.no_plot:
+        plot = [plot_python(), str(Path(__file__).with_name("plot_bench_sim.py")), str(out / "bench-sim.csv"),
+                "--out", str(out / "bench-sim.png")]
+        if subprocess.run(plot).returncode != 0:
+            print("bench-sim: no figure (plot_bench_sim.py failed; is python3-matplotlib installed?)")
+    return 0
+
+
+def plot_python():
+    """A Python with matplotlib: this one, or Debian's (python3-matplotlib) when this is, say, a pyenv shim."""
+    for exe in (sys.executable, "/usr/bin/python3"):
+        if os.access(exe, os.X_OK) and subprocess.run([exe, "-c", "import matplotlib"],
+                                                        stderr=subprocess.DEVNULL).returncode == 0:
+            return exe
+    return sys.executable
+
+
+def report(row, timeout):
+    row.setdefault("timeout_s", int(timeout))
+    what = row["status"]
+    if what == "ok":
+        what = f"{row['wall_s']:.1f} s wall, {row['cpu_s']:.1f} s CPU, {row['peak_rss_mib']:.0f} MiB"
+        if row.get("bare_status") == "ok":
+            what += f"; bare {row['bare_wall_s']:.2f} s, CPU ratio {row.get('ratio_cpu')}"
+    print(f"  {row['workload']} {row.get('jobs') or row['jobs_asked']} x {row['hosts']}: {what} "
+          f"(load {row['load_before']:.2f})", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
