@@ -44,24 +44,24 @@ def main():
     import matplotlib.pyplot as plt
     import matplotlib.ticker
 
-    fig, (ax_jobs, ax_hosts) = plt.subplots(1, 2, figsize=(12, 5))
-    markers = {"synthetic": "o", "processes": "s"}
+    fig, (ax_jobs, ax_hosts) = plt.subplots(1, 2, figsize=(12, 5.5))
+    style = {"synthetic": dict(marker="o", linestyle="-"), "processes": dict(marker="s", linestyle="-.")}
     cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for i, ((wl, hosts), pts) in enumerate(series(rows, "jobs", "hosts").items()):
-        c = cycle[i % len(cycle)]
-        xs = [x for x, *_ in pts]
-        ax_jobs.plot(xs, [s for _, s, _, _ in pts], marker=markers[wl], color=c, label=f"{wl}, {hosts} hosts")
-        bare = [(x, b) for x, _, b, _ in pts if b]
-        if bare:
-            ax_jobs.plot(*zip(*bare), linestyle="--", color=c, alpha=0.6)
-    for i, ((wl, jobs), pts) in enumerate(series(rows, "hosts", "jobs_asked").items()):
-        c = cycle[i % len(cycle)]
-        xs = [x for x, *_ in pts]
-        ax_hosts.plot(xs, [1e6 * s / n for _, s, _, n in pts], marker=markers[wl], color=c,
-                      label=f"{wl}, {jobs:,.0f} jobs")
-        bare = [(x, 1e6 * b / n) for x, _, b, n in pts if b]
-        if bare:
-            ax_hosts.plot(*zip(*bare), linestyle="--", color=c, alpha=0.6)
+    # Colour = the other axis's value (hosts on the left, job count on the right); the bare reference depends only
+    # on jobs and hosts, so it is drawn once per colour, from the synthetic cells (or the processes ones).
+    panels = ((ax_jobs, "jobs", "hosts", lambda v: f"{v} hosts", lambda s, n: s),
+              (ax_hosts, "hosts", "jobs_asked", lambda v: f"{v:,} jobs", lambda s, n: 1e6 * s / n))
+    for ax, key, by, name, y in panels:
+        groups = series(rows, key, by)
+        colours = {v: cycle[i % len(cycle)] for i, v in enumerate(sorted({v for _, v in groups}))}
+        bare_done = set()
+        for (wl, v), pts in sorted(groups.items(), key=lambda kv: kv[0][0] != "synthetic"):
+            ax.plot([x for x, *_ in pts], [y(s, n) for _, s, _, n in pts], color=colours[v], **style[wl],
+                    label=f"{wl}, {name(v)}")
+            bare = [(x, y(b, n)) for x, _, b, n in pts if b]
+            if bare and v not in bare_done:
+                bare_done.add(v)
+                ax.plot(*zip(*bare), linestyle="--", color=colours[v], alpha=0.6, label=f"bare, {name(v)}")
     ax_jobs.set(xscale="log", yscale="log", xlabel="jobs", ylabel="CPU seconds (user + system)",
                 title="cost against jobs")
     ax_hosts.set(xscale="log", yscale="log", xlabel="hosts (job slots)", ylabel="CPU microseconds per job",
@@ -70,8 +70,8 @@ def main():
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.suptitle("spritesim (solid) and the bare SimGrid reference (dashed)" +
+        ax.legend(fontsize=7, ncol=2, loc="upper left")
+    fig.suptitle("spritesim (synthetic build solid, processes dash-dot) and the bare SimGrid reference (dashed)" +
                  (f"\n{args.title}" if args.title else ""))
     fig.tight_layout()
     fig.savefig(args.out, dpi=110)
