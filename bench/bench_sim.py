@@ -187,11 +187,12 @@ def fmt(v, spec=""):
 
 
 def table(rows):
-    head = ("| workload | jobs x hosts | spritesim wall (s) | CPU (s) | jobs per wall-s | jobs per CPU-s | peak RSS (MiB) "
-            "| bare wall (s) | bare CPU (s) | wall ratio | CPU ratio | load avg |")
+    head = ("| workload | jobs x hosts | spritesim wall (s) | CPU (s) | jobs per wall-s | jobs per CPU-s "
+            "| peak RSS (MiB) | bare wall (s) | bare CPU (s) | wall ratio | CPU ratio | load avg |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
-        size = f"{fmt(r.get('jobs') or r['jobs_asked'], ',')} x {fmt(r['hosts'])}"
+        jobs = fmt(r.get("jobs") or r["jobs_asked"], ",")
+        size = f"{jobs} x {fmt(r['hosts'], ',')}" if r["hosts"] != "" else f"{jobs} (all runs)"
         if r["status"] != "ok":
             wall = {"timeout": f"timeout ({r.get('timeout_s')} s)",
                     "skipped": f"skipped ({r.get('note')})"}.get(r["status"], r["status"])
