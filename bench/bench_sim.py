@@ -8,6 +8,7 @@ import csv
 import json
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import threading
@@ -31,7 +32,7 @@ PROC_RATE = 200.0
 
 FIELDS = ["workload", "jobs_asked", "hosts", "workstations", "jobs", "status", "wall_s", "cpu_s", "user_s", "sys_s",
           "jobs_per_wall_s", "jobs_per_cpu_s", "peak_rss_mib", "bare_status", "bare_wall_s", "bare_cpu_s",
-          "bare_peak_rss_mib", "ratio_wall", "ratio_cpu", "load_before", "load_after"]
+          "bare_peak_rss_mib", "ratio_wall", "ratio_cpu", "runs", "load_before", "load_after"]
 
 
 def loadavg():
@@ -70,15 +71,18 @@ def timed(cmd, log, timeout):
 
 
 def measure(row, prefix, cmd, log, timeout):
+    """One more sample of cmd into row: the row's fields become the medians of its samples so far."""
     status, wall, ru = timed(cmd, log, timeout)
-    row[prefix + "status"] = status
-    if status != "ok":
+    samples = row.setdefault("samples", {}).setdefault(prefix, [])
+    if status == "ok":
+        samples.append({"wall_s": wall, "cpu_s": ru.ru_utime + ru.ru_stime, "user_s": ru.ru_utime,
+                        "sys_s": ru.ru_stime, "peak_rss_mib": ru.ru_maxrss / 1024})  # Linux: kilobytes
+    if row.get(prefix + "status", "ok") == "ok":
+        row[prefix + "status"] = status
+    if status != "ok" or row[prefix + "status"] != "ok":
         return False
-    row[prefix + "wall_s"] = round(wall, 3)
-    row[prefix + "cpu_s"] = round(ru.ru_utime + ru.ru_stime, 3)
-    if not prefix:
-        row["user_s"], row["sys_s"] = round(ru.ru_utime, 3), round(ru.ru_stime, 3)
-    row[prefix + "peak_rss_mib"] = round(ru.ru_maxrss / 1024, 1)  # Linux: kilobytes
+    for key in ("wall_s", "cpu_s", "peak_rss_mib") + (("user_s", "sys_s") if not prefix else ()):
+        row[prefix + key] = round(statistics.median(x[key] for x in samples), 1 if key == "peak_rss_mib" else 3)
     return True
 
 
@@ -124,18 +128,26 @@ def results_jobs(run_dir):
         return None, None
 
 
-def finish(row, args, cell_dir, timeout):
-    """Throughputs from the row's job count, then the bare reference with the same jobs and job slots."""
+def repeat(row, args, cmd, cell_dir, timeout, count_jobs, repeats):
+    """Runs cmd `repeats` times, each followed by the bare reference with the same jobs and job slots (interleaved,
+    so both see the same load); count_jobs(row) reads the job count after the first run. Medians go in the row."""
+    for i in range(repeats):
+        ok = measure(row, "", cmd, cell_dir / "run.log", timeout)
+        if ok and i == 0:
+            count_jobs(row)
+        jobs = row.get("jobs") or row["jobs_asked"]
+        if args.bare and row["hosts"] != "" and jobs:
+            measure(row, "bare_", [args.bare, "--jobs", str(jobs), "--hosts", str(row["hosts"])],
+                    cell_dir / "bare.log", timeout)
+        if row["status"] != "ok":
+            break
     if row["status"] == "ok" and row.get("jobs"):
         row["jobs_per_wall_s"] = round(row["jobs"] / row["wall_s"], 1)
         row["jobs_per_cpu_s"] = round(row["jobs"] / max(row["cpu_s"], 1e-3), 1)
-    jobs = row.get("jobs") or row["jobs_asked"]
-    if args.bare and row["hosts"] != "" and jobs:
-        measure(row, "bare_", [args.bare, "--jobs", str(jobs), "--hosts", str(row["hosts"])],
-                cell_dir / "bare.log", timeout)
-        if row["status"] == "ok" and row["bare_status"] == "ok":
+        if row.get("bare_status") == "ok":
             row["ratio_wall"] = round(row["wall_s"] / max(row["bare_wall_s"], 1e-3), 1)
             row["ratio_cpu"] = round(row["cpu_s"] / max(row["bare_cpu_s"], 1e-3), 1)
+    row["runs"] = len(row["samples"].get("", []))
     row["load_after"] = loadavg()
     return row
 
@@ -147,12 +159,14 @@ def run_cell(args, out, workload, n, hosts, timeout):
     config = write_config(cell_dir / "config.json", cfg)
     row = {"workload": workload, "jobs_asked": n, "hosts": hosts, "workstations": workstations,
            "load_before": loadavg()}
-    if measure(row, "", [args.spritesim, "run", str(config), "--out", str(cell_dir / "out")],
-               cell_dir / "run.log", timeout):
-        row["jobs"], done = results_jobs(cell_dir / "out")
-        if row["jobs"] is None or done != row["jobs"]:
-            row["status"] = "failed"
-    return finish(row, args, cell_dir, timeout)
+
+    def count_jobs(r):
+        r["jobs"], done = results_jobs(cell_dir / "out")
+        if r["jobs"] is None or done != r["jobs"]:
+            r["status"] = "failed"
+
+    return repeat(row, args, [args.spritesim, "run", str(config), "--out", str(cell_dir / "out")], cell_dir,
+                  timeout, count_jobs, args.repeats)
 
 
 def run_month(args, out, timeout):
@@ -161,10 +175,12 @@ def run_month(args, out, timeout):
     ws = json.loads(MONTH_CONFIG.read_text())["platform"]["workstations"]
     row = {"workload": "month (day-in-the-life)", "jobs_asked": "", "hosts": ws, "workstations": ws,
            "load_before": loadavg()}
-    if measure(row, "", [args.spritesim, "run", str(MONTH_CONFIG), "--out", str(cell_dir / "out")],
-               cell_dir / "run.log", timeout):
-        row["jobs"], _ = results_jobs(cell_dir / "out")
-    return finish(row, args, cell_dir, timeout)
+
+    def count_jobs(r):
+        r["jobs"], _ = results_jobs(cell_dir / "out")
+
+    return repeat(row, args, [args.spritesim, "run", str(MONTH_CONFIG), "--out", str(cell_dir / "out")], cell_dir,
+                  timeout, count_jobs, args.repeats)
 
 
 def run_reproduce(args, out, timeout):
@@ -172,12 +188,14 @@ def run_reproduce(args, out, timeout):
     cell_dir.mkdir(parents=True, exist_ok=True)
     row = {"workload": f"reproduce (--jobs {args.reproduce_jobs})", "jobs_asked": "", "hosts": "",
            "workstations": "", "load_before": loadavg()}
-    if measure(row, "", [args.spritesim, "reproduce", "--out", str(cell_dir / "out"), "--jobs",
-                         str(args.reproduce_jobs)], cell_dir / "run.log", timeout):
+
+    def count_jobs(r):
         # Every simulation of the figures and the month; studies and sequential baselines are not counted.
         totals = [results_jobs(p.parent)[0] for p in (cell_dir / "out" / "runs").rglob("results.json")]
-        row["jobs"] = sum(t for t in totals if t)
-    return finish(row, args, cell_dir, timeout)
+        r["jobs"] = sum(t for t in totals if t)
+
+    return repeat(row, args, [args.spritesim, "reproduce", "--out", str(cell_dir / "out"), "--jobs",
+                              str(args.reproduce_jobs)], cell_dir, timeout, count_jobs, 1)
 
 
 def fmt(v, spec=""):
@@ -227,6 +245,9 @@ def parse_args():
                    help="comma list of synthetic, processes, month, reproduce  [env BENCH_SIM_ONLY]")
     p.add_argument("--jobs", help="comma list overriding the grid's job counts")
     p.add_argument("--hosts", help="comma list overriding the grid's host counts")
+    p.add_argument("--repeats", type=int, default=int(os.environ.get("BENCH_SIM_REPEATS", 1)),
+                   help="runs of each cell (not reproduce), interleaved with the bare reference; the table gives "
+                        "medians  [env BENCH_SIM_REPEATS, default 1]")
     p.add_argument("--reproduce-jobs", type=int, default=2, help="reproduce --jobs (default 2)")
     p.add_argument("--no-plot", action="store_true", help="do not draw the figure")
     return p.parse_args()
@@ -269,7 +290,8 @@ def main():
         w = csv.DictWriter(f, fieldnames=FIELDS, extrasaction="ignore")
         w.writeheader()
         w.writerows(rows)
-    md = table(rows)
+    md = table(rows) + (f"\n\nMedians of {args.repeats} runs of each cell (reproduce: one), each run followed by "
+                        "the bare reference's." if args.repeats > 1 else "")
     (out / "bench-sim.md").write_text(md + "\n")
     print("\n" + md + f"\n\nCSV: {out / 'bench-sim.csv'}", flush=True)
     if not args.no_plot:
