@@ -8,7 +8,6 @@
 
 #include <fmt/format.h>
 
-#include "core/embedded.hpp"
 #include "core/input_error.hpp"
 #include "core/json_reader.hpp"
 #include "core/limits.hpp"
@@ -204,17 +203,6 @@ ExperimentSpec parse_experiment(const nlohmann::json& doc, const std::string& fi
     if (profile->find(".json") != std::string::npos)
       beside_config(*profile, file);
   return s;
-}
-
-ExperimentSpec load_experiment(const std::string& path, const std::vector<std::string>& set_overrides)
-{
-  std::string text;
-  std::error_code ec; // a name too long to look up is not a file, rather than a filesystem_error
-  if (!std::filesystem::exists(path, ec) && embedded_file(path))
-    text = std::string(*embedded_file(path));
-  else
-    text = read_text_file(path);
-  return parse_experiment_text(text, path, set_overrides);
 }
 
 ExperimentSpec parse_experiment_text(const std::string& text, const std::string& path,

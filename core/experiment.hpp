@@ -94,15 +94,11 @@ struct ExperimentSpec {
 /// Parses an experiment config. `file` is used in messages and to resolve relative trace paths.
 ExperimentSpec parse_experiment(const nlohmann::json& doc, const std::string& file);
 
-/// Loads a config from disk or from the embedded configs ("configs/..."), applies --set overrides
-/// (dotted.path=value) to the raw JSON, and parses it.
-ExperimentSpec load_experiment(const std::string& path, const std::vector<std::string>& set_overrides = {});
-
 /// An error about `file` at a path that a --set override wrote is reported as the override's, not the file's.
 InputError blame_set_override(const InputError& e, const std::string& file, const std::vector<std::string>& sets);
 
-/// Parses config text (`path` names it in messages and anchors relative paths) with --set overrides applied, as
-/// load_experiment does once it has the text.
+/// Parses config text (`path` names it in messages and anchors relative paths) with --set overrides
+/// (dotted.path=value) applied to the raw JSON (experiments/data_files.hpp load_experiment reads the text).
 ExperimentSpec parse_experiment_text(const std::string& text, const std::string& path,
                                      const std::vector<std::string>& set_overrides = {});
 

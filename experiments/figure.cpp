@@ -9,8 +9,8 @@
 #include <fmt/format.h>
 
 #include "core/child_process.hpp"
-#include "core/embedded.hpp"
 #include "core/output_files.hpp"
+#include "experiments/data_files.hpp"
 
 namespace spritesim {
 

@@ -11,6 +11,7 @@
 #include "core/output_files.hpp"
 #include "core/results.hpp"
 #include "experiments/baseline.hpp"
+#include "experiments/data_files.hpp"
 #include "experiments/timeline.hpp"
 #include "sim/simulation.hpp"
 

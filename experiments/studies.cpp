@@ -14,7 +14,7 @@
 
 #include <fmt/format.h>
 
-#include "core/embedded.hpp"
+#include "experiments/data_files.hpp"
 #include "core/json_reader.hpp"
 #include "core/output_files.hpp"
 #include "experiments/figure.hpp"

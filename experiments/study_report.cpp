@@ -9,7 +9,7 @@
 #include <fmt/args.h>
 #include <fmt/format.h>
 
-#include "core/embedded.hpp"
+#include "experiments/data_files.hpp"
 #include "experiments/study_data.hpp"
 
 namespace spritesim {

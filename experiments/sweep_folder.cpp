@@ -4,8 +4,8 @@
 
 #include <filesystem>
 
-#include "core/embedded.hpp"
 #include "core/json_reader.hpp"
+#include "experiments/data_files.hpp"
 
 namespace spritesim {
 

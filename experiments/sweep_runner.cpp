@@ -16,6 +16,7 @@
 #include "core/json_reader.hpp"
 #include "core/output_files.hpp"
 #include "experiments/baseline.hpp"
+#include "experiments/data_files.hpp"
 #include "experiments/job_pool.hpp"
 #include "experiments/progress.hpp"
 #include "experiments/sweep_tables.hpp"

@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "core/embedded.hpp"
+#include "experiments/data_files.hpp"
 #include "core/experiment.hpp"
 #include "core/input_error.hpp"
 #include "core/json_reader.hpp"

@@ -2,7 +2,7 @@
 // plus figure keys. The figure's run matrix is laid out and the overrides of its first cells applied to the
 // figure's experiment when it is an embedded config, as `spritesim reproduce` checks them before running them.
 // Only InputError is an acceptable failure.
-#include "core/embedded.hpp"
+#include "experiments/data_files.hpp"
 #include "core/experiment.hpp"
 #include "core/input_error.hpp"
 #include "core/json_reader.hpp"

@@ -2,7 +2,7 @@
 // of the first cells applied to the sweep's experiment when it is an embedded config, as load_sweep checks them.
 // The file is named as if it sat in configs/sweeps/, so "../experiments/kernel-12.json" resolves as in the repo.
 // Only InputError is an acceptable failure.
-#include "core/embedded.hpp"
+#include "experiments/data_files.hpp"
 #include "core/experiment.hpp"
 #include "core/input_error.hpp"
 #include "core/json_reader.hpp"

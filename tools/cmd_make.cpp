@@ -109,10 +109,8 @@ int run_make(Args argv)
   restore();
   return status;
 }
-} // namespace
 
-int cmd_make(const Args& args)
-{
+struct MakeOptions {
   std::string migd = env_or("SPRITESIM_MIGD", "");
   std::string secret = env_or("SPRITESIM_SECRET", "");
   std::string home = env_or("SPRITESIM_HOME", "");
@@ -121,8 +119,16 @@ int cmd_make(const Args& args)
   std::string migd_wait = env_or("SPRITESIM_MIGD_WAIT", "");
   std::string make = "make";
   bool require_remote = env_or("SPRITESIM_REQUIRE_REMOTE", "0") != "0";
-  size_t i = 0;
-  // Our options come first; the first argument that is not one of them (or the one after "--") is make's.
+  bool help = false;
+  size_t make_args = 0; ///< where make's own arguments start in the command line
+};
+
+// Our options come first; the first argument that is not one of them (or the one after "--") is make's. Each
+// value is checked here, once, rather than by every recipe.
+MakeOptions parse_make_options(const Args& args)
+{
+  MakeOptions o;
+  size_t& i = o.make_args;
   for (; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--") {
@@ -130,8 +136,8 @@ int cmd_make(const Args& args)
       break;
     }
     if (a == "-h" || a == "--help") {
-      fmt::print("{}\nSee docs/real-mode.md.\n", MAKE_USAGE);
-      return 0;
+      o.help = true;
+      return o;
     }
     auto value = [&]() -> const std::string& {
       if (i + 1 >= args.size())
@@ -139,42 +145,48 @@ int cmd_make(const Args& args)
       return args[++i];
     };
     if (a == "--migd")
-      migd = value();
+      o.migd = value();
     else if (a == "--secret")
-      secret = value();
+      o.secret = value();
     else if (a == "--home")
-      home = value();
+      o.home = value();
     else if (a == "--shell")
-      shell = value();
+      o.shell = value();
     else if (a == "--shell-flags")
-      shell_flags = value();
+      o.shell_flags = value();
     else if (a == "--migd-wait")
-      migd_wait = value();
+      o.migd_wait = value();
     else if (a == "--make")
-      make = value();
+      o.make = value();
     else if (a == "--require-remote")
-      require_remote = true;
+      o.require_remote = true;
     else
       break;
   }
-  if (migd.empty())
+  if (o.migd.empty())
     throw UsageError(fmt::format("no coordinator: give --migd HOST:PORT (or set $SPRITESIM_MIGD)\n{}", MAKE_USAGE));
-  if (secret.empty())
+  if (o.secret.empty())
     throw UsageError("--migd needs --secret FILE (or $SPRITESIM_SECRET)");
-  if (shell.empty() || has_space(shell))
+  if (o.shell.empty() || has_space(o.shell))
     throw UsageError(fmt::format("--shell \"{}\": make splits .SHELLFLAGS at white space, so the shell's path "
                                  "must be non-empty and contain none",
-                                 shell));
-  if (shell_flags.size() < 2 || shell_flags[0] != '-' || shell_flags.back() != 'c' ||
-      shell_flags.find_first_not_of("-abcdefghijklmnopqrstuvwxyz") != std::string::npos)
+                                 o.shell));
+  if (o.shell_flags.size() < 2 || o.shell_flags[0] != '-' || o.shell_flags.back() != 'c' ||
+      o.shell_flags.find_first_not_of("-abcdefghijklmnopqrstuvwxyz") != std::string::npos)
     throw UsageError(fmt::format("--shell-flags \"{}\": expected the shell's options ending with c, as one word "
                                  "(e.g. -c, -ec)",
-                                 shell_flags));
-  if (!migd_wait.empty())
-    (void)parse_seconds(migd_wait, "--migd-wait"); // checked here, used by every recipe's rexec
+                                 o.shell_flags));
+  if (!o.migd_wait.empty())
+    (void)parse_seconds(o.migd_wait, "--migd-wait");
   // Recipes may run in other directories (make -C, recursive makes): the secret's path must not depend on the cwd.
-  secret = std::filesystem::absolute(secret).string();
-  real::read_secret_file(secret); // a missing or loose secret is reported once here, not by every recipe
+  o.secret = std::filesystem::absolute(o.secret).string();
+  real::read_secret_file(o.secret); // a missing or loose secret is reported once here, not by every recipe
+  return o;
+}
+
+// spritesim-rexec, next to this executable: make's SHELL.
+std::filesystem::path rexec_path()
+{
   const std::filesystem::path rexec = std::filesystem::path(self_exe()).parent_path() / "spritesim-rexec";
   if (::access(rexec.c_str(), X_OK) != 0)
     throw UsageError(fmt::format("{} not found next to spritesim ({}): build it (ninja) or install both executables "
@@ -182,35 +194,53 @@ int cmd_make(const Args& args)
                                  rexec.string(), std::strerror(errno)));
   if (has_space(rexec.string()))
     throw UsageError(fmt::format("{}: make's SHELL cannot be a path with white space", rexec.string()));
+  return rexec;
+}
 
-  ::setenv("SPRITESIM_MIGD", migd.c_str(), 1);
-  ::setenv("SPRITESIM_SECRET", secret.c_str(), 1);
-  if (!home.empty())
-    ::setenv("SPRITESIM_HOME", home.c_str(), 1);
-  if (!migd_wait.empty())
-    ::setenv("SPRITESIM_MIGD_WAIT", migd_wait.c_str(), 1);
+// One try before the build, without waiting: a coordinator that is down or refuses us is said once, here, and the
+// recipes (which find the marker in the build's directory) neither wait for it nor say it again.
+void probe_once(const MakeOptions& o, const std::string& build_dir)
+{
+  std::string why;
+  real::Endpoint migd_at = real::parse_endpoint(o.migd, "--migd");
+  auto trouble = real::probe_migd(migd_at, real::read_secret_file(o.secret), &why);
+  if (trouble == real::MigdTrouble::NONE)
+    return;
+  std::string what = fmt::format("migd at {} {}", migd_at.text(), real::describe_trouble(trouble, why));
+  if (o.require_remote)
+    throw std::runtime_error(what + ", and --require-remote is given: make not started");
+  real::BuildState(build_dir).report(trouble, why);
+  fmt::print(stderr, "spritesim make: {}: the recipes run here, unrecorded (give --require-remote to fail "
+                     "instead)\n",
+             what);
+}
+
+} // namespace
+
+int cmd_make(const Args& args)
+{
+  MakeOptions o = parse_make_options(args);
+  if (o.help) {
+    fmt::print("{}\nSee docs/real-mode.md.\n", MAKE_USAGE);
+    return 0;
+  }
+  const std::filesystem::path rexec = rexec_path();
+  ::setenv("SPRITESIM_MIGD", o.migd.c_str(), 1);
+  ::setenv("SPRITESIM_SECRET", o.secret.c_str(), 1);
+  if (!o.home.empty())
+    ::setenv("SPRITESIM_HOME", o.home.c_str(), 1);
+  if (!o.migd_wait.empty())
+    ::setenv("SPRITESIM_MIGD_WAIT", o.migd_wait.c_str(), 1);
   int status = 0;
   {
     BuildDir build;
     ::setenv(real::BUILD_DIR_ENV, build.path.c_str(), 1);
-    if (require_remote)
+    if (o.require_remote)
       ::setenv("SPRITESIM_REQUIRE_REMOTE", "1", 1);
-    // One try before the build, without waiting: a coordinator that is down or refuses us is said once, here, and
-    // the recipes (which find the marker) neither wait for it nor say it again.
-    std::string why;
-    real::Endpoint migd_at = real::parse_endpoint(migd, "--migd");
-    if (auto trouble = real::probe_migd(migd_at, real::read_secret_file(secret), &why);
-        trouble != real::MigdTrouble::NONE) {
-      std::string what = fmt::format("migd at {} {}", migd_at.text(), real::describe_trouble(trouble, why));
-      if (require_remote)
-        throw std::runtime_error(what + ", and --require-remote is given: make not started");
-      real::BuildState(build.path).report(trouble, why);
-      fmt::print(stderr, "spritesim make: {}: the recipes run here, unrecorded (give --require-remote to fail "
-                         "instead)\n",
-                 what);
-    }
-    Args argv = {make, "SHELL=" + rexec.string(), ".SHELLFLAGS=--no-stdin --quiet -- " + shell + " " + shell_flags};
-    argv.insert(argv.end(), args.begin() + static_cast<long>(i), args.end());
+    probe_once(o, build.path);
+    Args argv = {o.make, "SHELL=" + rexec.string(),
+                 ".SHELLFLAGS=--no-stdin --quiet -- " + o.shell + " " + o.shell_flags};
+    argv.insert(argv.end(), args.begin() + static_cast<long>(o.make_args), args.end());
     status = run_make(argv);
   } // the build's directory is removed before a signal that ended make ends this process too
   if (WIFSIGNALED(status)) {

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Embeds data files (configs, hardware profiles) into a C++ source so the spritesim binary runs the paper
-reproduction with no files beside it. Usage: embed_files.py OUT.cpp ROOT FILE... (names are kept relative to ROOT)."""
+"""Embeds data files (configs, hardware profiles, analysis scripts) into a C++ source so the spritesim binary runs the
+paper reproduction with no files beside it. Each layer embeds its own files as a table returned by FUNCTION
+(core/embedded.hpp looks names up in a table). Usage: embed_files.py OUT.cpp ROOT FUNCTION FILE... (names are kept
+relative to ROOT)."""
 import os
 import sys
 
 
 def main():
-    out, root, files = sys.argv[1], sys.argv[2], sys.argv[3:]
+    out, root, function, files = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
     entries = []
     for f in sorted(files):
         name = os.path.relpath(f, root).replace(os.sep, "/")
@@ -18,7 +20,8 @@ def main():
         o.write('#include "core/embedded.hpp"\n#include <array>\n\nnamespace spritesim {\nnamespace {\n')
         for i, (name, body, n) in enumerate(entries):
             o.write(f"const unsigned char data_{i}[] = {{{body}{',' if n else ''}0}};\n")
-        o.write("} // namespace\n\nconst std::vector<EmbeddedFile>& embedded_files()\n{\n")
+        o.write(f"}} // namespace\n\nconst std::vector<EmbeddedFile>& {function}();\n")
+        o.write(f"const std::vector<EmbeddedFile>& {function}()\n{{\n")
         o.write("  static const std::vector<EmbeddedFile> files = {\n")
         for i, (name, body, n) in enumerate(entries):
             o.write(f'    {{"{name}", std::string_view(reinterpret_cast<const char*>(data_{i}), {n})}},\n')

@@ -171,56 +171,60 @@ double median(std::vector<double> v)
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-} // namespace
+// The recipe lines grouped into jobs, and which record's group each record ran in.
+struct Grouping {
+  std::vector<Group> groups;
+  std::map<std::string, size_t> group_of_record; // record id -> group
+  std::vector<long> enclosing;                   // the group whose recipe ran this group's make, or -1
+};
 
-BuildTrace assemble_trace(const std::vector<ShellRecord>& records, const MakeRun& run, const std::string& log_file)
+// Recipe lines of the same target in the same make form one job, in order of their first line's start; a group
+// whose recipe ran a make holds the groups that make ran. Ids are relative target paths, unique in that order.
+Grouping group_records(const std::vector<ShellRecord>& records, const std::string& make_cwd,
+                       const std::string& log_file)
 {
-  // Recipe lines of the same target in the same make form one job, in order of their first line's start.
   std::vector<size_t> order(records.size());
   for (size_t i = 0; i < order.size(); ++i)
     order[i] = i;
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return records[a].start_s < records[b].start_s; });
-  std::vector<Group> groups;
+  Grouping out;
+  auto& groups = out.groups;
   std::map<std::tuple<std::string, std::string, std::string>, size_t> group_of_key;
-  std::map<std::string, size_t> group_of_record; // record id -> group
   for (size_t i : order) {
     const ShellRecord& r = records[i];
     if (r.target.empty())
       continue; // a $(shell ...) while make read its makefiles: make's own work, in its CPU
-    auto key = std::make_tuple(r.parent, r.cwd, r.target);
-    auto [it, fresh] = group_of_key.emplace(key, groups.size());
+    auto [it, fresh] = group_of_key.emplace(std::make_tuple(r.parent, r.cwd, r.target), groups.size());
     if (fresh)
       groups.push_back(Group{r.parent, r.cwd, r.target, {}, "", {}, false});
     groups[it->second].records.push_back(i);
-    group_of_record[r.id] = it->second;
+    out.group_of_record[r.id] = it->second;
   }
   if (groups.empty())
     throw InputError(log_file, "", "make ran no recipe, so there is nothing to trace (was everything up to date?)");
-
-  // Nesting: a group whose recipe ran a make holds the groups that make ran.
-  std::vector<size_t> top;
-  for (size_t g = 0; g < groups.size(); ++g) {
-    auto it = group_of_record.find(groups[g].parent);
-    if (groups[g].parent.empty() || it == group_of_record.end()) {
-      top.push_back(g);
-    } else {
+  out.enclosing.assign(groups.size(), -1);
+  for (size_t g = 0; g < groups.size(); ++g)
+    if (auto it = out.group_of_record.find(groups[g].parent); !groups[g].parent.empty() &&
+                                                               it != out.group_of_record.end()) {
       groups[it->second].nested.push_back(g);
       groups[it->second].ran_make = true;
+      out.enclosing[g] = static_cast<long>(it->second);
     }
-  }
-
-  // Ids: relative target paths, made unique in order of appearance.
   std::set<std::string> used;
   for (auto& g : groups) {
-    std::string base = job_id_for(run.cwd, g.cwd, g.target), id = base;
+    std::string base = job_id_for(make_cwd, g.cwd, g.target), id = base;
     for (int n = 2; used.count(id); ++n)
       id = fmt::format("{}#{}", base, n);
     used.insert(id);
     g.id = id;
   }
+  return out;
+}
 
-  // Direct edges: a prerequisite rebuilt by a group of the same make (else the last one finished before).
+// Direct edges: a prerequisite rebuilt by a group of the same make (else the last one finished before).
+std::vector<std::vector<size_t>> direct_edges(const std::vector<ShellRecord>& records, const std::vector<Group>& groups)
+{
   std::map<std::string, std::vector<size_t>> groups_of_path;
   for (size_t g = 0; g < groups.size(); ++g)
     groups_of_path[normal_path(groups[g].cwd, groups[g].target)].push_back(g);
@@ -246,14 +250,20 @@ BuildTrace assemble_trace(const std::vector<ShellRecord>& records, const MakeRun
           direct[g].push_back(static_cast<size_t>(pick));
       }
   }
+  return direct;
+}
 
-  // What "g is done" means: g itself and, when its recipe ran a make, every job of that make (its sinks suffice).
-  std::vector<std::vector<size_t>> done_set(groups.size());
+// What "g is done" means, for each g: g itself and, when its recipe ran a make, every job of that make (its sinks
+// suffice). Nesting follows process parenthood, so it has no cycles.
+std::vector<std::vector<size_t>> completion_sets(const std::vector<Group>& groups,
+                                                 const std::vector<std::vector<size_t>>& direct)
+{
+  std::vector<std::vector<size_t>> done(groups.size());
   std::vector<bool> computed(groups.size(), false);
   auto completion = [&](auto&& self, size_t g) -> const std::vector<size_t>& {
     if (computed[g])
-      return done_set[g];
-    computed[g] = true; // nesting follows process parenthood, so it has no cycles
+      return done[g];
+    computed[g] = true;
     std::vector<size_t> out = {g};
     std::set<size_t> inner;
     for (size_t n : groups[g].nested)
@@ -263,20 +273,70 @@ BuildTrace assemble_trace(const std::vector<ShellRecord>& records, const MakeRun
       if (!inner.count(n))
         for (size_t c : self(self, n))
           out.push_back(c);
-    done_set[g] = out;
-    return done_set[g];
+    done[g] = out;
+    return done[g];
   };
-
-  // The enclosing group of each nested group, so nested jobs without in-make prerequisites wait for it.
-  std::vector<long> enclosing(groups.size(), -1);
   for (size_t g = 0; g < groups.size(); ++g)
-    for (size_t n : groups[g].nested)
-      enclosing[n] = static_cast<long>(g);
+    completion(completion, g);
+  return done;
+}
 
+// One group's job without its edges; the exec argument and script sizes it measured go to `arg_bytes` and
+// `script_bytes`. `nested_cpu`: the CPU of the recipes its own make ran, which its rusage holds too.
+TraceJob group_job(const std::vector<ShellRecord>& records, const Group& gr, double nested_cpu,
+                   std::vector<double>& arg_bytes, std::vector<double>& script_bytes)
+{
+  TraceJob job;
+  job.id = gr.id;
+  std::vector<std::string> lines;
+  double cpu = 0;
+  int64_t written = 0;
+  std::set<std::string> prereqs;
+  for (size_t ri : gr.records) {
+    const ShellRecord& r = records[ri];
+    cpu += r.cpu_s;
+    lines.push_back(r.argv.empty() ? "" : r.argv.back());
+    written = std::max(written, r.output_bytes);
+    size_t argv_bytes = 0;
+    for (const auto& a : r.argv)
+      argv_bytes += a.size() + 1;
+    arg_bytes.push_back(static_cast<double>(argv_bytes + static_cast<size_t>(r.env_bytes)));
+    // Prerequisites make examined for this target: $^ as the recipe's shell saw it (headers included when the
+    // makefile lists them, e.g. from the compiler's dependency files).
+    prereqs.insert(r.prereqs.begin(), r.prereqs.end());
+  }
+  cpu -= nested_cpu; // a recipe that ran a make keeps only that make's own work
+  std::string script;
+  for (const auto& l : lines)
+    script += l + "\n";
+  script_bytes.push_back(static_cast<double>(script.size()));
+  const ShellRecord& first = records[gr.records.front()];
+  const ShellRecord& last = records[gr.records.back()];
+  job.argv.assign(first.argv.begin(), first.argv.end() - (first.argv.empty() ? 0 : 1));
+  job.argv.push_back(script.substr(0, script.size() - 1)); // lines joined by newlines: one shell script
+  job.kind = gr.ran_make ? "command" : guess_job_kind(lines);
+  job.cpu_s = micro(std::max(0.0, cpu));
+  job.bytes_written = written;
+  job.reads_dep_outputs = job.kind == "link";
+  job.prereqs = static_cast<int64_t>(prereqs.size());
+  job.cwd = gr.cwd;
+  job.wall_s = micro(last.end_s - first.start_s);
+  job.exit_status = last.signal ? -last.signal : last.exit_status; // make stops a recipe at its failing line
+  return job;
+}
+
+} // namespace
+
+BuildTrace assemble_trace(const std::vector<ShellRecord>& records, const MakeRun& run, const std::string& log_file)
+{
+  Grouping grouping = group_records(records, run.cwd, log_file);
+  const auto& groups = grouping.groups;
+  auto direct = direct_edges(records, groups);
+  auto done = completion_sets(groups, direct);
   // A recipe's rusage holds everything it reaped: for a recipe that ran a make, its recipes and their shims.
   std::vector<double> nested_cpu(groups.size(), 0.0);
   for (const auto& r : records)
-    if (auto it = group_of_record.find(r.parent); !r.target.empty() && it != group_of_record.end())
+    if (auto it = grouping.group_of_record.find(r.parent); !r.target.empty() && it != grouping.group_of_record.end())
       nested_cpu[it->second] += r.cpu_s + r.shim_cpu_s;
 
   BuildTrace trace;
@@ -284,64 +344,26 @@ BuildTrace assemble_trace(const std::vector<ShellRecord>& records, const MakeRun
   trace.reference_profile = run.reference_profile;
   std::vector<double> arg_bytes, script_bytes;
   size_t top_jobs = 0;
-  double first_top_start = -1;
   const ShellRecord* first_top = nullptr;
   for (size_t g = 0; g < groups.size(); ++g) {
-    const Group& gr = groups[g];
-    TraceJob job;
-    job.id = gr.id;
-    std::vector<std::string> lines;
-    double cpu = 0;
-    int64_t written = 0;
-    for (size_t ri : gr.records) {
-      const ShellRecord& r = records[ri];
-      cpu += r.cpu_s;
-      lines.push_back(r.argv.empty() ? "" : r.argv.back());
-      written = std::max(written, r.output_bytes);
-      size_t argv_bytes = 0;
-      for (const auto& a : r.argv)
-        argv_bytes += a.size() + 1;
-      arg_bytes.push_back(static_cast<double>(argv_bytes + static_cast<size_t>(r.env_bytes)));
-    }
-    cpu -= nested_cpu[g]; // a recipe that ran a make keeps only that make's own work
-    std::string script;
-    for (const auto& l : lines)
-      script += l + "\n";
-    script_bytes.push_back(static_cast<double>(script.size()));
-    const ShellRecord& first = records[gr.records.front()];
-    job.argv.assign(first.argv.begin(), first.argv.end() - (first.argv.empty() ? 0 : 1));
-    job.argv.push_back(script.substr(0, script.size() - 1)); // lines joined by newlines: one shell script
-    job.kind = gr.ran_make ? "command" : guess_job_kind(lines);
-    job.cpu_s = micro(std::max(0.0, cpu));
-    job.bytes_written = written;
-    job.reads_dep_outputs = job.kind == "link";
-    // Prerequisites make examined for this target: $^ as the recipe's shell saw it (headers included when the
-    // makefile lists them, e.g. from the compiler's dependency files).
-    std::set<std::string> prereqs;
-    for (size_t ri : gr.records)
-      prereqs.insert(records[ri].prereqs.begin(), records[ri].prereqs.end());
-    job.prereqs = static_cast<int64_t>(prereqs.size());
+    TraceJob job = group_job(records, groups[g], nested_cpu[g], arg_bytes, script_bytes);
     std::set<std::string> deps;
     auto add_dep = [&](size_t d) {
       if (d != g && deps.insert(groups[d].id).second)
         job.deps.push_back(groups[d].id);
     };
     for (size_t d : direct[g])
-      for (size_t c : completion(completion, d))
+      for (size_t c : done[d])
         add_dep(c);
-    if (enclosing[g] >= 0) // a nested job starts after the make that runs it (redundant edges are harmless)
-      add_dep(static_cast<size_t>(enclosing[g]));
-    const ShellRecord& last = records[gr.records.back()];
-    job.cwd = gr.cwd;
-    job.wall_s = micro(last.end_s - first.start_s);
-    job.exit_status = last.signal ? -last.signal : last.exit_status; // make stops a recipe at its failing line
-    trace.jobs.push_back(job);
-    if (enclosing[g] < 0) {
+    const long enclosing = grouping.enclosing[g];
+    if (enclosing >= 0) // a nested job starts after the make that runs it (redundant edges are harmless)
+      add_dep(static_cast<size_t>(enclosing));
+    trace.jobs.push_back(std::move(job));
+    const ShellRecord& first = records[groups[g].records.front()];
+    if (enclosing < 0) {
       ++top_jobs;
-      if (first_top_start < 0 || first.start_s < first_top_start) {
-        first_top_start = first.start_s;
+      if (!first_top || first.start_s < first_top->start_s)
         first_top = &first;
-      }
     }
   }
 

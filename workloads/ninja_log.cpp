@@ -188,17 +188,21 @@ std::string kind_of(const std::string& output)
   return "command";
 }
 
-} // namespace
+// One command of the log: the last entry of each output wins.
+struct NinjaEntry {
+  int64_t start_ms = 0, end_ms = 0;
+  std::string hash;
+  int64_t line = 0;
+};
 
-BuildTrace import_ninja_log(std::istream& log, const std::string& file, const NinjaImportOptions& opt)
+struct NinjaLog {
+  std::map<std::string, NinjaEntry> by_output;
+  std::vector<std::string> first_seen; // outputs in the order they first appear
+};
+
+NinjaLog read_ninja_log(std::istream& log, const std::string& file)
 {
-  struct Entry {
-    int64_t start_ms = 0, end_ms = 0;
-    std::string hash;
-    int64_t line = 0;
-  };
-  std::map<std::string, Entry> by_output; // the last entry of each output wins
-  std::vector<std::string> first_seen;    // outputs in the order they first appear
+  NinjaLog out;
   std::string text;
   int64_t line = 0;
   while (std::getline(log, text)) {
@@ -218,23 +222,51 @@ BuildTrace import_ninja_log(std::istream& log, const std::string& file, const Ni
       throw InputError(file, fmt::format("line {}", line),
                        fmt::format("expected 5 tab-separated fields (start, end, mtime, output, hash), got {}",
                                    f.size()));
-    Entry e{parse_field_int(f[0], file, line, "1 (start ms)"), parse_field_int(f[1], file, line, "2 (end ms)"), f[4],
-            line};
+    NinjaEntry e{parse_field_int(f[0], file, line, "1 (start ms)"), parse_field_int(f[1], file, line, "2 (end ms)"),
+                 f[4], line};
     parse_field_int(f[2], file, line, "3 (restat mtime)");
     if (f[3].empty())
       throw InputError(file, fmt::format("line {}", line), "field 4 (output): empty path");
     if (e.end_ms < e.start_ms)
       throw InputError(file, fmt::format("line {}", line),
                        fmt::format("field 2 (end ms): {} is before the start, {}", e.end_ms, e.start_ms));
-    if (!by_output.count(f[3]))
-      first_seen.push_back(f[3]);
-    by_output[f[3]] = e;
+    if (!out.by_output.count(f[3]))
+      out.first_seen.push_back(f[3]);
+    out.by_output[f[3]] = e;
   }
   if (line == 0)
     throw InputError(file, "line 1", "empty file: expected \"# ninja log v5\"");
-  if (by_output.empty())
+  if (out.by_output.empty())
     throw InputError(file, fmt::format("line {}", line), "the log holds no commands");
+  return out;
+}
 
+// Each job's edges (inputs another job produced) and its prerequisite count (every input ninja knows of: what a
+// make would examine for this target).
+void add_edges(BuildTrace& t, const std::vector<std::vector<std::string>>& outputs_of_job,
+               const std::unordered_map<std::string, size_t>& job_of_output, InputsOf& inputs)
+{
+  for (size_t j = 0; j < t.jobs.size(); ++j) {
+    std::set<size_t> deps;
+    std::set<std::string> all;
+    for (const auto& out : outputs_of_job[j])
+      for (const auto& in : inputs[out]) {
+        auto d = job_of_output.find(in);
+        if (d != job_of_output.end() && d->second != j)
+          deps.insert(d->second);
+        all.insert(in);
+      }
+    for (size_t d : deps)
+      t.jobs[j].deps.push_back(t.jobs[d].id);
+    t.jobs[j].prereqs = static_cast<int64_t>(all.size());
+  }
+}
+
+} // namespace
+
+BuildTrace import_ninja_log(std::istream& log, const std::string& file, const NinjaImportOptions& opt)
+{
+  NinjaLog entries = read_ninja_log(log, file);
   BuildTrace t;
   t.name = utf8_or_escaped(opt.name);
   t.reference_profile = opt.reference_profile;
@@ -245,8 +277,8 @@ BuildTrace import_ninja_log(std::istream& log, const std::string& file, const Ni
   std::unordered_map<std::string, size_t> job_of_output;
   std::vector<std::vector<std::string>> outputs_of_job;
   std::vector<int64_t> start_of_job;
-  for (const std::string& out : first_seen) {
-    const Entry& e = by_output[out];
+  for (const std::string& out : entries.first_seen) {
+    const NinjaEntry& e = entries.by_output[out];
     auto key = std::make_tuple(e.hash, e.start_ms, e.end_ms);
     auto it = job_of_command.find(key);
     if (it == job_of_command.end()) {
@@ -264,25 +296,10 @@ BuildTrace import_ninja_log(std::istream& log, const std::string& file, const Ni
     job_of_output[out] = it->second;
     outputs_of_job[it->second].push_back(out);
   }
-
   InputsOf inputs;
   read_deps(opt.deps_text, inputs);
   read_graph(opt.graph_text, opt.graph_file, inputs);
-  for (size_t j = 0; j < t.jobs.size(); ++j) {
-    std::set<size_t> deps;
-    for (const auto& out : outputs_of_job[j])
-      for (const auto& in : inputs[out]) {
-        auto d = job_of_output.find(in);
-        if (d != job_of_output.end() && d->second != j)
-          deps.insert(d->second);
-      }
-    for (size_t d : deps)
-      t.jobs[j].deps.push_back(t.jobs[d].id);
-    std::set<std::string> all; // every input ninja knows of: what a make would examine for this target
-    for (const auto& out : outputs_of_job[j])
-      all.insert(inputs[out].begin(), inputs[out].end());
-    t.jobs[j].prereqs = static_cast<int64_t>(all.size());
-  }
+  add_edges(t, outputs_of_job, job_of_output, inputs);
   // Jobs in the order they started, so trace order (the tie-break of the replay) follows the real build.
   std::vector<size_t> order(t.jobs.size());
   for (size_t i = 0; i < order.size(); ++i)

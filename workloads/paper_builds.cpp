@@ -110,6 +110,156 @@ std::pair<double, double> pmake_cpu_prices(const SequentialCosts& c, const Gener
   return {(per_job - per_prereq * KERNEL_PREREQS) * scale, per_prereq * scale};
 }
 
+namespace {
+
+// What the generator derives from a build's description before it writes the jobs.
+struct BuildPlan {
+  std::vector<CompileGroup> groups;
+  bool in_turn = false;    // published layouts are sub-pmakes run one after another
+  bool libraries = false;  // each group's link makes a library, and a final link joins them
+  bool by_command = false; // described by one command's time, not by the sequential total
+  double compile_elapsed = 0;
+  int64_t compile_lookups = 0;
+  int64_t forwarded = 0;
+  int64_t object_bytes = 0;
+};
+
+// pmake's own work for a target with p prerequisites, and the local fork/exec/wait, in the sequential run.
+double pmake_overhead(const BuildTrace& t, const SequentialCosts& c, double p)
+{
+  return t.tool.job_cpu_s + t.tool.prereq_cpu_s * p + static_cast<double>(t.tool.job_lookups) * c.lookup_s +
+         c.invocation_s;
+}
+
+// pmake's own work: the scan and the per-job and per-prerequisite prices.
+void set_tool_work(BuildTrace& t, const PaperBuild& d, const SequentialCosts& c, const GeneratorOptions& opt)
+{
+  // The scan stats each source, its object and about one header (assumption: 3 per file).
+  int64_t scan_lookups = d.by_hand ? 0 : 3 * d.files;
+  t.tool.scan_lookups = scan_lookups;
+  t.tool.scan_cpu_s = std::max(0.0, d.scan_s - static_cast<double>(scan_lookups) * c.lookup_s);
+  const std::pair<double, double> prices = d.by_hand ? std::pair{0.0, 0.0} : pmake_cpu_prices(c, opt);
+  t.tool.job_cpu_s = prices.first;
+  t.tool.prereq_cpu_s = prices.second;
+  t.tool.job_lookups = d.by_hand ? 0 : PMAKE_JOB_LOOKUPS;
+  t.tool.exec_arg_bytes = 1024; // assumption: a compile's argv + environment, about 1 KB
+  t.tool.script_bytes = 1024;   // TH90 8.4: a shell command script under 1 KB, flushed before migration
+}
+
+// The compile groups, the sequential time when the build is described by command, and each compile's lookups,
+// forwarded calls and object size.
+BuildPlan plan_build(BuildTrace& t, const PaperBuild& d, const SequentialCosts& c, const GeneratorOptions& opt)
+{
+  BuildPlan plan;
+  // Objects: the link penalty when objects are spread over hosts is the time to fetch them through the server.
+  if (d.link_spread_s > d.link_s)
+    plan.object_bytes =
+        static_cast<int64_t>((d.link_spread_s - d.link_s) * c.fs_bytes_per_s / static_cast<double>(d.files));
+  // Compile groups: the published layout, or L - 1 equal groups (libraries) when only the count is known.
+  plan.groups = d.groups;
+  double assumed = opt.assumed_prereqs >= 0 ? opt.assumed_prereqs : d.prereqs;
+  double prereqs = d.prereqs_assumed ? assumed : d.prereqs;
+  plan.in_turn = !plan.groups.empty();
+  if (plan.groups.empty()) {
+    int64_t n = d.link_steps > 1 ? d.link_steps - 1 : 1;
+    for (int64_t g = 0; g < n; ++g)
+      plan.groups.push_back({d.link_steps > 1 ? fmt::format("lib{}", g + 1) : "",
+                             d.files * (g + 1) / n - d.files * g / n, prereqs});
+  }
+  int64_t grouped = 0;
+  for (const auto& g : plan.groups)
+    grouped += g.files;
+  if (grouped != d.files)
+    throw std::invalid_argument(fmt::format("{}: groups hold {} files, not {}", d.name, grouped, d.files));
+  plan.libraries = d.link_steps > 1;
+  // Lookups: the published rate over the sequential run, less the scan's and the links'; a link opens each object
+  // plus a few libraries (assumption: files + 10).
+  int64_t link_lookups_total = 0;
+  if (plan.libraries)
+    for (const auto& g : plan.groups)
+      link_lookups_total += g.files + 10;
+  if (d.link_steps >= 1) // link_steps 0: independent commands, no link (COMP88's concurrent compiles)
+    link_lookups_total += (plan.libraries ? static_cast<int64_t>(plan.groups.size()) : d.files) + 10;
+  double link_total_s = plan.libraries ? 2 * d.link_s : d.link_s * static_cast<double>(d.link_steps);
+  plan.by_command = d.command_s > 0;
+  plan.compile_elapsed = (d.sequential_s - d.scan_s - link_total_s) / static_cast<double>(d.files);
+  double total_lookups = d.lookups_per_s * d.sequential_s;
+  plan.compile_lookups = static_cast<int64_t>(std::llround(
+      plan.by_command ? d.lookups_per_command
+                      : (total_lookups - static_cast<double>(t.tool.scan_lookups) -
+                         static_cast<double>(link_lookups_total)) /
+                            static_cast<double>(d.files)));
+  if (plan.by_command) { // the sequential run: the scan, then each file's pmake work and command, then the links
+    plan.compile_elapsed = d.command_s;
+    double seq = d.scan_s + link_total_s;
+    for (const auto& g : d.groups.empty() ? std::vector<CompileGroup>{{"", d.files, d.prereqs}} : d.groups)
+      seq += static_cast<double>(g.files) * (d.command_s + pmake_overhead(t, c, std::round(g.prereqs)) - c.invocation_s);
+    t.sequential_s = seq;
+  }
+  // Remote compiles run 3% slower (SPE91 Fig. 3); charged as calls forwarded home.
+  plan.forwarded =
+      static_cast<int64_t>(std::llround(REMOTE_COMPILE_SLOWDOWN * plan.compile_elapsed / c.small_rpc_s));
+  return plan;
+}
+
+// A link: its elapsed time in the sequential run less pmake's work for it and its lookups' waits.
+void add_link(BuildTrace& t, const SequentialCosts& c, std::string id, std::string output,
+              std::vector<std::string> deps, double elapsed, int64_t lookups, int64_t bytes_written)
+{
+  TraceJob j;
+  j.id = std::move(id);
+  j.kind = "link";
+  j.argv = {"ld", "-o", std::move(output)};
+  j.prereqs = static_cast<int64_t>(deps.size());
+  j.deps = std::move(deps);
+  j.cpu_s = std::max(0.0, elapsed - pmake_overhead(t, c, static_cast<double>(j.prereqs)) -
+                              static_cast<double>(lookups) * c.lookup_s);
+  j.lookups = lookups;
+  j.files_opened = PMAKE_CHILD_OPEN_FILES;
+  j.reads_dep_outputs = true;
+  j.bytes_written = bytes_written;
+  t.jobs.push_back(std::move(j));
+}
+
+// Group g's compiles, numbered on from `file`, each after `previous` (the previous group's link) when not empty;
+// returns their ids.
+std::vector<std::string> add_compiles(BuildTrace& t, const PaperBuild& d, const SequentialCosts& c,
+                                      const GeneratorOptions& opt, const BuildPlan& plan, size_t g, int64_t& file,
+                                      const std::string& previous)
+{
+  const CompileGroup& grp = plan.groups[g];
+  auto p = static_cast<int64_t>(std::llround(grp.prereqs));
+  double lookups_s = static_cast<double>(plan.compile_lookups) * c.lookup_s;
+  double compile_cpu = plan.by_command
+                           ? d.command_s - c.invocation_s - lookups_s
+                           : plan.compile_elapsed - pmake_overhead(t, c, static_cast<double>(p)) - lookups_s;
+  if (compile_cpu <= 0)
+    throw std::invalid_argument(fmt::format("{}: costs leave no CPU time for the compiles", d.name));
+  // Sizes spread within each group with mean exactly 1, so every total matches the published times.
+  auto factors = size_factors(static_cast<size_t>(grp.files), opt.size_cv, g == 0 ? opt.seed : opt.seed + g);
+  std::vector<std::string> objects;
+  for (int64_t i = 0; i < grp.files; ++i, ++file) {
+    TraceJob j;
+    j.id = fmt::format("cc{:04d}", file + 1);
+    j.kind = "compile";
+    j.argv = {"cc", "-c", grp.name.empty() ? fmt::format("src{:04d}.c", file + 1)
+                                           : fmt::format("{}/src{:04d}.c", grp.name, file + 1)};
+    j.cpu_s = compile_cpu * factors[static_cast<size_t>(i)];
+    j.lookups = plan.compile_lookups;
+    j.files_opened = PMAKE_CHILD_OPEN_FILES;
+    j.bytes_written = plan.object_bytes;
+    j.forwarded_calls = plan.forwarded;
+    j.prereqs = p;
+    if (!previous.empty())
+      j.deps = {previous};
+    objects.push_back(j.id);
+    t.jobs.push_back(std::move(j));
+  }
+  return objects;
+}
+
+} // namespace
+
 BuildTrace generate_paper_build(const PaperBuild& d, const SequentialCosts& c, const GeneratorOptions& opt)
 {
   if (d.files <= 0 || d.sequential_s <= 0)
@@ -119,126 +269,20 @@ BuildTrace generate_paper_build(const PaperBuild& d, const SequentialCosts& c, c
   t.reference_profile = c.reference_profile;
   t.sequential_s = d.sequential_s;
   t.source = fmt::format("generated from {} (seed {}, size_cv {})", d.source, opt.seed, opt.size_cv);
-
-  // Lookups: the published rate over the sequential run. The scan stats each source, its object and about one
-  // header (assumption: 3 per file); a link opens each object plus a few libraries (assumption: files + 10).
-  double total_lookups = d.lookups_per_s * d.sequential_s;
-  int64_t scan_lookups = d.by_hand ? 0 : 3 * d.files;
-  t.tool.scan_lookups = scan_lookups;
-  t.tool.scan_cpu_s = std::max(0.0, d.scan_s - static_cast<double>(scan_lookups) * c.lookup_s);
-  // Plain variables, not a structured binding: the lambda below captures them (clang before 16 cannot).
-  const std::pair<double, double> prices = d.by_hand ? std::pair{0.0, 0.0} : pmake_cpu_prices(c, opt);
-  const double job_cpu = prices.first, prereq_cpu = prices.second;
-  t.tool.job_cpu_s = job_cpu;
-  t.tool.prereq_cpu_s = prereq_cpu;
-  t.tool.job_lookups = d.by_hand ? 0 : PMAKE_JOB_LOOKUPS;
-  t.tool.exec_arg_bytes = 1024;  // assumption: a compile's argv + environment, about 1 KB
-  t.tool.script_bytes = 1024;    // TH90 8.4: a shell command script under 1 KB, flushed before migration
-
-  // Objects: the link penalty when objects are spread over hosts is the time to fetch them through the server.
-  int64_t object_bytes = 0;
-  if (d.link_spread_s > d.link_s)
-    object_bytes = static_cast<int64_t>((d.link_spread_s - d.link_s) * c.fs_bytes_per_s / static_cast<double>(d.files));
-
-  // pmake's own work for a target with p prerequisites, and the local fork/exec/wait, in the sequential run.
-  auto overhead = [&](double p) {
-    return job_cpu + prereq_cpu * p + static_cast<double>(t.tool.job_lookups) * c.lookup_s + c.invocation_s;
-  };
-  // Compile groups: the published layout, or L - 1 equal groups (libraries) when only the count is known.
-  std::vector<CompileGroup> groups = d.groups;
-  double assumed = opt.assumed_prereqs >= 0 ? opt.assumed_prereqs : d.prereqs;
-  double prereqs = d.prereqs_assumed ? assumed : d.prereqs;
-  bool in_turn = !groups.empty(); // published layouts are sub-pmakes run one after another
-  if (groups.empty()) {
-    int64_t n = d.link_steps > 1 ? d.link_steps - 1 : 1;
-    for (int64_t g = 0; g < n; ++g)
-      groups.push_back({d.link_steps > 1 ? fmt::format("lib{}", g + 1) : "", d.files * (g + 1) / n - d.files * g / n,
-                        prereqs});
-  }
-  int64_t grouped = 0;
-  for (const auto& g : groups)
-    grouped += g.files;
-  if (grouped != d.files)
-    throw std::invalid_argument(fmt::format("{}: groups hold {} files, not {}", d.name, grouped, d.files));
-  const bool libraries = d.link_steps > 1;
-  int64_t link_lookups_total = 0;
-  if (libraries)
-    for (const auto& g : groups)
-      link_lookups_total += g.files + 10;
-  if (d.link_steps >= 1) // link_steps 0: independent commands, no link (COMP88's concurrent compiles)
-    link_lookups_total += (libraries ? static_cast<int64_t>(groups.size()) : d.files) + 10;
-  double link_total_s = libraries ? 2 * d.link_s : d.link_s * static_cast<double>(d.link_steps);
-
-  const bool by_command = d.command_s > 0;
-  double compile_elapsed = (d.sequential_s - d.scan_s - link_total_s) / static_cast<double>(d.files);
-  auto compile_lookups = static_cast<int64_t>(std::llround(
-      by_command ? d.lookups_per_command
-                 : (total_lookups - static_cast<double>(scan_lookups) - static_cast<double>(link_lookups_total)) /
-                       static_cast<double>(d.files)));
-  if (by_command) { // the sequential run: the scan, then each file's pmake work and command, then the links
-    compile_elapsed = d.command_s;
-    double seq = d.scan_s + link_total_s;
-    for (const auto& g : d.groups.empty() ? std::vector<CompileGroup>{{"", d.files, d.prereqs}} : d.groups)
-      seq += static_cast<double>(g.files) * (d.command_s + overhead(std::round(g.prereqs)) - c.invocation_s);
-    t.sequential_s = seq;
-  }
-  // Remote compiles run 3% slower (SPE91 Fig. 3); charged as calls forwarded home.
-  auto forwarded = static_cast<int64_t>(std::llround(REMOTE_COMPILE_SLOWDOWN * compile_elapsed / c.small_rpc_s));
-
-  // A link: its elapsed time in the sequential run less pmake's work for it and its lookups' waits.
-  auto add_link = [&](std::string id, std::string output, std::vector<std::string> deps, double elapsed,
-                      int64_t lookups, int64_t bytes_written) {
-    TraceJob j;
-    j.id = std::move(id);
-    j.kind = "link";
-    j.argv = {"ld", "-o", std::move(output)};
-    j.prereqs = static_cast<int64_t>(deps.size());
-    j.deps = std::move(deps);
-    j.cpu_s = std::max(0.0, elapsed - overhead(static_cast<double>(j.prereqs)) -
-                                static_cast<double>(lookups) * c.lookup_s);
-    j.lookups = lookups;
-    j.files_opened = PMAKE_CHILD_OPEN_FILES;
-    j.reads_dep_outputs = true;
-    j.bytes_written = bytes_written;
-    t.jobs.push_back(std::move(j));
-  };
-  std::vector<std::string> finals, all_objects;
+  set_tool_work(t, d, c, opt);
+  BuildPlan plan = plan_build(t, d, c, opt);
+  std::vector<std::string> finals;
   std::string previous; // the previous group's link, which a group built in turn waits for
   int64_t file = 0;
-  for (size_t g = 0; g < groups.size(); ++g) {
-    const CompileGroup& grp = groups[g];
-    auto p = static_cast<int64_t>(std::llround(grp.prereqs));
-    double compile_cpu = by_command ? d.command_s - c.invocation_s - static_cast<double>(compile_lookups) * c.lookup_s
-                                    : compile_elapsed - overhead(static_cast<double>(p)) -
-                                          static_cast<double>(compile_lookups) * c.lookup_s;
-    if (compile_cpu <= 0)
-      throw std::invalid_argument(fmt::format("{}: costs leave no CPU time for the compiles", d.name));
-    // Sizes spread within each group with mean exactly 1, so every total matches the published times.
-    auto factors = size_factors(static_cast<size_t>(grp.files), opt.size_cv, g == 0 ? opt.seed : opt.seed + g);
-    std::vector<std::string> objects;
-    for (int64_t i = 0; i < grp.files; ++i, ++file) {
-      TraceJob j;
-      j.id = fmt::format("cc{:04d}", file + 1);
-      j.kind = "compile";
-      j.argv = {"cc", "-c", grp.name.empty() ? fmt::format("src{:04d}.c", file + 1)
-                                             : fmt::format("{}/src{:04d}.c", grp.name, file + 1)};
-      j.cpu_s = compile_cpu * factors[static_cast<size_t>(i)];
-      j.lookups = compile_lookups;
-      j.files_opened = PMAKE_CHILD_OPEN_FILES;
-      j.bytes_written = object_bytes;
-      j.forwarded_calls = forwarded;
-      j.prereqs = p;
-      if (in_turn && !previous.empty())
-        j.deps = {previous};
-      objects.push_back(j.id);
-      t.jobs.push_back(std::move(j));
-    }
-    if (libraries) {
+  for (size_t g = 0; g < plan.groups.size(); ++g) {
+    const CompileGroup& grp = plan.groups[g];
+    auto objects = add_compiles(t, d, c, opt, plan, g, file, plan.in_turn ? previous : "");
+    if (plan.libraries) {
       // A group's link holds its objects: it costs its share of the link time and writes what it read.
-      std::string id = in_turn ? grp.name + "/linked.o" : grp.name;
-      add_link(id, in_turn ? id : grp.name + ".a", objects,
+      std::string id = plan.in_turn ? grp.name + "/linked.o" : grp.name;
+      add_link(t, c, id, plan.in_turn ? id : grp.name + ".a", objects,
                d.link_s * static_cast<double>(grp.files) / static_cast<double>(d.files), grp.files + 10,
-               object_bytes * grp.files);
+               plan.object_bytes * grp.files);
       finals.push_back(id);
       previous = id;
     } else {
@@ -249,7 +293,7 @@ BuildTrace generate_paper_build(const PaperBuild& d, const SequentialCosts& c, c
     return t;
   // The final link (assumption: the linked image is a quarter of the objects).
   auto final_lookups = static_cast<int64_t>(finals.size()) + 10;
-  add_link("link", d.name, std::move(finals), d.link_s, final_lookups, object_bytes * d.files / 4);
+  add_link(t, c, "link", d.name, std::move(finals), d.link_s, final_lookups, plan.object_bytes * d.files / 4);
   return t;
 }
 

@@ -16,6 +16,7 @@
 #include "core/experiment.hpp"
 #include "core/input_error.hpp"
 #include "core/json_reader.hpp"
+#include "experiments/data_files.hpp"
 
 using namespace spritesim;
 using spritesim::test::contains;

@@ -15,9 +15,10 @@
 
 #include "core/experiment.hpp"
 #include "core/json_reader.hpp"
+#include "experiments/data_files.hpp"
+#include "experiments/figure.hpp"
 #include "experiments/sweep_spec.hpp"
 #include "models/profile.hpp"
-#include "experiments/figure.hpp"
 #include "workloads/ninja_log.hpp"
 #include "workloads/trace.hpp"
 

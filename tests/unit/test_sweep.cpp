@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "core/json_reader.hpp"
-#include "core/embedded.hpp"
 #include "core/results.hpp"
+#include "experiments/data_files.hpp"
 #include "experiments/figure.hpp"
 #include "experiments/statistics.hpp"
 #include "experiments/sweep_spec.hpp"

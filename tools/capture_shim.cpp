@@ -1,0 +1,218 @@
+// The recording shim of `spritesim trace capture` and the process helpers it shares with the verb (see
+// capture_shim.hpp).
+#include "tools/capture_shim.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "core/child_process.hpp"
+#include "real/rexec.hpp"
+#include "workloads/capture.hpp"
+
+extern char** environ;
+
+namespace spritesim::capture {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+double tv_s(const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) * 1e-6; }
+
+// Exits the way the child did: same status, or killed by the same signal (make reports the two differently).
+int exit_like(int status)
+{
+  if (WIFSIGNALED(status)) {
+    int sig = WTERMSIG(status);
+    std::signal(sig, SIG_DFL);
+    std::fflush(nullptr);
+    kill(getpid(), sig);
+    return 128 + sig;
+  }
+  return WEXITSTATUS(status);
+}
+
+// The words of a space-separated list (make's $^ holds no other separators).
+std::vector<std::string> words_of(const char* text)
+{
+  std::vector<std::string> out;
+  std::istringstream in(text ? text : "");
+  std::string w;
+  while (in >> w)
+    out.push_back(w);
+  return out;
+}
+
+} // namespace
+
+double clock_s(clockid_t clock)
+{
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+
+// Fields 14-17 of /proc/PID/stat, in clock ticks.
+bool proc_cpu(pid_t pid, double& self_s, double& children_s)
+{
+  std::ifstream in(fmt::format("/proc/{}/stat", pid));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t close = text.rfind(')'); // the command name may hold spaces and parentheses
+  if (close == std::string::npos)
+    return false;
+  std::istringstream rest(text.substr(close + 1));
+  std::string field;
+  double ticks[4] = {0, 0, 0, 0};
+  for (int i = 3; i <= 17 && rest >> field; ++i)
+    if (i >= 14)
+      ticks[i - 14] = std::strtod(field.c_str(), nullptr);
+  double hz = static_cast<double>(sysconf(_SC_CLK_TCK));
+  self_s = (ticks[0] + ticks[1]) / hz;
+  children_s = (ticks[2] + ticks[3]) / hz;
+  return true;
+}
+
+std::vector<std::string> env_with(const std::string& name, const std::string& value)
+{
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e)
+    if (std::strncmp(*e, name.c_str(), name.size()) != 0 || (*e)[name.size()] != '=')
+      env.emplace_back(*e);
+  env.push_back(name + "=" + value);
+  return env;
+}
+
+pid_t spawn(std::vector<std::string> argv, std::vector<std::string> env, bool search)
+{
+  std::string program = argv.at(0);
+  ChildSpec child;
+  child.argv = std::move(argv);
+  child.search_path = search;
+  child.env = std::move(env);
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  child.signals = {{SIGINT, dfl}, {SIGQUIT, dfl}};
+  try {
+    return start_child(child);
+  } catch (const ChildStartError& e) {
+    throw std::runtime_error(fmt::format("cannot start {}: {}", program, std::strerror(e.error)));
+  }
+}
+
+IgnoreInterrupts::IgnoreInterrupts()
+{
+  struct sigaction ign {};
+  ign.sa_handler = SIG_IGN;
+  sigaction(SIGINT, &ign, &old_int);
+  sigaction(SIGQUIT, &ign, &old_quit);
+}
+
+IgnoreInterrupts::~IgnoreInterrupts()
+{
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGQUIT, &old_quit, nullptr);
+}
+
+
+int run_shell_shim(const Args& args)
+{
+  ShellRecord rec;
+  const char* target = std::getenv(ENV_TARGET);
+  rec.target = target ? target : "";
+  rec.prereqs = words_of(std::getenv(ENV_PREREQS));
+  const char* shell = std::getenv(ENV_SHELL);
+  const char* log = std::getenv(ENV_LOG);
+  rec.argv.push_back(shell && *shell ? shell : "/bin/sh");
+  rec.argv.insert(rec.argv.end(), args.begin() + 1, args.end());
+
+  rec.start_s = clock_s(CLOCK_MONOTONIC);
+  double start_real = clock_s(CLOCK_REALTIME);
+  rec.id = fmt::format("{}.{}", getpid(), static_cast<int64_t>(rec.start_s * 1e9));
+  const char* parent = std::getenv(ENV_PARENT);
+  rec.parent = parent ? parent : "";
+  const char* level = std::getenv("MAKELEVEL");
+  rec.make_level = level && *level ? std::atoll(level) - 1 : -1; // make exports its own level + 1 to recipes
+  std::error_code ec;
+  rec.cwd = fs::current_path(ec).string();
+  if (!proc_cpu(getppid(), rec.make_cpu_s, rec.make_children_cpu_s))
+    rec.make_cpu_s = rec.make_children_cpu_s = -1;
+  for (char** e = environ; *e; ++e)
+    rec.env_bytes += static_cast<int64_t>(std::strlen(*e) + 1);
+
+  int status = 0;
+  // The recipe sees the environment plain make would give it, plus the id of this record for nested makes.
+  std::vector<std::string> env;
+  for (auto& e : env_with(ENV_PARENT, rec.id))
+    if (e.rfind(std::string(ENV_TARGET) + "=", 0) != 0 && e.rfind(std::string(ENV_PREREQS) + "=", 0) != 0)
+      env.push_back(e);
+  const char* migd = std::getenv(ENV_MIGD);
+  if (migd && *migd) {
+    // Real mode: the line runs where the coordinator says (real/rexec.hpp), and its CPU is the finished attempt's,
+    // measured where it ran. rexec ships this process's environment, so it becomes the recipe's first.
+    real::RexecOptions ro;
+    ro.migd = migd;
+    ro.secret_file = std::getenv(ENV_SECRET) ? std::getenv(ENV_SECRET) : "";
+    ro.home = std::getenv(ENV_HOME) ? std::getenv(ENV_HOME) : "";
+    ro.argv = rec.argv;
+    ro.forward_stdin = false;
+    ro.quiet = true;
+    if (log && *log) // the capture's own directory: migd found unreachable is said once, not waited for per line
+      ro.build_dir = fs::path(log).parent_path().string();
+    ::clearenv();
+    for (const auto& e : env)
+      ::putenv(const_cast<char*>(e.c_str()));
+    real::RexecReport report;
+    int code = real::rexec(ro, &report);
+    status = code > 128 && code < 128 + NSIG ? (code - 128) & 0x7f : (code & 0xff) << 8; // as a wait status
+    rec.end_s = clock_s(CLOCK_MONOTONIC);
+    rec.cpu_s = report.cpu_s;
+  } else {
+    rusage ru{};
+    {
+      IgnoreInterrupts quiet;
+      pid_t pid = spawn(rec.argv, env, false);
+      while (wait4(pid, &status, 0, &ru) < 0)
+        if (errno != EINTR)
+          throw std::runtime_error(fmt::format("wait4 failed: {}", std::strerror(errno)));
+    }
+    rec.end_s = clock_s(CLOCK_MONOTONIC);
+    rec.cpu_s = tv_s(ru.ru_utime) + tv_s(ru.ru_stime);
+  }
+  rec.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+  rec.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  struct stat st {};
+  // File timestamps come from a coarse clock that may lag the precise one by a tick: allow 10 ms.
+  if (!rec.target.empty() && stat(rec.target.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+      static_cast<double>(st.st_mtim.tv_sec) + static_cast<double>(st.st_mtim.tv_nsec) * 1e-9 >= start_real - 0.01)
+    rec.output_bytes = st.st_size;
+  rusage self{};
+  getrusage(RUSAGE_SELF, &self);
+  rec.shim_cpu_s = tv_s(self.ru_utime) + tv_s(self.ru_stime);
+
+  if (log && *log) {
+    // One write per record on an O_APPEND descriptor: records of parallel jobs never interleave.
+    std::string line = to_json(rec).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    int fd = ::open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0 || ::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+      std::fprintf(stderr, "spritesim trace capture: cannot append to %s: %s\n", log, std::strerror(errno));
+    if (fd >= 0)
+      ::close(fd);
+  }
+  return exit_like(status);
+}
+
+} // namespace spritesim::capture
