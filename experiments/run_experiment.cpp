@@ -11,13 +11,56 @@
 #include "core/output_files.hpp"
 #include "core/results.hpp"
 #include "experiments/baseline.hpp"
+#include "core/json_reader.hpp"
 #include "experiments/data_files.hpp"
+#include "experiments/sweep_spec.hpp"
 #include "experiments/timeline.hpp"
 #include "sim/simulation.hpp"
 
 namespace spritesim {
 
 namespace {
+
+// Whether `config` is a sweep or figure file rather than an experiment: it names an experiment. A file that does
+// not parse is left to the experiment's loader, which says why.
+bool is_sweep_file(const std::string& config)
+{
+  try {
+    std::error_code ec;
+    auto embedded = std::filesystem::exists(config, ec) ? std::nullopt : embedded_file(config);
+    nlohmann::json doc = parse_json_text(embedded ? std::string(*embedded) : read_text_file(config), config);
+    return doc.is_object() && doc.contains("experiment");
+  } catch (const InputError&) {
+    return false;
+  }
+}
+
+// A request for one cell of a sweep becomes the request for that cell's experiment, its overrides first.
+RunRequest cell_request(RunRequest req)
+{
+  if (!is_sweep_file(req.config)) {
+    if (req.cell)
+      throw InputError(req.config, "--cell", "--cell picks a cell of a sweep or figure file; this is an experiment");
+    return req;
+  }
+  SweepSpec sweep = load_sweep(req.config);
+  SweepMatrix matrix = sweep_matrix(sweep);
+  int64_t n = req.cell.value_or(1), cells = static_cast<int64_t>(matrix.cells.size());
+  if (n < 1 || n > cells)
+    throw InputError(req.config, "--cell", fmt::format("expected a cell in [1, {}], got {}", cells, n));
+  const SweepCell& cell = matrix.cells[static_cast<size_t>(n - 1)];
+  std::vector<std::string> sets = sweep_cell_sets(sweep, cell);
+  sets.insert(sets.end(), req.sets.begin(), req.sets.end());
+  req.sets = std::move(sets);
+  if (!req.seed)
+    req.seed = static_cast<uint64_t>(sweep.seeds.front());
+  fmt::print(stderr, "spritesim run: {} is a sweep; running its cell {} of {} ({}) at seed {} "
+                     "(`spritesim sweep {}` runs them all)\n",
+             req.config, n, cells, cell.name, *req.seed, req.config);
+  req.config = sweep.experiment_path;
+  req.cell.reset();
+  return req;
+}
 
 ExperimentSpec load(const RunRequest& req)
 {
@@ -44,8 +87,9 @@ double baseline_of(const ExperimentSpec& spec, const RunRequest& req, const std:
 
 } // namespace
 
-int run_experiment(const RunRequest& req)
+int run_experiment(const RunRequest& sweep_or_experiment)
 {
+  const RunRequest req = cell_request(sweep_or_experiment);
   ExperimentSpec spec = load(req);
   std::string out = req.out.empty() ? "results/" + spec.name : req.out;
   // A bad profile, trace or policy fails here, before any simulation; blamed on the --set that wrote it, if any.

@@ -17,9 +17,12 @@ struct RunRequest {
   std::string out;                  ///< results folder; results/NAME when empty
   std::string timeline;             ///< a Chrome/Perfetto trace of the run, when not empty
   std::string baseline_file;        ///< a baseline cache file (experiments/baseline.hpp) to read, when not empty
+  std::optional<int64_t> cell;      ///< --cell N, for a sweep or figure file: which cell of its matrix (1-based)
 };
 
-/// Runs the experiment and writes its outputs; prints one summary line on stdout. Returns the exit status.
+/// Runs the experiment and writes its outputs; prints one summary line on stdout. Returns the exit status. A sweep
+/// or figure file as the config runs one cell of its matrix (`cell`, the first by default) at the sweep's first
+/// seed, as `spritesim sweep` would run it.
 int run_experiment(const RunRequest& req);
 
 /// The hidden verb `baseline` a run or a sweep starts: simulates the sequential baseline of the experiment `req`

@@ -16,7 +16,9 @@ namespace {
 const char* const RUN_USAGE =
     "usage: spritesim run CONFIG.json [--out DIR] [--seed N] [--set json.path=value]... [--timeline FILE]\n"
     "  simulate one experiment; writes results.json, jobs.csv, migrations.csv, hosts.csv, evictions.csv,\n"
-    "  decisions.csv, owners.csv, config.resolved.json into DIR (default results/NAME)\n"
+    "  decisions.csv, owners.csv, config.resolved.json into DIR (default results/NAME). CONFIG may be a sweep or\n"
+    "  figure file: then one cell of its matrix runs, at the sweep's first seed\n"
+    "  --cell N          which cell of a sweep or figure file (1-based, in the sweep's order; default 1)\n"
     "  --seed N          the run's seed, in [0, 2147483647] (default: the config's)\n"
     "  --set PATH=VALUE  override one config value (a JSON value; repeatable)\n"
     "  --timeline FILE   also write a Chrome/Perfetto trace of the run\n"
@@ -27,6 +29,17 @@ const char* const BASELINE_USAGE =
     "usage: spritesim baseline CONFIG.json --to FILE [--seed N] [--set json.path=value]...\n"
     "  simulate the sequential baseline of an experiment (one host, no migration) and write its makespan into\n"
     "  FILE; `run` and `sweep` start it themselves";
+
+// An integer option's value in [lo, hi].
+long long integer_option(const char* flag, const std::string& v, long long lo, long long hi)
+{
+  char* end = nullptr;
+  errno = 0;
+  long long n = std::strtoll(v.c_str(), &end, 10);
+  if (v.empty() || *end || errno || n < lo || n > hi)
+    throw UsageError(fmt::format("{} expects an integer in [{}, {}], got \"{}\"", flag, lo, hi, v));
+  return n;
+}
 
 // run's and baseline's arguments: the experiment, and the options each takes.
 RunRequest parse_run(const Args& args, bool baseline, std::string& to)
@@ -41,15 +54,11 @@ RunRequest parse_run(const Args& args, bool baseline, std::string& to)
     };
     if (a == "--set")
       req.sets.push_back(value("--set"));
-    else if (a == "--seed") {
-      std::string v = value("--seed");
-      char* end = nullptr;
-      errno = 0;
-      long long seed = std::strtoll(v.c_str(), &end, 10);
-      if (v.empty() || *end || errno || seed < 0 || seed > 2147483647)
-        throw UsageError(fmt::format("--seed expects an integer in [0, 2147483647], got \"{}\"", v));
-      req.seed = static_cast<uint64_t>(seed);
-    } else if (!baseline && a == "--out")
+    else if (a == "--seed")
+      req.seed = static_cast<uint64_t>(integer_option("--seed", value("--seed"), 0, 2147483647));
+    else if (!baseline && a == "--cell")
+      req.cell = integer_option("--cell", value("--cell"), 1, 1000000000);
+    else if (!baseline && a == "--out")
       req.out = value("--out");
     else if (!baseline && a == "--timeline")
       req.timeline = value("--timeline");

@@ -3,7 +3,8 @@
 # the foreground process) stops every run, leaves no process behind, keeps every finished run whole, and the sweep
 # resumes; the sequential baseline is simulated once per experiment and seed and the runs read it from the cache
 # (OUT/baselines/), giving the bytes a run that simulates its own gives; a reproduction figure file runs as a sweep
-# whose runs are the point runs reproduce made before figures were sweeps; every verb answers --help and -h.
+# whose runs are the point runs reproduce made before figures were sweeps, and `run FIGURE --cell N` runs one of
+# them; every verb answers --help and -h.
 # Usage: python3 test_experiments.py /path/to/spritesim
 import glob
 import json
@@ -175,6 +176,22 @@ class Experiments(unittest.TestCase):
             with open(os.path.join(alone, name), "rb") as a, \
                     open(os.path.join(out, "runs", "compiles=2+band=server-lookup-2.12ms", "seed-1", name), "rb") as b:
                 self.assertEqual(a.read(), b.read(), name)
+        # `run FIGURE --cell 4` runs that same cell (the fourth in the sweep's order) at the sweep's seed.
+        cell = os.path.join(self.tmp, "cell")
+        r = subprocess.run([SPRITESIM, "run", "configs/reproduction/comp88-local.json", "--cell", "4", "--out", cell],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("cell 4 of 8 (compiles=2+band=server-lookup-2.12ms) at seed 1", r.stderr)
+        for name in ("results.json", "jobs.csv", "config.resolved.json"):
+            with open(os.path.join(cell, name), "rb") as a, open(os.path.join(alone, name), "rb") as b:
+                self.assertEqual(a.read(), b.read(), name)
+        for args, message in ((["--cell", "9"], "expected a cell in [1, 8], got 9"),
+                              (["--cell", "0"], "--cell expects an integer in [1, 1000000000]")):
+            r = subprocess.run([SPRITESIM, "run", "configs/reproduction/comp88-local.json", *args, "--out",
+                                os.path.join(self.tmp, "no")], capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn(message, r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "no")))
 
     def test_every_verb_answers_help(self):
         for verb in ("run", "sweep", "reproduce", "calibrate", "policies", "host-profile", "trace", "trace info",
