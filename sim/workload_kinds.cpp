@@ -15,7 +15,6 @@ const SimWorkloadEntry ENTRIES[] = {
     {WorkloadKind::PMAKE, prepare_build_workload},
     {WorkloadKind::PROCESSES, prepare_population_workload},
     {WorkloadKind::MIXED, prepare_population_workload},
-    {WorkloadKind::REPLAY, prepare_population_workload},
 };
 
 } // namespace
