@@ -3,7 +3,9 @@
 // SimGrid-free half (name, keys, baseline) is its row in core/workload_kind.hpp.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/experiment.hpp"
