@@ -52,6 +52,25 @@ static std::vector<CostOverride> parse_costs(const JsonReader& r)
   return out;
 }
 
+// The workload keys that are fields of WorkloadSpec, with their values; a kind's other keys are its options.
+static nlohmann::json workload_fields(const WorkloadSpec& w)
+{
+  return {
+      {"trace", w.trace},
+      {"max_jobs", w.max_jobs},
+      {"max_local", w.max_local},
+      {"migrate", w.migrate},
+      {"generator", w.generator},
+      {"host_per_command", w.host_per_command},
+      {"local_first", w.local_first},
+      {"host_selection", w.host_selection},
+      {"duration_s", w.duration_s},
+      {"processes", w.processes},
+      {"script", w.script},
+      {"builds", w.builds},
+  };
+}
+
 // Keys that another kind reads: given for this one they would be silently ignored.
 static void refuse_other_kinds_keys(const JsonReader& r, const WorkloadKindInfo& kind)
 {
@@ -110,6 +129,12 @@ static WorkloadSpec parse_workload(const JsonReader& r)
     if (!sc->node().is_array())
       sc->fail("expected an array of scripted processes, got " + json_type_name(sc->node()));
     w.script = sc->node();
+  }
+  nlohmann::json fields = workload_fields(w);
+  for (std::string_view name : kind.keys) {
+    std::string key(name);
+    if (auto o = r.optional_member(key); o && !fields.contains(key))
+      w.options[key] = o->node();
   }
   check_kind_needs(r, w, kind);
   r.finish();
@@ -265,23 +290,15 @@ nlohmann::json to_json(const ExperimentSpec& s)
     costs[o.target][o.param] = o.value;
   // Only the keys that apply to the kind: the resolved config must parse again as it is.
   const WorkloadSpec& w = s.workload;
-  nlohmann::json every_key = {
-      {"trace", w.trace},
-      {"max_jobs", w.max_jobs},
-      {"max_local", w.max_local},
-      {"migrate", w.migrate},
-      {"generator", w.generator},
-      {"host_per_command", w.host_per_command},
-      {"local_first", w.local_first},
-      {"host_selection", w.host_selection},
-      {"duration_s", w.duration_s},
-      {"processes", w.processes},
-      {"script", w.script},
-      {"builds", w.builds},
-  };
+  nlohmann::json fields = workload_fields(w);
   nlohmann::json workload = {{"kind", workload_kind_name(w.kind)}, {"baseline", w.baseline}};
-  for (std::string_view key : workload_kind_info(w.kind).keys)
-    workload[std::string(key)] = every_key.at(std::string(key));
+  for (std::string_view name : workload_kind_info(w.kind).keys) {
+    std::string key(name);
+    if (fields.contains(key))
+      workload[key] = fields.at(key);
+    else if (w.options.contains(key))
+      workload[key] = w.options.at(key);
+  }
   nlohmann::json owners = {{"model", s.owners.model}, {"idle_rule", s.owners.idle_rule}};
   if (s.owners.model == "trace")
     owners["trace"] = s.owners.trace;

@@ -55,6 +55,9 @@ struct WorkloadSpec {
   /// processes / mixed: scripted processes, an array of {arrival_s, home, cpu_s[, dirty_pages, dirty_blocks,
   /// open_files]} run besides (or instead of) generated ones; a scripted run is how backends are compared.
   nlohmann::json script;
+  /// The keys of the kind's row (core/workload_kind.hpp) that have no field above, as given (absent ones are not
+  /// here): a kind's own keys, checked by its simulated half with the path $.workload.KEY.
+  nlohmann::json options = nlohmann::json::object();
 };
 
 /// Workstation owners: none (always away), a stochastic model, or a trace of console periods.
