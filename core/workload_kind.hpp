@@ -14,7 +14,6 @@ enum class WorkloadKind {
   PMAKE,     ///< one build replayed from a trace by pmake on workstation 0
   PROCESSES, ///< independent processes arriving at their homes, placed by the policy
   MIXED,     ///< pmake users (build sessions) and processes over a duration: the "day in the life"
-  BATCH,     ///< batch_jobs processes of batch_cpu_s submitted at once from workstation 0
 };
 
 /// The SimGrid-free description of one workload kind: its name and the config keys it reads.
@@ -44,7 +43,6 @@ inline const std::vector<WorkloadKindInfo>& workload_kinds()
        false,
        true,
        {"processes", "script", "builds"}},
-      {WorkloadKind::BATCH, "batch", {"batch_jobs", "batch_cpu_s"}, false, false, {}},
   };
   return kinds;
 }

@@ -9,15 +9,12 @@
 
 namespace spritesim {
 
-std::unique_ptr<SimWorkload> prepare_batch_workload(const ExperimentSpec& spec, const OwnerPeriods& owners);
-
 namespace {
 
 const SimWorkloadEntry ENTRIES[] = {
     {WorkloadKind::PMAKE, prepare_build_workload},
     {WorkloadKind::PROCESSES, prepare_population_workload},
     {WorkloadKind::MIXED, prepare_population_workload},
-    {WorkloadKind::BATCH, prepare_batch_workload},
 };
 
 } // namespace
