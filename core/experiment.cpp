@@ -51,31 +51,55 @@ static std::vector<CostOverride> parse_costs(const JsonReader& r)
   return out;
 }
 
-// Keys that only one kind of workload reads; given for another kind they would be silently ignored.
-static void refuse_keys(const JsonReader& r, const std::string& kind, std::initializer_list<const char*> keys,
-                        const char* which)
+// The workload keys that are fields of WorkloadSpec, with their values; a kind's other keys are its options.
+static nlohmann::json workload_fields(const WorkloadSpec& w)
 {
-  for (const char* key : keys)
-    if (r.has(key) && !r.member(key).node().is_null())
-      r.member(key).fail(fmt::format("only {} workload has \"{}\" (this one is \"{}\"); remove it", which, key, kind));
+  return {
+      {"trace", w.trace},
+      {"max_jobs", w.max_jobs},
+      {"max_local", w.max_local},
+      {"migrate", w.migrate},
+      {"generator", w.generator},
+      {"host_per_command", w.host_per_command},
+      {"local_first", w.local_first},
+      {"host_selection", w.host_selection},
+      {"duration_s", w.duration_s},
+      {"processes", w.processes},
+      {"script", w.script},
+      {"builds", w.builds},
+  };
+}
+
+// Keys that another kind reads: given for this one they would be silently ignored.
+static void refuse_other_kinds_keys(const JsonReader& r, const WorkloadKindInfo& kind)
+{
+  for (std::string_view key : workload_kind_keys())
+    if (std::find(kind.keys.begin(), kind.keys.end(), key) == kind.keys.end() && r.has(key) &&
+        !r.member(key).node().is_null())
+      r.member(key).fail(fmt::format("only {} workload has \"{}\" (this one is \"{}\"); remove it",
+                                     kinds_reading(key), key, kind.name));
+}
+
+// What the kind needs to have something to run.
+static void check_kind_needs(const JsonReader& r, const WorkloadSpec& w, const WorkloadKindInfo& kind)
+{
+  if (kind.needs_duration && w.duration_s <= 0)
+    r.member("kind").fail(fmt::format("a \"{}\" workload needs duration_s > 0", kind.name));
+  auto given = [&](std::string_view key) {
+    return !(key == "processes" ? w.processes : key == "builds" ? w.builds : w.script).is_null();
+  };
+  if (!kind.job_keys.empty() && std::none_of(kind.job_keys.begin(), kind.job_keys.end(), given))
+    r.member("kind").fail(
+        fmt::format("a \"{}\" workload needs {}", kind.name, quoted_alternatives(kind.job_keys)));
 }
 
 static WorkloadSpec parse_workload(const JsonReader& r)
 {
   WorkloadSpec w;
-  w.kind = r.choice("kind", w.kind, {"pmake", "processes", "mixed"});
-  if (w.kind == "pmake") {
-    refuse_keys(r, w.kind, {"duration_s", "processes", "script"}, "a \"processes\" or \"mixed\"");
-    refuse_keys(r, w.kind, {"builds"}, "a \"mixed\"");
-  } else {
-    // Build sessions of a mixed workload take their size from the session, not from these.
-    refuse_keys(r, w.kind, {"trace", "max_jobs", "max_local", "migrate", "generator", "host_per_command", "local_first",
-                            "host_selection"},
-                "a \"pmake\"");
-    if (w.kind == "processes")
-      refuse_keys(r, w.kind, {"builds"}, "a \"mixed\"");
-    w.baseline = "none";
-  }
+  std::string name = r.choice("kind", workload_kind_name(w.kind), workload_kind_names());
+  w.kind = *find_workload_kind(name);
+  const WorkloadKindInfo& kind = workload_kind_info(w.kind);
+  refuse_other_kinds_keys(r, kind);
   w.trace = r.string("trace", w.trace);
   if (w.trace.empty())
     r.member("trace").fail("expected a trace: builtin:NAME or a file path");
@@ -91,8 +115,8 @@ static WorkloadSpec parse_workload(const JsonReader& r)
       g->fail("expected an object of generator options, got " + json_type_name(g->node()));
     w.generator = g->node();
   }
-  w.baseline = w.kind == "pmake" ? r.choice("baseline", w.baseline, {"sequential", "none"})
-                                 : r.choice("baseline", w.baseline, {"none"}); // no sequential run is defined
+  w.baseline = kind.sequential_baseline ? r.choice("baseline", w.baseline, {"sequential", "none"})
+                                        : r.choice("baseline", "none", {"none"}); // no sequential run is defined
   w.duration_s = r.number("duration_s", w.duration_s, 0, MAX_SIM_SECONDS);
   for (auto [key, slot] : {std::pair{"processes", &w.processes}, std::pair{"builds", &w.builds}})
     if (auto o = r.optional_member(key); o && !o->node().is_null()) {
@@ -105,12 +129,13 @@ static WorkloadSpec parse_workload(const JsonReader& r)
       sc->fail("expected an array of scripted processes, got " + json_type_name(sc->node()));
     w.script = sc->node();
   }
-  if (w.kind != "pmake") {
-    if (w.duration_s <= 0)
-      r.member("kind").fail("a \"" + w.kind + "\" workload needs duration_s > 0");
-    if (w.processes.is_null() && w.builds.is_null() && w.script.is_null())
-      r.member("kind").fail("a \"" + w.kind + "\" workload needs \"processes\", \"script\" or \"builds\"");
+  nlohmann::json fields = workload_fields(w);
+  for (std::string_view name : kind.keys) {
+    std::string key(name);
+    if (auto o = r.optional_member(key); o && !fields.contains(key))
+      w.options[key] = o->node();
   }
+  check_kind_needs(r, w, kind);
   r.finish();
   return w;
 }
@@ -253,15 +278,14 @@ nlohmann::json to_json(const ExperimentSpec& s)
     costs[o.target][o.param] = o.value;
   // Only the keys that apply to the kind: the resolved config must parse again as it is.
   const WorkloadSpec& w = s.workload;
-  nlohmann::json workload = {{"kind", w.kind}, {"baseline", w.baseline}};
-  if (w.kind == "pmake") {
-    workload.update({{"trace", w.trace}, {"max_jobs", w.max_jobs}, {"max_local", w.max_local}, {"migrate", w.migrate},
-                     {"generator", w.generator}, {"host_per_command", w.host_per_command},
-                     {"local_first", w.local_first}, {"host_selection", w.host_selection}});
-  } else {
-    workload.update({{"duration_s", w.duration_s}, {"processes", w.processes}, {"script", w.script}});
-    if (w.kind == "mixed")
-      workload["builds"] = w.builds;
+  nlohmann::json fields = workload_fields(w);
+  nlohmann::json workload = {{"kind", workload_kind_name(w.kind)}, {"baseline", w.baseline}};
+  for (std::string_view name : workload_kind_info(w.kind).keys) {
+    std::string key(name);
+    if (fields.contains(key))
+      workload[key] = fields.at(key);
+    else if (w.options.contains(key))
+      workload[key] = w.options.at(key);
   }
   nlohmann::json owners = {{"model", s.owners.model}, {"idle_rule", s.owners.idle_rule}};
   if (s.owners.model == "trace")

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/input_error.hpp"
+#include "core/workload_kind.hpp"
 
 namespace spritesim {
 
@@ -34,11 +35,9 @@ struct CostOverride {
   double value = 0;
 };
 
-/// What runs. "pmake": one build replayed from a trace by pmake on workstation 0. "processes": independent
-/// processes arriving at their home hosts (workload.processes), placed by the policy. "mixed": a population of
-/// pmake users (workload.builds) and background processes over workload.duration_s (the "day in the life").
+/// What runs: `kind` (core/workload_kind.hpp) and its keys; a kind reads only the keys its row lists.
 struct WorkloadSpec {
-  std::string kind = "pmake";
+  WorkloadKind kind = WorkloadKind::PMAKE;
   std::string trace = "builtin:kernel"; ///< builtin:NAME (a generator) or a trace file path
   int64_t max_jobs = 0;      ///< jobs at once (pmake -J); 0 = one per workstation other than pmake's own
   int64_t max_local = 1;     ///< jobs run on pmake's own host when no remote host is free (pmake DEFMAXLOCAL)
@@ -56,6 +55,9 @@ struct WorkloadSpec {
   /// processes / mixed: scripted processes, an array of {arrival_s, home, cpu_s[, dirty_pages, dirty_blocks,
   /// open_files]} run besides (or instead of) generated ones; a scripted run is how backends are compared.
   nlohmann::json script;
+  /// The keys of the kind's row (core/workload_kind.hpp) that have no field above, as given (absent ones are not
+  /// here): a kind's own keys, checked by its simulated half with the path $.workload.KEY.
+  nlohmann::json options = nlohmann::json::object();
 };
 
 /// Workstation owners: none (always away), a stochastic model, or a trace of console periods.

@@ -10,6 +10,7 @@
 #include "core/json_reader.hpp"
 #include "core/output_files.hpp"
 #include "core/results.hpp"
+#include "core/workload_kind.hpp"
 #include "sim/simulation.hpp"
 
 namespace spritesim {
@@ -25,7 +26,7 @@ bool is_sequential(const ExperimentSpec& s)
 
 bool wants_baseline(const ExperimentSpec& spec)
 {
-  return spec.workload.baseline == "sequential" && spec.workload.kind == "pmake";
+  return spec.workload.baseline == "sequential" && workload_kind_info(spec.workload.kind).sequential_baseline;
 }
 
 bool needs_baseline(const ExperimentSpec& spec) { return wants_baseline(spec) && !is_sequential(spec); }

@@ -1,5 +1,6 @@
-// One simulation run: builds the cost model, the trace, the SimGrid platform, migd and pmake from an experiment
-// spec, runs the engine and returns the records. SimGrid cannot be reset, so this runs once per process.
+// One simulation run: builds the cost model, the SimGrid platform, migd and the workload (its kind's entry,
+// sim/sim_workload.hpp) from an experiment spec, runs the engine and returns the records. SimGrid cannot be reset,
+// so this runs once per process.
 #pragma once
 
 #include <memory>
@@ -11,6 +12,7 @@
 #include "policy/policy.hpp"
 #include "models/idle_rule.hpp"
 #include "models/owner_activity.hpp"
+#include "sim/sim_workload.hpp"
 #include "workloads/build_sessions.hpp"
 #include "workloads/paper_builds.hpp"
 #include "workloads/process_workload.hpp"
@@ -40,12 +42,10 @@ BuildTrace resolve_trace(const ExperimentSpec& spec);
 /// are InputErrors raised here, before anything is simulated or written.
 struct SimInputs {
   CostModel costs;
-  BuildTrace trace; ///< pmake workloads
   std::unique_ptr<Policy> policy;
   IdleRule idle_rule;
-  std::vector<std::vector<OwnerPeriod>> owners;  ///< console periods per workstation
-  std::vector<BackgroundProcess> processes;      ///< processes / mixed workloads
-  std::vector<BuildSession> sessions;            ///< mixed workloads
+  OwnerPeriods owners;                   ///< console periods per workstation
+  std::unique_ptr<SimWorkload> workload; ///< prepared by its kind's entry (sim/workload_kinds.cpp)
 };
 
 SimInputs prepare_simulation(const ExperimentSpec& spec);

@@ -52,7 +52,7 @@ TEST_CASE("a minimal config parses and the defaults are filled")
   CHECK(s.platform.network.bandwidth_Mbps == 10.0);
   CHECK(s.platform.network.latency_us == 5.0);
   CHECK(s.costs.empty());
-  CHECK(s.workload.kind == "pmake");
+  CHECK(s.workload.kind == WorkloadKind::PMAKE);
   CHECK(s.workload.trace == "builtin:kernel");
   CHECK(s.workload.max_jobs == 4); // one per workstation other than pmake's own
   CHECK(s.workload.max_local == 1);
