@@ -163,7 +163,7 @@ void MigdCore::process_restarted(int64_t id, int from, bool record)
   MigrationRecord r;
   r.time_s = actuator_.now();
   r.job_id = p.name;
-  r.kind = "restart";
+  r.kind = MigrationKind::RESTART;
   r.from_host = host(from).name;
   r.to_host = host(p.home).name;
   if (record)
@@ -214,7 +214,7 @@ void MigdCore::host_released(int client, int h)
   Decision returned;
   returned.client = client;
   returned.host = h;
-  log(returned, ev, "return_host"); // not a decision, but the grant bookkeeping needs it
+  log(returned, ev, RecordedKind::RETURN_HOST); // not a decision, but the grant bookkeeping needs it
   dispatch(ev);
 }
 

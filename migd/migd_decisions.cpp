@@ -125,9 +125,12 @@ void MigdCore::carry_out(const Decision& d, const PolicyEvent& ev, Reply reply)
   log(d, ev);
 }
 
-std::string MigdCore::eviction_reason(int h) const { return host(h).owner_active ? "owner" : "policy"; }
+EvictionReason MigdCore::eviction_reason(int h) const
+{
+  return host(h).owner_active ? EvictionReason::OWNER : EvictionReason::POLICY;
+}
 
-std::string MigdCore::act(const Decision& d, const BookProcess& p, const std::string& reason)
+std::string MigdCore::act(const Decision& d, const BookProcess& p, EvictionReason reason)
 {
   // A host eviction counts the foreign processes sent home from it: its EVICTs (evictions.csv pairs with the
   // `evict` rows of migrations.csv), or, in a backend that cannot EVICT (real mode), the kills and stops that
@@ -163,8 +166,9 @@ std::string MigdCore::act(const Decision& d, const BookProcess& p, const std::st
 
 void MigdCore::revoke(const Decision& d, const PolicyEvent& ev)
 {
-  std::string why = ev.kind == EventKind::OWNER_ACTIVE && ev.host == d.host ? "owner" : "fairness";
-  ++(why == "owner" ? stats_.revoked_owner : stats_.revoked_fairness);
+  bool owner = ev.kind == EventKind::OWNER_ACTIVE && ev.host == d.host;
+  EvictionReason why = owner ? EvictionReason::OWNER : EvictionReason::FAIRNESS;
+  ++(owner ? stats_.revoked_owner : stats_.revoked_fairness);
   end_hold(d.host);
   actuator_.revoked(d.client, d.host);
   // The client's processes there go home (SRC global.c: the victim's processes are evicted), or are killed and
@@ -186,12 +190,12 @@ void MigdCore::reject(const Decision& d, const std::string& why)
   rejected_.push_back(rejection_event(d, why));
 }
 
-void MigdCore::log(const Decision& d, const PolicyEvent& ev, const char* kind)
+void MigdCore::log(const Decision& d, const PolicyEvent& ev, RecordedKind kind)
 {
   DecisionRecord r;
   r.time_s = actuator_.now();
-  r.event = to_string(ev.kind);
-  r.kind = kind ? kind : to_string(d.kind);
+  r.event = ev.kind;
+  r.kind = kind;
   r.client = d.client;
   r.host = d.host >= 0 ? host(d.host).name : "";
   if (auto it = procs_.find(d.proc); it != procs_.end())
@@ -199,7 +203,7 @@ void MigdCore::log(const Decision& d, const PolicyEvent& ev, const char* kind)
   decisions_.push_back(r);
 }
 
-void MigdCore::start_eviction(int h, const std::string& reason)
+void MigdCore::start_eviction(int h, EvictionReason reason)
 {
   EvictionState& e = host(h).eviction;
   if (e.start_s < 0)
@@ -224,7 +228,7 @@ const EvictionRecord* MigdCore::eviction_step(int h, double latency_s)
   r.processes = e.processes;
   // Owner returns measured by the backend (real mode: from the agent noticing the owner to the last process
   // killed or stopped, what the owner feels); otherwise from the first order to the last step.
-  r.duration_s = e.reason == "owner" && e.latency_s > 0 ? e.latency_s : actuator_.now() - e.start_s;
+  r.duration_s = e.reason == EvictionReason::OWNER && e.latency_s > 0 ? e.latency_s : actuator_.now() - e.start_s;
   evictions_.push_back(r);
   e.start_s = -1;
   return &evictions_.back();

@@ -62,39 +62,6 @@ PolicyEvent rejection_event(const Decision& refused, std::string why)
   return ev;
 }
 
-const char* to_string(EventKind k)
-{
-  switch (k) {
-    case EventKind::HOST_REQUEST: return "host_request";
-    case EventKind::HOST_RETURNED: return "host_returned";
-    case EventKind::PROCESS_ARRIVED: return "process_arrived";
-    case EventKind::PROCESS_EXITED: return "process_exited";
-    case EventKind::OWNER_ACTIVE: return "owner_active";
-    case EventKind::OWNER_IDLE: return "owner_idle";
-    case EventKind::HOST_DOWN: return "host_down";
-    case EventKind::MIGRATION_DONE: return "migration_done";
-    case EventKind::DECISION_REJECTED: return "decision_rejected";
-    case EventKind::TIMER: return "timer";
-  }
-  return "?";
-}
-
-const char* to_string(DecisionKind k)
-{
-  switch (k) {
-    case DecisionKind::GRANT_HOST: return "grant_host";
-    case DecisionKind::REVOKE_HOST: return "revoke_host";
-    case DecisionKind::PLACE: return "place";
-    case DecisionKind::MIGRATE: return "migrate";
-    case DecisionKind::EVICT: return "evict";
-    case DecisionKind::SUSPEND: return "suspend";
-    case DecisionKind::RESUME: return "resume";
-    case DecisionKind::RESTART: return "restart";
-    case DecisionKind::WAKE_AT: return "wake_at";
-  }
-  return "?";
-}
-
 const char* to_string(ProcState s)
 {
   switch (s) {

@@ -22,6 +22,7 @@
 #include "core/input_error.hpp"
 #include "core/json_reader.hpp"
 #include "core/output_files.hpp"
+#include "core/record_fields.hpp"
 
 namespace spritesim::real {
 
@@ -39,77 +40,39 @@ ProcState parse_state(const std::string& s)
   return ProcState::RUNNING;
 }
 
-nlohmann::json record_json(const JobRecord& r)
-{
-  return {{"record", "job"},       {"id", r.id},       {"home_host", r.home_host}, {"exec_host", r.exec_host},
-          {"start_s", r.start_s}, {"end_s", r.end_s}, {"cpu_s", r.cpu_s},         {"remote", r.remote}};
-}
-nlohmann::json record_json(const MigrationRecord& r)
-{
-  return {{"record", "migration"}, {"time_s", r.time_s},       {"job_id", r.job_id},
-          {"kind", r.kind},        {"from_host", r.from_host}, {"to_host", r.to_host}};
-}
-nlohmann::json record_json(const EvictionRecord& r)
-{
-  return {{"record", "eviction"}, {"time_s", r.time_s},         {"host", r.host},
-          {"reason", r.reason},   {"processes", r.processes}, {"duration_s", r.duration_s}};
-}
-nlohmann::json record_json(const DecisionRecord& r)
-{
-  return {{"record", "decision"}, {"time_s", r.time_s}, {"event", r.event},  {"kind", r.kind},
-          {"client", r.client},   {"host", r.host},     {"process", r.process}};
-}
-
-/// Appends the records of `list` from index `from` on as journal lines.
+/// Appends the records of `list` from index `from` on as journal lines (record_fields.hpp: each table's
+/// journaled fields).
 template <typename Record>
 void journal_lines(const std::vector<Record>& list, size_t& from, std::string& out)
 {
   for (; from < list.size(); ++from)
-    out += record_json(list[from]).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    out += journal_json(list[from]).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-/// One record of kind `kind` (job, migration, eviction, decision) into `into`; job numbers of finished jobs into
-/// `finished` (job names end in their number: "cc-12").
-void read_record(const JsonReader& r, const std::string& kind, RunResult& into, std::set<int64_t>& finished)
+/// Reads the line into `into` when its `record` is Record's journal name; true if it was.
+template <typename Record>
+bool read_if(const JsonReader& r, const std::string& name, std::vector<Record>& into)
 {
-  if (kind == "job") {
-    JobRecord j;
-    j.id = r.required_string("id");
-    j.kind = "command";
-    j.home_host = r.required_string("home_host");
-    j.exec_host = r.required_string("exec_host");
-    j.ready_s = j.start_s = r.required_number("start_s", 0, 1e12);
-    j.end_s = r.required_number("end_s", 0, 1e12);
-    j.cpu_s = r.number("cpu_s", 0, 0, 1e12);
-    j.remote = r.boolean("remote", false);
+  if (name != record_table<Record>().journal)
+    return false;
+  into.push_back(read_journal<Record>(r));
+  return true;
+}
+
+/// One journal line into `into`; job numbers of finished jobs into `finished` (job names end in their number:
+/// "cc-12").
+void read_record(const JsonReader& r, RunResult& into, std::set<int64_t>& finished)
+{
+  std::string name = r.required_string("record");
+  if (read_if(r, name, into.jobs)) {
+    JobRecord& j = into.jobs.back();
+    j.kind = "command"; // real mode runs commands
+    j.ready_s = j.start_s;
     if (auto dash = j.id.rfind('-'); dash != std::string::npos)
       finished.insert(std::strtoll(j.id.c_str() + dash + 1, nullptr, 10));
-    into.jobs.push_back(j);
-  } else if (kind == "migration") {
-    MigrationRecord m;
-    m.time_s = r.required_number("time_s", 0, 1e12);
-    m.job_id = r.required_string("job_id");
-    m.kind = r.required_string("kind");
-    m.from_host = r.required_string("from_host");
-    m.to_host = r.required_string("to_host");
-    into.migrations.push_back(m);
-  } else if (kind == "eviction") {
-    EvictionRecord e;
-    e.time_s = r.required_number("time_s", 0, 1e12);
-    e.host = r.required_string("host");
-    e.reason = r.required_string("reason");
-    e.processes = r.required_integer("processes", 0, INT64_MAX);
-    e.duration_s = r.required_number("duration_s", 0, 1e12);
-    into.evictions.push_back(e);
-  } else {
-    DecisionRecord d;
-    d.time_s = r.required_number("time_s", 0, 1e12);
-    d.event = r.required_string("event");
-    d.kind = r.required_string("kind");
-    d.client = r.required_integer("client", -1, INT64_MAX);
-    d.host = r.string("host", "");
-    d.process = r.string("process", "");
-    into.decisions.push_back(d);
+  } else if (!read_if(r, name, into.migrations) && !read_if(r, name, into.evictions) &&
+             !read_if(r, name, into.decisions)) {
+    r.member("record").fail("expected \"job\", \"migration\", \"eviction\" or \"decision\"");
   }
   r.finish();
 }
@@ -389,10 +352,7 @@ void Coordinator::load_journal()
     std::string where = fmt::format("{}:{}", file, line_no);
     nlohmann::json doc = parse_json_text(text.substr(pos, end - pos), where);
     JsonReader r(doc, where);
-    std::string kind = r.required_string("record");
-    if (kind != "job" && kind != "migration" && kind != "eviction" && kind != "decision")
-      r.member("record").fail("expected \"job\", \"migration\", \"eviction\" or \"decision\"");
-    read_record(r, kind, loaded, finished_);
+    read_record(r, loaded, finished_);
     pos = end + 1;
   }
   records_.jobs = std::move(loaded.jobs);

@@ -40,6 +40,13 @@ struct DeadlinePassed : ConnectionLost {
   using ConnectionLost::ConnectionLost;
 };
 
+/// What the coordinator asks of an agent for a job's process group (`control`, echoed in `control_done`); an
+/// `evicted` says KILL. Text only on the wire ("kill", "stop", "cont"), where validate_message refuses any other.
+enum class AgentAction { KILL, STOP, CONT };
+const char* to_string(AgentAction a);
+/// The `action` of a validated control, control_done or evicted message.
+AgentAction action_of(const nlohmann::json& msg);
+
 /// Checks a decoded message against the protocol's table: a "type" the table knows, every required field present,
 /// no unknown field, each of the right JSON type and within its size limits. Throws ProtocolError naming the
 /// message type and the field.

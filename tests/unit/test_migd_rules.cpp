@@ -94,7 +94,7 @@ TEST_CASE("migd core: age_s is the seconds since the process's current attempt b
     CHECK(views[0].process(1)->age_s == 0); // waiting for its placement
     CHECK(views[1].process(1)->age_s == doctest::Approx(15));
     CHECK(views[3].process(1)->age_s == doctest::Approx(7));
-    CHECK(b->core->migrations().back().kind == "restart");
+    CHECK(b->core->migrations().back().kind == MigrationKind::RESTART);
   }
 }
 
