@@ -152,8 +152,8 @@ void MigdCore::move_refused(int64_t id, int target, const std::string& why)
 {
   Decision d;
   d.kind = DecisionKind::MIGRATE;
-  d.proc = id;
-  d.host = target;
+  d.proc = ProcId(id);
+  d.host = HostId(target);
   reject(d, why);
 }
 
@@ -212,8 +212,8 @@ void MigdCore::host_released(int client, int h)
   ev.client = client;
   ev.host = h;
   Decision returned;
-  returned.client = client;
-  returned.host = h;
+  returned.client = ClientId(client);
+  returned.host = HostId(h);
   log(returned, ev, RecordedKind::RETURN_HOST); // not a decision, but the grant bookkeeping needs it
   dispatch(ev);
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/strong_id.hpp"
 #include "core/vocabulary.hpp"
 
 namespace spritesim {
@@ -83,9 +84,9 @@ struct ClusterView {
 /// What a policy wants done; the backend re-checks it against the current state before acting.
 struct Decision {
   DecisionKind kind = DecisionKind::GRANT_HOST;
-  int client = -1;
-  int host = -1;
-  int64_t proc = -1;
+  ClientId client; ///< -1 (invalid) when none; typed so that a host or a process cannot stand in for it
+  HostId host;
+  ProcId proc;
   double at_s = 0; ///< WAKE_AT only
 };
 

@@ -1,9 +1,13 @@
-// The typed vocabulary (core/vocabulary.hpp) and the records' field tables (core/record_fields.hpp): names round-trip,
+// The typed vocabulary (core/vocabulary.hpp, core/strong_id.hpp) and the records' field tables (core/record_fields.hpp): names round-trip,
 // CSV lines come out as the tables say, and a journal line reads back into the record it was written from.
 #include <doctest/doctest.h>
 
 #include "core/input_error.hpp"
+#include <unordered_set>
+
 #include "core/results.hpp"
+#include "core/strong_id.hpp"
+#include "policy/cluster_view.hpp"
 #include "tests/unit/test_support.hpp"
 
 using namespace spritesim;
@@ -109,4 +113,26 @@ TEST_CASE("record fields: a journal line with a misspelt kind fails and names th
                        "\"restart\""));
   nlohmann::json no_client = {{"record", "decision"}, {"time_s", 1}, {"event", "timer"}, {"kind", "place"}};
   CHECK_THROWS_AS(read_journal<DecisionRecord>(JsonReader(no_client, "j")), InputError);
+}
+
+// A host where a process is expected, or a bare number where an id is, does not compile.
+static_assert(!std::is_convertible_v<HostId, ProcId>);
+static_assert(!std::is_convertible_v<HostId, ClientId>);
+static_assert(!std::is_convertible_v<int, HostId>);
+static_assert(!std::is_convertible_v<HostId, int>);
+static_assert(!std::is_constructible_v<HostId, ClientId>);
+
+TEST_CASE("strong ids: -1 by default, explicit, ordered, hashed and formatted as their number")
+{
+  CHECK_FALSE(HostId().valid());
+  CHECK(HostId().value() == -1);
+  CHECK(HostId(0).valid());
+  CHECK(HostId(2) == HostId(2));
+  CHECK(HostId(1) < HostId(2));
+  CHECK(ProcId(int64_t{1} << 40).value() == int64_t{1} << 40);
+  std::unordered_set<ProcId> seen = {ProcId(3), ProcId(3), ProcId(4)};
+  CHECK(seen.size() == 2);
+  CHECK(fmt::format("{} {}", HostId(7), ClientId()) == "7 -1");
+  Decision d{DecisionKind::GRANT_HOST, ClientId(1), HostId(2)};
+  CHECK(d.proc == ProcId());
 }
