@@ -42,7 +42,8 @@ TEST_CASE("migd core: a policy error keeps the refused decisions for the next ca
     // Call 0 places p1 on a host whose owner is back (refused); call 1 answers p2 with an impossible decision
     // (the runner throws); call 2 must still hear of p1's refusal.
     Decision bad_place{DecisionKind::PLACE, ClientId(-1), HostId(1), ProcId(1), 0};
-    Decision invalid{DecisionKind::RESUME, ClientId(-1), HostId(-1), ProcId(2), 0}; // p2 is WAITING: the runner refuses the answer
+    // p2 is WAITING: the runner refuses the answer
+    Decision invalid{DecisionKind::RESUME, ClientId(-1), HostId(-1), ProcId(2), 0};
     auto b = scripted(caps, {{bad_place}, {invalid}, {}});
     b->core->host(1).owner_active = true;
     CHECK(b->arrive(1, 0, 0, true) == 0);
@@ -79,7 +80,10 @@ TEST_CASE("migd core: age_s is the seconds since the process's current attempt b
 {
   for (Capabilities caps : both()) {
     std::vector<ClusterView> views;
-    auto b = scripted(caps, {{{DecisionKind::PLACE, ClientId(-1), HostId(1), ProcId(1), 0}}, {}, {{DecisionKind::RESTART, ClientId(-1), HostId(-1), ProcId(1), 0}}},
+    auto b = scripted(caps,
+                      {{{DecisionKind::PLACE, ClientId(-1), HostId(1), ProcId(1), 0}},
+                       {},
+                       {{DecisionKind::RESTART, ClientId(-1), HostId(-1), ProcId(1), 0}}},
                       &views);
     b->t = 10;
     b->arrive(1, 0, 0, false);

@@ -122,7 +122,8 @@ TEST_CASE("decide counts calls and decisions, per kind, and counts nothing for a
   CHECK(p->decisions(DecisionKind::PLACE) == 0);
 
   // A valid grant followed by an impossible one: the whole answer is refused and no counter moves.
-  Scripted bad({{DecisionKind::GRANT_HOST, ClientId(0), HostId(1)}, {DecisionKind::GRANT_HOST, ClientId(0), HostId(9)}});
+  Scripted bad({{DecisionKind::GRANT_HOST, ClientId(0), HostId(1)},
+                {DecisionKind::GRANT_HOST, ClientId(0), HostId(9)}});
   CHECK_THROWS_AS(bad.decide(v, {}), std::logic_error);
   CHECK(bad.calls() == 1);
   CHECK(bad.decisions() == 0);

@@ -153,5 +153,6 @@ TEST_CASE("remote-exec places like Sprite and, when the owner returns, reruns fo
     add_process(busy, i, 0, 0);
   auto p = make("remote-exec");
   CHECK(p->decide(busy, {timer()}).empty());
-  CHECK(p->decide(busy, {rejected({DecisionKind::RESTART, ClientId(-1), HostId(-1), ProcId(1)}, "process exited")}).empty());
+  CHECK(p->decide(busy, {rejected({DecisionKind::RESTART, ClientId(), HostId(), ProcId(1)}, "process exited")})
+            .empty());
 }

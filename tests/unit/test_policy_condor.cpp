@@ -161,7 +161,7 @@ TEST_CASE("condor copes with refused decisions and never piles up timers")
   v.processes.clear();
   v.hosts[1].run_queue = 0;
   v.hosts[1].foreign = 0;
-  CHECK(p->decide(v, {rejected({DecisionKind::SUSPEND, ClientId(-1), HostId(-1), ProcId(1)}, "process exited")}).empty());
+  CHECK(p->decide(v, {rejected({DecisionKind::SUSPEND, ClientId(), HostId(), ProcId(1)}, "process exited")}).empty());
   v.now_s = 1600;
   CHECK(p->decide(v, {timer()}).empty());
 

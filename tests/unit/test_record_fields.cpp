@@ -1,5 +1,6 @@
-// The typed vocabulary (core/vocabulary.hpp, core/strong_id.hpp) and the records' field tables (core/record_fields.hpp): names round-trip,
-// CSV lines come out as the tables say, and a journal line reads back into the record it was written from.
+// The typed vocabulary (core/vocabulary.hpp, core/strong_id.hpp) and the records' field tables
+// (core/record_fields.hpp): names round-trip, ids do not mix, CSV lines come out as the tables say, and a journal
+// line reads back into the record it was written from.
 #include <doctest/doctest.h>
 
 #include "core/input_error.hpp"
