@@ -112,6 +112,8 @@ private:
   int host_index(const std::string& key) const;
   void reload_hosts(const JsonReader& hosts);
   void load_journal();
+  /// The journal lines of the records not yet handed to the journal (under mutex_; coordinator_journal.cpp).
+  std::string new_journal_lines();
   std::string journal_file() const;
   /// A host as the state file names it: its endpoint ("home" for the pseudo-host).
   static std::string host_key(const Host& h);
