@@ -7,7 +7,6 @@
 #include <cmath>
 #include <cstring>
 #include <map>
-#include <optional>
 #include <vector>
 
 #include <poll.h>
@@ -108,16 +107,6 @@ const std::map<std::string, std::vector<Field>>& message_table()
   return table;
 }
 
-constexpr AgentAction ACTIONS[] = {AgentAction::KILL, AgentAction::STOP, AgentAction::CONT};
-
-std::optional<AgentAction> parse_action(const std::string& text)
-{
-  for (AgentAction a : ACTIONS)
-    if (text == to_string(a))
-      return a;
-  return std::nullopt;
-}
-
 void check_field(const std::string& type, const Field& f, const nlohmann::json& v)
 {
   auto bad = [&](const std::string& what) {
@@ -146,8 +135,8 @@ void check_field(const std::string& type, const Field& f, const nlohmann::json& 
     case FK::STRING: check_string(v); break;
     case FK::ACTION:
       check_string(v);
-      if (!parse_action(v.get<std::string>()))
-        bad(fmt::format("\"{}\" is not an action (kill, stop or cont)", v.get<std::string>()));
+      if (!parse_enum<AgentAction>(v.get<std::string>()))
+        bad(fmt::format("\"{}\" is not one of {}", v.get<std::string>(), enum_names<AgentAction>()));
       break;
     case FK::INTEGER: check_integer(v, f.max); break;
     case FK::NUMBER:
@@ -191,7 +180,7 @@ const char* to_string(AgentAction a)
 
 AgentAction action_of(const nlohmann::json& msg)
 {
-  auto a = parse_action(msg.at("action").get<std::string>());
+  auto a = parse_enum<AgentAction>(msg.at("action").get<std::string>());
   if (!a)
     throw std::logic_error("action_of: the message was not validated"); // validate_message refuses other actions
   return *a;

@@ -116,7 +116,7 @@ TEST_CASE("real: every message is validated against the table")
   for (AgentAction a : {AgentAction::KILL, AgentAction::STOP, AgentAction::CONT})
     CHECK(action_of({{"action", to_string(a)}}) == a);
   CHECK(contains(why({{"type", "control"}, {"job", 4}, {"action", "halt"}}),
-                 "message \"control\": field \"action\": \"halt\" is not an action (kill, stop or cont)"));
+                 "message \"control\": field \"action\": \"halt\" is not one of \"kill\", \"stop\" or \"cont\""));
   CHECK(contains(why({{"type", "evicted"}, {"attempt", 1}, {"action", 9}}), "field \"action\": expected a string"));
 }
 

@@ -134,6 +134,6 @@ TEST_CASE("strong ids: -1 by default, explicit, ordered, hashed and formatted as
   std::unordered_set<ProcId> seen = {ProcId(3), ProcId(3), ProcId(4)};
   CHECK(seen.size() == 2);
   CHECK(fmt::format("{} {}", HostId(7), ClientId()) == "7 -1");
-  Decision d{DecisionKind::GRANT_HOST, ClientId(1), HostId(2)};
+  Decision d{DecisionKind::GRANT_HOST, ClientId(1), HostId(2), ProcId(), 0};
   CHECK(d.proc == ProcId());
 }
