@@ -162,23 +162,6 @@ inline const RecordTable<HostRecord>& record_table<HostRecord>()
   return table;
 }
 
-/// One build session of a mixed workload (sessions.csv).
-struct SessionRecord {
-  int64_t session = 0;
-  double end_s = 0;
-  int64_t jobs = 0;
-};
-template <>
-inline const RecordTable<SessionRecord>& record_table<SessionRecord>()
-{
-  static const RecordTable<SessionRecord> table{"sessions.csv", nullptr, {
-      field<&SessionRecord::session>("session"),
-      field<&SessionRecord::end_s>("end_s"),
-      field<&SessionRecord::jobs>("jobs"),
-  }};
-  return table;
-}
-
 struct RunResult {
   double makespan_s = 0;
   double baseline_makespan_s = 0; ///< sequential baseline (0 = none)
@@ -188,13 +171,12 @@ struct RunResult {
   std::vector<EvictionRecord> evictions;
   std::vector<DecisionRecord> decisions;
   std::vector<OwnerRecord> owners; ///< console periods that began before the run ended
-  std::vector<SessionRecord> sessions;
   nlohmann::json extra = nlohmann::json::object(); ///< backend-specific summary fields
   /// Calls `f(rows)` with each list of records that fills a CSV (each file: record_table of its type).
   template <typename F>
   void for_each_table(F&& f) const
   {
-    f(jobs), f(migrations), f(hosts), f(evictions), f(decisions), f(owners), f(sessions);
+    f(jobs), f(migrations), f(hosts), f(evictions), f(decisions), f(owners);
   }
 };
 

@@ -284,7 +284,6 @@ RunResult run_simulation(const ExperimentSpec& spec, SimInputs inputs)
     for (const auto& j : background)
       r.makespan_s = std::max(r.makespan_s, j.end_s);
     for (const auto& res : session_results) {
-      r.sessions.push_back({static_cast<int64_t>(r.sessions.size()) + 1, res.end_s, std::ssize(res.jobs)});
       r.jobs.insert(r.jobs.end(), res.jobs.begin(), res.jobs.end());
       r.makespan_s = std::max(r.makespan_s, res.end_s);
     }
