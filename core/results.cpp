@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <type_traits>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -15,7 +16,7 @@ nlohmann::json results_json(const RunResult& r, uint64_t seed, const std::string
 {
   int64_t completed = std::count_if(r.jobs.begin(), r.jobs.end(), [](const JobRecord& j) { return j.end_s > 0; });
   int64_t remote = std::count_if(r.jobs.begin(), r.jobs.end(), [](const JobRecord& j) { return j.remote; });
-  auto count_kind = [&](const char* k) {
+  auto count_kind = [&](MigrationKind k) {
     return std::count_if(r.migrations.begin(), r.migrations.end(),
                          [k](const MigrationRecord& m) { return m.kind == k; });
   };
@@ -23,11 +24,12 @@ nlohmann::json results_json(const RunResult& r, uint64_t seed, const std::string
       {"makespan_s", std::stod(fixed(r.makespan_s))},
       {"jobs_total", r.jobs.size()},
       {"jobs_completed", completed},
-      {"remote_execs", count_kind("exec")},
+      {"remote_execs", count_kind(MigrationKind::EXEC)},
       {"remote_jobs", remote},
-      {"migrations", count_kind("evict") + count_kind("to-home") + count_kind("from-home") + count_kind("remote")},
-      {"evictions", count_kind("evict")},
-      {"restarts", count_kind("restart")},
+      {"migrations", count_kind(MigrationKind::EVICT) + count_kind(MigrationKind::TO_HOME) +
+                         count_kind(MigrationKind::FROM_HOME) + count_kind(MigrationKind::REMOTE)},
+      {"evictions", count_kind(MigrationKind::EVICT)},
+      {"restarts", count_kind(MigrationKind::RESTART)},
       {"host_evictions", r.evictions.size()},
       {"seed", seed},
       {"spritesim_version", version},
@@ -106,39 +108,26 @@ std::string unknown_result_key(const std::string& dotted)
   return fmt::format("results.json has no key \"{}\" (known: {}; docs/outputs.md)", top, fmt::join(names, ", "));
 }
 
+std::vector<std::pair<std::string, std::vector<std::string>>> csv_files()
+{
+  std::vector<std::pair<std::string, std::vector<std::string>>> files;
+  RunResult().for_each_table([&](const auto& rows) {
+    using Record = typename std::decay_t<decltype(rows)>::value_type;
+    files.emplace_back(record_table<Record>().file, csv_columns<Record>());
+  });
+  return files;
+}
+
 void write_run_outputs(const std::string& dir, const RunResult& r, const nlohmann::json& resolved_config,
                        uint64_t seed, const std::string& version)
 {
   make_directories(dir);
   std::remove((dir + "/results.json").c_str()); // the directory must not look complete while it is rewritten
-  CsvTable jobs({"job_id", "kind", "home_host", "exec_host", "ready_s", "start_s", "end_s", "cpu_s", "remote",
-                 "lookups"});
-  for (const auto& j : r.jobs)
-    jobs.add_row({j.id, j.kind, j.home_host, j.exec_host, fixed(j.ready_s), fixed(j.start_s), fixed(j.end_s),
-                  fixed(j.cpu_s), j.remote ? "1" : "0", std::to_string(j.lookups)});
-  CsvTable migs({"time_s", "job_id", "kind", "from_host", "to_host", "duration_s", "bytes"});
-  for (const auto& m : r.migrations)
-    migs.add_row({fixed(m.time_s), m.job_id, m.kind, m.from_host, m.to_host, fixed(m.duration_s),
-                  std::to_string(m.bytes)});
-  CsvTable hosts({"host", "role", "busy_s", "utilization", "jobs"});
-  for (const auto& h : r.hosts)
-    hosts.add_row({h.host, h.role, fixed(h.busy_s), fixed(h.utilization), std::to_string(h.jobs)});
-  CsvTable evictions({"time_s", "host", "reason", "processes", "duration_s"});
-  for (const auto& e : r.evictions)
-    evictions.add_row({fixed(e.time_s), e.host, e.reason, std::to_string(e.processes), fixed(e.duration_s)});
-  write_file_atomic(dir + "/evictions.csv", evictions.text());
-  CsvTable decisions({"time_s", "event", "kind", "client", "host", "process"});
-  for (const auto& d : r.decisions)
-    decisions.add_row({fixed(d.time_s), d.event, d.kind, std::to_string(d.client), d.host, d.process});
-  write_file_atomic(dir + "/decisions.csv", decisions.text());
-  CsvTable owners({"host", "start_s", "end_s", "cpu_share"});
-  for (const auto& o : r.owners)
-    owners.add_row({o.host, fixed(o.start_s), fixed(o.end_s), fixed(o.cpu_share)});
-  write_file_atomic(dir + "/owners.csv", owners.text());
+  r.for_each_table([&](const auto& rows) {
+    using Record = typename std::decay_t<decltype(rows)>::value_type;
+    write_file_atomic(dir + "/" + record_table<Record>().file, csv_document(rows));
+  });
   write_file_atomic(dir + "/config.resolved.json", resolved_config.dump(2) + "\n");
-  write_file_atomic(dir + "/jobs.csv", jobs.text());
-  write_file_atomic(dir + "/migrations.csv", migs.text());
-  write_file_atomic(dir + "/hosts.csv", hosts.text());
   write_file_atomic(dir + "/results.json", results_json(r, seed, version).dump(2) + "\n");
 }
 

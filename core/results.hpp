@@ -1,5 +1,5 @@
-// What a run produces, independent of the backend: per-job, per-migration and per-host records plus a summary,
-// and the writer for results.json, jobs.csv, migrations.csv, hosts.csv (columns documented in docs/outputs.md).
+// What a run produces, independent of the backend: per-job, per-migration and per-host records, each with its field
+// table (record_fields.hpp: its CSV's columns, docs/outputs.md), plus a summary, and the writer of the run's files.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +9,9 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "core/record_fields.hpp"
+#include "core/vocabulary.hpp"
 
 namespace spritesim {
 
@@ -34,37 +37,91 @@ struct JobRecord {
   bool remote = false;
   int64_t lookups = 0;
 };
+template <>
+inline const RecordTable<JobRecord>& record_table<JobRecord>()
+{
+  static const RecordTable<JobRecord> table{"jobs.csv", "job", {
+      field<&JobRecord::id>("job_id", {.journal = Journal::REQUIRED, .key = "id"}),
+      field<&JobRecord::kind>("kind"),
+      field<&JobRecord::home_host>("home_host", {.journal = Journal::REQUIRED}),
+      field<&JobRecord::exec_host>("exec_host", {.journal = Journal::REQUIRED}),
+      field<&JobRecord::ready_s>("ready_s"),
+      field<&JobRecord::start_s>("start_s", {.journal = Journal::REQUIRED}),
+      field<&JobRecord::end_s>("end_s", {.journal = Journal::REQUIRED}),
+      field<&JobRecord::cpu_s>("cpu_s", {.journal = Journal::OPTIONAL}),
+      field<&JobRecord::remote>("remote", {.journal = Journal::OPTIONAL}),
+      field<&JobRecord::lookups>("lookups"),
+  }};
+  return table;
+}
 
 struct MigrationRecord {
   double time_s = 0;
   std::string job_id;
-  /// "exec" (remote invocation), "evict" (sent home: owner returned, host revoked), "to-home" / "from-home" /
-  /// "remote" (a policy's migration to, from or between remote hosts), "restart" (killed, rerun at home)
-  std::string kind;
+  MigrationKind kind = MigrationKind::EXEC;
   std::string from_host;
   std::string to_host;
   double duration_s = 0;
   int64_t bytes = 0; ///< bytes moved on the wire by the migration itself
 };
+template <>
+inline const RecordTable<MigrationRecord>& record_table<MigrationRecord>()
+{
+  static const RecordTable<MigrationRecord> table{"migrations.csv", "migration", {
+      field<&MigrationRecord::time_s>("time_s", {.journal = Journal::REQUIRED}),
+      field<&MigrationRecord::job_id>("job_id", {.journal = Journal::REQUIRED}),
+      field<&MigrationRecord::kind>("kind", {.journal = Journal::REQUIRED}),
+      field<&MigrationRecord::from_host>("from_host", {.journal = Journal::REQUIRED}),
+      field<&MigrationRecord::to_host>("to_host", {.journal = Journal::REQUIRED}),
+      field<&MigrationRecord::duration_s>("duration_s"),
+      field<&MigrationRecord::bytes>("bytes"),
+  }};
+  return table;
+}
 
 /// One host freed of its foreign processes: from the first eviction request to the last process gone.
 struct EvictionRecord {
   double time_s = 0;
   std::string host;
-  std::string reason; ///< "owner" (console input), "fairness" (revoked for another client), "policy"
+  EvictionReason reason = EvictionReason::OWNER;
   int64_t processes = 0;
   double duration_s = 0;
 };
+template <>
+inline const RecordTable<EvictionRecord>& record_table<EvictionRecord>()
+{
+  static const RecordTable<EvictionRecord> table{"evictions.csv", "eviction", {
+      field<&EvictionRecord::time_s>("time_s", {.journal = Journal::REQUIRED}),
+      field<&EvictionRecord::host>("host", {.journal = Journal::REQUIRED}),
+      field<&EvictionRecord::reason>("reason", {.journal = Journal::REQUIRED}),
+      field<&EvictionRecord::processes>("processes", {.journal = Journal::REQUIRED}),
+      field<&EvictionRecord::duration_s>("duration_s", {.journal = Journal::REQUIRED}),
+  }};
+  return table;
+}
 
 /// One policy decision the backend carried out (refused ones are counted, not listed).
 struct DecisionRecord {
   double time_s = 0;
-  std::string event; ///< the event that prompted it (host_request, owner_active, timer, ...)
-  std::string kind;  ///< grant_host, revoke_host, place, migrate, evict, suspend, resume, restart, wake_at
+  EventKind event = EventKind::HOST_REQUEST; ///< the event that prompted it
+  RecordedKind kind = RecordedKind::GRANT_HOST;
   int64_t client = -1;
   std::string host;  ///< empty when none
   std::string process;
 };
+template <>
+inline const RecordTable<DecisionRecord>& record_table<DecisionRecord>()
+{
+  static const RecordTable<DecisionRecord> table{"decisions.csv", "decision", {
+      field<&DecisionRecord::time_s>("time_s", {.journal = Journal::REQUIRED}),
+      field<&DecisionRecord::event>("event", {.journal = Journal::REQUIRED}),
+      field<&DecisionRecord::kind>("kind", {.journal = Journal::REQUIRED}),
+      field<&DecisionRecord::client>("client", {.journal = Journal::REQUIRED, .min = -1}),
+      field<&DecisionRecord::host>("host", {.journal = Journal::OPTIONAL}),
+      field<&DecisionRecord::process>("process", {.journal = Journal::OPTIONAL}),
+  }};
+  return table;
+}
 
 /// One console period of a workstation's owner as the run used it (from the owner trace or the stochastic model).
 struct OwnerRecord {
@@ -73,6 +130,17 @@ struct OwnerRecord {
   double end_s = 0;
   double cpu_share = 0; ///< share of a CPU the owner's own processes used meanwhile
 };
+template <>
+inline const RecordTable<OwnerRecord>& record_table<OwnerRecord>()
+{
+  static const RecordTable<OwnerRecord> table{"owners.csv", nullptr, {
+      field<&OwnerRecord::host>("host"),
+      field<&OwnerRecord::start_s>("start_s"),
+      field<&OwnerRecord::end_s>("end_s"),
+      field<&OwnerRecord::cpu_share>("cpu_share"),
+  }};
+  return table;
+}
 
 struct HostRecord {
   std::string host;
@@ -81,6 +149,18 @@ struct HostRecord {
   double utilization = 0; ///< busy_s / makespan_s
   int64_t jobs = 0;
 };
+template <>
+inline const RecordTable<HostRecord>& record_table<HostRecord>()
+{
+  static const RecordTable<HostRecord> table{"hosts.csv", nullptr, {
+      field<&HostRecord::host>("host"),
+      field<&HostRecord::role>("role"),
+      field<&HostRecord::busy_s>("busy_s"),
+      field<&HostRecord::utilization>("utilization"),
+      field<&HostRecord::jobs>("jobs"),
+  }};
+  return table;
+}
 
 struct RunResult {
   double makespan_s = 0;
@@ -92,7 +172,16 @@ struct RunResult {
   std::vector<DecisionRecord> decisions;
   std::vector<OwnerRecord> owners; ///< console periods that began before the run ended
   nlohmann::json extra = nlohmann::json::object(); ///< backend-specific summary fields
+  /// Calls `f(rows)` with each list of records that fills a CSV (each file: record_table of its type).
+  template <typename F>
+  void for_each_table(F&& f) const
+  {
+    f(jobs), f(migrations), f(hosts), f(evictions), f(decisions), f(owners);
+  }
 };
+
+/// Each CSV of a run with its columns, in for_each_table's order (`spritesim outputs --columns`).
+std::vector<std::pair<std::string, std::vector<std::string>>> csv_files();
 
 /// The keys results.json may hold at its top level (docs/outputs.md), each with the keys it holds when it is an
 /// object ("usage" lists its own; an empty list: not an object, or keys not fixed in advance).

@@ -17,6 +17,7 @@
 #include "experiments/data_files.hpp"
 #include "core/json_reader.hpp"
 #include "core/output_files.hpp"
+#include "core/vocabulary.hpp"
 #include "experiments/figure.hpp"
 #include "experiments/job_pool.hpp"
 #include "experiments/statistics.hpp"
@@ -50,7 +51,8 @@ void add_moves(const std::string& file, double& sum, int64_t& count)
     std::stringstream ss(line);
     for (std::string cell; std::getline(ss, cell, ',');)
       f.push_back(cell);
-    if (f.size() >= 6 && f[2] != "exec" && f[2] != "restart") {
+    auto kind = f.size() >= 6 ? parse_enum<MigrationKind>(f[2]) : std::nullopt;
+    if (kind && *kind != MigrationKind::EXEC && *kind != MigrationKind::RESTART) {
       sum += std::stod(f[5]);
       ++count;
     }

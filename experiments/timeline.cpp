@@ -125,14 +125,14 @@ std::string timeline_text(const RunResult& r)
   for (const MigrationRecord* m : migrations) {
     int pid = pid_of.at(host_name(m->from_host));
     int tid = MIGRATION_TID + migration_lanes[host_name(m->from_host)].take(m->time_s, m->time_s + m->duration_s);
-    std::string name = m->kind + " " + m->job_id;
+    std::string name = std::string(to_string(m->kind)) + " " + m->job_id;
     nlohmann::json e = {{"name", name},
                         {"cat", "migration"},
                         {"ts", us(m->time_s)},
                         {"pid", pid},
                         {"tid", tid},
                         {"args",
-                         {{"kind", m->kind},
+                         {{"kind", to_string(m->kind)},
                           {"job_id", m->job_id},
                           {"from", m->from_host},
                           {"to", m->to_host},

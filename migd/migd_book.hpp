@@ -15,7 +15,7 @@ namespace spritesim {
 /// A host eviction in progress: opened by the first process sent away or stopped, closed by the last one done.
 struct EvictionState {
   double start_s = -1; ///< negative: none in progress
-  std::string reason;  ///< "owner", "fairness", "policy"
+  EvictionReason reason = EvictionReason::OWNER;
   int processes = 0;   ///< processes it concerns so far
   int pending = 0;     ///< of those, not yet reported done
   double latency_s = 0; ///< the longest latency a backend measured for one step (real mode: agent notice to kill)

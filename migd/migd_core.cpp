@@ -152,8 +152,8 @@ void MigdCore::move_refused(int64_t id, int target, const std::string& why)
 {
   Decision d;
   d.kind = DecisionKind::MIGRATE;
-  d.proc = id;
-  d.host = target;
+  d.proc = ProcId(id);
+  d.host = HostId(target);
   reject(d, why);
 }
 
@@ -163,7 +163,7 @@ void MigdCore::process_restarted(int64_t id, int from, bool record)
   MigrationRecord r;
   r.time_s = actuator_.now();
   r.job_id = p.name;
-  r.kind = "restart";
+  r.kind = MigrationKind::RESTART;
   r.from_host = host(from).name;
   r.to_host = host(p.home).name;
   if (record)
@@ -212,9 +212,9 @@ void MigdCore::host_released(int client, int h)
   ev.client = client;
   ev.host = h;
   Decision returned;
-  returned.client = client;
-  returned.host = h;
-  log(returned, ev, "return_host"); // not a decision, but the grant bookkeeping needs it
+  returned.client = ClientId(client);
+  returned.host = HostId(h);
+  log(returned, ev, RecordedKind::RETURN_HOST); // not a decision, but the grant bookkeeping needs it
   dispatch(ev);
 }
 

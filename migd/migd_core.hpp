@@ -31,8 +31,8 @@ public:
   /// last report stands.
   virtual void sample_load(int host, BookHost& h) const { (void)host, (void)h; }
   virtual std::string migrate(const BookProcess& p, int target) = 0;
-  virtual std::string evict(const BookProcess& p, const std::string& reason, bool eviction) = 0;
-  virtual std::string restart(const BookProcess& p, const std::string& reason, bool eviction) = 0;
+  virtual std::string evict(const BookProcess& p, EvictionReason reason, bool eviction) = 0;
+  virtual std::string restart(const BookProcess& p, EvictionReason reason, bool eviction) = 0;
   virtual std::string suspend(const BookProcess& p, bool eviction) = 0;
   virtual std::string resume(const BookProcess& p) = 0;
   /// `client` lost `host` (its processes there are sent home by the core next).
@@ -131,13 +131,14 @@ private:
   std::string stale_reason(const Decision& d, const PolicyEvent& ev, Reply reply) const;
   std::string process_stale_reason(const Decision& d, const BookProcess& p) const;
   bool takes_foreign(int h) const;
-  std::string act(const Decision& d, const BookProcess& p, const std::string& reason);
+  std::string act(const Decision& d, const BookProcess& p, EvictionReason reason);
   void revoke(const Decision& d, const PolicyEvent& ev);
   void reject(const Decision& d, const std::string& why);
-  void log(const Decision& d, const PolicyEvent& ev, const char* kind = nullptr);
-  void start_eviction(int h, const std::string& reason);
+  void log(const Decision& d, const PolicyEvent& ev) { log(d, ev, recorded(d.kind)); }
+  void log(const Decision& d, const PolicyEvent& ev, RecordedKind kind);
+  void start_eviction(int h, EvictionReason reason);
   void end_hold(int h);
-  std::string eviction_reason(int h) const;
+  EvictionReason eviction_reason(int h) const;
 
   std::unique_ptr<Policy> policy_;
   MigdActuator& actuator_;

@@ -50,21 +50,23 @@ std::string MigdCore::stale_reason(const Decision& d, const PolicyEvent& ev, Rep
     return incapable_reason(d.kind);
   switch (d.kind) {
     case DecisionKind::GRANT_HOST:
-      if (!reply.granted || ev.kind != EventKind::HOST_REQUEST || d.client != ev.client)
+      if (!reply.granted || ev.kind != EventKind::HOST_REQUEST || d.client.value() != ev.client)
         return "the client is not waiting for hosts";
       return "";
     case DecisionKind::PLACE:
-      if (!reply.placed || ev.kind != EventKind::PROCESS_ARRIVED || d.proc != ev.proc)
+      if (!reply.placed || ev.kind != EventKind::PROCESS_ARRIVED || d.proc.value() != ev.proc)
         return "the process is not waiting for a placement";
       // At home it runs anyway; elsewhere the host must take foreign work now.
-      return d.host == procs_.at(d.proc).home || takes_foreign(d.host) ? "" : "the host is down or its owner is back";
+      if (d.host.value() == procs_.at(d.proc.value()).home || takes_foreign(d.host.value()))
+        return "";
+      return "the host is down or its owner is back";
     case DecisionKind::REVOKE_HOST:
     case DecisionKind::WAKE_AT:
       return "";
     default:
       break;
   }
-  auto it = procs_.find(d.proc);
+  auto it = procs_.find(d.proc.value());
   return it == procs_.end() ? "the process has exited" : process_stale_reason(d, it->second);
 }
 
@@ -77,9 +79,9 @@ std::string MigdCore::process_stale_reason(const Decision& d, const BookProcess&
   bool at_home = p.host == p.home;
   switch (d.kind) {
     case DecisionKind::MIGRATE:
-      if (d.host == p.host)
+      if (d.host.value() == p.host)
         return "the process is already there";
-      return d.host == p.home || takes_foreign(d.host) ? "" : "the host is down or its owner is back";
+      return d.host.value() == p.home || takes_foreign(d.host.value()) ? "" : "the host is down or its owner is back";
     case DecisionKind::EVICT:
     case DecisionKind::RESTART:
       return at_home ? "the process already runs at home" : "";
@@ -101,16 +103,16 @@ void MigdCore::carry_out(const Decision& d, const PolicyEvent& ev, Reply reply)
     return reject(d, why);
   switch (d.kind) {
     case DecisionKind::GRANT_HOST: {
-      BookHost& h = host(d.host);
-      h.holder = d.client;
+      BookHost& h = host(d.host.value());
+      h.holder = d.client.value();
       h.grant_time_s = actuator_.now();
-      reply.granted->push_back(d.host);
+      reply.granted->push_back(d.host.value());
       return log(d, ev);
     }
     case DecisionKind::REVOKE_HOST:
       return revoke(d, ev);
     case DecisionKind::PLACE:
-      *reply.placed = d.host;
+      *reply.placed = d.host.value();
       return log(d, ev);
     case DecisionKind::WAKE_AT:
       if (timers_.insert(d.at_s).second)
@@ -119,15 +121,18 @@ void MigdCore::carry_out(const Decision& d, const PolicyEvent& ev, Reply reply)
     default:
       break;
   }
-  const BookProcess& p = procs_.at(d.proc);
+  const BookProcess& p = procs_.at(d.proc.value());
   if (std::string why = act(d, p, eviction_reason(p.host)); !why.empty())
     return reject(d, why);
   log(d, ev);
 }
 
-std::string MigdCore::eviction_reason(int h) const { return host(h).owner_active ? "owner" : "policy"; }
+EvictionReason MigdCore::eviction_reason(int h) const
+{
+  return host(h).owner_active ? EvictionReason::OWNER : EvictionReason::POLICY;
+}
 
-std::string MigdCore::act(const Decision& d, const BookProcess& p, const std::string& reason)
+std::string MigdCore::act(const Decision& d, const BookProcess& p, EvictionReason reason)
 {
   // A host eviction counts the foreign processes sent home from it: its EVICTs (evictions.csv pairs with the
   // `evict` rows of migrations.csv), or, in a backend that cannot EVICT (real mode), the kills and stops that
@@ -139,7 +144,7 @@ std::string MigdCore::act(const Decision& d, const BookProcess& p, const std::st
   std::string why;
   switch (d.kind) {
     case DecisionKind::MIGRATE:
-      why = actuator_.migrate(p, d.host);
+      why = actuator_.migrate(p, d.host.value());
       break;
     case DecisionKind::EVICT:
       why = actuator_.evict(p, reason, step);
@@ -163,17 +168,21 @@ std::string MigdCore::act(const Decision& d, const BookProcess& p, const std::st
 
 void MigdCore::revoke(const Decision& d, const PolicyEvent& ev)
 {
-  std::string why = ev.kind == EventKind::OWNER_ACTIVE && ev.host == d.host ? "owner" : "fairness";
-  ++(why == "owner" ? stats_.revoked_owner : stats_.revoked_fairness);
-  end_hold(d.host);
-  actuator_.revoked(d.client, d.host);
+  // The book keeps plain numbers (hosts index a vector, processes key a map): the Decision's typed ids are
+  // unwrapped where they meet it.
+  const int h = d.host.value(), client = d.client.value();
+  bool owner = ev.kind == EventKind::OWNER_ACTIVE && ev.host == h;
+  EvictionReason why = owner ? EvictionReason::OWNER : EvictionReason::FAIRNESS;
+  ++(owner ? stats_.revoked_owner : stats_.revoked_fairness);
+  end_hold(h);
+  actuator_.revoked(client, h);
   // The client's processes there go home (SRC global.c: the victim's processes are evicted), or are killed and
   // rerun there when they cannot move. One already sent elsewhere by an earlier decision is left alone.
   for (auto& [id, p] : procs_) {
-    if (p.host != d.host || p.client != d.client || p.home == d.host)
+    if (p.host != h || p.client != client || p.home == h)
       continue;
     bool moves = p.migratable && caps_.can(DecisionKind::EVICT);
-    Decision home{moves ? DecisionKind::EVICT : DecisionKind::RESTART, d.client, -1, id, 0};
+    Decision home{moves ? DecisionKind::EVICT : DecisionKind::RESTART, d.client, HostId(), ProcId(id), 0};
     if (process_stale_reason(home, p).empty())
       act(home, p, why);
   }
@@ -186,20 +195,20 @@ void MigdCore::reject(const Decision& d, const std::string& why)
   rejected_.push_back(rejection_event(d, why));
 }
 
-void MigdCore::log(const Decision& d, const PolicyEvent& ev, const char* kind)
+void MigdCore::log(const Decision& d, const PolicyEvent& ev, RecordedKind kind)
 {
   DecisionRecord r;
   r.time_s = actuator_.now();
-  r.event = to_string(ev.kind);
-  r.kind = kind ? kind : to_string(d.kind);
-  r.client = d.client;
-  r.host = d.host >= 0 ? host(d.host).name : "";
-  if (auto it = procs_.find(d.proc); it != procs_.end())
+  r.event = ev.kind;
+  r.kind = kind;
+  r.client = d.client.value();
+  r.host = d.host.valid() ? host(d.host.value()).name : "";
+  if (auto it = procs_.find(d.proc.value()); it != procs_.end())
     r.process = it->second.name;
   decisions_.push_back(r);
 }
 
-void MigdCore::start_eviction(int h, const std::string& reason)
+void MigdCore::start_eviction(int h, EvictionReason reason)
 {
   EvictionState& e = host(h).eviction;
   if (e.start_s < 0)
@@ -224,7 +233,7 @@ const EvictionRecord* MigdCore::eviction_step(int h, double latency_s)
   r.processes = e.processes;
   // Owner returns measured by the backend (real mode: from the agent noticing the owner to the last process
   // killed or stopped, what the owner feels); otherwise from the first order to the last step.
-  r.duration_s = e.reason == "owner" && e.latency_s > 0 ? e.latency_s : actuator_.now() - e.start_s;
+  r.duration_s = e.reason == EvictionReason::OWNER && e.latency_s > 0 ? e.latency_s : actuator_.now() - e.start_s;
   evictions_.push_back(r);
   e.start_s = -1;
   return &evictions_.back();

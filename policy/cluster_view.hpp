@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "core/strong_id.hpp"
+#include "core/vocabulary.hpp"
+
 namespace spritesim {
 
 /// @page backend_contract What a backend promises every policy
@@ -78,37 +81,12 @@ struct ClusterView {
   void count_holders();
 };
 
-enum class EventKind {
-  HOST_REQUEST,      ///< client wants `count` hosts (Mig_RequestIdleHosts)
-  HOST_RETURNED,     ///< client gave `host` back
-  PROCESS_ARRIVED,   ///< process `proc` exec'd at `home` and waits for a placement (PLACE, or it runs at home)
-  PROCESS_EXITED,    ///< process `proc` finished on `host`
-  OWNER_ACTIVE,      ///< the owner of `host` touched the console after an idle period
-  OWNER_IDLE,        ///< `host` met the idle rule again
-  HOST_DOWN,         ///< `host` stopped reporting
-  MIGRATION_DONE,    ///< process `proc` now runs on `host`
-  DECISION_REJECTED, ///< the backend could not carry out `rejected` (state changed meanwhile); see `reason`
-  TIMER              ///< a WAKE_AT time was reached
-};
-
-enum class DecisionKind {
-  GRANT_HOST,  ///< give `host` to `client` for its exclusive use
-  REVOKE_HOST, ///< take `host` back from `client`; its processes there are evicted home
-  PLACE,       ///< run the WAITING process `proc` on `host` (exec-time migration, or home: run locally)
-  MIGRATE,     ///< move the running process `proc` to `host` (active migration; through home unless direct)
-  EVICT,       ///< send `proc` home (active migration)
-  SUSPEND,     ///< stop `proc` where it is (SIGSTOP); it keeps its memory on the host
-  RESUME,      ///< let a suspended `proc` run again where it is
-  RESTART,     ///< kill `proc` and start it again from scratch at home (remote execution without migration)
-  WAKE_AT      ///< call the policy again at `at_s` even if nothing happens
-};
-
 /// What a policy wants done; the backend re-checks it against the current state before acting.
 struct Decision {
   DecisionKind kind = DecisionKind::GRANT_HOST;
-  int client = -1;
-  int host = -1;
-  int64_t proc = -1;
+  ClientId client; ///< -1 (invalid) when none; typed so that a host or a process cannot stand in for it
+  HostId host;
+  ProcId proc;
   double at_s = 0; ///< WAKE_AT only
 };
 
@@ -127,8 +105,6 @@ struct PolicyEvent {
 /// The DECISION_REJECTED event a backend gives the policy for a decision it refused, and why (both backends).
 PolicyEvent rejection_event(const Decision& refused, std::string why);
 
-const char* to_string(EventKind k);
-const char* to_string(DecisionKind k);
 const char* to_string(ProcState s);
 
 } // namespace spritesim

@@ -54,45 +54,12 @@ PolicyEvent rejection_event(const Decision& refused, std::string why)
 {
   PolicyEvent ev;
   ev.kind = EventKind::DECISION_REJECTED;
-  ev.client = refused.client;
-  ev.host = refused.host;
-  ev.proc = refused.proc;
+  ev.client = refused.client.value();
+  ev.host = refused.host.value();
+  ev.proc = refused.proc.value();
   ev.rejected = refused;
   ev.reason = std::move(why);
   return ev;
-}
-
-const char* to_string(EventKind k)
-{
-  switch (k) {
-    case EventKind::HOST_REQUEST: return "host_request";
-    case EventKind::HOST_RETURNED: return "host_returned";
-    case EventKind::PROCESS_ARRIVED: return "process_arrived";
-    case EventKind::PROCESS_EXITED: return "process_exited";
-    case EventKind::OWNER_ACTIVE: return "owner_active";
-    case EventKind::OWNER_IDLE: return "owner_idle";
-    case EventKind::HOST_DOWN: return "host_down";
-    case EventKind::MIGRATION_DONE: return "migration_done";
-    case EventKind::DECISION_REJECTED: return "decision_rejected";
-    case EventKind::TIMER: return "timer";
-  }
-  return "?";
-}
-
-const char* to_string(DecisionKind k)
-{
-  switch (k) {
-    case DecisionKind::GRANT_HOST: return "grant_host";
-    case DecisionKind::REVOKE_HOST: return "revoke_host";
-    case DecisionKind::PLACE: return "place";
-    case DecisionKind::MIGRATE: return "migrate";
-    case DecisionKind::EVICT: return "evict";
-    case DecisionKind::SUSPEND: return "suspend";
-    case DecisionKind::RESUME: return "resume";
-    case DecisionKind::RESTART: return "restart";
-    case DecisionKind::WAKE_AT: return "wake_at";
-  }
-  return "?";
 }
 
 const char* to_string(ProcState s)
@@ -116,17 +83,17 @@ namespace {
 
 const HostView& checked_host(const ClusterView& view, const Decision& d)
 {
-  if (d.host < 0 || d.host >= static_cast<int>(view.hosts.size()))
+  if (!d.host.valid() || d.host.value() >= static_cast<int>(view.hosts.size()))
     reject(d, "unknown host");
-  const HostView& h = view.hosts[static_cast<size_t>(d.host)];
+  const HostView& h = view.hosts[static_cast<size_t>(d.host.value())];
   if (h.is_file_server)
     reject(d, "the file server runs no processes");
   return h;
 }
 
-const ProcessView& checked_process(const ClusterView& view, const Decision& d, std::set<int64_t>& touched)
+const ProcessView& checked_process(const ClusterView& view, const Decision& d, std::set<ProcId>& touched)
 {
-  const ProcessView* p = view.process(d.proc);
+  const ProcessView* p = view.process(d.proc.value());
   if (!p)
     reject(d, "unknown process");
   if (!touched.insert(d.proc).second)
@@ -144,13 +111,14 @@ void check_state(const Decision& d, const ProcessView& p, std::initializer_list<
 
 // One answer's running state: what earlier decisions of the same answer changed.
 struct AnswerState {
-  std::set<int> granted;
-  std::set<int> revoked;
-  std::set<int64_t> touched;
+  std::set<HostId> granted;
+  std::set<HostId> revoked;
+  std::set<ProcId> touched;
 };
 
-bool is_home_of(const ClusterView& view, const std::vector<PolicyEvent>& events, int client, int host)
+bool is_home_of(const ClusterView& view, const std::vector<PolicyEvent>& events, ClientId c, HostId h)
 {
+  int client = c.value(), host = h.value();
   if (view.client_home(client) == host)
     return true;
   for (const auto& ev : events)
@@ -164,7 +132,7 @@ void check(const ClusterView& view, const std::vector<PolicyEvent>& events, cons
   switch (d.kind) {
     case DecisionKind::GRANT_HOST: {
       const HostView& h = checked_host(view, d);
-      if (d.client < 0)
+      if (!d.client.valid())
         reject(d, "no client named");
       bool held = h.holder >= 0 && !st.revoked.count(d.host);
       if (!h.up || held || !st.granted.insert(d.host).second)
@@ -175,7 +143,7 @@ void check(const ClusterView& view, const std::vector<PolicyEvent>& events, cons
     }
     case DecisionKind::REVOKE_HOST: {
       const HostView& h = checked_host(view, d);
-      if (h.holder != d.client)
+      if (h.holder != d.client.value())
         reject(d, fmt::format("client {} does not hold host {}", d.client, h.name));
       if (!st.revoked.insert(d.host).second)
         reject(d, fmt::format("host {} is revoked twice", h.name));

@@ -42,7 +42,7 @@ bool Answer::grant(int client, int host)
 {
   if (!granted_.insert(host).second)
     return false;
-  out_.push_back({DecisionKind::GRANT_HOST, client, host});
+  out_.push_back({DecisionKind::GRANT_HOST, ClientId(client), HostId(host)});
   ++held_delta_[client];
   return true;
 }
@@ -51,7 +51,7 @@ bool Answer::revoke(int client, int host)
 {
   if (!revoked_.insert(host).second)
     return false;
-  out_.push_back({DecisionKind::REVOKE_HOST, client, host});
+  out_.push_back({DecisionKind::REVOKE_HOST, ClientId(client), HostId(host)});
   --held_delta_[client];
   return true;
 }
@@ -60,7 +60,7 @@ bool Answer::on_process(DecisionKind kind, int64_t proc, int host)
 {
   if (!touched_.insert(proc).second)
     return false;
-  out_.push_back({kind, -1, host, proc});
+  out_.push_back({kind, ClientId(), HostId(host), ProcId(proc)});
   return true;
 }
 

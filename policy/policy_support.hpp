@@ -50,7 +50,7 @@ public:
   bool restart(int64_t proc);
   bool suspend(int64_t proc);
   bool resume(int64_t proc);
-  void wake_at(double at_s) { out_.push_back({DecisionKind::WAKE_AT, -1, -1, -1, at_s}); }
+  void wake_at(double at_s) { out_.push_back({DecisionKind::WAKE_AT, ClientId(), HostId(), ProcId(), at_s}); }
 
   bool touched(int64_t proc) const { return touched_.count(proc) > 0; }
   bool granted(int host) const { return granted_.count(host) > 0; }

@@ -116,10 +116,8 @@ void Agent::monitor()
 void Agent::control(Connection& conn, const nlohmann::json& msg)
 {
   int64_t id = msg["job"];
-  std::string action = msg["action"];
-  int sig = action == "kill" ? SIGKILL : action == "stop" ? SIGSTOP : action == "cont" ? SIGCONT : 0;
-  if (!sig)
-    throw ProtocolError(fmt::format("control: unknown action \"{}\" (kill, stop, cont)", action.substr(0, 16)));
+  AgentAction action = action_of(msg);
+  int sig = action == AgentAction::KILL ? SIGKILL : action == AgentAction::STOP ? SIGSTOP : SIGCONT;
   bool ok = false;
   double since = 0;
   {
@@ -128,13 +126,13 @@ void Agent::control(Connection& conn, const nlohmann::json& msg)
     if (it != jobs_.end() && it->second.pgid == 0) {
       // Being started: serve_exec applies it as soon as the command has a group.
       if (sig == SIGKILL)
-        it->second.evicted_by = "kill";
+        it->second.killed = true;
       else
         it->second.stop_pending = sig == SIGSTOP;
       ok = true;
     } else if (it != jobs_.end()) {
       if (sig == SIGKILL)
-        it->second.evicted_by = "kill";
+        it->second.killed = true;
       ok = ::kill(-it->second.pgid, sig) == 0;
     } else if (sig == SIGKILL) {
       killed_early_.insert(id); // the placement raced the owner's return: the exec must not start
@@ -150,7 +148,7 @@ void Agent::control(Connection& conn, const nlohmann::json& msg)
     if (owner_active_since_ >= 0 && owner_.active)
       since = monotonic_s() - owner_active_since_;
   }
-  conn.send({{"type", "control_done"}, {"job", id}, {"action", action}, {"ok", ok}, {"since_notice_s", since}});
+  conn.send({{"type", "control_done"}, {"job", id}, {"action", to_string(action)}, {"ok", ok}, {"since_notice_s", since}});
 }
 
 void Agent::serve_watch(Connection& conn)

@@ -48,7 +48,7 @@ public:
 private:
   struct Job {
     pid_t pgid = 0;          ///< 0 while it is being started: controls are then applied once it has a group
-    std::string evicted_by;  ///< "kill" once the coordinator evicted it by killing
+    bool killed = false;     ///< the coordinator evicted it by killing
     bool stop_pending = false; ///< stopped by the coordinator while it was being started
   };
   void monitor();

@@ -47,7 +47,7 @@ void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
     if (jobs_.count(job))
       throw ProtocolError(fmt::format("exec: job {} already runs here", job));
     if (killed_early_.erase(job)) {
-      conn.send({{"type", "evicted"}, {"attempt", attempt}, {"action", "kill"}});
+      conn.send({{"type", "evicted"}, {"attempt", attempt}, {"action", to_string(AgentAction::KILL)}});
       return;
     }
     // Listed from now on (no group yet): a control that arrives while it starts is kept and applied below.
@@ -133,7 +133,7 @@ void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
     started.pgid = pid;
     reaper_->started(pid);
     // Controls that raced the start (migd's kill or stop arrived before the command had a group).
-    if (started.evicted_by == "kill")
+    if (started.killed)
       ::kill(-pid, SIGKILL);
     else if (started.stop_pending)
       ::kill(-pid, SIGSTOP);
@@ -212,18 +212,18 @@ void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
   while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
   }
   reaper_->ended(pid);
-  std::string evicted_by;
+  bool killed = false;
   {
     std::lock_guard lock(mutex_);
-    evicted_by = jobs_[job].evicted_by;
+    killed = jobs_[job].killed;
     jobs_.erase(job);
   }
   fmt::print(stderr, "agent {}: job {} attempt {} ended{}\n", options_.name, job, attempt,
-             evicted_by.empty() ? "" : " (evicted by kill)");
+             killed ? " (evicted by kill)" : "");
   if (client_gone)
     return;
-  if (!evicted_by.empty())
-    conn.send({{"type", "evicted"}, {"attempt", attempt}, {"action", evicted_by}});
+  if (killed)
+    conn.send({{"type", "evicted"}, {"attempt", attempt}, {"action", to_string(AgentAction::KILL)}});
   else
     conn.send({{"type", "exit"}, {"attempt", attempt}, {"cpu_s", cpu_seconds(usage)},
                {"code", WIFEXITED(status) ? WEXITSTATUS(status) : 0},

@@ -45,13 +45,13 @@ std::string Coordinator::job_token(int64_t id) const
 
 double Coordinator::now() const { return offset_s_ + monotonic_s() - start_s_; }
 
-bool Coordinator::send_control(int host, int64_t job, const std::string& action)
+bool Coordinator::send_control(int host, int64_t job, AgentAction action)
 {
   auto conn = hosts_[static_cast<size_t>(host)].conn;
   if (!conn)
     return false;
   try {
-    conn->send({{"type", "control"}, {"job", job}, {"action", action}});
+    conn->send({{"type", "control"}, {"job", job}, {"action", to_string(action)}});
     return true;
   } catch (const std::exception&) {
     conn->shutdown();
@@ -61,15 +61,15 @@ bool Coordinator::send_control(int host, int64_t job, const std::string& action)
 
 std::string Coordinator::migrate(const BookProcess&, int) { return MigdCore::incapable_reason(DecisionKind::MIGRATE); }
 
-std::string Coordinator::evict(const BookProcess&, const std::string&, bool)
+std::string Coordinator::evict(const BookProcess&, EvictionReason, bool)
 {
   return MigdCore::incapable_reason(DecisionKind::EVICT);
 }
 
-std::string Coordinator::restart(const BookProcess& p, const std::string&, bool)
+std::string Coordinator::restart(const BookProcess& p, EvictionReason, bool)
 {
   int from = p.host;
-  if (!send_control(from, p.id, "kill"))
+  if (!send_control(from, p.id, AgentAction::KILL))
     return "the agent is unreachable"; // its processes are rerun at home when migd notices it down
   links_[p.id].kill_generation = hosts_[static_cast<size_t>(from)].generation;
   // From now on the job is the client's to rerun at home (it learns of the kill from the agent).
@@ -79,7 +79,7 @@ std::string Coordinator::restart(const BookProcess& p, const std::string&, bool)
 
 std::string Coordinator::suspend(const BookProcess& p, bool)
 {
-  if (!send_control(p.host, p.id, "stop"))
+  if (!send_control(p.host, p.id, AgentAction::STOP))
     return "the agent is unreachable";
   core_.process_changed(p.id, p.host, ProcState::SUSPENDED);
   return "";
@@ -87,7 +87,7 @@ std::string Coordinator::suspend(const BookProcess& p, bool)
 
 std::string Coordinator::resume(const BookProcess& p)
 {
-  if (!send_control(p.host, p.id, "cont"))
+  if (!send_control(p.host, p.id, AgentAction::CONT))
     return "the agent is unreachable";
   core_.process_changed(p.id, p.host, ProcState::RUNNING);
   return "";

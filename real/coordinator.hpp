@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -66,14 +67,14 @@ private:
   Capabilities capabilities() const override { return real_capabilities(); }
   double now() const override;
   std::string migrate(const BookProcess& p, int target) override;
-  std::string evict(const BookProcess& p, const std::string& reason, bool eviction) override;
-  std::string restart(const BookProcess& p, const std::string& reason, bool eviction) override;
+  std::string evict(const BookProcess& p, EvictionReason reason, bool eviction) override;
+  std::string restart(const BookProcess& p, EvictionReason reason, bool eviction) override;
   std::string suspend(const BookProcess& p, bool eviction) override;
   std::string resume(const BookProcess& p) override;
   void revoked(int, int) override {} // rexec clients learn of the kills from their agents
   void wake_at(double at_s) override;
   void policy_error(const PolicyEvent& ev, const std::string& what) override;
-  bool send_control(int host, int64_t job, const std::string& action);
+  bool send_control(int host, int64_t job, AgentAction action);
   void evaluate(int host);
   const std::string& host_name(int h) const { return core_.host(h).name; }
 
@@ -92,8 +93,9 @@ private:
   void add_job(BookProcess j);
   void forget_job(int64_t id);
   void sweep_orphans();
-  /// The kind of the last migrations.csv row of a job ("" if none): a reloaded journal may be ahead of the snapshot.
-  std::string last_move(const std::string& job_name) const;
+  /// The kind of the last migrations.csv row of a job (nullopt if none): a reloaded journal may be ahead of the
+  /// snapshot.
+  std::optional<MigrationKind> last_move(const std::string& job_name) const;
   int host_at(const std::string& addr, int fallback) const;
   void timer_loop();
 
@@ -110,6 +112,8 @@ private:
   int host_index(const std::string& key) const;
   void reload_hosts(const JsonReader& hosts);
   void load_journal();
+  /// The journal lines of the records not yet handed to the journal (under mutex_; coordinator_journal.cpp).
+  std::string new_journal_lines();
   std::string journal_file() const;
   /// A host as the state file names it: its endpoint ("home" for the pseudo-host).
   static std::string host_key(const Host& h);

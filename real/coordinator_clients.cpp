@@ -26,12 +26,12 @@ int Coordinator::host_at(const std::string& addr, int fallback) const
   return fallback;
 }
 
-std::string Coordinator::last_move(const std::string& job_name) const
+std::optional<MigrationKind> Coordinator::last_move(const std::string& job_name) const
 {
   for (auto it = core_.migrations().rbegin(); it != core_.migrations().rend(); ++it)
     if (it->job_id == job_name)
       return it->kind;
-  return "";
+  return std::nullopt;
 }
 
 void Coordinator::add_job(BookProcess j)
@@ -90,7 +90,7 @@ nlohmann::json Coordinator::on_place(int client, const nlohmann::json& msg, std:
   core_.process_changed(j.id, where, ProcState::RUNNING);
   bool remote = where != j.home && !hosts_[static_cast<size_t>(where)].is_home;
   if (remote)
-    core_.record_migration({now(), j.name, "exec", host_name(j.home), host_name(where), 0, 0});
+    core_.record_migration({now(), j.name, MigrationKind::EXEC, host_name(j.home), host_name(where), 0, 0});
   checkpoint_locked();
   // With a state file, the end is acknowledged once checkpointed (on_done); without one, a restart forgets the run
   // anyway and the client need not wait for an answer.
@@ -130,15 +130,15 @@ nlohmann::json Coordinator::on_resume(int client, const nlohmann::json& msg, std
     add_job(j);
     int host = addr.empty() ? home : host_at(addr, home);
     core_.process_changed(id, host, ProcState::RUNNING);
-    if (host != home && last_move(j.name) != "exec") // the journal may hold it though the snapshot did not
-      core_.record_migration({now(), j.name, "exec", host_name(home), host_name(host), 0, 0});
+    if (host != home && last_move(j.name) != MigrationKind::EXEC) // the journal may hold it, the snapshot not
+      core_.record_migration({now(), j.name, MigrationKind::EXEC, host_name(home), host_name(host), 0, 0});
     fmt::print(stderr, "migd: job {} re-attached by its client (it was not in the checkpoint)\n", j.name);
   }
   core_.process_client(id, client);
   links_[id].orphan_since_s = -1;
   const BookProcess& j = *core_.process(id);
   if (addr.empty() && j.host != j.home) // rerun at home while the coordinator was away; the journal may have it
-    core_.process_restarted(id, j.host, last_move(j.name) != "restart");
+    core_.process_restarted(id, j.host, last_move(j.name) != MigrationKind::RESTART);
   checkpoint_locked();
   return reply;
 }
@@ -151,7 +151,7 @@ void Coordinator::on_at_home(const nlohmann::json& msg, const std::set<int64_t>&
     throw ProtocolError(fmt::format("at_home: job {} is not one of this client's", id));
   // The agent was lost or the client gave up on it (an eviction already moved it home); the row may be in the
   // journal already if the snapshot lagged.
-  core_.process_restarted(id, j->host, j->host != j->home && last_move(j->name) != "restart");
+  core_.process_restarted(id, j->host, j->host != j->home && last_move(j->name) != MigrationKind::RESTART);
   checkpoint_locked();
 }
 

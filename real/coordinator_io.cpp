@@ -41,7 +41,7 @@ void Coordinator::on_report(int host, const nlohmann::json& msg)
     const BookProcess* p = core_.process(id);
     if (!p || p->host == host || links_[id].kill_generation == generation)
       continue;
-    if (send_control(host, id, "kill")) {
+    if (send_control(host, id, AgentAction::KILL)) {
       links_[id].kill_generation = generation;
       reconcile_kills_.insert(id);
       fmt::print(stderr, "migd: job {} still runs on {} though it was moved home: killed\n", p->name, s.name);
@@ -56,7 +56,7 @@ void Coordinator::on_report(int host, const nlohmann::json& msg)
 
 void Coordinator::on_control_done(int host, const nlohmann::json& msg)
 {
-  if (reconcile_kills_.erase(msg["job"].get<int64_t>()) || msg["action"] == "cont")
+  if (reconcile_kills_.erase(msg["job"].get<int64_t>()) || action_of(msg) == AgentAction::CONT)
     return;
   if (const EvictionRecord* e = core_.eviction_step(host, msg["since_notice_s"].get<double>())) {
     fmt::print(stderr, "migd: evicted {} process(es) from {} ({}) in {:.1f} ms\n", e->processes, e->host, e->reason,

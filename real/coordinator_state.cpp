@@ -3,13 +3,12 @@
 // records in a journal FILE.records.jsonl, appended and synced, never rewritten, so that a checkpoint costs the
 // same after a million commands as after one. With --out DIR: the run outputs in the simulator's formats
 // (write_run_outputs), rewritten from a thread of their own at most every OUTPUTS_EVERY_S, so that analysis/ reads
-// real and simulated runs alike.
+// real and simulated runs alike. The journal's lines are coordinator_journal.cpp's.
 #include "real/coordinator.hpp"
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -37,81 +36,6 @@ ProcState parse_state(const std::string& s)
     if (s == to_string(p))
       return p;
   return ProcState::RUNNING;
-}
-
-nlohmann::json record_json(const JobRecord& r)
-{
-  return {{"record", "job"},       {"id", r.id},       {"home_host", r.home_host}, {"exec_host", r.exec_host},
-          {"start_s", r.start_s}, {"end_s", r.end_s}, {"cpu_s", r.cpu_s},         {"remote", r.remote}};
-}
-nlohmann::json record_json(const MigrationRecord& r)
-{
-  return {{"record", "migration"}, {"time_s", r.time_s},       {"job_id", r.job_id},
-          {"kind", r.kind},        {"from_host", r.from_host}, {"to_host", r.to_host}};
-}
-nlohmann::json record_json(const EvictionRecord& r)
-{
-  return {{"record", "eviction"}, {"time_s", r.time_s},         {"host", r.host},
-          {"reason", r.reason},   {"processes", r.processes}, {"duration_s", r.duration_s}};
-}
-nlohmann::json record_json(const DecisionRecord& r)
-{
-  return {{"record", "decision"}, {"time_s", r.time_s}, {"event", r.event},  {"kind", r.kind},
-          {"client", r.client},   {"host", r.host},     {"process", r.process}};
-}
-
-/// Appends the records of `list` from index `from` on as journal lines.
-template <typename Record>
-void journal_lines(const std::vector<Record>& list, size_t& from, std::string& out)
-{
-  for (; from < list.size(); ++from)
-    out += record_json(list[from]).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-}
-
-/// One record of kind `kind` (job, migration, eviction, decision) into `into`; job numbers of finished jobs into
-/// `finished` (job names end in their number: "cc-12").
-void read_record(const JsonReader& r, const std::string& kind, RunResult& into, std::set<int64_t>& finished)
-{
-  if (kind == "job") {
-    JobRecord j;
-    j.id = r.required_string("id");
-    j.kind = "command";
-    j.home_host = r.required_string("home_host");
-    j.exec_host = r.required_string("exec_host");
-    j.ready_s = j.start_s = r.required_number("start_s", 0, 1e12);
-    j.end_s = r.required_number("end_s", 0, 1e12);
-    j.cpu_s = r.number("cpu_s", 0, 0, 1e12);
-    j.remote = r.boolean("remote", false);
-    if (auto dash = j.id.rfind('-'); dash != std::string::npos)
-      finished.insert(std::strtoll(j.id.c_str() + dash + 1, nullptr, 10));
-    into.jobs.push_back(j);
-  } else if (kind == "migration") {
-    MigrationRecord m;
-    m.time_s = r.required_number("time_s", 0, 1e12);
-    m.job_id = r.required_string("job_id");
-    m.kind = r.required_string("kind");
-    m.from_host = r.required_string("from_host");
-    m.to_host = r.required_string("to_host");
-    into.migrations.push_back(m);
-  } else if (kind == "eviction") {
-    EvictionRecord e;
-    e.time_s = r.required_number("time_s", 0, 1e12);
-    e.host = r.required_string("host");
-    e.reason = r.required_string("reason");
-    e.processes = r.required_integer("processes", 0, INT64_MAX);
-    e.duration_s = r.required_number("duration_s", 0, 1e12);
-    into.evictions.push_back(e);
-  } else {
-    DecisionRecord d;
-    d.time_s = r.required_number("time_s", 0, 1e12);
-    d.event = r.required_string("event");
-    d.kind = r.required_string("kind");
-    d.client = r.required_integer("client", -1, INT64_MAX);
-    d.host = r.string("host", "");
-    d.process = r.string("process", "");
-    into.decisions.push_back(d);
-  }
-  r.finish();
 }
 
 } // namespace
@@ -150,11 +74,7 @@ uint64_t Coordinator::checkpoint_locked()
   }
   if (options_.state_file.empty())
     return 0;
-  std::string lines;
-  journal_lines(records_.jobs, journaled_[0], lines);
-  journal_lines(core_.migrations(), journaled_[1], lines);
-  journal_lines(core_.evictions(), journaled_[2], lines);
-  journal_lines(core_.decisions(), journaled_[3], lines);
+  std::string lines = new_journal_lines();
   nlohmann::json state = state_json();
   uint64_t seq;
   {
@@ -361,46 +281,6 @@ void Coordinator::load_state()
   }
   fmt::print(stderr, "migd: reloaded {} ({} running jobs, {} finished)\n", file, core_.processes().size(),
              records_.jobs.size());
-}
-
-void Coordinator::load_journal()
-{
-  const std::string file = journal_file();
-  std::string text;
-  try {
-    text = read_text_file(file);
-  } catch (const InputError&) {
-    return; // no record yet
-  }
-  size_t complete = text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1;
-  if (complete < text.size()) {
-    // The coordinator died in the middle of an append: that record was never acknowledged (its client says it
-    // again); the torn line goes, so that the next append starts on a line of its own.
-    fmt::print(stderr, "migd: {}: dropping a torn last line ({} bytes)\n", file, text.size() - complete);
-    if (::truncate(file.c_str(), static_cast<off_t>(complete)) != 0)
-      throw InputError(file, "file", fmt::format("cannot drop its torn last line: {}", std::strerror(errno)));
-    text.resize(complete);
-  }
-  RunResult loaded;
-  size_t line_no = 0;
-  for (size_t pos = 0; pos < text.size();) {
-    size_t end = text.find('\n', pos);
-    ++line_no;
-    std::string where = fmt::format("{}:{}", file, line_no);
-    nlohmann::json doc = parse_json_text(text.substr(pos, end - pos), where);
-    JsonReader r(doc, where);
-    std::string kind = r.required_string("record");
-    if (kind != "job" && kind != "migration" && kind != "eviction" && kind != "decision")
-      r.member("record").fail("expected \"job\", \"migration\", \"eviction\" or \"decision\"");
-    read_record(r, kind, loaded, finished_);
-    pos = end + 1;
-  }
-  records_.jobs = std::move(loaded.jobs);
-  core_.restore(std::move(loaded.migrations), std::move(loaded.evictions), std::move(loaded.decisions));
-  journaled_[0] = records_.jobs.size();
-  journaled_[1] = core_.migrations().size();
-  journaled_[2] = core_.evictions().size();
-  journaled_[3] = core_.decisions().size();
 }
 
 } // namespace spritesim::real

@@ -22,7 +22,7 @@ namespace spritesim::real {
 
 namespace {
 
-enum class FieldKind { STRING, INTEGER, NUMBER, BOOLEAN, STRINGS, INTEGERS, NUMBERS };
+enum class FieldKind { STRING, INTEGER, NUMBER, BOOLEAN, STRINGS, INTEGERS, NUMBERS, ACTION };
 
 struct Field {
   const char* name;
@@ -56,10 +56,10 @@ const std::map<std::string, std::vector<Field>>& message_table()
         {"owner_active", FK::BOOLEAN, true, 0},
         {"input_idle_s", FK::NUMBER, true, 1e12},
         {"jobs", FK::INTEGERS, true, 4096}}},
-      {"control", {{"job", FK::INTEGER, true, MAX_ID}, {"action", FK::STRING, true, 8}}},
+      {"control", {{"job", FK::INTEGER, true, MAX_ID}, {"action", FK::ACTION, true, 8}}},
       {"control_done",
        {{"job", FK::INTEGER, true, MAX_ID},
-        {"action", FK::STRING, true, 8},
+        {"action", FK::ACTION, true, 8},
         {"ok", FK::BOOLEAN, true, 0},
         {"since_notice_s", FK::NUMBER, true, 1e12}}},
       // rexec <-> agent
@@ -79,7 +79,7 @@ const std::map<std::string, std::vector<Field>>& message_table()
         {"code", FK::INTEGER, true, 255},
         {"signal", FK::INTEGER, true, 64},
         {"cpu_s", FK::NUMBER, true, 1e9}}},
-      {"evicted", {{"attempt", FK::INTEGER, true, 1e6}, {"action", FK::STRING, true, 8}}},
+      {"evicted", {{"attempt", FK::INTEGER, true, 1e6}, {"action", FK::ACTION, true, 8}}},
       // rexec <-> coordinator
       {"place", {{"home", FK::STRING, true, 256}, {"name", FK::STRING, true, 256}}},
       {"placed",
@@ -133,6 +133,11 @@ void check_field(const std::string& type, const Field& f, const nlohmann::json& 
   };
   switch (f.kind) {
     case FK::STRING: check_string(v); break;
+    case FK::ACTION:
+      check_string(v);
+      if (!parse_enum<AgentAction>(v.get<std::string>()))
+        bad(fmt::format("\"{}\" is not one of {}", v.get<std::string>(), enum_names<AgentAction>()));
+      break;
     case FK::INTEGER: check_integer(v, f.max); break;
     case FK::NUMBER:
       if (!v.is_number() || !std::isfinite(v.get<double>()) || std::fabs(v.get<double>()) > f.max)
@@ -162,6 +167,24 @@ void check_field(const std::string& type, const Field& f, const nlohmann::json& 
 }
 
 } // namespace
+
+const char* to_string(AgentAction a)
+{
+  switch (a) {
+    case AgentAction::KILL: return "kill";
+    case AgentAction::STOP: return "stop";
+    case AgentAction::CONT: return "cont";
+  }
+  return "?";
+}
+
+AgentAction action_of(const nlohmann::json& msg)
+{
+  auto a = parse_enum<AgentAction>(msg.at("action").get<std::string>());
+  if (!a)
+    throw std::logic_error("action_of: the message was not validated"); // validate_message refuses other actions
+  return *a;
+}
 
 void validate_message(const nlohmann::json& msg)
 {

@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/vocabulary.hpp"
+
 namespace spritesim::real {
 
 /// Spoken in every hello; a peer with another version is refused with a reason. Raised with every change of a
@@ -39,6 +41,23 @@ struct ConnectionLost : ProtocolError {
 struct DeadlinePassed : ConnectionLost {
   using ConnectionLost::ConnectionLost;
 };
+
+/// What the coordinator asks of an agent for a job's process group (`control`, echoed in `control_done`); an
+/// `evicted` says KILL. Text only on the wire ("kill", "stop", "cont"), where validate_message refuses any other.
+enum class AgentAction { KILL, STOP, CONT };
+const char* to_string(AgentAction a);
+/// The `action` of a validated control, control_done or evicted message.
+AgentAction action_of(const nlohmann::json& msg);
+
+} // namespace spritesim::real
+
+/// parse_enum, enum_names and fmt know the actions (core/vocabulary.hpp).
+template <>
+struct spritesim::EnumValues<spritesim::real::AgentAction> {
+  static constexpr auto all = enum_range<real::AgentAction, 3>();
+};
+
+namespace spritesim::real {
 
 /// Checks a decoded message against the protocol's table: a "type" the table knows, every required field present,
 /// no unknown field, each of the right JSON type and within its size limits. Throws ProtocolError naming the

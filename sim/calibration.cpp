@@ -132,7 +132,7 @@ private:
   double migrate(const ProcessFootprint& fp)
   {
     SimProcess& p = migd_.create_process("bench", -1, 0, fp);
-    double s = timed([&] { migrate_process(cl_, p, 1, 0, "bench"); });
+    double s = timed([&] { migrate_process(cl_, p, 1, 0, MigrationKind::TO_HOME); });
     p.finish();
     return s;
   }

@@ -33,23 +33,25 @@ void GlobalMigd::sample_load(int host, BookHost& h) const
 
 std::string GlobalMigd::migrate(const BookProcess& p, int target)
 {
-  const char* kind = target == p.home ? "to-home" : p.host == p.home ? "from-home" : "remote";
+  MigrationKind kind = target == p.home   ? MigrationKind::TO_HOME
+                      : p.host == p.home ? MigrationKind::FROM_HOME
+                                         : MigrationKind::REMOTE;
   return proc(p).request(DecisionKind::MIGRATE, target, kind);
 }
 
-std::string GlobalMigd::evict(const BookProcess& p, const std::string&, bool eviction)
+std::string GlobalMigd::evict(const BookProcess& p, EvictionReason, bool eviction)
 {
-  return proc(p).request(DecisionKind::EVICT, -1, "evict", eviction);
+  return proc(p).request(DecisionKind::EVICT, -1, MigrationKind::EVICT, eviction);
 }
 
-std::string GlobalMigd::restart(const BookProcess& p, const std::string&, bool eviction)
+std::string GlobalMigd::restart(const BookProcess& p, EvictionReason, bool eviction)
 {
-  return proc(p).request(DecisionKind::RESTART, -1, "restart", eviction);
+  return proc(p).request(DecisionKind::RESTART, -1, MigrationKind::RESTART, eviction);
 }
 
 std::string GlobalMigd::suspend(const BookProcess& p, bool eviction)
 {
-  return proc(p).request(DecisionKind::SUSPEND, -1, "", eviction);
+  return proc(p).request(DecisionKind::SUSPEND, -1, MigrationKind::EVICT, eviction);
 }
 
 std::string GlobalMigd::resume(const BookProcess& p) { return proc(p).request(DecisionKind::RESUME); }

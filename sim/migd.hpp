@@ -111,8 +111,8 @@ private:
   double now() const override;
   void sample_load(int host, BookHost& h) const override;
   std::string migrate(const BookProcess& p, int target) override;
-  std::string evict(const BookProcess& p, const std::string& reason, bool eviction) override;
-  std::string restart(const BookProcess& p, const std::string& reason, bool eviction) override;
+  std::string evict(const BookProcess& p, EvictionReason reason, bool eviction) override;
+  std::string restart(const BookProcess& p, EvictionReason reason, bool eviction) override;
   std::string suspend(const BookProcess& p, bool eviction) override;
   std::string resume(const BookProcess& p) override;
   void revoked(int client, int host) override;

@@ -6,7 +6,7 @@
 namespace spritesim {
 
 std::optional<MigrationRecord> migrate_process(Cluster& cluster, const SimProcess& proc, int source, int target,
-                                               const std::string& kind, const std::function<bool()>& target_ok)
+                                               MigrationKind kind, const std::function<bool()>& target_ok)
 {
   const CostModel& c = cluster.costs();
   const int server = cluster.file_server();

@@ -16,11 +16,11 @@ namespace spritesim {
 class SimProcess;
 
 /// Moves `proc` from `source` to `target` (blocking, in the process's actor); `kind` names the migration in the
-/// records ("evict", "migrate", "home", ...). Migrations away from one host are serialised. `target_ok`, when
+/// records (evict, to-home, from-home, remote). Migrations away from one host are serialised. `target_ok`, when
 /// given, is the target's answer to the first step (once this migration's turn has come): false refuses the move,
 /// which then costs nothing and returns no record.
 std::optional<MigrationRecord> migrate_process(Cluster& cluster, const SimProcess& proc, int source, int target,
-                                               const std::string& kind, const std::function<bool()>& target_ok = {});
+                                               MigrationKind kind, const std::function<bool()>& target_ok = {});
 
 /// Demand paging after a move: the process, running on `target`, reads its flushed dirty pages back from the file
 /// server. It delays the process, not the move (which has ended: the source is free, MIGRATION_DONE is sent).

@@ -88,7 +88,7 @@ void SimProcess::checkpoint()
         migd_.process_restarted(*this, from);
         throw ProcessRestarted{};
       }
-      move_to(p.kind == DecisionKind::EVICT ? home_ : p.target, p.reason);
+      move_to(p.kind == DecisionKind::EVICT ? home_ : p.target, p.recorded_as);
       continue;
     }
     if (!suspend_requested_)
@@ -107,7 +107,7 @@ void SimProcess::checkpoint()
   }
 }
 
-void SimProcess::move_to(int target, const std::string& reason)
+void SimProcess::move_to(int target, MigrationKind kind)
 {
   // The move's first step asks the target (TH90 4.2.5: up, accepting foreign processes): the decision may have gone
   // stale while the process reached its safe point, and again while it waits for the host's earlier migrations.
@@ -118,7 +118,7 @@ void SimProcess::move_to(int target, const std::string& reason)
   // A move between two remote hosts goes through home unless the direct switch is set (TH90 8.4). If the target is
   // taken back during the first hop, the move ends at home: one `remote` row that ends there.
   if (host_ != home_ && target != home_ && !migd_.direct_remote_moves()) {
-    move_to(home_, reason);
+    move_to(home_, kind);
     if (pending_ || suspend_requested_)
       return; // a newer request arrived while going home; it takes precedence
   }
@@ -126,7 +126,7 @@ void SimProcess::move_to(int target, const std::string& reason)
   bool was_suspended = state_ == ProcState::SUSPENDED;
   state_ = ProcState::MIGRATING;
   migd_.process_changed(*this, from);
-  std::optional<MigrationRecord> rec = migrate_process(cluster_, *this, from, target, reason, target_ok);
+  std::optional<MigrationRecord> rec = migrate_process(cluster_, *this, from, target, kind, target_ok);
   if (rec)
     host_ = target;
   state_ = was_suspended && suspend_requested_ ? ProcState::SUSPENDED : ProcState::RUNNING;
@@ -154,7 +154,7 @@ void SimProcess::finish()
   migd_.process_changed(*this, from);
 }
 
-std::string SimProcess::request(DecisionKind kind, int target, const std::string& reason, bool eviction)
+std::string SimProcess::request(DecisionKind kind, int target, MigrationKind recorded_as, bool eviction)
 {
   // The book's rules (exited, waiting, moving, at home, not running) were checked by migd's core; what is left is
   // this actor's own state: a request accepted and not yet carried out.
@@ -181,7 +181,7 @@ std::string SimProcess::request(DecisionKind kind, int target, const std::string
     case DecisionKind::RESTART:
       if (pending_)
         return "another move is already pending";
-      pending_ = Pending{kind, target, reason};
+      pending_ = Pending{kind, target, recorded_as};
       // A moved or restarted process runs at its destination (docs/policies.md): the suspension ends with the move,
       // or the process would wait for a RESUME that no policy has a reason to send.
       suspend_requested_ = false;

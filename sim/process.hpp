@@ -65,11 +65,12 @@ public:
   /// Asks the process to move (EVICT: home), suspend, resume or restart; migd's core has checked the decision
   /// against its book. Returns an empty string when accepted, or why the process's own state refuses it (a request
   /// already pending, not yet carried out). `eviction`: the request is a step of its host's eviction, reported done
-  /// when the process has left the host or exited.
-  std::string request(DecisionKind kind, int target = -1, const std::string& reason = "", bool eviction = false);
+  /// when the process has left the host or exited. `recorded_as`: the migrations.csv kind of a MIGRATE or EVICT.
+  std::string request(DecisionKind kind, int target = -1, MigrationKind recorded_as = MigrationKind::EVICT,
+                      bool eviction = false);
 
 private:
-  void move_to(int target, const std::string& kind);
+  void move_to(int target, MigrationKind kind);
   /// The eviction steps this process owes its host are done.
   void eviction_done();
   Cluster& cluster_;
@@ -91,7 +92,7 @@ private:
   struct Pending {
     DecisionKind kind;
     int target;
-    std::string reason;
+    MigrationKind recorded_as;
   };
   std::optional<Pending> pending_;
   sg4::ExecPtr exec_;

@@ -49,7 +49,7 @@ MigrationRecord remote_exec(Cluster& cluster, const ExecRequest& req)
   MigrationRecord r;
   r.time_s = t0;
   r.job_id = req.job_id;
-  r.kind = "exec";
+  r.kind = MigrationKind::EXEC;
   r.from_host = cluster.name(home);
   r.to_host = cluster.name(target);
   r.duration_s = sg4::Engine::get_clock() - t0;

@@ -13,12 +13,12 @@ nlohmann::json usage_summary(const Cluster& cluster, const GlobalMigd& migd, con
                              const std::vector<std::vector<OwnerPeriod>>& owners, double duration_s, double week_start)
 {
   double host_hours = duration_s / 3600.0 * cluster.workstations();
-  std::map<std::string, int64_t> kinds;
+  std::map<MigrationKind, int64_t> kinds;
   for (const auto& m : r.migrations)
     ++kinds[m.kind];
   nlohmann::json per_hour = nlohmann::json::object();
   for (const auto& [k, n] : kinds)
-    per_hour[k] = rounded(static_cast<double>(n) / host_hours);
+    per_hour[to_string(k)] = rounded(static_cast<double>(n) / host_hours);
   double cpu = 0;
   for (int h = 0; h < cluster.workstations(); ++h)
     cpu += cluster.busy_s(h);
@@ -27,13 +27,13 @@ nlohmann::json usage_summary(const Cluster& cluster, const GlobalMigd& migd, con
   int64_t owner_evictions = 0, fairness = 0;
   double evict_s = 0;
   for (const auto& e : r.evictions) {
-    (e.reason == "fairness" ? fairness : owner_evictions) += 1;
+    (e.reason == EvictionReason::FAIRNESS ? fairness : owner_evictions) += 1;
     evict_s += e.duration_s;
   }
   return {
       {"host_hours", rounded(host_hours, 1)},
       {"migrations_per_host_hour", per_hour},
-      {"evictions_per_host_hour", rounded(static_cast<double>(kinds["evict"]) / host_hours)},
+      {"evictions_per_host_hour", rounded(static_cast<double>(kinds[MigrationKind::EVICT]) / host_hours)},
       {"remote_cpu_share", cpu > 0 ? rounded(migd.remote_cpu_s() / cpu) : 0.0},
       // Over the run's length: processes may run past duration_s, and the CPU counted is the whole run's.
       {"cluster_cpu_utilization", rounded(cpu / (std::max(duration_s, r.makespan_s) * cluster.workstations()))},

@@ -20,6 +20,8 @@ int cmd_run(const Args& args);
 int cmd_baseline(const Args& args);
 int cmd_reproduce(const Args& args);
 int cmd_policies(const Args& args);
+/// The hidden `columns` verb: each CSV of a run with its columns (tools/cmd_columns.cpp, tests/docs_outputs.py).
+int cmd_columns(const Args& args);
 int cmd_calibrate(const Args& args);
 int cmd_sweep(const Args& args);
 /// `trace` dispatches to its subverbs; `trace capture` is cmd_trace_capture.

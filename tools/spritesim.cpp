@@ -70,6 +70,7 @@ int main(int argc, char** argv)
         {"sweep", cmd_sweep},
 #endif
         {"policies", cmd_policies},
+        {"columns", cmd_columns},
         {"trace", cmd_trace},
         {"host-profile", cmd_host_profile},
         {"agent", cmd_agent},

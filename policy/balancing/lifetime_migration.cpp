@@ -70,7 +70,7 @@ private:
           if (ev.rejected.kind == DecisionKind::WAKE_AT)
             wakes_.forget(ev.rejected.at_s);
           else if (ev.rejected.kind == DecisionKind::MIGRATE)
-            refused_.insert(ev.rejected.proc); // not retried: the same move would be refused again
+            refused_.insert(ev.rejected.proc.value()); // not retried: the same move would be refused again
           break;
         default: break; // PROCESS_ARRIVED: newborns run at home, so no PLACE
       }

@@ -143,9 +143,9 @@ private:
         case EventKind::DECISION_REJECTED:
           if (ev.rejected.kind == DecisionKind::WAKE_AT)
             wakes_.forget(ev.rejected.at_s);
-          inflight_.erase(ev.rejected.proc);
+          inflight_.erase(ev.rejected.proc.value());
           if (ev.rejected.kind == DecisionKind::MIGRATE)
-            refused_.insert(ev.rejected.proc); // never tried again: it would likely be refused again
+            refused_.insert(ev.rejected.proc.value()); // never tried again: it would likely be refused again
           break;
         default: break;
       }

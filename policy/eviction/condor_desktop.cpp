@@ -129,8 +129,8 @@ private:
         // Never retried: a refused suspend/resume/vacate means the process moved on without us.
         if (ev.rejected.kind == DecisionKind::WAKE_AT)
           wakes_.forget(ev.rejected.at_s);
-        else if (ev.rejected.proc >= 0)
-          forget(ev.rejected.proc);
+        else if (ev.rejected.proc.valid())
+          forget(ev.rejected.proc.value());
       }
     }
     for (const auto& ev : events) {

@@ -123,21 +123,21 @@ public:
   {
     return order(fmt::format("migrate p{} h{}", p.id, target), p, [&] {
       core->process_changed(p.id, p.host, ProcState::MIGRATING);
-      moves_.push_back({p.id, p.host, target, "remote", false});
+      moves_.push_back({p.id, p.host, target, MigrationKind::REMOTE, false});
     });
   }
-  std::string evict(const BookProcess& p, const std::string& reason, bool eviction) override
+  std::string evict(const BookProcess& p, EvictionReason reason, bool eviction) override
   {
     return order(fmt::format("evict p{} ({}{})", p.id, reason, eviction ? ", eviction" : ""), p, [&] {
       core->process_changed(p.id, p.host, ProcState::MIGRATING);
-      moves_.push_back({p.id, p.host, p.home, "evict", eviction});
+      moves_.push_back({p.id, p.host, p.home, MigrationKind::EVICT, eviction});
     });
   }
-  std::string restart(const BookProcess& p, const std::string& reason, bool eviction) override
+  std::string restart(const BookProcess& p, EvictionReason reason, bool eviction) override
   {
     return order(fmt::format("restart p{} ({}{})", p.id, reason, eviction ? ", eviction" : ""), p, [&] {
       if (eviction)
-        moves_.push_back({-1, p.host, p.home, "", true}); // the kill is confirmed at the next settle
+        moves_.push_back({-1, p.host, p.home, MigrationKind::RESTART, true}); // the kill: confirmed at the next settle
       core->process_restarted(p.id, p.host);
     });
   }
@@ -145,7 +145,7 @@ public:
   {
     return order(fmt::format("suspend p{}{}", p.id, eviction ? " (eviction)" : ""), p, [&] {
       if (eviction)
-        moves_.push_back({-1, p.host, p.host, "", true});
+        moves_.push_back({-1, p.host, p.host, MigrationKind::EVICT, true});
       core->process_changed(p.id, p.host, ProcState::SUSPENDED);
     });
   }
@@ -169,7 +169,7 @@ private:
   struct Move {
     int64_t id; ///< -1: only an eviction step
     int from, to;
-    std::string kind;
+    MigrationKind kind;
     bool step;
   };
   std::string order(std::string what, const BookProcess& p, const std::function<void()>& carry)

@@ -116,7 +116,7 @@ std::set<std::string> kinds_seen(const FakeBackend& b)
 {
   std::set<std::string> out;
   for (const auto& d : b.core->decisions())
-    out.insert(d.kind);
+    out.insert(to_string(d.kind));
   for (const auto& c : b.calls)
     for (const auto& e : c.events)
       if (e.kind == EventKind::DECISION_REJECTED)
@@ -184,7 +184,7 @@ TEST_CASE("conformance: moves are carried out by the simulator and refused alike
       CHECK(asked == delivered);
     }
     for (const auto& d : sim->core->decisions())
-      moved.insert(d.kind);
+      moved.insert(to_string(d.kind));
   }
   CHECK(moved.count("migrate") == 1);
   CHECK(moved.count("evict") == 1);

@@ -41,8 +41,9 @@ TEST_CASE("migd core: a policy error keeps the refused decisions for the next ca
   for (Capabilities caps : both()) {
     // Call 0 places p1 on a host whose owner is back (refused); call 1 answers p2 with an impossible decision
     // (the runner throws); call 2 must still hear of p1's refusal.
-    Decision bad_place{DecisionKind::PLACE, -1, 1, 1, 0};
-    Decision invalid{DecisionKind::RESUME, -1, -1, 2, 0}; // p2 is WAITING: the runner refuses the answer
+    Decision bad_place{DecisionKind::PLACE, ClientId(-1), HostId(1), ProcId(1), 0};
+    // p2 is WAITING: the runner refuses the answer
+    Decision invalid{DecisionKind::RESUME, ClientId(-1), HostId(-1), ProcId(2), 0};
     auto b = scripted(caps, {{bad_place}, {invalid}, {}});
     b->core->host(1).owner_active = true;
     CHECK(b->arrive(1, 0, 0, true) == 0);
@@ -54,22 +55,22 @@ TEST_CASE("migd core: a policy error keeps the refused decisions for the next ca
     REQUIRE(b->calls.size() == 3);
     REQUIRE(rejection(*b, 2));
     CHECK(rejection(*b, 2)->reason == "the host is down or its owner is back");
-    CHECK(rejection(*b, 2)->rejected.proc == 1);
+    CHECK(rejection(*b, 2)->rejected.proc == ProcId(1));
   }
 }
 
 TEST_CASE("migd core: a placement is refused when the host's owner is back or the host is down, alike")
 {
   for (Capabilities caps : both()) {
-    auto b = scripted(caps, {{{DecisionKind::PLACE, -1, 1, 1, 0}},
-                             {{DecisionKind::PLACE, -1, 2, 2, 0}},
-                             {{DecisionKind::PLACE, -1, 0, 3, 0}}});
+    auto b = scripted(caps, {{{DecisionKind::PLACE, ClientId(-1), HostId(1), ProcId(1), 0}},
+                             {{DecisionKind::PLACE, ClientId(-1), HostId(2), ProcId(2), 0}},
+                             {{DecisionKind::PLACE, ClientId(-1), HostId(0), ProcId(3), 0}}});
     b->core->host(1).owner_active = true;
     CHECK(b->arrive(1, 0, 0, true) == 0); // refused: runs at home
     CHECK(b->arrive(2, 0, 0, true) == 2); // accepted
     CHECK(b->arrive(3, 0, 0, true) == 0); // at home: always
     REQUIRE(rejection(*b, 1));
-    CHECK(rejection(*b, 1)->rejected.host == 1);
+    CHECK(rejection(*b, 1)->rejected.host == HostId(1));
     CHECK(b->core->decisions().size() == 2);
     CHECK(b->core->stats().rejected == 1);
   }
@@ -79,7 +80,10 @@ TEST_CASE("migd core: age_s is the seconds since the process's current attempt b
 {
   for (Capabilities caps : both()) {
     std::vector<ClusterView> views;
-    auto b = scripted(caps, {{{DecisionKind::PLACE, -1, 1, 1, 0}}, {}, {{DecisionKind::RESTART, -1, -1, 1, 0}}},
+    auto b = scripted(caps,
+                      {{{DecisionKind::PLACE, ClientId(-1), HostId(1), ProcId(1), 0}},
+                       {},
+                       {{DecisionKind::RESTART, ClientId(-1), HostId(-1), ProcId(1), 0}}},
                       &views);
     b->t = 10;
     b->arrive(1, 0, 0, false);
@@ -94,14 +98,14 @@ TEST_CASE("migd core: age_s is the seconds since the process's current attempt b
     CHECK(views[0].process(1)->age_s == 0); // waiting for its placement
     CHECK(views[1].process(1)->age_s == doctest::Approx(15));
     CHECK(views[3].process(1)->age_s == doctest::Approx(7));
-    CHECK(b->core->migrations().back().kind == "restart");
+    CHECK(b->core->migrations().back().kind == MigrationKind::RESTART);
   }
 }
 
 TEST_CASE("migd core: what a backend cannot do is refused with one reason; the simulator does it")
 {
-  Decision grant{DecisionKind::GRANT_HOST, 0, 2, -1, 0};
-  Decision move{DecisionKind::MIGRATE, -1, 2, 1, 0};
+  Decision grant{DecisionKind::GRANT_HOST, ClientId(0), HostId(2), ProcId(-1), 0};
+  Decision move{DecisionKind::MIGRATE, ClientId(-1), HostId(2), ProcId(1), 0};
   for (Capabilities caps : both()) {
     auto b = scripted(caps, {{}, {move}, {grant}, {}});
     b->arrive(1, 0, 0, true);

@@ -122,7 +122,8 @@ TEST_CASE("decide counts calls and decisions, per kind, and counts nothing for a
   CHECK(p->decisions(DecisionKind::PLACE) == 0);
 
   // A valid grant followed by an impossible one: the whole answer is refused and no counter moves.
-  Scripted bad({{DecisionKind::GRANT_HOST, 0, 1}, {DecisionKind::GRANT_HOST, 0, 9}});
+  Scripted bad({{DecisionKind::GRANT_HOST, ClientId(0), HostId(1)},
+                {DecisionKind::GRANT_HOST, ClientId(0), HostId(9)}});
   CHECK_THROWS_AS(bad.decide(v, {}), std::logic_error);
   CHECK(bad.calls() == 1);
   CHECK(bad.decisions() == 0);
@@ -131,10 +132,10 @@ TEST_CASE("decide counts calls and decisions, per kind, and counts nothing for a
 
 namespace {
 
-Decision grant(int client, int host) { return {DecisionKind::GRANT_HOST, client, host}; }
-Decision revoke(int client, int host) { return {DecisionKind::REVOKE_HOST, client, host}; }
-Decision on(DecisionKind k, int64_t proc, int host = -1) { return {k, -1, host, proc}; }
-Decision wake(double at) { return {DecisionKind::WAKE_AT, -1, -1, -1, at}; }
+Decision grant(int client, int host) { return {DecisionKind::GRANT_HOST, ClientId(client), HostId(host)}; }
+Decision revoke(int client, int host) { return {DecisionKind::REVOKE_HOST, ClientId(client), HostId(host)}; }
+Decision on(DecisionKind k, int64_t proc, int host = -1) { return {k, ClientId(), HostId(host), ProcId(proc)}; }
+Decision wake(double at) { return {DecisionKind::WAKE_AT, ClientId(), HostId(), ProcId(), at}; }
 
 } // namespace
 

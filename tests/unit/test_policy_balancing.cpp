@@ -52,9 +52,9 @@ TEST_CASE("mosix moves one process per overloaded host per exchange, to the leas
   // h0 (5) sends to h1 (0); h2 (3) would also pick h1, but the move under way makes h1 count 1, so it picks h1
   // only if 3 - 1 > 1: yes, h1 (1 with the arrival) ties h3 (1), lowest id wins. h3 (1) stays: no gap above 1.
   REQUIRE(moves.size() == 2);
-  CHECK(moves[0].host == 1);
-  CHECK(v.process(moves[0].proc)->host == 0);
-  CHECK(v.process(moves[1].proc)->host == 2);
+  CHECK(moves[0].host == HostId(1));
+  CHECK(v.process(moves[0].proc.value())->host == 0);
+  CHECK(v.process(moves[1].proc.value())->host == 2);
   CHECK(wakes_of(ds) == std::vector<double>{1002});
 }
 
@@ -80,10 +80,10 @@ TEST_CASE("mosix flood prevention: moves under way count against their targets u
   next.now_s = 1001;
   for (const auto& m : moves) {
     for (auto& q : next.processes)
-      if (q.id == m.proc) {
+      if (q.id == m.proc.value()) {
         --next.hosts[static_cast<size_t>(q.host)].run_queue;
         q.state = ProcState::MIGRATING;
-        q.host = m.host;
+        q.host = m.host.value();
       }
   }
   CHECK(of_kind(p->decide(next, {timer()}), DecisionKind::MIGRATE).empty());
@@ -121,12 +121,12 @@ TEST_CASE("mosix: a refused migration is not retried; owners evict unless told o
   auto ds = p->decide(v, {timer()});
   auto moves = of_kind(ds, DecisionKind::MIGRATE);
   REQUIRE(moves.size() == 1);
-  const int64_t first = moves[0].proc;
+  const int64_t first = moves[0].proc.value();
   v.now_s = 1001;
   ds = p->decide(v, {rejected(moves[0], "target refused"), timer()});
   moves = of_kind(ds, DecisionKind::MIGRATE);
   REQUIRE(moves.size() == 1);
-  CHECK(moves[0].proc != first);
+  CHECK(moves[0].proc != ProcId(first));
 
   ClusterView o = loaded({0, 0});
   add_process(o, 9, 0, 1);
@@ -155,8 +155,8 @@ TEST_CASE("lifetime migrates an old process when age > migration cost / (n - m),
   auto ds = lt->decide(v, {timer()});
   auto moves = of_kind(ds, DecisionKind::MIGRATE);
   REQUIRE(moves.size() == 1);
-  CHECK(moves[0].proc == 2);
-  CHECK(moves[0].host == 2);
+  CHECK(moves[0].proc == ProcId(2));
+  CHECK(moves[0].host == HostId(2));
   CHECK(wakes_of(ds) == std::vector<double>{1002});
   // Between timers nothing moves; newborns run at home (no PLACE).
   add_process(v, 50, 0, 0, ProcState::WAITING);

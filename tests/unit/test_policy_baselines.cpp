@@ -46,13 +46,13 @@ TEST_CASE("random places and grants only on available hosts, uniformly, and the 
   auto ds = make("random")->decide(v, arrivals(400));
   REQUIRE(ds.size() == 400);
   for (const auto& d : ds)
-    CHECK(d.host == 5);
+    CHECK(d.host == HostId(5));
 
   ClusterView wide = with_arrivals(5, 400);
   std::map<int, int> counts;
   auto first = make("random", {{"seed", 42}})->decide(wide, arrivals(400));
   for (const auto& d : first)
-    ++counts[d.host];
+    ++counts[d.host.value()];
   // h1..h4, about 100 each (a 6-sigma band keeps the test honest and stable).
   CHECK(counts.size() == 4);
   CHECK(counts.count(0) == 0);
@@ -80,7 +80,7 @@ TEST_CASE("random evicts home on owner return and copes with refusals")
   v.hosts[2].owner_active = true;
   auto p = make("random");
   CHECK(procs_of(p->decide(v, {on_host(EventKind::OWNER_ACTIVE, 2)}), DecisionKind::EVICT) == std::vector<int64_t>{1});
-  CHECK(p->decide(v, {rejected({DecisionKind::EVICT, -1, -1, 1}, "process exited")}).empty());
+  CHECK(p->decide(v, {rejected({DecisionKind::EVICT, ClientId(-1), HostId(-1), ProcId(1)}, "process exited")}).empty());
 }
 
 TEST_CASE("least-loaded picks the lowest 1-minute load (ties by id) only past the margin, and spreads a burst")
@@ -143,7 +143,7 @@ TEST_CASE("remote-exec places like Sprite and, when the owner returns, reruns fo
   CHECK(ds[1].kind == DecisionKind::RESTART);
   CHECK(procs_of(ds, DecisionKind::RESTART) == std::vector<int64_t>{1, 2});
   CHECK(ds[2].kind == DecisionKind::REVOKE_HOST);
-  CHECK(ds[2].client == 0);
+  CHECK(ds[2].client == ClientId(0));
   CHECK(of_kind(ds, DecisionKind::EVICT).empty());
   CHECK(of_kind(ds, DecisionKind::MIGRATE).empty());
 
@@ -153,5 +153,6 @@ TEST_CASE("remote-exec places like Sprite and, when the owner returns, reruns fo
     add_process(busy, i, 0, 0);
   auto p = make("remote-exec");
   CHECK(p->decide(busy, {timer()}).empty());
-  CHECK(p->decide(busy, {rejected({DecisionKind::RESTART, -1, -1, 1}, "process exited")}).empty());
+  CHECK(p->decide(busy, {rejected({DecisionKind::RESTART, ClientId(), HostId(), ProcId(1)}, "process exited")})
+            .empty());
 }

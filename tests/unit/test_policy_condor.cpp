@@ -97,7 +97,7 @@ TEST_CASE("condor suspends on owner return, resumes if the owner leaves, and vac
     REQUIRE(ds.size() == 3);
     CHECK(procs_of(ds, DecisionKind::EVICT) == std::vector<int64_t>{1, 2});
     CHECK(ds[2].kind == DecisionKind::REVOKE_HOST); // after the evictions
-    CHECK(ds[2].client == 0);
+    CHECK(ds[2].client == ClientId(0));
   }
   SUBCASE("the owner left but came back before the timer: still vacated")
   {
@@ -126,8 +126,8 @@ TEST_CASE("condor vacates by migrating to another start host when asked to, home
   auto ds = p->decide(v, {timer()});
   auto moves = of_kind(ds, DecisionKind::MIGRATE);
   REQUIRE(moves.size() == 1);
-  CHECK(moves[0].proc == 1);
-  CHECK(moves[0].host == 3);
+  CHECK(moves[0].proc == ProcId(1));
+  CHECK(moves[0].host == HostId(3));
   CHECK(procs_of(ds, DecisionKind::EVICT) == std::vector<int64_t>{2});
 }
 
@@ -161,7 +161,7 @@ TEST_CASE("condor copes with refused decisions and never piles up timers")
   v.processes.clear();
   v.hosts[1].run_queue = 0;
   v.hosts[1].foreign = 0;
-  CHECK(p->decide(v, {rejected({DecisionKind::SUSPEND, -1, -1, 1}, "process exited")}).empty());
+  CHECK(p->decide(v, {rejected({DecisionKind::SUSPEND, ClientId(), HostId(), ProcId(1)}, "process exited")}).empty());
   v.now_s = 1600;
   CHECK(p->decide(v, {timer()}).empty());
 
@@ -173,6 +173,6 @@ TEST_CASE("condor copes with refused decisions and never piles up timers")
   w.now_s = 1001;
   CHECK(wakes_of(q->decide(w, {})).empty());
   // A refused timer is asked for again.
-  auto again = q->decide(w, {rejected({DecisionKind::WAKE_AT, -1, -1, -1, 1005}, "late")});
+  auto again = q->decide(w, {rejected({DecisionKind::WAKE_AT, ClientId(-1), HostId(-1), ProcId(-1), 1005}, "late")});
   CHECK(wakes_of(again) == std::vector<double>{1006});
 }

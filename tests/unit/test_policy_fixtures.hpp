@@ -122,7 +122,7 @@ inline std::vector<int> hosts_of(const std::vector<Decision>& ds, DecisionKind k
 {
   std::vector<int> out;
   for (const auto& d : of_kind(ds, kind))
-    out.push_back(d.host);
+    out.push_back(d.host.value());
   return out;
 }
 
@@ -130,7 +130,7 @@ inline std::vector<int64_t> procs_of(const std::vector<Decision>& ds, DecisionKi
 {
   std::vector<int64_t> out;
   for (const auto& d : of_kind(ds, kind))
-    out.push_back(d.proc);
+    out.push_back(d.proc.value());
   std::sort(out.begin(), out.end());
   return out;
 }

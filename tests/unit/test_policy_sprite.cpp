@@ -34,7 +34,7 @@ TEST_CASE("sprite grants the longest-idle free hosts, never the home, a held, un
   REQUIRE(ds.size() == 3);
   CHECK(hosts_of(ds, DecisionKind::GRANT_HOST) == std::vector<int>{6, 4, 7});
   for (const auto& d : ds)
-    CHECK(d.client == 0);
+    CHECK(d.client == ClientId(0));
 
   // Asking for more than there is grants every eligible host and nothing else.
   ds = sprite()->decide(v, {request(0, 5, 10)});
@@ -64,10 +64,10 @@ TEST_CASE("sprite: requests in one call never get the same host")
   ClusterView v = cluster(5, 2);
   std::vector<Decision> ds = sprite()->decide(v, {request(0, 0, 2), request(1, 4, 2)});
   REQUIRE(ds.size() == 4);
-  CHECK(ds[0].client == 0);
-  CHECK(ds[1].client == 0);
-  CHECK(ds[2].client == 1);
-  CHECK(ds[3].client == 1);
+  CHECK(ds[0].client == ClientId(0));
+  CHECK(ds[1].client == ClientId(0));
+  CHECK(ds[2].client == ClientId(1));
+  CHECK(ds[3].client == ClientId(1));
   CHECK(hosts_of(ds, DecisionKind::GRANT_HOST) == std::vector<int>{1, 2, 0, 3});
 }
 
@@ -88,11 +88,11 @@ TEST_CASE("sprite fairness: a request finding no free host takes one from the bi
     std::vector<Decision> ds = sprite()->decide(v, {request(1, 5, 1)});
     REQUIRE(ds.size() == 2);
     CHECK(ds[0].kind == DecisionKind::REVOKE_HOST);
-    CHECK(ds[0].client == 2);
-    CHECK(ds[0].host == 2); // the victim's host with nothing to evict
+    CHECK(ds[0].client == ClientId(2));
+    CHECK(ds[0].host == HostId(2)); // the victim's host with nothing to evict
     CHECK(ds[1].kind == DecisionKind::GRANT_HOST);
-    CHECK(ds[1].client == 1);
-    CHECK(ds[1].host == 2);
+    CHECK(ds[1].client == ClientId(1));
+    CHECK(ds[1].host == HostId(2));
     // After the hand-over the victim (2 hosts) still has no fewer than the requester it served (2).
   }
   SUBCASE("biggest holder has requester + 1: nothing, whatever the margin")
@@ -119,8 +119,8 @@ TEST_CASE("sprite fairness: a request finding no free host takes one from the bi
     hold(v, 4, 0); // gap 3
     auto ds = sprite(3)->decide(v, {request(1, 5, 1)});
     REQUIRE(ds.size() == 2);
-    CHECK(ds[0].client == 0);
-    CHECK(ds[1].client == 1);
+    CHECK(ds[0].client == ClientId(0));
+    CHECK(ds[1].client == ClientId(1));
   }
   SUBCASE("a requester holding nothing reclaims from a holder of two, never from a holder of one")
   {
@@ -131,8 +131,8 @@ TEST_CASE("sprite fairness: a request finding no free host takes one from the bi
     std::vector<Decision> ds = sprite()->decide(v, {request(2, 2, 1)});
     REQUIRE(ds.size() == 2);
     CHECK(ds[0].kind == DecisionKind::REVOKE_HOST);
-    CHECK(ds[0].client == 0);
-    CHECK((ds[0].host == 0 || ds[0].host == 1));
+    CHECK(ds[0].client == ClientId(0));
+    CHECK((ds[0].host == HostId(0) || ds[0].host == HostId(1)));
 
     ClusterView one = cluster(2, 3);
     hold(one, 0, 0);
@@ -149,7 +149,7 @@ TEST_CASE("sprite fairness: a request finding no free host takes one from the bi
     hold(v, 7, 2);
     std::vector<Decision> ds = sprite()->decide(v, {request(2, 7, 1)});
     REQUIRE(ds.size() == 2);
-    CHECK(ds[0].client == 1);
+    CHECK(ds[0].client == ClientId(1));
   }
   SUBCASE("the reclaimed host is never the requester's home, nor a host whose owner is back")
   {
@@ -159,7 +159,7 @@ TEST_CASE("sprite fairness: a request finding no free host takes one from the bi
     v.hosts[1].owner_active = true;
     std::vector<Decision> ds = sprite()->decide(v, {request(1, 0, 1)});
     REQUIRE(ds.size() == 2);
-    CHECK(ds[0].host == 2);
+    CHECK(ds[0].host == HostId(2));
   }
   SUBCASE("a request that gets some free hosts reclaims nothing")
   {
@@ -188,10 +188,10 @@ TEST_CASE("sprite fairness: a request finding no free host takes one from the bi
     REQUIRE(revokes.size() == 3);
     REQUIRE(grants.size() == 3);
     for (const auto& r : revokes)
-      CHECK(r.client == 0);
-    CHECK(grants[0].client == 1);
-    CHECK(grants[1].client == 2);
-    CHECK(grants[2].client == 1);
+      CHECK(r.client == ClientId(0));
+    CHECK(grants[0].client == ClientId(1));
+    CHECK(grants[1].client == ClientId(2));
+    CHECK(grants[2].client == ClientId(1));
   }
 }
 
@@ -210,12 +210,12 @@ TEST_CASE("sprite places arrivals at exec on the longest-idle free host, one per
   auto ds = sprite()->decide(v, {arrive(1, 0), arrive(2, 0), arrive(3, 0), arrive(4, 1)});
   auto places = of_kind(ds, DecisionKind::PLACE);
   REQUIRE(places.size() == 3);
-  CHECK(places[0].proc == 1);
-  CHECK(places[0].host == 3); // longest idle
-  CHECK(places[1].proc == 2);
-  CHECK(places[1].host == 1);
-  CHECK(places[2].proc == 4); // process 3 finds no free host and runs at home (no PLACE)
-  CHECK(places[2].host == 4);
+  CHECK(places[0].proc == ProcId(1));
+  CHECK(places[0].host == HostId(3)); // longest idle
+  CHECK(places[1].proc == ProcId(2));
+  CHECK(places[1].host == HostId(1));
+  CHECK(places[2].proc == ProcId(4)); // process 3 finds no free host and runs at home (no PLACE)
+  CHECK(places[2].host == HostId(4));
 
   // place_arrivals = false: everything runs at home.
   CHECK(sprite(2, false)->decide(v, {arrive(1, 0)}).empty());
@@ -238,8 +238,8 @@ TEST_CASE("sprite: an owner's return revokes the grant and evicts every other fo
   auto ds = sprite()->decide(v, {on_host(EventKind::OWNER_ACTIVE, 2)});
   REQUIRE(ds.size() == 4);
   CHECK(ds[0].kind == DecisionKind::REVOKE_HOST);
-  CHECK(ds[0].client == 0);
-  CHECK(ds[0].host == 2);
+  CHECK(ds[0].client == ClientId(0));
+  CHECK(ds[0].host == HostId(2));
   CHECK(procs_of(ds, DecisionKind::EVICT) == std::vector<int64_t>{2, 3});
   CHECK(procs_of(ds, DecisionKind::RESTART) == std::vector<int64_t>{4});
   CHECK(of_kind(ds, DecisionKind::MIGRATE).empty());
@@ -257,9 +257,9 @@ TEST_CASE("sprite copes with refused decisions: nothing is retried, nothing brea
 {
   ClusterView v = cluster(3, 1);
   auto p = sprite();
-  auto ds = p->decide(v, {rejected({DecisionKind::GRANT_HOST, 0, 1}, "owner became active"),
-                          rejected({DecisionKind::EVICT, -1, -1, 4}, "process exited"),
-                          rejected({DecisionKind::PLACE, -1, 2, 5}, "host down")});
+  auto ds = p->decide(v, {rejected({DecisionKind::GRANT_HOST, ClientId(0), HostId(1)}, "owner became active"),
+                          rejected({DecisionKind::EVICT, ClientId(-1), HostId(-1), ProcId(4)}, "process exited"),
+                          rejected({DecisionKind::PLACE, ClientId(-1), HostId(2), ProcId(5)}, "host down")});
   CHECK(ds.empty());
   // The next request is served normally.
   CHECK(hosts_of(p->decide(v, {request(0, 0, 1)}), DecisionKind::GRANT_HOST) == std::vector<int>{1});

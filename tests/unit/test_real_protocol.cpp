@@ -110,6 +110,14 @@ TEST_CASE("real: every message is validated against the table")
                       {"input_idle_s", 1},
                       {"jobs", nlohmann::json::array()}}),
                  "more than 3 elements"));
+  // Agent actions: an enum inside the program, three words on the wire.
+  CHECK(why({{"type", "control"}, {"job", 4}, {"action", "stop"}}).empty());
+  CHECK(action_of({{"type", "control"}, {"job", 4}, {"action", "stop"}}) == AgentAction::STOP);
+  for (AgentAction a : {AgentAction::KILL, AgentAction::STOP, AgentAction::CONT})
+    CHECK(action_of({{"action", to_string(a)}}) == a);
+  CHECK(contains(why({{"type", "control"}, {"job", 4}, {"action", "halt"}}),
+                 "message \"control\": field \"action\": \"halt\" is not one of \"kill\", \"stop\" or \"cont\""));
+  CHECK(contains(why({{"type", "evicted"}, {"attempt", 1}, {"action", 9}}), "field \"action\": expected a string"));
 }
 
 TEST_CASE("real: frames carry messages; garbage, empty and oversized frames are rejected with a reason")

@@ -393,7 +393,8 @@ TEST_CASE("the timeline of a hand-made run is valid trace-event JSON")
             {"b", "compile", "ws00", "ws00", 0, 2, 4, 2, false, 1},
             {"c", "link", "ws00", "ws00", 4, 3, 9.5, 1.5, false, 2}, // overlaps b on ws00: a second lane
             {"z", "compile", "ws00", "ws09", 0, 0, 0, 0, true, 0}};  // never finished: not drawn
-  r.migrations = {{0.75, "a", "exec", "ws00", "ws01", 0.25, 4096}, {6, "c", "evict", "ws01", "ws00", 0, 100}};
+  r.migrations = {{0.75, "a", MigrationKind::EXEC, "ws00", "ws01", 0.25, 4096},
+                  {6, "c", MigrationKind::EVICT, "ws01", "ws00", 0, 100}};
   std::string text = timeline_text(r);
   CHECK(text == timeline_text(r)); // deterministic
   json doc = json::parse(text);
