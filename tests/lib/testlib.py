@@ -27,6 +27,14 @@ DIAMOND_TRACE = {  # four jobs: a -> (b, c) -> d; a run takes well under a secon
 }
 
 
+def numbered_script(lines, pause_s):
+    """A shell script that prints "start", then "line 0" to "line N-1" one every pause_s seconds, then "end"; and the
+    bytes it prints, so that a test need not run it once to know them."""
+    script = (f"echo start; i=0; while [ $i -lt {lines} ]; do echo line $i; i=$((i+1)); sleep {pause_s}; done; "
+              "echo end")
+    return script, ("start\n" + "".join(f"line {i}\n" for i in range(lines)) + "end\n").encode()
+
+
 def rows(path):
     """The rows of a CSV file with a header, as dicts."""
     with open(path, newline="") as f:

@@ -15,14 +15,14 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from testlib import (free_port, read, rows, run_script, skip_without_loopback,  # noqa: E402
+from testlib import (free_port, numbered_script, read, rows, run_script, skip_without_loopback,  # noqa: E402
                      wait_for)  # tests/lib/testlib.py
 
 SPRITESIM = None  # set from argv by run_script
 SECRET = b"test-idle-probes-secret-0123456789"
 # A command that runs about 4 s, printing as it goes: long enough for the command and logind probes (sampled once a
 # second) to see the owner come back while it runs.
-LONG = "echo start; i=0; while [ $i -lt 40 ]; do echo line $i; i=$((i+1)); sleep 0.1; done; echo end"
+LONG, LONG_OUTPUT = numbered_script(40, 0.1)
 FAKE_LOGINCTL = """#!/bin/sh
 # Stands in for loginctl: one graphical session whose IdleHint and IdleSinceHint are the words of $STATE.
 case "$1" in
@@ -112,7 +112,7 @@ class Case(unittest.TestCase):
     def evicted_by_owner(self, host, owner_returns):
         """Runs LONG where migd places it, which must be `host` (the only idle one); owner_returns() brings its owner
         back mid-run. The user sees one complete run; the eviction is recorded for that host."""
-        expected = subprocess.run(["sh", "-c", LONG], capture_output=True).stdout
+        expected = LONG_OUTPUT
         migrations = os.path.join(self.out, "migrations.csv")
         before = len([m for m in rows(migrations) if m["kind"] == "exec"]) if os.path.exists(migrations) else 0
         p = subprocess.Popen([SPRITESIM, "rexec", "--migd", f"127.0.0.1:{self.port}", "--secret", self.secret,

@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import real_cluster  # noqa: E402  (tests/lib/real_cluster.py)
 from real_cluster import (PROTOCOL_VERSION, SECRET, Cluster, WithCluster, authenticated,  # noqa: E402
                           frame, hostile, recv_frame, small_c_project, until, write_tree)
-from testlib import read, rows, run_script, skip_without_loopback, wait_for  # noqa: E402
+from testlib import numbered_script, read, rows, run_script, skip_without_loopback, wait_for  # noqa: E402
 
 SPRITESIM = None  # set from argv by run_script
 
@@ -96,8 +96,7 @@ class Case(WithCluster):
         self.assertLess(cpu, 3 * local_cpu + 0.05, f"{job}")
 
     def test_2_owner_return_evicts_and_one_attempt_is_seen(self):
-        script = "echo start; i=0; while [ $i -lt 40 ]; do echo line $i; i=$((i+1)); sleep 0.02; done; echo end"
-        expected = subprocess.run(["sh", "-c", script], capture_output=True).stdout
+        script, expected = numbered_script(40, 0.02)
         p = self.c.rexec_async(["sh", "-c", script])
         migrations = os.path.join(self.c.out, "migrations.csv")
 
@@ -359,8 +358,7 @@ class Suspend(unittest.TestCase):
     def test_condor_suspends_and_resumes(self):
         c = Cluster(policy="condor", params={"start_idle_s": 1, "max_suspend_s": 600})
         try:
-            script = "echo start; i=0; while [ $i -lt 30 ]; do echo line $i; i=$((i+1)); sleep 0.02; done; echo end"
-            expected = subprocess.run(["sh", "-c", script], capture_output=True).stdout
+            script, expected = numbered_script(30, 0.02)
             p = c.rexec_async(["sh", "-c", script])
             migrations = os.path.join(c.out, "migrations.csv")
             wait_for(lambda: os.path.exists(migrations) and rows(migrations), "the job placed")

@@ -15,7 +15,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import real_cluster  # noqa: E402  (tests/lib/real_cluster.py)
 from real_cluster import Cluster, Relay, WithCluster  # noqa: E402
-from testlib import read, rows, run_script, skip_without_loopback, wait_for  # noqa: E402
+from testlib import numbered_script, read, rows, run_script, skip_without_loopback, wait_for  # noqa: E402
 
 SPRITESIM = None  # set from argv by run_script
 
@@ -55,8 +55,7 @@ class Restarts(WithCluster):
             self.assertEqual(oct(os.stat(path).st_mode & 0o777), oct(0o600), path)
 
     def test_6_agent_killed_mid_job_reruns_at_home(self):
-        script = "echo start; i=0; while [ $i -lt 30 ]; do echo line $i; i=$((i+1)); sleep 0.02; done; echo end"
-        expected = subprocess.run(["sh", "-c", script], capture_output=True).stdout
+        script, expected = numbered_script(30, 0.02)
         migrations = os.path.join(self.c.out, "migrations.csv")
         p, job, agent = self.c.kill_agent_under(["sh", "-c", script])  # its command's pipes close with it
         out, err = p.communicate(timeout=30)
