@@ -173,10 +173,15 @@ SummaryStats study_gain(const StudySweep& d, const std::string& policy, const st
   return summarize(v);
 }
 
+bool quick_reproduction()
+{
+  const char* q = std::getenv("SPRITESIM_REPRODUCE_QUICK");
+  return q && std::string(q) == "1";
+}
+
 std::string run_studies(const std::string& out_dir, JobPool& pool)
 {
-  const char* q = std::getenv("SPRITESIM_STUDIES_QUICK");
-  bool quick = q && std::string(q) == "1";
+  const bool quick = quick_reproduction();
   std::string dir = out_dir + "/studies";
   make_directories(dir);
   fmt::print("studies: running the policy-study sweeps{} into {}\n", quick ? " (reduced)" : "", dir);

@@ -14,8 +14,12 @@ class JobPool;
 /// writes OUT_DIR/studies/studies-cells.csv and studies-gains.csv, draws OUT_DIR/studies/NAME.png|svg with the
 /// embedded analysis/plot_study.py, and returns the markdown section "## Policy studies": tables of mean ± 95% CI
 /// per cell, the published claims beside them, figure links relative to OUT_DIR, and where we agree or differ.
-/// A failed run or figure is reported in the section, not thrown; when the pool is stopped, returns "". With SPRITESIM_STUDIES_QUICK=1 in the
-/// environment the sweeps run reduced (2 seeds, 600 s of arrivals) into OUT_DIR/studies/quick-NAME/, for tests.
+/// A failed run or figure is reported in the section, not thrown; when the pool is stopped, returns "". In the quick
+/// form (below) the sweeps run reduced (2 seeds, 600 s of arrivals) into OUT_DIR/studies/quick-NAME/.
 std::string run_studies(const std::string& out_dir, JobPool& pool);
+
+/// Whether SPRITESIM_REPRODUCE_QUICK=1 is in the environment: the reduced reproduction the test suite runs (the
+/// studies reduced, the month-long run cut to its first week; docs/studies.md).
+bool quick_reproduction();
 
 } // namespace spritesim

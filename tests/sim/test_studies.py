@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # Scenario test of the policy studies (tools/studies.cpp, docs/studies.md) as `spritesim reproduce` runs them, in
-# their reduced form (SPRITESIM_STUDIES_QUICK=1: 2 seeds, 600 s of arrivals): every study sweep finishes with its
+# their reduced form (SPRITESIM_REPRODUCE_QUICK=1: 2 seeds, 600 s of arrivals, and a week for the month-long run): every study sweep finishes with its
 # tables, the paired comparisons rest on identical arrivals per seed, the policies do what they claim (home only
 # never leaves home, remote-exec never migrates), the figures are drawn, and the report section names both published
 # claims with figure links that resolve. Exits 77 (meson's "skipped") while reproduce does not call run_studies yet.
@@ -130,7 +130,7 @@ def main():
     global RUN
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "r")
-        env = dict(os.environ, SPRITESIM_STUDIES_QUICK="1")
+        env = dict(os.environ, SPRITESIM_REPRODUCE_QUICK="1")
         proc = subprocess.run([os.path.abspath(sys.argv[1]), "reproduce", "--out", out, "--jobs", "2"], env=env,
                               capture_output=True, text=True,
                               timeout=600 * float(os.environ.get("SPRITESIM_TEST_TIME_SCALE", "1")))
