@@ -60,17 +60,21 @@ nlohmann::json metadata(const char* what, int pid, int tid, const nlohmann::json
   return {{"name", what}, {"ph", "M"}, {"pid", pid}, {"tid", tid}, {"args", args}};
 }
 
-} // namespace
-
-std::string timeline_text(const RunResult& r)
-{
-  // Hosts that compute, in results order; then any other host an event names, sorted.
+// The processes of the trace (one per host, pid 1, 2, ...) and each host's lanes of jobs and of migrations.
+struct Tracks {
   std::vector<std::string> hosts;
   std::map<std::string, int> pid_of;
+  std::map<std::string, Lanes> job_lanes, migration_lanes;
+};
+
+// Hosts that compute, in results order; then any other host an event names, sorted.
+Tracks host_tracks(const RunResult& r)
+{
+  Tracks t;
   auto add_host = [&](const std::string& h) {
-    if (!pid_of.count(h)) {
-      hosts.push_back(h);
-      pid_of[h] = static_cast<int>(hosts.size());
+    if (!t.pid_of.count(h)) {
+      t.hosts.push_back(h);
+      t.pid_of[h] = static_cast<int>(t.hosts.size());
     }
   };
   for (const auto& h : r.hosts)
@@ -85,9 +89,12 @@ std::string timeline_text(const RunResult& r)
   std::sort(others.begin(), others.end());
   for (const auto& h : others)
     add_host(h);
+  return t;
+}
 
-  std::vector<Event> events;
-  std::map<std::string, Lanes> job_lanes, migration_lanes;
+// One complete event per finished job, on a free lane of the host it ran on.
+void job_events(const RunResult& r, Tracks& t, std::vector<Event>& events)
+{
   std::vector<const JobRecord*> jobs;
   for (const auto& j : r.jobs)
     if (j.end_s > 0) // a job that never finished has no interval to draw
@@ -96,8 +103,8 @@ std::string timeline_text(const RunResult& r)
     return std::tie(a->start_s, a->end_s, a->id) < std::tie(b->start_s, b->end_s, b->id);
   });
   for (const JobRecord* j : jobs) {
-    int pid = pid_of.at(host_name(j->exec_host));
-    int tid = 1 + job_lanes[host_name(j->exec_host)].take(j->start_s, j->end_s);
+    int pid = t.pid_of.at(host_name(j->exec_host));
+    int tid = 1 + t.job_lanes[host_name(j->exec_host)].take(j->start_s, j->end_s);
     nlohmann::json e = {{"name", j->id},
                         {"cat", j->kind},
                         {"ph", "X"},
@@ -116,6 +123,11 @@ std::string timeline_text(const RunResult& r)
                           {"lookups", j->lookups}}}};
     events.push_back({us(j->start_s), pid, tid, j->id, std::move(e)});
   }
+}
+
+// One event per migration on its source host: complete when it took time, an instant otherwise.
+void migration_events(const RunResult& r, Tracks& t, std::vector<Event>& events)
+{
   std::vector<const MigrationRecord*> migrations;
   for (const auto& m : r.migrations)
     migrations.push_back(&m);
@@ -123,8 +135,8 @@ std::string timeline_text(const RunResult& r)
     return std::tie(a->time_s, a->job_id) < std::tie(b->time_s, b->job_id);
   });
   for (const MigrationRecord* m : migrations) {
-    int pid = pid_of.at(host_name(m->from_host));
-    int tid = MIGRATION_TID + migration_lanes[host_name(m->from_host)].take(m->time_s, m->time_s + m->duration_s);
+    int pid = t.pid_of.at(host_name(m->from_host));
+    int tid = MIGRATION_TID + t.migration_lanes[host_name(m->from_host)].take(m->time_s, m->time_s + m->duration_s);
     std::string name = std::string(to_string(m->kind)) + " " + m->job_id;
     nlohmann::json e = {{"name", name},
                         {"cat", "migration"},
@@ -147,18 +159,27 @@ std::string timeline_text(const RunResult& r)
     }
     events.push_back({us(m->time_s), pid, tid, name, std::move(e)});
   }
+}
+
+} // namespace
+
+std::string timeline_text(const RunResult& r)
+{
+  Tracks t = host_tracks(r);
+  std::vector<Event> events;
+  job_events(r, t, events);
+  migration_events(r, t, events);
   std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
     return std::tie(a.ts, a.pid, a.tid, a.name) < std::tie(b.ts, b.pid, b.tid, b.name);
   });
-
   std::vector<nlohmann::json> out;
-  for (const auto& h : hosts) {
-    int pid = pid_of[h];
+  for (const auto& h : t.hosts) {
+    int pid = t.pid_of[h];
     out.push_back(metadata("process_name", pid, 0, {{"name", h}}));
     out.push_back(metadata("process_sort_index", pid, 0, {{"sort_index", pid}}));
-    for (int l = 0; l < job_lanes[h].count(); ++l)
+    for (int l = 0; l < t.job_lanes[h].count(); ++l)
       out.push_back(metadata("thread_name", pid, 1 + l, {{"name", l ? "jobs " + std::to_string(l + 1) : "jobs"}}));
-    for (int l = 0; l < migration_lanes[h].count(); ++l)
+    for (int l = 0; l < t.migration_lanes[h].count(); ++l)
       out.push_back(metadata("thread_name", pid, MIGRATION_TID + l,
                              {{"name", l ? "migrations " + std::to_string(l + 1) : "migrations"}}));
   }
