@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <csignal>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "models/load_average.hpp"
@@ -56,6 +57,13 @@ private:
   void serve(Connection& conn, const std::string& peer_name);
   void serve_watch(Connection& conn);
   void serve_exec(Connection& conn, const nlohmann::json& exec);
+  /// Lists a new job; false (and "evicted" sent) when migd already killed it before it started.
+  bool admit_exec(Connection& conn, int64_t job, int attempt);
+  /// Unlists an ended job and tells the client how it ended, unless the client is gone.
+  void report_end(Connection& conn, int64_t job, int attempt, bool client_gone, int status, const rusage& usage);
+  /// Feeds the started command's stdin from the connection and relays its output until both output pipes close;
+  /// closes the three descriptors. Returns false when the client went away (the command is then killed).
+  bool relay_command(Connection& conn, int64_t job, int attempt, pid_t pid, int to_child, int from_out, int from_err);
   void control(Connection& conn, const nlohmann::json& msg);
   void broadcast_locked(const nlohmann::json& msg);
 

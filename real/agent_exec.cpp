@@ -34,6 +34,114 @@ bool forwardable(int sig) { return sig == SIGINT || sig == SIGTERM || sig == SIG
 
 } // namespace
 
+bool Agent::admit_exec(Connection& conn, int64_t job, int attempt)
+{
+  std::lock_guard lock(mutex_);
+  if (jobs_.count(job))
+    throw ProtocolError(fmt::format("exec: job {} already runs here", job));
+  if (killed_early_.erase(job)) {
+    conn.send({{"type", "evicted"}, {"attempt", attempt}, {"action", to_string(AgentAction::KILL)}});
+    return false;
+  }
+  // Listed from now on (no group yet): a control that arrives while it starts is kept and applied below.
+  jobs_[job].stop_pending = stopped_early_.erase(job) > 0;
+  return true;
+}
+
+void Agent::report_end(Connection& conn, int64_t job, int attempt, bool client_gone, int status,
+                       const rusage& usage)
+{
+  bool killed = false;
+  {
+    std::lock_guard lock(mutex_);
+    killed = jobs_[job].killed;
+    jobs_.erase(job);
+  }
+  fmt::print(stderr, "agent {}: job {} attempt {} ended{}\n", options_.name, job, attempt,
+             killed ? " (evicted by kill)" : "");
+  if (client_gone)
+    return;
+  if (killed)
+    conn.send({{"type", "evicted"}, {"attempt", attempt}, {"action", to_string(AgentAction::KILL)}});
+  else
+    conn.send({{"type", "exit"}, {"attempt", attempt}, {"cpu_s", cpu_seconds(usage)},
+               {"code", WIFEXITED(status) ? WEXITSTATUS(status) : 0},
+               {"signal", WIFSIGNALED(status) ? WTERMSIG(status) : 0}});
+}
+
+bool Agent::relay_command(Connection& conn, int64_t job, int attempt, pid_t pid, int to_child, int from_out,
+                          int from_err)
+{
+  ::fcntl(to_child, F_SETFL, O_NONBLOCK);
+  std::string pending_in;
+  bool in_eof = false, client_gone = false;
+  char buf[DATA_CHUNK];
+  while (from_out >= 0 || from_err >= 0) {
+    std::vector<pollfd> fds;
+    if (!client_gone)
+      fds.push_back({conn.fd(), POLLIN, 0});
+    if (from_out >= 0)
+      fds.push_back({from_out, POLLIN, 0});
+    if (from_err >= 0)
+      fds.push_back({from_err, POLLIN, 0});
+    if (to_child >= 0 && !pending_in.empty())
+      fds.push_back({to_child, POLLOUT, 0});
+    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR)
+      break;
+    for (const pollfd& p : fds) {
+      if (!p.revents)
+        continue;
+      if (p.fd == conn.fd()) {
+        try {
+          nlohmann::json m = conn.receive();
+          if (m["type"] == "stdin" && !in_eof)
+            pending_in += base64_decode(m["data"]);
+          else if (m["type"] == "stdin_eof")
+            in_eof = true;
+          else if (m["type"] == "signal") {
+            if (forwardable(m["signal"])) // others (SIGKILL, SIGSTOP...) are not the client's to send
+              ::kill(-pid, m["signal"].get<int>());
+          }
+          else
+            throw ProtocolError(fmt::format("during a command, \"{}\" is not allowed", m["type"].get<std::string>()));
+        } catch (const std::exception& e) {
+          // The client is gone or broke the protocol: its command has no one to report to.
+          fmt::print(stderr, "agent {}: job {}: {}; killing the command\n", options_.name, job, e.what());
+          conn.send_error(e.what());
+          client_gone = true;
+          ::kill(-pid, SIGKILL);
+        }
+      } else if (p.fd == to_child) {
+        ssize_t w = ::write(to_child, pending_in.data(), pending_in.size());
+        if (w > 0)
+          pending_in.erase(0, static_cast<size_t>(w));
+        else if (w < 0 && errno != EAGAIN && errno != EINTR)
+          pending_in.clear(), in_eof = true; // the command closed its stdin
+      } else {
+        int& fd = p.fd == from_out ? from_out : from_err;
+        ssize_t r = ::read(fd, buf, sizeof buf);
+        if (r > 0 && !client_gone) {
+          try {
+            conn.send({{"type", "output"}, {"attempt", attempt}, {"stream", fd == from_out ? "out" : "err"},
+                       {"data", base64_encode(std::string(buf, static_cast<size_t>(r)))}});
+          } catch (const std::exception&) {
+            client_gone = true;
+            ::kill(-pid, SIGKILL);
+          }
+        } else if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) {
+          close_fd(fd);
+        }
+      }
+    }
+    if (in_eof && pending_in.empty())
+      close_fd(to_child);
+  }
+  close_fd(to_child);
+  close_fd(from_out);
+  close_fd(from_err);
+  return !client_gone;
+}
+
 void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
 {
   int64_t job = exec["job"];
@@ -42,17 +150,8 @@ void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
   std::string cwd = exec["cwd"];
   if (args.empty())
     throw ProtocolError("exec: argv is empty");
-  {
-    std::lock_guard lock(mutex_);
-    if (jobs_.count(job))
-      throw ProtocolError(fmt::format("exec: job {} already runs here", job));
-    if (killed_early_.erase(job)) {
-      conn.send({{"type", "evicted"}, {"attempt", attempt}, {"action", to_string(AgentAction::KILL)}});
-      return;
-    }
-    // Listed from now on (no group yet): a control that arrives while it starts is kept and applied below.
-    jobs_[job].stop_pending = stopped_early_.erase(job) > 0;
-  }
+  if (!admit_exec(conn, job, attempt))
+    return;
   auto unlist = [&] {
     std::lock_guard lock(mutex_);
     jobs_.erase(job);
@@ -139,95 +238,13 @@ void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
       ::kill(-pid, SIGSTOP);
   }
   fmt::print(stderr, "agent {}: job {} attempt {} started: {}\n", options_.name, job, attempt, args[0]);
-  int to_child = in[1], from_out = out[0], from_err = err[0];
-  ::fcntl(to_child, F_SETFL, O_NONBLOCK);
-  std::string pending_in;
-  bool in_eof = false, client_gone = false;
-  char buf[DATA_CHUNK];
-  while (from_out >= 0 || from_err >= 0) {
-    std::vector<pollfd> fds;
-    if (!client_gone)
-      fds.push_back({conn.fd(), POLLIN, 0});
-    if (from_out >= 0)
-      fds.push_back({from_out, POLLIN, 0});
-    if (from_err >= 0)
-      fds.push_back({from_err, POLLIN, 0});
-    if (to_child >= 0 && !pending_in.empty())
-      fds.push_back({to_child, POLLOUT, 0});
-    if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR)
-      break;
-    for (const pollfd& p : fds) {
-      if (!p.revents)
-        continue;
-      if (p.fd == conn.fd()) {
-        try {
-          nlohmann::json m = conn.receive();
-          if (m["type"] == "stdin" && !in_eof)
-            pending_in += base64_decode(m["data"]);
-          else if (m["type"] == "stdin_eof")
-            in_eof = true;
-          else if (m["type"] == "signal") {
-            if (forwardable(m["signal"])) // others (SIGKILL, SIGSTOP...) are not the client's to send
-              ::kill(-pid, m["signal"].get<int>());
-          }
-          else
-            throw ProtocolError(fmt::format("during a command, \"{}\" is not allowed", m["type"].get<std::string>()));
-        } catch (const std::exception& e) {
-          // The client is gone or broke the protocol: its command has no one to report to.
-          fmt::print(stderr, "agent {}: job {}: {}; killing the command\n", options_.name, job, e.what());
-          conn.send_error(e.what());
-          client_gone = true;
-          ::kill(-pid, SIGKILL);
-        }
-      } else if (p.fd == to_child) {
-        ssize_t w = ::write(to_child, pending_in.data(), pending_in.size());
-        if (w > 0)
-          pending_in.erase(0, static_cast<size_t>(w));
-        else if (w < 0 && errno != EAGAIN && errno != EINTR)
-          pending_in.clear(), in_eof = true; // the command closed its stdin
-      } else {
-        int& fd = p.fd == from_out ? from_out : from_err;
-        ssize_t r = ::read(fd, buf, sizeof buf);
-        if (r > 0 && !client_gone) {
-          try {
-            conn.send({{"type", "output"}, {"attempt", attempt}, {"stream", fd == from_out ? "out" : "err"},
-                       {"data", base64_encode(std::string(buf, static_cast<size_t>(r)))}});
-          } catch (const std::exception&) {
-            client_gone = true;
-            ::kill(-pid, SIGKILL);
-          }
-        } else if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) {
-          close_fd(fd);
-        }
-      }
-    }
-    if (in_eof && pending_in.empty())
-      close_fd(to_child);
-  }
-  close_fd(to_child);
-  close_fd(from_out);
-  close_fd(from_err);
+  const bool client_gone = !relay_command(conn, job, attempt, pid, in[1], out[0], err[0]);
   int status = 0;
   rusage usage{}; // the command's CPU, with every descendant it waited for (the compiler under the shell)
   while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
   }
   reaper_->ended(pid);
-  bool killed = false;
-  {
-    std::lock_guard lock(mutex_);
-    killed = jobs_[job].killed;
-    jobs_.erase(job);
-  }
-  fmt::print(stderr, "agent {}: job {} attempt {} ended{}\n", options_.name, job, attempt,
-             killed ? " (evicted by kill)" : "");
-  if (client_gone)
-    return;
-  if (killed)
-    conn.send({{"type", "evicted"}, {"attempt", attempt}, {"action", to_string(AgentAction::KILL)}});
-  else
-    conn.send({{"type", "exit"}, {"attempt", attempt}, {"cpu_s", cpu_seconds(usage)},
-               {"code", WIFEXITED(status) ? WEXITSTATUS(status) : 0},
-               {"signal", WIFSIGNALED(status) ? WTERMSIG(status) : 0}});
+  report_end(conn, job, attempt, client_gone, status, usage);
 }
 
 } // namespace spritesim::real
