@@ -42,13 +42,18 @@ void LoadAverages::set_run_queue(double now_s, int n)
   }
   n_ = n;
   last_change_s_ = now_s;
+  answered_sample_ = -1;
 }
 
 std::array<double, 3> LoadAverages::at(double now_s) const
 {
   check_time(now_s);
   auto k = static_cast<int64_t>(std::floor(now_s / LOAD_SAMPLE_S));
-  return {after_sample(0, k), after_sample(1, k), after_sample(2, k)};
+  if (k != answered_sample_) {
+    answer_ = {after_sample(0, k), after_sample(1, k), after_sample(2, k)};
+    answered_sample_ = k;
+  }
+  return answer_;
 }
 
 template <typename Cond> double LoadAverages::first_time(double now_s, int which, Cond cond) const

@@ -26,7 +26,8 @@ public:
   /// now uses `n`). Throws std::logic_error if now_s is before the previous change or n < 0.
   void set_run_queue(double now_s, int n);
   /// The three averages (1, 5, 15 min) after every 5 s sample at or before now_s. Throws std::logic_error if now_s is
-  /// before the last change.
+  /// before the last change. The last answer is kept until the next sample or change: migd asks every host on
+  /// every event, many times between two samples (not thread-safe; its callers hold their lock).
   std::array<double, 3> at(double now_s) const;
   /// The run-queue length now.
   int run_queue() const { return n_; }
@@ -47,6 +48,8 @@ private:
   std::array<double, 3> avg_ = {0, 0, 0}; ///< averages after sample number samples_
   int64_t samples_ = 0;                 ///< index k of the last sample folded into avg_ (sample k is at k * 5 s)
   double last_change_s_ = 0;
+  mutable int64_t answered_sample_ = -1;    ///< the sample number `answer_` is for; -1: none since the last change
+  mutable std::array<double, 3> answer_ = {0, 0, 0};
 };
 
 } // namespace spritesim
