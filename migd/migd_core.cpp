@@ -83,14 +83,12 @@ ClusterView MigdCore::view()
 {
   ClusterView v;
   v.now_s = actuator_.now();
+  // One pass over the processes: their views, and each host's count of foreign ones.
   std::vector<int> foreign(hosts_.size(), 0);
-  for (const auto& [id, p] : procs_)
+  v.processes.reserve(procs_.size());
+  for (const auto& [id, p] : procs_) {
     if (p.home != p.host && p.state != ProcState::WAITING)
       ++foreign[static_cast<size_t>(p.host)];
-  for (int i = 0; i < hosts(); ++i)
-    v.hosts.push_back(host_view(i, v.now_s, foreign[static_cast<size_t>(i)]));
-  v.count_holders();
-  for (const auto& [id, p] : procs_) {
     ProcessView pv;
     pv.id = id;
     pv.client = p.client;
@@ -104,6 +102,10 @@ ClusterView MigdCore::view()
     pv.migratable = p.migratable; // the backend's declaration; one lacking MIGRATE and EVICT declares false
     v.processes.push_back(pv);
   }
+  v.hosts.reserve(hosts_.size());
+  for (int i = 0; i < hosts(); ++i)
+    v.hosts.push_back(host_view(i, v.now_s, foreign[static_cast<size_t>(i)]));
+  v.count_holders();
   return v;
 }
 
