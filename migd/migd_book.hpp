@@ -33,6 +33,8 @@ struct BookHost {
   double idle_since_s = 0;     ///< when it last became available
   double load[3] = {0, 0, 0};  ///< run-queue averages as last sampled (the backend refreshes them: sample_load)
   int run_queue = 0;
+  int running = 0;             ///< book processes RUNNING here, kept by MigdCore as they change (no walk per event)
+  int running_local = 0;       ///< those of them whose home it is
   int holder = -1;             ///< client granted it, or -1
   double grant_time_s = 0;
   EvictionState eviction;

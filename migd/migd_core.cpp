@@ -22,6 +22,16 @@ int MigdCore::add_host(const std::string& name, bool file_server, double speed)
   return static_cast<int>(hosts_.size()) - 1;
 }
 
+void MigdCore::count_running(const BookProcess& p, int delta)
+{
+  if (p.state != ProcState::RUNNING)
+    return;
+  BookHost& h = hosts_[static_cast<size_t>(p.host)];
+  h.running += delta;
+  if (p.home == p.host)
+    h.running_local += delta;
+}
+
 void MigdCore::add_process(BookProcess p)
 {
   p.host = p.home;
@@ -41,8 +51,10 @@ void MigdCore::process_changed(int64_t id, int host, ProcState state)
   BookProcess& p = procs_.at(id);
   if (p.state == ProcState::WAITING && state != ProcState::WAITING)
     p.run_start_s = actuator_.now();
+  count_running(p, -1);
   p.host = host;
   p.state = state;
+  count_running(p, +1);
 }
 
 int MigdCore::foreign_on(int h) const
@@ -125,6 +137,7 @@ int MigdCore::place(int64_t id)
 void MigdCore::process_exited(int64_t id)
 {
   auto node = procs_.extract(id);
+  count_running(node.mapped(), -1);
   PolicyEvent ev;
   ev.kind = EventKind::PROCESS_EXITED;
   ev.proc = id;
@@ -171,9 +184,11 @@ void MigdCore::process_restarted(int64_t id, int from, bool record)
   if (record)
     migrations_.push_back(r);
   // It reruns from scratch at home: a process not waiting for a placement runs there at once.
+  count_running(p, -1);
   p.host = p.home;
   if (p.state != ProcState::WAITING)
     p.state = ProcState::RUNNING;
+  count_running(p, +1);
   p.run_start_s = r.time_s;
 }
 

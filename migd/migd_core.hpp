@@ -145,6 +145,8 @@ private:
   Capabilities caps_;
   IdleRule idle_rule_;
   std::vector<BookHost> hosts_;
+  /// Adds delta to the running counts of p's host when p is RUNNING (before and after each change of the book).
+  void count_running(const BookProcess& p, int delta);
   std::map<int64_t, BookProcess> procs_;
   std::vector<PolicyEvent> rejected_; ///< delivered with the next call
   std::set<double> timers_;           ///< WAKE_AT times asked of the backend and not yet delivered

@@ -140,14 +140,7 @@ void GlobalMigd::recount(int h)
 {
   if (h < 0 || h >= cluster_.workstations())
     return;
-  int all = 0, local = 0;
-  for (const auto& [id, p] : core_.processes()) {
-    if (p.host != h || p.state != ProcState::RUNNING)
-      continue;
-    ++all;
-    if (p.home == h)
-      ++local;
-  }
+  const int all = core_.host(h).running, local = core_.host(h).running_local;
   HostState& s = host(h);
   double t = now();
   if (all != s.load.run_queue())
