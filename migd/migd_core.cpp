@@ -32,12 +32,57 @@ void MigdCore::count_running(const BookProcess& p, int delta)
     h.running_local += delta;
 }
 
+size_t MigdCore::view_index(int64_t id) const
+{
+  auto it = std::lower_bound(proc_views_.begin(), proc_views_.end(), id,
+                             [](const ProcessView& v, int64_t i) { return v.id < i; });
+  return static_cast<size_t>(it - proc_views_.begin());
+}
+
+void MigdCore::mirror(const BookProcess& p)
+{
+  size_t i = view_index(p.id);
+  if (i == proc_views_.size() || proc_views_[i].id != p.id) {
+    proc_views_.insert(proc_views_.begin() + static_cast<std::ptrdiff_t>(i), ProcessView{});
+    run_starts_.insert(run_starts_.begin() + static_cast<std::ptrdiff_t>(i), 0.0);
+  }
+  ProcessView& pv = proc_views_[i];
+  pv.id = p.id;
+  pv.client = p.client;
+  pv.home = p.home;
+  pv.host = p.host;
+  pv.state = p.state;
+  pv.started_s = p.started_s;
+  pv.migration_cost_s = p.migration_cost_s;
+  pv.migratable = p.migratable; // the backend's declaration; one lacking MIGRATE and EVICT declares false
+  run_starts_[i] = p.run_start_s;
+}
+
+void MigdCore::unmirror(int64_t id)
+{
+  size_t i = view_index(id);
+  if (i < proc_views_.size() && proc_views_[i].id == id) {
+    proc_views_.erase(proc_views_.begin() + static_cast<std::ptrdiff_t>(i));
+    run_starts_.erase(run_starts_.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+}
+
 void MigdCore::add_process(BookProcess p)
 {
   p.host = p.home;
   p.state = ProcState::WAITING;
   p.run_start_s = 0;
-  procs_[p.id] = std::move(p);
+  if (auto old = procs_.find(p.id); old != procs_.end())
+    count_running(old->second, -1);
+  BookProcess& added = procs_[p.id] = std::move(p);
+  mirror(added);
+}
+
+void MigdCore::process_client(int64_t id, int client)
+{
+  BookProcess& p = procs_.at(id);
+  p.client = client;
+  mirror(p);
 }
 
 const BookProcess* MigdCore::process(int64_t id) const
@@ -55,6 +100,7 @@ void MigdCore::process_changed(int64_t id, int host, ProcState state)
   p.host = host;
   p.state = state;
   count_running(p, +1);
+  mirror(p);
 }
 
 int MigdCore::foreign_on(int h) const
@@ -95,24 +141,15 @@ ClusterView MigdCore::view()
 {
   ClusterView v;
   v.now_s = actuator_.now();
-  // One pass over the processes: their views, and each host's count of foreign ones.
+  // One pass over the processes' views: their ages now, and each host's count of foreign ones.
   std::vector<int> foreign(hosts_.size(), 0);
-  v.processes.reserve(procs_.size());
-  for (const auto& [id, p] : procs_) {
-    if (p.home != p.host && p.state != ProcState::WAITING)
-      ++foreign[static_cast<size_t>(p.host)];
-    ProcessView pv;
-    pv.id = id;
-    pv.client = p.client;
-    pv.home = p.home;
-    pv.host = p.host;
-    pv.state = p.state;
+  v.processes = proc_views_;
+  for (size_t i = 0; i < v.processes.size(); ++i) {
+    ProcessView& pv = v.processes[i];
+    if (pv.home != pv.host && pv.state != ProcState::WAITING)
+      ++foreign[static_cast<size_t>(pv.host)];
     // Seconds since its current attempt began: both backends measure it the same way (cluster_view.hpp).
-    pv.age_s = p.state == ProcState::WAITING ? 0 : v.now_s - p.run_start_s;
-    pv.started_s = p.started_s;
-    pv.migration_cost_s = p.migration_cost_s;
-    pv.migratable = p.migratable; // the backend's declaration; one lacking MIGRATE and EVICT declares false
-    v.processes.push_back(pv);
+    pv.age_s = pv.state == ProcState::WAITING ? 0 : v.now_s - run_starts_[i];
   }
   v.hosts.reserve(hosts_.size());
   for (int i = 0; i < hosts(); ++i)
@@ -138,6 +175,7 @@ void MigdCore::process_exited(int64_t id)
 {
   auto node = procs_.extract(id);
   count_running(node.mapped(), -1);
+  unmirror(id);
   PolicyEvent ev;
   ev.kind = EventKind::PROCESS_EXITED;
   ev.proc = id;
@@ -190,6 +228,7 @@ void MigdCore::process_restarted(int64_t id, int from, bool record)
     p.state = ProcState::RUNNING;
   count_running(p, +1);
   p.run_start_s = r.time_s;
+  mirror(p);
 }
 
 std::vector<int> MigdCore::host_request(int client, int home, int count)

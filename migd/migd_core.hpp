@@ -77,7 +77,7 @@ public:
   /// (real mode: the journal may hold it already).
   void process_restarted(int64_t id, int from, bool record = true);
   /// The client a process belongs to changed (real mode: a client re-attached it after a coordinator restart).
-  void process_client(int64_t id, int client) { procs_.at(id).client = client; }
+  void process_client(int64_t id, int client);
   std::vector<int> host_request(int client, int home, int count);
   void host_released(int client, int host);
   void owner_active(int h);
@@ -147,7 +147,15 @@ private:
   std::vector<BookHost> hosts_;
   /// Adds delta to the running counts of p's host when p is RUNNING (before and after each change of the book).
   void count_running(const BookProcess& p, int delta);
+  /// Copies p into its view (made when new) after each change of the book; unmirror drops an exited one.
+  void mirror(const BookProcess& p);
+  void unmirror(int64_t id);
+  size_t view_index(int64_t id) const;
   std::map<int64_t, BookProcess> procs_;
+  /// The processes' views in id order, as the policies see them but for age_s, and when each attempt began:
+  /// kept as the book changes, so that a view costs one pass over contiguous memory.
+  std::vector<ProcessView> proc_views_;
+  std::vector<double> run_starts_;
   std::vector<PolicyEvent> rejected_; ///< delivered with the next call
   std::set<double> timers_;           ///< WAKE_AT times asked of the backend and not yet delivered
   std::vector<MigrationRecord> migrations_;
