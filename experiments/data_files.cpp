@@ -18,12 +18,21 @@ std::vector<std::string> embedded_names(std::string_view prefix)
   return embedded_names_under(experiment_data_files(), prefix);
 }
 
+bool exists_quietly(const std::string& path)
+{
+  std::error_code ec;
+  return std::filesystem::exists(path, ec);
+}
+
+std::string config_text(const std::string& path)
+{
+  auto embedded = exists_quietly(path) ? std::nullopt : embedded_file(path);
+  return embedded ? std::string(*embedded) : read_text_file(path);
+}
+
 ExperimentSpec load_experiment(const std::string& path, const std::vector<std::string>& set_overrides)
 {
-  std::error_code ec; // a name too long to look up is not a file, rather than a filesystem_error
-  auto embedded = std::filesystem::exists(path, ec) ? std::nullopt : embedded_file(path);
-  std::string text = embedded ? std::string(*embedded) : read_text_file(path);
-  return parse_experiment_text(text, path, set_overrides);
+  return parse_experiment_text(config_text(path), path, set_overrides);
 }
 
 } // namespace spritesim

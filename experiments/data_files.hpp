@@ -21,6 +21,14 @@ std::optional<std::string_view> embedded_file(std::string_view name);
 /// Names of the embedded files under a folder prefix such as "configs/reproduction/".
 std::vector<std::string> embedded_names(std::string_view prefix);
 
+/// Whether a file exists; a name the system cannot look up (too long, a symlink loop) does not, rather than a
+/// filesystem_error escaping as if it were not the user's input.
+bool exists_quietly(const std::string& path);
+
+/// A config's text: the file on disk, or the embedded file of that name when no such file exists (else the file's
+/// read error, naming it).
+std::string config_text(const std::string& path);
+
 /// Reads an experiment config from disk, or from the embedded configs when no such file exists, and parses it
 /// with `set_overrides` (parse_experiment_text).
 ExperimentSpec load_experiment(const std::string& path, const std::vector<std::string>& set_overrides = {});

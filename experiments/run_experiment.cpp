@@ -26,9 +26,7 @@ namespace {
 bool is_sweep_file(const std::string& config)
 {
   try {
-    std::error_code ec;
-    auto embedded = std::filesystem::exists(config, ec) ? std::nullopt : embedded_file(config);
-    nlohmann::json doc = parse_json_text(embedded ? std::string(*embedded) : read_text_file(config), config);
+    nlohmann::json doc = parse_json_text(config_text(config), config);
     return doc.is_object() && doc.contains("experiment");
   } catch (const InputError&) {
     return false;

@@ -9,21 +9,9 @@
 
 namespace spritesim {
 
-namespace {
-
-// Whether a file exists; a name the system cannot look up (too long, a symlink loop) does not.
-bool exists_quietly(const std::string& path)
-{
-  std::error_code ec;
-  return std::filesystem::exists(path, ec);
-}
-
-} // namespace
-
 nlohmann::json sweep_identity(const SweepSpec& spec)
 {
-  std::string text = exists_quietly(spec.experiment_path) ? read_text_file(spec.experiment_path)
-                                                                    : std::string(*embedded_file(spec.experiment_path));
+  std::string text = config_text(spec.experiment_path);
   nlohmann::json identity = {{"experiment", spec.experiment},
                              {"experiment_config", parse_json_text(text, spec.experiment_path)},
                              {"set", spec.set}};

@@ -26,14 +26,6 @@ const std::set<std::string> RESERVED_COLUMNS = {"run", "cell", "seed", "metric",
 // Runs in one matrix at most (docs/sweeps.md): a million runs of even a second each is eleven days on one core.
 constexpr int64_t MAX_SWEEP_RUNS = 1'000'000;
 
-// Whether a file exists; a name the system cannot look up (too long, a symlink loop) does not, rather than a
-// filesystem_error escaping as if it were not the user's input.
-bool exists_quietly(const std::string& path)
-{
-  std::error_code ec;
-  return std::filesystem::exists(path, ec);
-}
-
 // Folder names stay portable and shell-friendly: anything else becomes '_'.
 std::string slug(const std::string& s)
 {
@@ -238,12 +230,7 @@ SweepSpec parse_sweep(const nlohmann::json& doc, const std::string& file)
 
 SweepSpec load_sweep(const std::string& path)
 {
-  std::string text;
-  if (!exists_quietly(path) && embedded_file(path))
-    text = std::string(*embedded_file(path));
-  else
-    text = read_text_file(path);
-  nlohmann::json doc = parse_json_text(text, path);
+  nlohmann::json doc = parse_json_text(config_text(path), path);
   // A reproduction figure is a sweep file plus figure keys: the figure parser takes those and checks the figure.
   SweepSpec s = doc.is_object() && doc.contains("figure") ? parse_figure(doc, path).sweep : parse_sweep(doc, path);
   check_sweep(s);
