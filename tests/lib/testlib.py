@@ -51,6 +51,21 @@ def read(path):
         return ""
 
 
+def processes_mentioning(text):
+    """pids of live processes whose command line contains text (a sweep's output folder, say)."""
+    pids = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if text.encode() in f.read():
+                    pids.append(int(pid))
+        except OSError:
+            pass
+    return pids
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

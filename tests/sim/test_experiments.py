@@ -17,7 +17,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from testlib import DIAMOND_TRACE, rows, run_script  # noqa: E402  (tests/lib/testlib.py)
+from testlib import DIAMOND_TRACE, processes_mentioning, rows, run_script  # noqa: E402  (tests/lib/testlib.py)
 
 SPRITESIM = None  # set from argv in main()
 
@@ -29,20 +29,6 @@ def write(path, doc):
 
 def finished(out):
     return sorted(glob.glob(os.path.join(out, "runs", "*", "*", "results.json")))
-
-
-def processes_mentioning(text):
-    """pids of live processes whose command line contains text (the sweep's output folder)."""
-    pids = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    if text.encode() in f.read():
-                        pids.append(int(pid))
-            except OSError:
-                pass
-    return pids
 
 
 class Experiments(unittest.TestCase):

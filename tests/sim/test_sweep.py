@@ -16,7 +16,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from testlib import DIAMOND_TRACE, rows, run_script  # noqa: E402  (tests/lib/testlib.py)
+from testlib import DIAMOND_TRACE, processes_mentioning, rows, run_script  # noqa: E402  (tests/lib/testlib.py)
 
 SPRITESIM = None  # set from argv in main()
 ANALYSIS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "analysis")
@@ -50,21 +50,6 @@ def finished(out):
         if "results.json" in files:
             found.append(os.path.join(root, "results.json"))
     return found
-
-
-def processes_mentioning(text):
-    """pids of live processes whose command line contains text (the sweep's output folder)."""
-    pids = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if text.encode() in f.read():
-                    pids.append(int(pid))
-        except OSError:
-            pass
-    return pids
 
 
 class Sweep(unittest.TestCase):
