@@ -32,6 +32,13 @@ static PlatformSpec parse_platform(const JsonReader& r)
                                                  p.network.latency_us));
     net->finish();
   }
+  if (auto sharing = r.optional_member("sharing")) {
+    auto text = sharing->as_string();
+    auto model = parse_enum<SharingModel>(text);
+    if (!model)
+      sharing->fail(fmt::format("expected {}, got \"{}\"", enum_names<SharingModel>(), text));
+    p.sharing = *model;
+  }
   r.finish();
   return p;
 }
@@ -300,7 +307,8 @@ nlohmann::json to_json(const ExperimentSpec& s)
         {"profile", s.platform.profile},
         {"file_server", {{"profile", s.platform.file_server_profile}}},
         {"network",
-         {{"bandwidth_Mbps", s.platform.network.bandwidth_Mbps}, {"latency_us", s.platform.network.latency_us}}}}},
+         {{"bandwidth_Mbps", s.platform.network.bandwidth_Mbps}, {"latency_us", s.platform.network.latency_us}}},
+        {"sharing", to_string(s.platform.sharing)}}},
       {"costs", costs},
       {"workload", workload},
       {"owners", owners},

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/input_error.hpp"
+#include "core/vocabulary.hpp"
 #include "core/workload_kind.hpp"
 
 namespace spritesim {
@@ -26,6 +27,9 @@ struct PlatformSpec {
   std::string profile = "ss1";                 ///< hardware profile of the workstations (name or JSON file)
   std::string file_server_profile = "sun4-280"; ///< hardware profile of the file server
   NetworkSpec network;
+  /// How the hosts' CPUs and the Ethernet are shared (docs/configs.md): our processor-sharing queues, or SimGrid's
+  /// max-min model, the exact one, kept for checking.
+  SharingModel sharing = SharingModel::PROCESSOR_SHARING;
 };
 
 /// A parameter override applied to a loaded hardware profile ("costs" section).

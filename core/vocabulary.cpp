@@ -67,4 +67,6 @@ const char* to_string(RecordedKind k)
   return to_string(static_cast<DecisionKind>(k));
 }
 
+const char* to_string(SharingModel m) { return m == SharingModel::MAX_MIN ? "max-min" : "processor-sharing"; }
+
 } // namespace spritesim

@@ -72,6 +72,12 @@ enum class RecordedKind {
   RETURN_HOST ///< "return_host"
 };
 
+/// How hosts' CPUs and the Ethernet are shared by the work on them (platform.sharing; sim/sharing.hpp).
+enum class SharingModel {
+  PROCESSOR_SHARING, ///< "processor-sharing": queues of our own, O(log n) per event (the default)
+  MAX_MIN            ///< "max-min": SimGrid's activities and max-min solver, the exact model kept for checking
+};
+
 /// The decisions.csv kind of a policy decision.
 constexpr RecordedKind recorded(DecisionKind k) { return static_cast<RecordedKind>(k); }
 static_assert(static_cast<int>(RecordedKind::WAKE_AT) == static_cast<int>(DecisionKind::WAKE_AT));
@@ -82,6 +88,7 @@ const char* to_string(EvictionReason r);
 const char* to_string(EventKind k);
 const char* to_string(DecisionKind k);
 const char* to_string(RecordedKind k);
+const char* to_string(SharingModel m);
 
 /// Every value of an enum above, in declaration order (specialised for each).
 template <typename Enum>
@@ -115,6 +122,10 @@ template <>
 struct EnumValues<RecordedKind> {
   static constexpr auto all = enum_range<RecordedKind, 10>();
 };
+template <>
+struct EnumValues<SharingModel> {
+  static constexpr auto all = enum_range<SharingModel, 2>();
+};
 
 // The counts above end at these values; a value added to an enum goes last and moves its count and its line here.
 static_assert(EnumValues<MigrationKind>::all.back() == MigrationKind::RESTART);
@@ -122,6 +133,7 @@ static_assert(EnumValues<EvictionReason>::all.back() == EvictionReason::POLICY);
 static_assert(EnumValues<EventKind>::all.back() == EventKind::TIMER);
 static_assert(EnumValues<DecisionKind>::all.back() == DecisionKind::WAKE_AT);
 static_assert(EnumValues<RecordedKind>::all.back() == RecordedKind::RETURN_HOST);
+static_assert(EnumValues<SharingModel>::all.back() == SharingModel::MAX_MIN);
 
 /// The value whose text is `text`, or nullopt.
 template <typename Enum>

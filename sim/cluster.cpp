@@ -32,6 +32,7 @@ Cluster::Cluster(const ExperimentSpec& spec, CostModel costs) : costs_(std::move
   for (auto* h : hosts_)
     zone->add_route(h->get_netpoint(), nullptr, nullptr, nullptr, {sg4::LinkInRoute(ethernet_)}, true);
   zone->seal();
+  sharing_ = make_sharing(spec.platform.sharing, hosts_, ethernet_);
   busy_s_.assign(hosts_.size(), 0.0);
   for (size_t i = 0; i < hosts_.size(); ++i)
     outgoing_.push_back(sg4::Mutex::create());
@@ -40,29 +41,29 @@ Cluster::Cluster(const ExperimentSpec& spec, CostModel costs) : costs_(std::move
     dirty_signal_.push_back(sg4::ConditionVariable::create());
 }
 
-void Cluster::cpu(int h, double seconds)
+void Cluster::run(const Steps& steps)
 {
-  if (seconds <= 0)
-    return;
-  busy_s_[static_cast<size_t>(h)] += seconds;
-  sg4::Host* host = hosts_[static_cast<size_t>(h)];
-  sg4::Exec::init()->set_flops_amount(seconds * host->get_speed())->set_host(host)->wait();
+  for (const Step& s : steps.list()) {
+    if (s.wire)
+      wire_bytes_ += s.amount;
+    else
+      busy_s_[static_cast<size_t>(s.host)] += s.amount;
+  }
+  sharing_->run(steps.list());
 }
+
+void Cluster::cpu(int h, double seconds) { run(Steps().cpu(h, seconds)); }
 
 void Cluster::cpu_work(int h, double ref_seconds, double ref_mips)
 {
   cpu(h, CostModel::scale_cpu(ref_seconds, ref_mips, hosts_[static_cast<size_t>(h)]->get_speed() / 1e6));
 }
 
-void Cluster::rpc(int caller, int callee, const RpcCost& c)
+void Cluster::rpc(int caller, int callee, const RpcCost& c) { run(Steps().rpc(caller, callee, c)); }
+
+std::unique_ptr<Burst> Cluster::start_burst(int host, double flops, double bound)
 {
-  cpu(caller, c.caller_cpu_s);
-  if (c.wire_bytes > 0 && caller != callee) {
-    wire_bytes_ += c.wire_bytes;
-    sg4::Comm::sendto(hosts_[static_cast<size_t>(caller)], hosts_[static_cast<size_t>(callee)],
-                      static_cast<uint64_t>(c.wire_bytes));
-  }
-  cpu(callee, c.callee_cpu_s);
+  return sharing_->start(host, flops, bound);
 }
 
 void Cluster::write_back(const std::string& file)

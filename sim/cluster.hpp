@@ -13,10 +13,10 @@
 
 #include "core/experiment.hpp"
 #include "models/costs.hpp"
+#include "sim/actor_pool.hpp"
+#include "sim/sharing.hpp"
 
 namespace spritesim {
-
-namespace sg4 = simgrid::s4u;
 
 /// The SimGrid engine with the models every run uses: CM02 so transfers match the analytic costs, no cross-traffic
 /// (RPC replies are part of the calibrated costs), quiet logs. Once per process.
@@ -41,12 +41,20 @@ public:
   const std::string& name(int i) const { return hosts_[static_cast<size_t>(i)]->get_name(); }
 
   // Blocking primitives, called from actors.
+  /// Runs the steps back to back (one wait), counting their CPU and bytes.
+  void run(const Steps& steps);
   /// CPU for `seconds` of an unloaded host of this kind (a measured time; shares the CPU with whatever runs there).
   void cpu(int host, double seconds);
   /// CPU work measured as ref_seconds on a machine of ref_mips, run on `host` at its own speed.
   void cpu_work(int host, double ref_seconds, double ref_mips);
   /// An RPC-shaped step: CPU on the caller, the bytes over the Ethernet, CPU on the callee.
   void rpc(int caller, int callee, const RpcCost& c);
+  /// Starts `flops` instructions on `host` that can be cancelled (at most `bound` per second when > 0); the caller
+  /// counts the CPU it used.
+  std::unique_ptr<Burst> start_burst(int host, double flops, double bound = 0);
+
+  /// Actors for short tasks (commands, processes, timers), reused.
+  ActorPool& actors() { return actors_; }
 
   // File cache state (delayed write-back, sequential write-sharing).
   std::map<std::string, CachedFile>& files() { return files_; }
@@ -72,6 +80,8 @@ private:
   CostModel costs_;
   std::vector<sg4::Host*> hosts_; ///< workstations 0..N-1, then the file server
   sg4::Link* ethernet_ = nullptr;
+  std::unique_ptr<Sharing> sharing_;
+  ActorPool actors_;
   std::vector<double> busy_s_;
   double wire_bytes_ = 0;
   std::vector<sg4::MutexPtr> outgoing_;

@@ -72,11 +72,7 @@ private:
     double speed = cl_.host(h_)->get_speed();
     double seconds = (p.end_s - p.start_s) * p.cpu_share;
     if (seconds > 0) {
-      owner_cpu_ = sg4::Exec::init()
-                       ->set_flops_amount(seconds * speed)
-                       ->set_bound(p.cpu_share * speed)
-                       ->set_host(cl_.host(h_));
-      owner_cpu_->start();
+      owner_cpu_ = cl_.start_burst(h_, seconds * speed, p.cpu_share * speed);
       owner_flops_ = seconds * speed;
     }
     present_ = true;
@@ -88,7 +84,7 @@ private:
     present_ = false;
     migd_.owner_left(h_, s.owner[period].end_s);
     if (owner_cpu_) {
-      double left = owner_cpu_->test() ? 0 : owner_cpu_->get_remaining();
+      double left = owner_cpu_->finished() ? 0 : owner_cpu_->remaining();
       if (left > 0)
         owner_cpu_->cancel();
       cl_.add_busy(h_, (owner_flops_ - left) / cl_.host(h_)->get_speed());
@@ -100,7 +96,7 @@ private:
   GlobalMigd& migd_;
   int h_;
   sg4::MutexPtr lock_;
-  sg4::ExecPtr owner_cpu_;
+  std::unique_ptr<Burst> owner_cpu_;
   double owner_flops_ = 0;
   bool present_ = false; ///< inside an owner period (migd's owner_active may be set before the daemon first runs)
 };

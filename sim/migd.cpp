@@ -23,12 +23,16 @@ GlobalMigd::~GlobalMigd() = default;
 
 double GlobalMigd::now() const { return sg4::Engine::get_clock(); }
 
-void GlobalMigd::sample_load(int host, BookHost& h) const
+double GlobalMigd::sample_load(int host, BookHost& h) const
 {
   const HostState& s = hosts_[static_cast<size_t>(host)];
-  auto load = s.load.at(now());
+  double t = now();
+  auto load = s.load.at(t);
   std::copy(load.begin(), load.end(), h.load);
   h.run_queue = s.load.run_queue();
+  // The answer holds until the next 5 s sample (recount says when the run queue changes first); a hair earlier,
+  // so that rounding in t / 5 never keeps an answer past its sample.
+  return (std::floor(t / LOAD_SAMPLE_S) + 1) * LOAD_SAMPLE_S * (1 - 1e-12);
 }
 
 std::string GlobalMigd::migrate(const BookProcess& p, int target)
@@ -143,8 +147,10 @@ void GlobalMigd::recount(int h)
   const int all = core_.host(h).running, local = core_.host(h).running_local;
   HostState& s = host(h);
   double t = now();
-  if (all != s.load.run_queue())
+  if (all != s.load.run_queue()) {
     s.load.set_run_queue(t, all);
+    core_.loads_changed(h);
+  }
   if (local != s.load_local.run_queue())
     s.load_local.set_run_queue(t, local);
   s.changed->notify_all();

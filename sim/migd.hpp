@@ -109,7 +109,7 @@ private:
   // MigdActuator: the core's orders, carried out by the processes' actors (SimProcess::request).
   Capabilities capabilities() const override { return simulator_capabilities(); }
   double now() const override;
-  void sample_load(int host, BookHost& h) const override;
+  double sample_load(int host, BookHost& h) const override;
   std::string migrate(const BookProcess& p, int target) override;
   std::string evict(const BookProcess& p, EvictionReason reason, bool eviction) override;
   std::string restart(const BookProcess& p, EvictionReason reason, bool eviction) override;

@@ -16,23 +16,20 @@ std::optional<MigrationRecord> migrate_process(Cluster& cluster, const SimProces
   if (target_ok && !target_ok())
     return std::nullopt; // the target's owner came back while this migration waited for its turn
   double t0 = sg4::Engine::get_clock();
-  double bytes = 0;
-  auto rpc = [&](int from, int to, const RpcCost& cost) {
-    bytes += cost.wire_bytes;
-    cluster.rpc(from, to, cost);
-  };
-  rpc(source, target, m.handshake);    // is the target up, available, same migration version? get a token
-  rpc(source, server, m.dirty_pages);  // VM: dirty pages to the backing files (usually the server's memory)
-  rpc(source, server, m.dirty_blocks); // files: dirty blocks of writable files
-  cluster.cpu(source, m.source_cpu_s); // trap, per-module encapsulation, clean-up
+  Steps steps;
+  steps.rpc(source, target, m.handshake);    // is the target up, available, same migration version? get a token
+  steps.rpc(source, server, m.dirty_pages);  // VM: dirty pages to the backing files (usually the server's memory)
+  steps.rpc(source, server, m.dirty_blocks); // files: dirty blocks of writable files
+  steps.cpu(source, m.source_cpu_s);         // trap, per-module encapsulation, clean-up
   for (int64_t f = 0; f < m.open_files; ++f) {
-    rpc(source, target, c.open_file_rpc()); // source -> target: the file's state
-    rpc(target, server, c.open_file_rpc()); // target -> server: register the new reference
-    rpc(server, source, c.open_file_rpc()); // server -> source: release it, fetch offset and usage
-    cluster.cpu(source, c.open_file_home_cpu_s());
+    steps.rpc(source, target, c.open_file_rpc()); // source -> target: the file's state
+    steps.rpc(target, server, c.open_file_rpc()); // target -> server: register the new reference
+    steps.rpc(server, source, c.open_file_rpc()); // server -> source: release it, fetch offset and usage
+    steps.cpu(source, c.open_file_home_cpu_s());
   }
-  rpc(source, target, m.state_transfer); // the process control block in one RPC
-  cluster.cpu(target, m.target_cpu_s);   // de-encapsulate and resume
+  steps.rpc(source, target, m.state_transfer); // the process control block in one RPC
+  steps.cpu(target, m.target_cpu_s);           // de-encapsulate and resume
+  cluster.run(steps);
   MigrationRecord r;
   r.time_s = t0;
   r.job_id = proc.name();
@@ -41,7 +38,7 @@ std::optional<MigrationRecord> migrate_process(Cluster& cluster, const SimProces
   r.to_host = cluster.name(target);
   r.duration_s = sg4::Engine::get_clock() - t0;
   out.unlock();
-  r.bytes = static_cast<int64_t>(bytes);
+  r.bytes = static_cast<int64_t>(steps.wire_bytes());
   return r;
 }
 

@@ -90,12 +90,14 @@ void run_attempt(const JobContext& ctx, SimProcess& proc, size_t index, int home
   double phase = static_cast<double>(h % 1024) / 1024.0;
   for (int64_t b = 0; b < batches; ++b) {
     proc.compute(b == 0 ? chunk * phase : chunk, ctx.ref_mips);
+    Steps calls;
     int64_t n = job.lookups * (b + 1) / batches - job.lookups * b / batches;
     if (n > 0)
-      cl.rpc(proc.host(), server, c.lookup() * static_cast<double>(n));
+      calls.rpc(proc.host(), server, c.lookup() * static_cast<double>(n));
     int64_t f = job.forwarded_calls * (b + 1) / batches - job.forwarded_calls * b / batches;
     if (f > 0 && proc.host() != home)
-      cl.rpc(proc.host(), home, c.small_rpc() * static_cast<double>(f));
+      calls.rpc(proc.host(), home, c.small_rpc() * static_cast<double>(f));
+    cl.run(calls);
   }
   proc.compute(chunk * (1 - phase), ctx.ref_mips);
   proc.checkpoint();
@@ -230,7 +232,7 @@ public:
         }
         out_.jobs[j].start_s = sg4::Engine::get_clock();
         ++running;
-        sg4::Actor::create(trace_.jobs[j].id, cl_.host(target), [ctx, j, h = home_, target] {
+        cl_.actors().start(trace_.jobs[j].id, cl_.host(target), [ctx, j, h = home_, target] {
           run_job(ctx, j, h, target);
         });
       }

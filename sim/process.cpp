@@ -1,9 +1,7 @@
-// Interruptible process execution and request handling (see process.hpp). CPU work runs as one Exec at a time;
+// Interruptible process execution and request handling (see process.hpp). CPU work runs as one burst at a time;
 // a request cancels it, keeping the work left, and the process's actor carries the request out (SimGrid 3.32's
-// Exec suspend/resume is unreliable after one cycle, so suspension is a cancelled Exec plus a wait).
+// Exec suspend/resume is unreliable after one cycle, so suspension is a cancelled burst plus a wait).
 #include "sim/process.hpp"
-
-#include <simgrid/Exception.hpp>
 
 #include "sim/migd.hpp"
 #include "sim/migration.hpp"
@@ -27,9 +25,9 @@ double SimProcess::migration_cost_s() const
 
 double SimProcess::cpu_used_s() const
 {
-  if (!exec_ || exec_->get_state() != sg4::Activity::State::STARTED)
+  if (!burst_ || !burst_->running())
     return cpu_used_s_;
-  return cpu_used_s_ + (exec_flops_ - exec_->get_remaining()) / cluster_.host(host_)->get_speed();
+  return cpu_used_s_ + (burst_flops_ - burst_->remaining()) / cluster_.host(host_)->get_speed();
 }
 
 void SimProcess::start_on(int host)
@@ -51,16 +49,10 @@ void SimProcess::compute(double ref_seconds, double ref_mips)
     if (flops <= 1e-3)
       return;
     sg4::Host* h = cluster_.host(host_);
-    exec_ = sg4::Exec::init()->set_flops_amount(flops)->set_host(h);
-    exec_flops_ = flops;
-    exec_cancelled_ = false;
-    exec_->start();
-    double left = 0;
-    try {
-      exec_->wait();
-    } catch (const simgrid::CancelException&) {
-      left = cancelled_left_;
-    }
+    burst_ = cluster_.start_burst(host_, flops);
+    burst_flops_ = flops;
+    burst_cancelled_ = false;
+    double left = burst_->wait() ? 0 : cancelled_left_;
     double done = flops - left;
     work_done_ += done;
     cpu_used_s_ += done / h->get_speed();
@@ -68,7 +60,7 @@ void SimProcess::compute(double ref_seconds, double ref_mips)
       remote_cpu_s_ += done / h->get_speed();
     cluster_.add_busy(host_, done / h->get_speed());
     flops = left;
-    exec_ = nullptr;
+    burst_ = nullptr;
   }
 }
 
@@ -191,10 +183,11 @@ std::string SimProcess::request(DecisionKind kind, int target, MigrationKind rec
       return "not a process decision";
   }
   // The running burst is cancelled once: a second request before the actor wakes finds it already cancelled.
-  if (exec_ && !exec_cancelled_ && exec_->get_state() == sg4::Activity::State::STARTED) {
-    cancelled_left_ = exec_->get_remaining();
-    exec_->cancel();
-    exec_cancelled_ = true;
+  // What it had left is kept before the cancel: the cancel wakes the process's actor, which may run at once.
+  if (burst_ && !burst_cancelled_ && burst_->running()) {
+    cancelled_left_ = burst_->remaining();
+    burst_cancelled_ = true;
+    burst_->cancel();
   }
   if (eviction) {
     eviction_host_ = host_;

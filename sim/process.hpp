@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -95,10 +96,10 @@ private:
     MigrationKind recorded_as;
   };
   std::optional<Pending> pending_;
-  sg4::ExecPtr exec_;
-  double cancelled_left_ = 0; ///< flops the cancelled Exec had left
-  double exec_flops_ = 0;     ///< flops the running Exec started with
-  bool exec_cancelled_ = false;
+  std::unique_ptr<Burst> burst_;
+  double cancelled_left_ = 0; ///< flops the cancelled burst had left
+  double burst_flops_ = 0;    ///< flops the running burst started with
+  bool burst_cancelled_ = false;
   double work_done_ = 0; ///< reference instructions, see work_done()
   sg4::ConditionVariablePtr wake_;
   sg4::MutexPtr lock_;

@@ -8,15 +8,13 @@ namespace spritesim {
 void local_exec_start(Cluster& cluster, int host)
 {
   InvocationCost inv = cluster.costs().local_invocation();
-  cluster.cpu(host, inv.parent_cpu_s / 2);
-  cluster.cpu(host, inv.child_cpu_s / 2);
+  cluster.run(Steps().cpu(host, inv.parent_cpu_s / 2).cpu(host, inv.child_cpu_s / 2));
 }
 
 void exec_finish(Cluster& cluster, int home, int ran_on)
 {
   InvocationCost inv = cluster.costs().local_invocation();
-  cluster.cpu(ran_on, inv.child_cpu_s / 2);
-  cluster.cpu(home, inv.parent_cpu_s / 2);
+  cluster.run(Steps().cpu(ran_on, inv.child_cpu_s / 2).cpu(home, inv.parent_cpu_s / 2));
 }
 
 MigrationRecord remote_exec(Cluster& cluster, const ExecRequest& req)
@@ -24,28 +22,25 @@ MigrationRecord remote_exec(Cluster& cluster, const ExecRequest& req)
   const CostModel& c = cluster.costs();
   const int home = req.home, target = req.target, server = cluster.file_server();
   double t0 = sg4::Engine::get_clock();
-  double bytes = 0; // the migration's own traffic (the cluster-wide counter also sees concurrent jobs)
-  auto rpc = [&](int from, int to, const RpcCost& cost) {
-    bytes += cost.wire_bytes;
-    cluster.rpc(from, to, cost);
-  };
   InvocationCost inv = c.local_invocation();
-  cluster.cpu(home, inv.parent_cpu_s / 2); // fork
-  // Dirty blocks of open files are flushed to the server before their state moves (SPE91 pp.9-10).
-  rpc(home, server, c.fs_blocks(c.blocks_for(req.dirty_script_bytes)));
   ExecMigrationCost m = c.exec_migration();
-  rpc(home, target, m.handshake);
-  cluster.cpu(home, m.home_cpu_s);
+  Steps steps;
+  steps.cpu(home, inv.parent_cpu_s / 2); // fork
+  // Dirty blocks of open files are flushed to the server before their state moves (SPE91 pp.9-10).
+  steps.rpc(home, server, c.fs_blocks(c.blocks_for(req.dirty_script_bytes)));
+  steps.rpc(home, target, m.handshake);
+  steps.cpu(home, m.home_cpu_s);
   for (int64_t f = 0; f < req.open_files; ++f) {
-    rpc(home, target, c.open_file_rpc());   // source -> target: the file's state
-    rpc(target, server, c.open_file_rpc()); // target -> server: register the new reference
-    rpc(server, home, c.open_file_rpc());   // server -> source: release it, fetch the offset
-    cluster.cpu(home, c.open_file_home_cpu_s());
+    steps.rpc(home, target, c.open_file_rpc());   // source -> target: the file's state
+    steps.rpc(target, server, c.open_file_rpc()); // target -> server: register the new reference
+    steps.rpc(server, home, c.open_file_rpc());   // server -> source: release it, fetch the offset
+    steps.cpu(home, c.open_file_home_cpu_s());
   }
-  rpc(home, target, m.state_transfer);
-  rpc(home, target, c.fs_blocks(c.blocks_for(req.exec_arg_bytes))); // exec arguments and environment
-  cluster.cpu(target, m.target_cpu_s);
-  cluster.cpu(target, inv.child_cpu_s / 2); // the exec itself, now on the target
+  steps.rpc(home, target, m.state_transfer);
+  steps.rpc(home, target, c.fs_blocks(c.blocks_for(req.exec_arg_bytes))); // exec arguments and environment
+  steps.cpu(target, m.target_cpu_s);
+  steps.cpu(target, inv.child_cpu_s / 2); // the exec itself, now on the target
+  cluster.run(steps);
   MigrationRecord r;
   r.time_s = t0;
   r.job_id = req.job_id;
@@ -53,7 +48,7 @@ MigrationRecord remote_exec(Cluster& cluster, const ExecRequest& req)
   r.from_host = cluster.name(home);
   r.to_host = cluster.name(target);
   r.duration_s = sg4::Engine::get_clock() - t0;
-  r.bytes = static_cast<int64_t>(bytes);
+  r.bytes = static_cast<int64_t>(steps.wire_bytes());
   return r;
 }
 

@@ -102,15 +102,17 @@ void seat_owners(GlobalMigd& migd, const Cluster& cluster, const OwnerPeriods& o
 
 // Runs the engine to its end. SimGrid reports a deadlock on stderr and returns; the run is invalid, and the blocked
 // actors say where.
-void run_engine(sg4::Engine& engine, RunAudit& audit)
+void run_engine(sg4::Engine& engine, Cluster& cluster, RunAudit& audit)
 {
   std::vector<std::string> blocked;
   bool deadlocked = false;
   sg4::Engine::on_deadlock_cb([&] {
     deadlocked = true;
     for (const auto& a : engine.get_all_actors())
-      if (!a->is_daemon())
+      if (!a->is_daemon() && a->get_name() != ActorPool::KEEPER)
         blocked.push_back(fmt::format("{} on {}", a->get_name(), a->get_host()->get_name()));
+    for (const auto& task : cluster.actors().running())
+      blocked.push_back(task);
   });
   engine.run();
   if (deadlocked)
@@ -147,7 +149,7 @@ RunResult run_simulation(const ExperimentSpec& spec, SimInputs inputs)
   SimWorkload& workload = *inputs.workload;
   workload.start(cluster, migd);
   RunAudit& audit = migd.audit();
-  run_engine(*engine, audit);
+  run_engine(*engine, cluster, audit);
 
   auto live = migd.live_processes();
   workload.audit(audit, live);
