@@ -19,6 +19,7 @@ int MigdCore::add_host(const std::string& name, bool file_server, double speed)
   h.available = !file_server;
   h.speed = speed;
   hosts_.push_back(h);
+  loads_until_.push_back(-std::numeric_limits<double>::infinity());
   return static_cast<int>(hosts_.size()) - 1;
 }
 
@@ -34,19 +35,19 @@ void MigdCore::count_running(const BookProcess& p, int delta)
 
 size_t MigdCore::view_index(int64_t id) const
 {
-  auto it = std::lower_bound(proc_views_.begin(), proc_views_.end(), id,
+  auto it = std::lower_bound(view_.processes.begin(), view_.processes.end(), id,
                              [](const ProcessView& v, int64_t i) { return v.id < i; });
-  return static_cast<size_t>(it - proc_views_.begin());
+  return static_cast<size_t>(it - view_.processes.begin());
 }
 
 void MigdCore::mirror(const BookProcess& p)
 {
   size_t i = view_index(p.id);
-  if (i == proc_views_.size() || proc_views_[i].id != p.id) {
-    proc_views_.insert(proc_views_.begin() + static_cast<std::ptrdiff_t>(i), ProcessView{});
+  if (i == view_.processes.size() || view_.processes[i].id != p.id) {
+    view_.processes.insert(view_.processes.begin() + static_cast<std::ptrdiff_t>(i), ProcessView{});
     run_starts_.insert(run_starts_.begin() + static_cast<std::ptrdiff_t>(i), 0.0);
   }
-  ProcessView& pv = proc_views_[i];
+  ProcessView& pv = view_.processes[i];
   pv.id = p.id;
   pv.client = p.client;
   pv.home = p.home;
@@ -61,8 +62,8 @@ void MigdCore::mirror(const BookProcess& p)
 void MigdCore::unmirror(int64_t id)
 {
   size_t i = view_index(id);
-  if (i < proc_views_.size() && proc_views_[i].id == id) {
-    proc_views_.erase(proc_views_.begin() + static_cast<std::ptrdiff_t>(i));
+  if (i < view_.processes.size() && view_.processes[i].id == id) {
+    view_.processes.erase(view_.processes.begin() + static_cast<std::ptrdiff_t>(i));
     run_starts_.erase(run_starts_.begin() + static_cast<std::ptrdiff_t>(i));
   }
 }
@@ -112,48 +113,50 @@ int MigdCore::foreign_on(int h) const
   return n;
 }
 
-HostView MigdCore::host_view(int i, double now, int foreign)
+void MigdCore::refresh_host_view(HostView& h, int i, double now, int foreign)
 {
   BookHost& s = hosts_[static_cast<size_t>(i)];
-  HostView h;
   h.id = i;
-  h.name = s.name;
+  if (h.name.empty())
+    h.name = s.name; // a host's name never changes: copied when the host is first seen
   h.speed = s.speed;
   if (s.is_file_server) {
     h.is_file_server = true;
     h.available = false;
-    return h;
+    return;
   }
-  actuator_.sample_load(i, s);
+  double& until = loads_until_[static_cast<size_t>(i)];
+  if (now >= until)
+    until = actuator_.sample_load(i, s);
   h.up = s.up;
   h.available = s.available;
   h.owner_active = s.owner_active;
   h.input_idle_s = s.owner_active ? 0 : now - s.last_input_s;
   h.idle_since_s = s.idle_since_s;
-  std::copy(s.load, s.load + 3, h.load);
+  h.load[0] = s.load[0];
+  h.load[1] = s.load[1];
+  h.load[2] = s.load[2];
   h.run_queue = s.run_queue;
   h.foreign = foreign;
   h.holder = s.holder;
-  return h;
 }
 
-ClusterView MigdCore::view()
+const ClusterView& MigdCore::view()
 {
-  ClusterView v;
+  ClusterView& v = view_;
   v.now_s = actuator_.now();
   // One pass over the processes' views: their ages now, and each host's count of foreign ones.
-  std::vector<int> foreign(hosts_.size(), 0);
-  v.processes = proc_views_;
+  foreign_.assign(hosts_.size(), 0);
   for (size_t i = 0; i < v.processes.size(); ++i) {
     ProcessView& pv = v.processes[i];
     if (pv.home != pv.host && pv.state != ProcState::WAITING)
-      ++foreign[static_cast<size_t>(pv.host)];
+      ++foreign_[static_cast<size_t>(pv.host)];
     // Seconds since its current attempt began: both backends measure it the same way (cluster_view.hpp).
     pv.age_s = pv.state == ProcState::WAITING ? 0 : v.now_s - run_starts_[i];
   }
-  v.hosts.reserve(hosts_.size());
+  v.hosts.resize(hosts_.size());
   for (int i = 0; i < hosts(); ++i)
-    v.hosts.push_back(host_view(i, v.now_s, foreign[static_cast<size_t>(i)]));
+    refresh_host_view(v.hosts[static_cast<size_t>(i)], i, v.now_s, foreign_[static_cast<size_t>(i)]);
   v.count_holders();
   return v;
 }

@@ -27,9 +27,13 @@ public:
   virtual Capabilities capabilities() const = 0;
   /// The backend's clock (simulated or wall seconds since the run began).
   virtual double now() const = 0;
-  /// Refreshes a host's loads in the book before a view is built (the simulator's decay with time); default: the
-  /// last report stands.
-  virtual void sample_load(int host, BookHost& h) const { (void)host, (void)h; }
+  /// Refreshes a host's loads in the book before a view is built (the simulator's decay with time) and returns the
+  /// time before which they cannot change unless loads_changed(host) says so; default: the last report stands.
+  virtual double sample_load(int host, BookHost& h) const
+  {
+    (void)host, (void)h;
+    return std::numeric_limits<double>::infinity();
+  }
   virtual std::string migrate(const BookProcess& p, int target) = 0;
   virtual std::string evict(const BookProcess& p, EvictionReason reason, bool eviction) = 0;
   virtual std::string restart(const BookProcess& p, EvictionReason reason, bool eviction) = 0;
@@ -60,7 +64,8 @@ public:
   void process_changed(int64_t id, int host, ProcState state);
   /// Processes away from home on `h`, neither waiting nor gone.
   int foreign_on(int h) const;
-  ClusterView view();
+  /// The policies' snapshot, refreshed in place: valid until the next call (a policy never calls back into migd).
+  const ClusterView& view();
 
   // --- events (each may call the policy) ---
   /// PROCESS_ARRIVED: where the process runs (home unless a PLACE survives).
@@ -88,6 +93,8 @@ public:
   /// The host stopped answering: its foreign processes are rerun at home by their clients (restart records), any
   /// eviction in progress is dropped, then HOST_DOWN.
   void host_down(int h);
+  /// The backend's loads of `h` changed before the time sample_load gave (its run queue changed).
+  void loads_changed(int h) { loads_until_[static_cast<size_t>(h)] = -std::numeric_limits<double>::infinity(); }
   void timer(double at_s);
 
   // --- evictions and records ---
@@ -123,7 +130,7 @@ private:
     std::vector<int>* granted = nullptr;
     int* placed = nullptr;
   };
-  HostView host_view(int h, double now, int foreign);
+  void refresh_host_view(HostView& h, int i, double now, int foreign);
   void dispatch(const PolicyEvent& ev) { dispatch(ev, Reply()); }
   void dispatch(const PolicyEvent& ev, Reply reply);
   std::vector<Decision> ask(const PolicyEvent& ev);
@@ -152,10 +159,13 @@ private:
   void unmirror(int64_t id);
   size_t view_index(int64_t id) const;
   std::map<int64_t, BookProcess> procs_;
-  /// The processes' views in id order, as the policies see them but for age_s, and when each attempt began:
-  /// kept as the book changes, so that a view costs one pass over contiguous memory.
-  std::vector<ProcessView> proc_views_;
+  /// The policies' snapshot. Its processes (in id order, as the policies see them but for age_s) are kept as the
+  /// book changes, with when each attempt began; its hosts are refreshed in place. A view costs one pass over
+  /// contiguous memory and allocates nothing.
+  ClusterView view_;
   std::vector<double> run_starts_;
+  std::vector<int> foreign_;        ///< scratch: foreign processes per host
+  std::vector<double> loads_until_; ///< per host: the loads in the book hold until then (sample_load)
   std::vector<PolicyEvent> rejected_; ///< delivered with the next call
   std::set<double> timers_;           ///< WAKE_AT times asked of the backend and not yet delivered
   std::vector<MigrationRecord> migrations_;

@@ -3,6 +3,8 @@
 // a policy wrapper that records what each call was given and answered, and a clock the script advances.
 #pragma once
 
+#include <limits>
+
 #include <algorithm>
 #include <functional>
 #include <memory>
@@ -111,13 +113,14 @@ public:
 
   Capabilities capabilities() const override { return caps_; }
   double now() const override { return t; }
-  /// Every running process counts 1 in each load average of its host.
-  void sample_load(int host, BookHost& h) const override
+  /// Every running process counts 1 in each load average of its host (sampled anew for every view).
+  double sample_load(int host, BookHost& h) const override
   {
     h.run_queue = 0;
     for (const auto& [id, p] : core->processes())
       h.run_queue += p.host == host && p.state == ProcState::RUNNING;
     std::fill(h.load, h.load + 3, static_cast<double>(h.run_queue));
+    return -std::numeric_limits<double>::infinity();
   }
   std::string migrate(const BookProcess& p, int target) override
   {
