@@ -4,6 +4,7 @@
 // the resource it uses. Unloaded, each step sums to the published figure it comes from (docs/cost-model.md).
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 #include "models/profile.hpp"
@@ -64,9 +65,9 @@ public:
   const Network& network() const { return net_; }
 
   /// A null RPC between two hosts: SPE91's 1.6 ms minimum round trip on SS1.
-  RpcCost small_rpc() const;
+  RpcCost small_rpc() const { return small_rpc_; }
   /// A name lookup served by the file server (client side as a small RPC, server CPU from the server profile).
-  RpcCost lookup() const;
+  RpcCost lookup() const { return lookup_; }
   /// n file-system blocks moved between a workstation and the server at the FS RPC rate (480 KB/s on SS1).
   RpcCost fs_blocks(int64_t n) const;
   /// n VM pages flushed to backing files at the VM RPC rate (660 KB/s on SS1, parallel channels).
@@ -75,26 +76,26 @@ public:
   int64_t blocks_for(int64_t bytes) const;
 
   // Host selection through the global migd (TH90 Table 7.1), client-side elapsed time.
-  double mig_connect_s() const { return ms(ws_, "mig_connect_ms"); }
-  double mig_obtain_s() const { return ms(ws_, "mig_obtain_ms"); }
-  double mig_close_s() const { return ms(ws_, "mig_close_ms"); }
-  double mig_confirm_s() const { return ms(ws_, "mig_confirm_ms"); }
+  double mig_connect_s() const { return mig_s_[0]; }
+  double mig_obtain_s() const { return mig_s_[1]; }
+  double mig_close_s() const { return mig_s_[2]; }
+  double mig_confirm_s() const { return mig_s_[3]; }
 
   /// fork + exec + exit + wait of a null program, locally (46 ms on SS1).
-  InvocationCost local_invocation() const;
+  InvocationCost local_invocation() const { return local_invocation_; }
   /// What exec-time migration adds to a local invocation (81 - 46 ms on SS1), null process, no open files.
-  ExecMigrationCost exec_migration() const;
+  ExecMigrationCost exec_migration() const { return exec_migration_; }
   /// Moving one open file's state: 3 small RPCs (source->target, target->server, server->source) plus
   /// encapsulation on the source; 9.4 ms on SS1 (SPE91 Table 1, p.17).
-  RpcCost open_file_rpc() const;
-  double open_file_home_cpu_s() const;
+  RpcCost open_file_rpc() const { return small_rpc_; }
+  double open_file_home_cpu_s() const { return open_file_home_cpu_s_; }
   /// Full migration of a process with these dirty pages, dirty file blocks and open files (SPE91 Table 1:
   /// 76 ms for a null process, 9.4 ms per open file, pages at 660 KB/s, blocks at 480 KB/s on SS1).
   ActiveMigrationCost active_migration(int64_t dirty_pages, int64_t dirty_blocks, int64_t open_files) const;
   /// Unloaded time of a full migration (what `spritesim calibrate` should measure with nothing else running).
   double active_migration_seconds(const ActiveMigrationCost& m) const;
   /// A kernel call on the local host (OSB90 Table 2 getpid).
-  double syscall_s() const { return ws_.get("syscall_us") * 1e-6; }
+  double syscall_s() const { return syscall_s_; }
   /// A call forwarded to the home machine (gettimeofday, getpgrp, ...; TH90 4.3.2): the local trap plus one small
   /// RPC home and back (AMSP 3.4 measured 2 ms forwarded against 0.21 ms local on a Sun 3/60).
   RpcCost forwarded_call() const;
@@ -105,9 +106,19 @@ public:
 private:
   static double ms(const HardwareProfile& p, const char* name) { return p.get(name) / 1000.0; }
   RpcCost bulk(int64_t units, double unit_bytes, double bandwidth_KBps) const;
+  RpcCost derive_small_rpc() const;
+  InvocationCost derive_local_invocation() const;
+  ExecMigrationCost derive_exec_migration() const;
   HardwareProfile ws_;
   HardwareProfile fs_;
   Network net_;
+  // The profiles' numbers and the costs derived from them, resolved at construction.
+  double page_bytes_ = 0, fs_block_bytes_ = 0, rpc_fs_KBps_ = 0, rpc_vm_KBps_ = 0, client_share_ = 0;
+  double syscall_s_ = 0, open_file_home_cpu_s_ = 0, null_migration_s_ = 0;
+  std::array<double, 4> mig_s_{}; ///< connect, obtain, close, confirm
+  RpcCost small_rpc_, lookup_;
+  InvocationCost local_invocation_;
+  ExecMigrationCost exec_migration_;
 };
 
 /// A typical migrating process's dirty VM pages and dirty file blocks (TH90 Table 8.3 means: 36.62 pages,

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -32,7 +33,9 @@ struct JobContext {
   const BuildTrace* trace = nullptr;
   const BuildDag* dag = nullptr;
   PmakeResult* out = nullptr;
-  sg4::Mailbox* done = nullptr;
+  /// Finished commands for pmake to reap, in the order they ended, and their count (pmake waits on it).
+  std::deque<Completion>* done = nullptr;
+  sg4::Semaphore* reaped = nullptr;
   double ref_mips = 0;
   int client = 0;
 };
@@ -125,7 +128,8 @@ void run_job(const JobContext& ctx, size_t index, int home, int host)
   int ran_on = proc.host();
   double cpu = proc.cpu_used_s();
   ctx.migd->exited(proc, job.cpu_s * ctx.ref_mips * 1e6);
-  ctx.done->put(new Completion{index, slot, ran_on, restarts, cpu}, 0);
+  ctx.done->push_back(Completion{index, slot, ran_on, restarts, cpu});
+  ctx.reaped->release();
 }
 
 class Pmake {
@@ -150,8 +154,7 @@ public:
     out_.scan_end_s = sg4::Engine::get_clock();
 
     out_.jobs.resize(trace_.jobs.size());
-    JobContext ctx{&cl_,    &migd_,   &trace_, &dag_, &out_, sg4::Mailbox::by_name("pmake-" + std::to_string(client_)),
-                   ref_mips, client_};
+    JobContext ctx{&cl_, &migd_, &trace_, &dag_, &out_, &completions_, reaped_.get(), ref_mips, client_};
     migd_.register_client(client_, [this](int host) { revoked(host); });
     std::vector<size_t> waiting(trace_.jobs.size());
     std::deque<size_t> ready;
@@ -236,9 +239,11 @@ public:
           run_job(ctx, j, h, target);
         });
       }
-      std::unique_ptr<Completion> done;
+      std::optional<Completion> done;
       if (running > 0) {
-        done = ctx.done->get_unique<Completion>();
+        reaped_->acquire();
+        done = completions_.front();
+        completions_.pop_front();
       } else {
         // Nothing runs and nothing could start: only a wait for hosts (no local slot). Ask migd again later.
         sg4::this_actor::sleep_until(retry_after_);
@@ -306,6 +311,8 @@ private:
   BuildDag dag_;
   std::set<int> held_;   ///< hosts migd granted and has not taken back
   std::vector<int> free_; ///< held hosts with nothing running, most recently freed last
+  std::deque<Completion> completions_;
+  sg4::SemaphorePtr reaped_ = sg4::Semaphore::create(0);
   double retry_after_ = 0;
 };
 

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <queue>
 
 #include <simgrid/kernel/Timer.hpp>
 
@@ -23,6 +24,104 @@ constexpr double NEVER = std::numeric_limits<double>::infinity();
 constexpr double TCP_GAMMA_BYTES = 4194304; // SimGrid's default network/TCP-gamma, the window CM02 caps flows with
 
 class Queue;
+
+/// Something due at a time: a queue's next end, a transfer's latency.
+class Due {
+public:
+  virtual void due() = 0;
+  uint64_t stamp = 0; ///< bumped when rescheduled or cancelled: older entries for it are stale
+
+protected:
+  ~Due() = default;
+};
+
+/// The model's own event list under one kernel timer, set for its earliest entry: rescheduling a queue's next end
+/// (at every start and end on it) costs a heap push, not a kernel timer's allocation, and everything due at one
+/// instant runs in one timer callback, earliest first and in scheduling order.
+class Schedule {
+public:
+  Schedule() = default;
+  Schedule(const Schedule&) = delete;
+  Schedule& operator=(const Schedule&) = delete;
+  ~Schedule()
+  {
+    if (timer_)
+      timer_->remove();
+  }
+
+  void at(double t, Due& d)
+  {
+    entries_.push(Entry{t, seq_++, &d, ++d.stamp});
+    if (!running_ && t < timer_at_)
+      arm(t);
+  }
+  void cancel(Due& d) { ++d.stamp; }
+
+private:
+  struct Entry {
+    double t;
+    uint64_t seq;
+    Due* due;
+    uint64_t stamp;
+    bool operator>(const Entry& o) const { return t > o.t || (t == o.t && seq > o.seq); }
+  };
+
+  void arm(double t)
+  {
+    if (timer_)
+      timer_->remove();
+    timer_at_ = t;
+    timer_ = Timer::set(t, [this] {
+      timer_ = nullptr;
+      timer_at_ = NEVER;
+      run();
+    });
+  }
+
+  // Everything due by now, including what becomes due at once; then the timer for the earliest entry left.
+  void run()
+  {
+    double now = sg4::Engine::get_clock();
+    running_ = true;
+    while (!entries_.empty() && entries_.top().t <= now) {
+      Entry e = entries_.top();
+      entries_.pop();
+      if (e.stamp == e.due->stamp)
+        e.due->due();
+    }
+    running_ = false;
+    while (!entries_.empty() && entries_.top().stamp != entries_.top().due->stamp)
+      entries_.pop();
+    if (!entries_.empty() && entries_.top().t < timer_at_)
+      arm(entries_.top().t);
+  }
+
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> entries_;
+  uint64_t seq_ = 0;
+  Timer* timer_ = nullptr;
+  double timer_at_ = NEVER; ///< when timer_ fires
+  bool running_ = false;    ///< inside run(): entries pushed now are taken by its loop or its last arm
+};
+
+/// An actor waiting for the model: it suspends itself, and the end of its work resumes it (from a kernel timer or
+/// from the actor that cancels the work). Cheaper than a semaphore's acquisition activity.
+class Waiter {
+public:
+  void wait()
+  {
+    actor_ = sg4::Actor::self();
+    sg4::this_actor::suspend();
+    actor_ = nullptr;
+  }
+  void wake()
+  {
+    if (actor_)
+      actor_->resume();
+  }
+
+private:
+  sg4::Actor* actor_ = nullptr;
+};
 
 /// What a flow reports its end to.
 class FlowOwner {
@@ -43,16 +142,14 @@ struct Flow {
   std::multimap<double, Flow*>::iterator at;
 };
 
-class Queue {
+class Queue : public Due {
 public:
-  Queue(double capacity, double flow_cap) : capacity_(capacity), cap_(flow_cap) {}
+  Queue(Schedule& schedule, double capacity, double flow_cap)
+      : schedule_(schedule), capacity_(capacity), cap_(flow_cap)
+  {
+  }
   Queue(const Queue&) = delete;
   Queue& operator=(const Queue&) = delete;
-  ~Queue()
-  {
-    if (timer_)
-      timer_->remove();
-  }
 
   void add(Flow& f, double amount, double bound = 0)
   {
@@ -137,13 +234,9 @@ private:
       arm();
   }
 
-  // One kernel timer per queue, at its next end.
+  // The queue's next end goes on the schedule.
   void arm()
   {
-    if (timer_) {
-      timer_->remove();
-      timer_ = nullptr;
-    }
     next_ = nullptr;
     double when = NEVER;
     if (!flows_.empty() && rate_ > 0) {
@@ -156,15 +249,14 @@ private:
         next_ = f;
       }
     if (next_)
-      timer_ = Timer::set(std::max(when, last_), [this] {
-        timer_ = nullptr;
-        fire();
-      });
+      schedule_.at(std::max(when, last_), *this);
+    else
+      schedule_.cancel(*this);
   }
 
-  // The timer's flow ends (whatever rounding left of it), with every flow due by then; their owners may add flows
-  // here, which are shared at once and timed once they are all in.
-  void fire()
+  // The flow it was scheduled for ends (whatever rounding left of it), with every flow due by then; their owners
+  // may add flows here, which are shared at once and scheduled once they are all in.
+  void due() override
   {
     advance();
     if (next_->bound > 0)
@@ -192,6 +284,7 @@ private:
     arm();
   }
 
+  Schedule& schedule_;
   double capacity_;
   double cap_;
   double v_ = 0;    ///< work each unbounded flow has received since the queue began
@@ -199,28 +292,30 @@ private:
   double rate_ = 0; ///< rate of each unbounded flow
   std::multimap<double, Flow*> flows_; ///< unbounded flows by finish_v (ties in arrival order)
   std::vector<Flow*> bounded_;         ///< by bound
-  Timer* timer_ = nullptr;
-  Flow* next_ = nullptr; ///< the flow the timer is for
+  Flow* next_ = nullptr; ///< the flow its schedule entry is for
   bool firing_ = false;
 };
 
 class PsSharing;
 
-/// One run of steps: a flow on one queue at a time, the actor waiting on `done`.
-class Chain : public FlowOwner {
+/// One run of steps: a flow on one queue at a time (after a transfer's latency), the actor waiting once.
+class Chain : public FlowOwner, public Due {
 public:
-  Chain(PsSharing& sharing, const std::vector<Step>& steps) : sharing_(sharing), steps_(steps) {}
+  Chain(PsSharing& sharing, const std::vector<Step>& steps) : sharing_(sharing), steps_(steps) { flow.owner = this; }
+  Chain(const Chain&) = delete;
+  Chain& operator=(const Chain&) = delete;
   ~Chain();
   void next();
   void flow_done() override { next(); }
-  sg4::SemaphorePtr done = sg4::Semaphore::create(0);
+  void due() override; // the latency is over
+  Waiter waiter;
   Flow flow;
 
 private:
   PsSharing& sharing_;
   const std::vector<Step>& steps_;
   size_t next_ = 0;
-  Timer* latency_ = nullptr;
+  double bytes_ = 0; ///< the transfer waiting out its latency
 };
 
 class PsBurst : public Burst, public FlowOwner {
@@ -237,11 +332,8 @@ public:
   }
   bool wait() override
   {
-    if (flow_.queue) {
-      wake_ = sg4::Semaphore::create(0);
-      wake_->acquire();
-      wake_ = nullptr;
-    }
+    if (flow_.queue)
+      waiter_.wait();
     return done_;
   }
   bool running() const override { return flow_.queue != nullptr; }
@@ -251,32 +343,30 @@ public:
     if (!flow_.queue)
       return;
     flow_.queue->remove(flow_);
-    if (wake_)
-      wake_->release();
+    waiter_.wake();
   }
   bool finished() override { return done_; }
   void flow_done() override
   {
     done_ = true;
-    if (wake_)
-      wake_->release();
+    waiter_.wake();
   }
 
 private:
   Flow flow_;
   bool done_ = false;
-  sg4::SemaphorePtr wake_;
+  Waiter waiter_;
 };
 
 class PsSharing : public Sharing {
 public:
   PsSharing(const std::vector<sg4::Host*>& hosts, sg4::Link* ethernet)
       : latency_(ethernet->get_latency()),
-        wire_(ethernet->get_bandwidth(), latency_ > 0 ? TCP_GAMMA_BYTES / (2 * latency_) : NEVER)
+        wire_(schedule_, ethernet->get_bandwidth(), latency_ > 0 ? TCP_GAMMA_BYTES / (2 * latency_) : NEVER)
   {
     for (sg4::Host* h : hosts) {
       speed_.push_back(h->get_speed());
-      cpus_.push_back(std::make_unique<Queue>(h->get_speed() * h->get_core_count(), h->get_speed()));
+      cpus_.push_back(std::make_unique<Queue>(schedule_, h->get_speed() * h->get_core_count(), h->get_speed()));
     }
   }
 
@@ -286,7 +376,7 @@ public:
       return;
     Chain chain(*this, steps);
     chain.next();
-    chain.done->acquire();
+    chain.waiter.wait();
   }
 
   std::unique_ptr<Burst> start(int host, double flops, double bound) override
@@ -294,12 +384,14 @@ public:
     return std::make_unique<PsBurst>(*cpus_[static_cast<size_t>(host)], flops, bound);
   }
 
+  Schedule& schedule() { return schedule_; }
   double latency() const { return latency_; }
   Queue& wire() { return wire_; }
   Queue& cpu(int host) { return *cpus_[static_cast<size_t>(host)]; }
   double speed(int host) const { return speed_[static_cast<size_t>(host)]; }
 
 private:
+  Schedule schedule_; // first: the queues hold references to it
   double latency_;
   Queue wire_;
   std::vector<double> speed_;
@@ -308,9 +400,8 @@ private:
 
 Chain::~Chain()
 {
-  // An actor killed while it waits (a daemon when the simulation ends) takes its flow off.
-  if (latency_)
-    latency_->remove();
+  // An actor killed while it waits (a daemon when the simulation ends) takes its work off.
+  sharing_.schedule().cancel(*this);
   if (flow.queue)
     flow.queue->remove(flow);
 }
@@ -319,9 +410,8 @@ Chain::~Chain()
 // starting the other at the same instant changes nobody's share).
 void Chain::next()
 {
-  flow.owner = this;
   if (next_ == steps_.size()) {
-    done->release();
+    waiter.wake();
     return;
   }
   const Step& s = steps_[next_++];
@@ -336,12 +426,11 @@ void Chain::next()
     sharing_.wire().add(flow, s.amount);
     return;
   }
-  double bytes = s.amount;
-  latency_ = Timer::set(sg4::Engine::get_clock() + sharing_.latency(), [this, bytes] {
-    latency_ = nullptr;
-    sharing_.wire().add(flow, bytes);
-  });
+  bytes_ = s.amount;
+  sharing_.schedule().at(sg4::Engine::get_clock() + sharing_.latency(), *this);
 }
+
+void Chain::due() { sharing_.wire().add(flow, bytes_); }
 
 } // namespace
 
