@@ -141,6 +141,17 @@ void MigdCore::refresh_host_view(HostView& h, int i, double now, int foreign)
   h.holder = s.holder;
 }
 
+void MigdCore::hand_over(std::vector<MigrationRecord>& m, std::vector<EvictionRecord>& e,
+                         std::vector<DecisionRecord>& d)
+{
+  m = std::move(migrations_);
+  e = std::move(evictions_);
+  d = std::move(decisions_);
+  migrations_.clear();
+  evictions_.clear();
+  decisions_.clear();
+}
+
 const ClusterView& MigdCore::view()
 {
   ClusterView& v = view_;

@@ -107,6 +107,8 @@ public:
   const std::vector<MigrationRecord>& migrations() const { return migrations_; }
   const std::vector<EvictionRecord>& evictions() const { return evictions_; }
   const std::vector<DecisionRecord>& decisions() const { return decisions_; }
+  /// Moves the three logs out (a run's end: its results take them; the core's logs are empty after).
+  void hand_over(std::vector<MigrationRecord>& m, std::vector<EvictionRecord>& e, std::vector<DecisionRecord>& d);
   const Policy& policy() const { return *policy_; }
   const IdleRule& idle_rule() const { return idle_rule_; }
   const Capabilities& capabilities() const { return caps_; }

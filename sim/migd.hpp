@@ -100,6 +100,8 @@ public:
   const std::vector<MigrationRecord>& migrations() const { return core_.migrations(); }
   const std::vector<EvictionRecord>& evictions() const { return core_.evictions(); }
   const std::vector<DecisionRecord>& decisions() const { return core_.decisions(); }
+  /// Moves migd's logs into the run's results (at its end).
+  void hand_over(RunResult& r) { core_.hand_over(r.migrations, r.evictions, r.decisions); }
   const Policy& policy() const { return core_.policy(); }
   const MigdCore::Stats& stats() const { return core_.stats(); }
   uint64_t requests() const { return core_.stats().requests; }

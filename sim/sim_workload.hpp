@@ -35,8 +35,8 @@ public:
   /// Checks, once the engine has stopped, that each of its jobs ran exactly once to its end; `live`: the
   /// processes migd still holds (GlobalMigd::live_processes).
   virtual void audit(RunAudit& audit, const std::map<std::string, std::string>& live) const = 0;
-  /// The run's makespan and job records.
-  virtual void collect(RunResult& r) const = 0;
+  /// The run's makespan and job records, moved into `r` (called once: a million jobs' records are not copied).
+  virtual void collect(RunResult& r) = 0;
   /// What only this kind reports (r.extra, host roles), once the common records are in `r`.
   virtual void summarize(RunResult& r, const RunView& view) const = 0;
 };

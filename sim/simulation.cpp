@@ -120,17 +120,15 @@ void run_engine(sg4::Engine& engine, Cluster& cluster, RunAudit& audit)
 }
 
 // The records every workload shares: owners' periods within the run, migrations, evictions, decisions, hosts.
-void common_records(const Cluster& cluster, const GlobalMigd& migd, const OwnerPeriods& owners, RunResult& r)
+void common_records(const Cluster& cluster, GlobalMigd& migd, const OwnerPeriods& owners, RunResult& r)
 {
   for (int h = 0; h < cluster.workstations(); ++h)
     for (const OwnerPeriod& p : owners[static_cast<size_t>(h)])
       if (p.start_s < r.makespan_s)
         r.owners.push_back({cluster.name(h), p.start_s, p.end_s, p.cpu_share});
-  r.migrations = migd.migrations();
+  migd.hand_over(r);
   std::stable_sort(r.migrations.begin(), r.migrations.end(),
                    [](const MigrationRecord& a, const MigrationRecord& b) { return a.time_s < b.time_s; });
-  r.evictions = migd.evictions();
-  r.decisions = migd.decisions();
   host_records(cluster, r);
 }
 

@@ -23,10 +23,10 @@ public:
       audit.violation("the build's pmake never ended");
   }
 
-  void collect(RunResult& r) const override
+  void collect(RunResult& r) override
   {
     r.makespan_s = pm_.end_s - pm_.start_s;
-    r.jobs = pm_.jobs;
+    r.jobs = std::move(pm_.jobs);
   }
 
   void summarize(RunResult& r, const RunView& view) const override;
@@ -60,7 +60,11 @@ void BuildWorkload::summarize(RunResult& r, const RunView& view) const
 
 std::unique_ptr<SimWorkload> prepare_build_workload(const ExperimentSpec& spec, const OwnerPeriods&)
 {
-  return std::make_unique<BuildWorkload>(spec.workload, resolve_trace(spec));
+  BuildTrace trace = resolve_trace(spec);
+  // The command lines are informational (outputs never show them): a million jobs' argv is 120 MB not kept.
+  for (TraceJob& job : trace.jobs)
+    std::vector<std::string>().swap(job.argv);
+  return std::make_unique<BuildWorkload>(spec.workload, std::move(trace));
 }
 
 } // namespace spritesim

@@ -35,7 +35,7 @@ public:
   }
   void start(Cluster& cluster, GlobalMigd& migd) override;
   void audit(RunAudit& audit, const std::map<std::string, std::string>& live) const override;
-  void collect(RunResult& r) const override;
+  void collect(RunResult& r) override;
   void summarize(RunResult& r, const RunView& view) const override;
 
 private:
@@ -85,7 +85,7 @@ void PopulationWorkload::audit(RunAudit& audit, const std::map<std::string, std:
   audit.check_jobs("the processes", background_, in_.processes.size(), live);
 }
 
-void PopulationWorkload::collect(RunResult& r) const
+void PopulationWorkload::collect(RunResult& r)
 {
   r.makespan_s = spec_.duration_s;
   for (const auto& j : background_)
@@ -94,7 +94,9 @@ void PopulationWorkload::collect(RunResult& r) const
     r.jobs.insert(r.jobs.end(), res.jobs.begin(), res.jobs.end());
     r.makespan_s = std::max(r.makespan_s, res.end_s);
   }
-  r.jobs.insert(r.jobs.end(), background_.begin(), background_.end());
+  r.jobs.insert(r.jobs.end(), std::make_move_iterator(background_.begin()),
+                std::make_move_iterator(background_.end()));
+  background_.clear();
 }
 
 void PopulationWorkload::summarize(RunResult& r, const RunView& view) const
