@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -135,8 +137,19 @@ const std::vector<EmbeddedFile>& model_data_files();
 HardwareProfile load_profile(const std::string& name_or_path, const std::string& expected_role)
 {
   std::string embedded = "models/profiles/" + name_or_path + ".json";
-  if (auto text = find_embedded(model_data_files(), embedded))
-    return parse_profile(parse_json_text(std::string(*text), embedded), embedded, expected_role);
+  if (auto text = find_embedded(model_data_files(), embedded)) {
+    // Built-in profiles never change: each is parsed once per process (a month of build sessions asks for the
+    // reference machines' costs 40,000 times).
+    static std::mutex lock;
+    static std::map<std::pair<std::string, std::string>, HardwareProfile> parsed;
+    std::lock_guard guard(lock);
+    auto key = std::make_pair(embedded, expected_role);
+    auto it = parsed.find(key);
+    if (it == parsed.end())
+      it = parsed.emplace(key, parse_profile(parse_json_text(std::string(*text), embedded), embedded, expected_role))
+               .first;
+    return it->second;
+  }
   if (name_or_path.find('/') == std::string::npos && name_or_path.find(".json") == std::string::npos)
     throw InputError(name_or_path, "", fmt::format("no such built-in profile (built in: {}); give a path to a JSON "
                                                    "profile otherwise", fmt::join(builtin_profiles(), ", ")));

@@ -1,4 +1,4 @@
-// Reusable worker actors and their keeper (see actor_pool.hpp).
+// Reusable worker actors and groups of tasks (see actor_pool.hpp).
 #include "sim/actor_pool.hpp"
 
 #include <mutex>
@@ -18,10 +18,6 @@ void ActorPool::start(const std::string& label, sg4::Host* host, std::function<v
   }
   w->task = std::move(task);
   w->label = label + " on " + host->get_name();
-  if (busy_++ == 0 && !keeper_) {
-    keeper_ = true;
-    sg4::Actor::create(KEEPER, host, [this] { keep_alive(); });
-  }
   w->go->release();
 }
 
@@ -41,18 +37,25 @@ void ActorPool::serve(Worker& w)
     w.task();
     w.task = nullptr;
     idle_.push_back(&w);
-    if (--busy_ == 0)
-      all_idle_->notify_all();
   }
 }
 
-void ActorPool::keep_alive()
+void TaskGroup::start(const std::string& label, sg4::Host* host, std::function<void()> task)
+{
+  ++running_;
+  pool_.start(label, host, [this, task = std::move(task)] {
+    task();
+    if (--running_ == 0)
+      ended_->notify_all();
+  });
+}
+
+void TaskGroup::wait()
 {
   auto lock = sg4::Mutex::create();
   std::unique_lock lk(*lock);
-  while (busy_ > 0)
-    all_idle_->wait(lk);
-  keeper_ = false;
+  while (running_ > 0)
+    ended_->wait(lk);
 }
 
 } // namespace spritesim

@@ -1,7 +1,7 @@
-// Reusable actors for short tasks (a pmake command, a process, a migd timer): a task runs on an idle worker, or on
-// a new one when none is idle, so an actor's stack is mapped once and not once per task (creating and freeing one
-// was a third of a large build's run time). Workers are daemons; a keeper actor lives while any task runs, so the
-// simulation ends when the tasks have, as it did when every task was an actor of its own.
+// Reusable actors for short tasks (a pmake command, a process, a build session's pmake): a task runs on an idle
+// worker, or on a new one when none is idle, so an actor's stack is mapped once and not once per task (creating and
+// freeing one was a third of a large build's run time). Workers are daemons: whoever starts tasks waits for them (pmake
+// reaps its commands; a TaskGroup's owner waits for the group), so the simulation ends when they have.
 #pragma once
 
 #include <functional>
@@ -21,10 +21,9 @@ public:
   ActorPool(const ActorPool&) = delete;
   ActorPool& operator=(const ActorPool&) = delete;
 
-  /// Runs `task` on a worker; `label` and `host` name it in deadlock reports (the worker itself may be anywhere). Callable from any actor.
+  /// Runs `task` on a worker; `label` and `host` name it in deadlock reports (the worker itself may be anywhere).
+  /// Callable from any actor.
   void start(const std::string& label, sg4::Host* host, std::function<void()> task);
-  /// The keeper actor's name (not a task: deadlock reports leave it out).
-  static constexpr const char* KEEPER = "pool-keeper";
   /// The labels of the tasks running now.
   std::vector<std::string> running() const;
 
@@ -35,12 +34,22 @@ private:
     std::string label;
   };
   void serve(Worker& w);
-  void keep_alive();
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<Worker*> idle_;
-  size_t busy_ = 0;
-  bool keeper_ = false;
-  sg4::ConditionVariablePtr all_idle_ = sg4::ConditionVariable::create();
+};
+
+/// Tasks started on the pool by one actor that then waits for them all (a workload's arrivals, its build sessions).
+class TaskGroup {
+public:
+  explicit TaskGroup(ActorPool& pool) : pool_(pool) {}
+  void start(const std::string& label, sg4::Host* host, std::function<void()> task);
+  /// Blocks the calling actor until every task started has ended.
+  void wait();
+
+private:
+  ActorPool& pool_;
+  size_t running_ = 0;
+  sg4::ConditionVariablePtr ended_ = sg4::ConditionVariable::create();
 };
 
 } // namespace spritesim

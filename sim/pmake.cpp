@@ -337,11 +337,17 @@ double Pmake::load_ref_mips() const { return load_profile(trace_.reference_profi
 
 } // namespace
 
+std::function<void()> pmake_driver(Cluster& cluster, GlobalMigd& migd, const BuildTrace& trace,
+                                   const WorkloadSpec& spec, int home, int client, PmakeResult& out)
+{
+  auto driver = std::make_shared<Pmake>(cluster, migd, trace, spec, home, client, out);
+  return [driver] { (*driver)(); };
+}
+
 void start_pmake(Cluster& cluster, GlobalMigd& migd, const BuildTrace& trace, const WorkloadSpec& spec, int home,
                  int client, PmakeResult& out)
 {
-  auto driver = std::make_shared<Pmake>(cluster, migd, trace, spec, home, client, out);
-  sg4::Actor::create("pmake", cluster.host(home), [driver] { (*driver)(); });
+  sg4::Actor::create("pmake", cluster.host(home), pmake_driver(cluster, migd, trace, spec, home, client, out));
 }
 
 void start_writeback_daemons(Cluster& cluster)

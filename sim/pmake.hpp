@@ -4,6 +4,7 @@
 // traffic contending for the workstations, the file server and the Ethernet. (SPE91 p.17; TH90 7.4; SRC pmake.)
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ struct PmakeResult {
 /// Starts the pmake actor on workstation `home`; results are filled when the simulation ends.
 void start_pmake(Cluster& cluster, GlobalMigd& migd, const BuildTrace& trace, const WorkloadSpec& spec, int home,
                  int client, PmakeResult& out);
+/// The pmake driver as a task, for a caller that runs it on the actor pool and waits for it (build sessions).
+std::function<void()> pmake_driver(Cluster& cluster, GlobalMigd& migd, const BuildTrace& trace,
+                                   const WorkloadSpec& spec, int home, int client, PmakeResult& out);
 
 /// Starts each workstation's delayed-write daemon (Sprite: every 30 s, blocks unmodified for 30 s are written
 /// back; CACHE88). Daemons end with the simulation.

@@ -332,8 +332,17 @@ public:
   }
   bool wait() override
   {
-    if (flow_.queue)
-      waiter_.wait();
+    if (flow_.queue) {
+      try {
+        waiter_.wait();
+      } catch (...) {
+        // The actor was killed while it waited (a daemon at the simulation's end): its work stops with it, as a
+        // killed actor's Exec does, or the schedule would run on to wake an actor that is gone.
+        if (flow_.queue)
+          flow_.queue->remove(flow_);
+        throw;
+      }
+    }
     return done_;
   }
   bool running() const override { return flow_.queue != nullptr; }

@@ -109,7 +109,7 @@ void run_engine(sg4::Engine& engine, Cluster& cluster, RunAudit& audit)
   sg4::Engine::on_deadlock_cb([&] {
     deadlocked = true;
     for (const auto& a : engine.get_all_actors())
-      if (!a->is_daemon() && a->get_name() != ActorPool::KEEPER)
+      if (!a->is_daemon())
         blocked.push_back(fmt::format("{} on {}", a->get_name(), a->get_host()->get_name()));
     for (const auto& task : cluster.actors().running())
       blocked.push_back(task);

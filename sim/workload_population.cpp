@@ -56,6 +56,7 @@ void PopulationWorkload::start(Cluster& cluster, GlobalMigd& migd)
     return;
   // A pmake per session, asking for as many hosts as it has compiles (client ids after pmake's 0).
   sg4::Actor::create("sessions", cluster.host(cluster.file_server()), [this, &cluster, &migd] {
+    TaskGroup builds(cluster.actors());
     for (const auto& s : in_.sessions) {
       sg4::this_actor::sleep_until(s.start_s);
       traces_.push_back(session_trace(s, seed_));
@@ -65,9 +66,11 @@ void PopulationWorkload::start(Cluster& cluster, GlobalMigd& migd)
       ws.migrate = true;
       session_specs_.push_back(ws);
       session_results_.emplace_back();
-      start_pmake(cluster, migd, traces_.back(), session_specs_.back(), s.home, static_cast<int>(s.id) + 1,
-                  session_results_.back());
+      builds.start("pmake", cluster.host(s.home),
+                   pmake_driver(cluster, migd, traces_.back(), session_specs_.back(), s.home,
+                                static_cast<int>(s.id) + 1, session_results_.back()));
     }
+    builds.wait();
   });
 }
 
