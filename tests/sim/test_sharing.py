@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+# The processor-sharing model (platform.sharing, the default) against SimGrid's max-min model it replaces (issue
+# 13): where no decision depends on the exact instant (everything at home, no migration), the two must give every
+# job the same end to rounding, over generated builds and processes with contention on the CPUs (one core and two),
+# the file server and the Ethernet, and owners whose bounded CPU share competes with the jobs; where decisions do
+# depend on it (migration, a full build on 12 hosts), the makespans must agree within 0.5%.
+# Usage: python3 test_sharing.py /path/to/spritesim
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from testlib import rows, run_script  # noqa: E402  (tests/lib/testlib.py)
+
+SPRITESIM = None
+SEEDS = 8
+
+
+def spritesim(*args, timeout=120):
+    p = subprocess.run([SPRITESIM, *args], capture_output=True, text=True, timeout=timeout)
+    if p.returncode != 0:
+        raise AssertionError(f"spritesim {' '.join(args)} exited {p.returncode}:\n{p.stderr}")
+    return p
+
+
+class Sharing(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls._tmp = tempfile.TemporaryDirectory(prefix="spritesim-sharing-")
+        cls.tmp = cls._tmp.name
+
+    @classmethod
+    def tearDownClass(cls):
+        cls._tmp.cleanup()
+
+    def both(self, name, config):
+        """Runs the config under each model; returns {model: (results, jobs by id)}."""
+        path = os.path.join(self.tmp, name + ".json")
+        with open(path, "w") as f:
+            json.dump(config, f)
+        out = {}
+        for model in ("processor-sharing", "max-min"):
+            d = os.path.join(self.tmp, name, model)
+            spritesim("run", path, "--out", d, "--set", f"platform.sharing={model}")
+            with open(os.path.join(d, "results.json")) as f:
+                res = json.load(f)
+            out[model] = (res, {r["job_id"]: r for r in rows(os.path.join(d, "jobs.csv"))})
+        return out
+
+    def assert_same_ends(self, name, runs):
+        (ps, ps_jobs), (mm, mm_jobs) = runs["processor-sharing"], runs["max-min"]
+        self.assertEqual(sorted(ps_jobs), sorted(mm_jobs), name)
+        self.assertGreater(len(ps_jobs), 0, name)
+        for job, a in ps_jobs.items():
+            b = mm_jobs[job]
+            self.assertEqual(a["exec_host"], b["exec_host"], f"{name} {job}")
+            for col in ("start_s", "end_s", "cpu_s"):
+                x, y = float(a[col]), float(b[col])
+                self.assertAlmostEqual(x, y, delta=2e-6 + 1e-7 * abs(y), msg=f"{name} {job} {col}")
+        self.assertAlmostEqual(ps["makespan_s"], mm["makespan_s"], delta=1e-6 * mm["makespan_s"] + 2e-6, msg=name)
+
+    def test_builds_at_home_end_alike(self):
+        # pmake without migration: up to three commands at once on pmake's host, every lookup, write-back and input
+        # contending for the file server and the wire; one- and two-core profiles.
+        rng = random.Random(13)
+        for seed in range(SEEDS):
+            kind = rng.choice(["gremlin", "tex", "pmake"])
+            trace = os.path.join(self.tmp, f"trace{seed}.json")
+            spritesim("trace", "generate", kind, "--seed", str(seed + 1), "--out", trace)
+            config = {"name": f"build{seed}", "seed": seed + 1,
+                      "platform": {"workstations": 1, "profile": rng.choice(["ss1", "ds3100", "sun3-75", "host"])},
+                      "workload": {"kind": "pmake", "trace": trace, "migrate": False, "max_local": rng.randint(1, 3),
+                                   "baseline": "none"}}
+            with self.subTest(seed=seed, kind=kind):
+                self.assert_same_ends(f"build{seed}", self.both(f"build{seed}", config))
+
+    def test_processes_with_owners_end_alike(self):
+        # Processes that stay home, with the owner's own CPU share (a bounded flow) coming and going on their host.
+        rng = random.Random(17)
+        for seed in range(SEEDS):
+            owners = os.path.join(self.tmp, f"owners{seed}.csv")
+            t, lines = 0.0, ["host,start_s,end_s,cpu_share"]
+            while t < 600:
+                start = t + rng.uniform(5, 60)
+                t = start + rng.uniform(5, 120)
+                lines.append(f"ws00,{start:.3f},{t:.3f},{rng.choice([0.1, 0.3, 0.5, 0.9, 1.0])}")
+            with open(owners, "w") as f:
+                f.write("\n".join(lines) + "\n")
+            config = {"name": f"procs{seed}", "seed": seed + 1,
+                      "platform": {"workstations": 1, "profile": rng.choice(["ss1", "host"])},
+                      "workload": {"kind": "processes", "duration_s": 600, "baseline": "none",
+                                   "processes": {"arrivals_per_host_hour": rng.choice([20, 60, 200])}},
+                      "owners": {"model": "trace", "trace": owners}}
+            with self.subTest(seed=seed):
+                self.assert_same_ends(f"procs{seed}", self.both(f"procs{seed}", config))
+
+    def test_migrating_runs_agree_within_half_a_percent(self):
+        # Decisions here depend on instants that rounding can move, so only the makespans are compared.
+        configs = {
+            "kernel12": {"name": "kernel12", "seed": 1, "platform": {"workstations": 12, "profile": "ss1"},
+                         "workload": {"kind": "pmake", "trace": "builtin:kernel", "baseline": "none"}},
+            "owned": {"name": "owned", "seed": 3, "platform": {"workstations": 8, "profile": "ds3100"},
+                      "workload": {"kind": "processes", "duration_s": 1800, "baseline": "none",
+                                   "processes": {"arrivals_per_host_hour": 60}},
+                      "owners": {"model": "stochastic"}, "policy": {"name": "sprite"}},
+        }
+        for name, config in configs.items():
+            runs = self.both(name, config)
+            a, b = runs["processor-sharing"][0]["makespan_s"], runs["max-min"][0]["makespan_s"]
+            with self.subTest(name=name):
+                self.assertLessEqual(abs(a - b) / b, 0.005, f"{name}: {a} against {b}")
+                self.assertEqual(len(runs["processor-sharing"][1]), len(runs["max-min"][1]))
+
+
+if __name__ == "__main__":
+    run_script("test_sharing.py", globals())
