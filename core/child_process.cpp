@@ -1,9 +1,12 @@
 // The one way spritesim starts a child process (see child_process.hpp): fork, set up the child with async-signal-safe
 // calls only, exec; a close-on-exec pipe carries exec's errno back, so "cannot run" is an error here, not exit 127.
+// A child of this executable may instead run its verb in the forked process (set_self_runner).
 #include "core/child_process.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <iostream>
 
 #include <fcntl.h>
 #include <sys/prctl.h>
@@ -18,6 +21,36 @@ namespace spritesim {
 
 namespace {
 
+std::function<int(const std::vector<std::string>&)>& self_runner()
+{
+  static std::function<int(const std::vector<std::string>&)> runner;
+  return runner;
+}
+
+// A child of this executable runs its verb here, as exec would have it: its own environment, handlers back to their
+// defaults (exec resets them), no close-on-exec descriptor left open, its output flushed before it exits.
+[[noreturn]] void run_self(const std::vector<std::string>& args, char** envp, int report)
+{
+  close(report); // the parent's read sees the start succeed
+  environ = envp;
+  for (int sig = 1; sig < NSIG; ++sig) {
+    struct sigaction old {};
+    if (sigaction(sig, nullptr, &old) == 0 && !(old.sa_flags & SA_SIGINFO) && old.sa_handler != SIG_DFL &&
+        old.sa_handler != SIG_IGN)
+      signal(sig, SIG_DFL);
+  }
+  int code = 1;
+  try {
+    code = self_runner()(std::vector<std::string>(args.begin() + 1, args.end()));
+  } catch (...) {
+    code = 2;
+  }
+  std::cout.flush();
+  std::cerr.flush();
+  fflush(nullptr);
+  _exit(code);
+}
+
 std::vector<char*> c_strings(std::vector<std::string>& v)
 {
   std::vector<char*> out;
@@ -28,7 +61,7 @@ std::vector<char*> c_strings(std::vector<std::string>& v)
 }
 
 // In the child, between fork and exec: only async-signal-safe calls.
-[[noreturn]] void become(const ChildSpec& spec, pid_t parent, char* const* argv, char* const* envp, int report)
+[[noreturn]] void become(const ChildSpec& spec, pid_t parent, char* const* argv, char** envp, int report)
 {
   for (const auto& [sig, action] : spec.signals)
     sigaction(sig, &action, nullptr);
@@ -48,6 +81,8 @@ std::vector<char*> c_strings(std::vector<std::string>& v)
       close(fd);
     }
   }
+  if (spec.self && self_runner())
+    run_self(spec.argv, envp, report);
   if (spec.search_path)
     execvpe(argv[0], argv, envp);
   else
@@ -75,6 +110,11 @@ pid_t start_child(const ChildSpec& spec)
   if (pipe2(report, O_CLOEXEC) != 0)
     throw std::runtime_error(fmt::format("pipe failed: {}", std::strerror(errno)));
   pid_t parent = getpid();
+  if (spec.self && self_runner()) {
+    std::cout.flush(); // the child must not write what the parent had buffered
+    std::cerr.flush();
+    fflush(nullptr);
+  }
   pid_t pid = fork();
   if (pid == 0) {
     close(report[0]);
@@ -125,9 +165,15 @@ std::string self_exe()
   return std::string(buf, static_cast<size_t>(n));
 }
 
+void set_self_runner(std::function<int(const std::vector<std::string>&)> runner)
+{
+  self_runner() = std::move(runner);
+}
+
 ChildSpec self_child(const std::vector<std::string>& args, const std::string& log_file)
 {
   ChildSpec c;
+  c.self = true;
   c.argv = {self_exe()};
   c.argv.insert(c.argv.end(), args.begin(), args.end());
   c.log_file = log_file;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "core/child_process.hpp"
 #include "tools/commands.hpp"
 #include "tools/verb_main.hpp"
 
@@ -51,9 +52,8 @@ Docs: README.md, docs/ (configs, outputs, cost model, owners, policies, sweeps, 
 real mode, the month-long run).
 )";
 
-int main(int argc, char** argv)
+static int dispatch(const Args& args)
 {
-  Args args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
     std::fputs(USAGE, args.empty() ? stderr : stdout);
     return args.empty() ? 2 : 0;
@@ -90,4 +90,11 @@ int main(int argc, char** argv)
       names.push_back(name);
     throw UsageError(fmt::format("unknown verb \"{}\" ({}; see spritesim --help)", verb, fmt::join(names, ", ")));
   });
+}
+
+int main(int argc, char** argv)
+{
+  // Simulations this process starts (reproduce, sweep) run their verb in the forked child: no second exec.
+  set_self_runner(dispatch);
+  return dispatch(Args(argv + 1, argv + argc));
 }
