@@ -20,6 +20,7 @@ int MigdCore::add_host(const std::string& name, bool file_server, double speed)
   h.speed = speed;
   hosts_.push_back(h);
   loads_until_.push_back(-std::numeric_limits<double>::infinity());
+  stale_.push_back(1);
   return static_cast<int>(hosts_.size()) - 1;
 }
 
@@ -113,32 +114,31 @@ int MigdCore::foreign_on(int h) const
   return n;
 }
 
-void MigdCore::refresh_host_view(HostView& h, int i, double now, int foreign)
+void MigdCore::refresh_host_view(HostView& h, int i, double now)
 {
   BookHost& s = hosts_[static_cast<size_t>(i)];
-  h.id = i;
-  if (h.name.empty())
-    h.name = s.name; // a host's name never changes: copied when the host is first seen
-  h.speed = s.speed;
-  if (s.is_file_server) {
-    h.is_file_server = true;
-    h.available = false;
-    return;
-  }
   double& until = loads_until_[static_cast<size_t>(i)];
-  if (now >= until)
-    until = actuator_.sample_load(i, s);
-  h.up = s.up;
-  h.available = s.available;
-  h.owner_active = s.owner_active;
-  h.input_idle_s = s.owner_active ? 0 : now - s.last_input_s;
-  h.idle_since_s = s.idle_since_s;
-  h.load[0] = s.load[0];
-  h.load[1] = s.load[1];
-  h.load[2] = s.load[2];
-  h.run_queue = s.run_queue;
-  h.foreign = foreign;
-  h.holder = s.holder;
+  if (stale_[static_cast<size_t>(i)] || now >= until) {
+    // The book entry changed (or the loads are due for a sample): everything but the time-dependent fields.
+    if (now >= until)
+      until = s.is_file_server ? std::numeric_limits<double>::infinity() : actuator_.sample_load(i, s);
+    stale_[static_cast<size_t>(i)] = 0;
+    h.id = i;
+    if (h.name != s.name)
+      h.name = s.name;
+    h.speed = s.speed;
+    h.is_file_server = s.is_file_server;
+    h.up = s.up;
+    h.available = s.is_file_server ? false : s.available;
+    h.owner_active = s.owner_active;
+    h.idle_since_s = s.idle_since_s;
+    h.load[0] = s.load[0];
+    h.load[1] = s.load[1];
+    h.load[2] = s.load[2];
+    h.run_queue = s.run_queue;
+    h.holder = s.holder;
+  }
+  h.input_idle_s = s.owner_active || s.is_file_server ? 0 : now - s.last_input_s;
 }
 
 void MigdCore::hand_over(std::vector<MigrationRecord>& m, std::vector<EvictionRecord>& e,
@@ -166,8 +166,11 @@ const ClusterView& MigdCore::view()
     pv.age_s = pv.state == ProcState::WAITING ? 0 : v.now_s - run_starts_[i];
   }
   v.hosts.resize(hosts_.size());
-  for (int i = 0; i < hosts(); ++i)
-    refresh_host_view(v.hosts[static_cast<size_t>(i)], i, v.now_s, foreign_[static_cast<size_t>(i)]);
+  for (int i = 0; i < hosts(); ++i) {
+    HostView& h = v.hosts[static_cast<size_t>(i)];
+    refresh_host_view(h, i, v.now_s);
+    h.foreign = foreign_[static_cast<size_t>(i)];
+  }
   v.count_holders();
   return v;
 }

@@ -53,7 +53,13 @@ public:
 
   // --- the book ---
   int add_host(const std::string& name, bool file_server = false, double speed = 1);
-  BookHost& host(int h) { return hosts_.at(static_cast<size_t>(h)); }
+  /// A host's book entry to change (its view is refreshed in full at the next view(); change it before the next
+  /// event, not through a reference kept across one).
+  BookHost& host(int h)
+  {
+    stale_.at(static_cast<size_t>(h)) = 1;
+    return hosts_.at(static_cast<size_t>(h));
+  }
   const BookHost& host(int h) const { return hosts_.at(static_cast<size_t>(h)); }
   int hosts() const { return static_cast<int>(hosts_.size()); }
   /// Registers a process, WAITING at its home; `p.run_start_s` and `p.state` are the core's.
@@ -132,7 +138,7 @@ private:
     std::vector<int>* granted = nullptr;
     int* placed = nullptr;
   };
-  void refresh_host_view(HostView& h, int i, double now, int foreign);
+  void refresh_host_view(HostView& h, int i, double now);
   void dispatch(const PolicyEvent& ev) { dispatch(ev, Reply()); }
   void dispatch(const PolicyEvent& ev, Reply reply);
   std::vector<Decision> ask(const PolicyEvent& ev);
@@ -168,6 +174,7 @@ private:
   std::vector<double> run_starts_;
   std::vector<int> foreign_;        ///< scratch: foreign processes per host
   std::vector<double> loads_until_; ///< per host: the loads in the book hold until then (sample_load)
+  std::vector<char> stale_;         ///< per host: its book entry may have changed since its view was refreshed
   std::vector<PolicyEvent> rejected_; ///< delivered with the next call
   std::set<double> timers_;           ///< WAKE_AT times asked of the backend and not yet delivered
   std::vector<MigrationRecord> migrations_;
