@@ -1,7 +1,8 @@
-// Reusable actors for short tasks (a pmake command, a process, a build session's pmake): a task runs on an idle
-// worker, or on a new one when none is idle, so an actor's stack is mapped once and not once per task (creating and
-// freeing one was a third of a large build's run time). Workers are daemons: whoever starts tasks waits for them (pmake
-// reaps its commands; a TaskGroup's owner waits for the group), so the simulation ends when they have.
+// Reusable actors for short tasks (a pmake command, a process, a build session's pmake, a migd timer): a task runs
+// on an idle worker, or on a new one when none is idle, so an actor's stack is mapped once and not once per task
+// (creating and freeing one was a third of a large build's run time). Workers are daemons: whoever starts tasks waits
+// for them (pmake reaps its commands; a TaskGroup's owner waits for the group), so the simulation ends when they have;
+// a task nobody waits for (a migd timer) ends with the simulation, as a daemon would.
 #pragma once
 
 #include <functional>

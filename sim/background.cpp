@@ -55,9 +55,8 @@ void start_background(Cluster& cluster, GlobalMigd& migd, const std::vector<Back
     for (size_t i = 0; i < procs.size(); ++i) {
       sg4::this_actor::sleep_until(procs[i].arrival_s);
       const BackgroundProcess& bp = procs[i];
-      running.start(fmt::format("p{:06d}", bp.id), cluster.host(bp.home), [&cluster, &migd, &bp, ref_mips, &rec = out[i]] {
-        run_process(cluster, migd, bp, ref_mips, rec);
-      });
+      running.start(fmt::format("p{:06d}", bp.id), cluster.host(bp.home),
+                    [&cluster, &migd, &bp, ref_mips, &rec = out[i]] { run_process(cluster, migd, bp, ref_mips, rec); });
     }
     running.wait();
   });

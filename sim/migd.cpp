@@ -68,10 +68,11 @@ void GlobalMigd::revoked(int client, int host)
 
 void GlobalMigd::wake_at(double at_s)
 {
-  sg4::Actor::create("migd-timer", cluster_.host(cluster_.file_server()), [this, at_s] {
+  // On the actor pool: a policy's timers come by the thousand (lifetime, mosix, condor), each a short wait.
+  cluster_.actors().start("migd-timer", cluster_.host(cluster_.file_server()), [this, at_s] {
     sg4::this_actor::sleep_until(at_s);
     core_.timer(at_s);
-  })->daemonize();
+  });
 }
 
 void GlobalMigd::policy_error(const PolicyEvent& ev, const std::string& what)
