@@ -1,6 +1,9 @@
 // Platform construction and the blocking primitives (see cluster.hpp).
 #include "sim/cluster.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include <fmt/format.h>
 
 namespace spritesim {
@@ -39,6 +42,7 @@ Cluster::Cluster(const ExperimentSpec& spec, CostModel costs) : costs_(std::move
   dirty_.resize(hosts_.size());
   for (size_t i = 0; i < hosts_.size(); ++i)
     dirty_signal_.push_back(sg4::ConditionVariable::create());
+  writeback_started_.assign(hosts_.size(), 0);
 }
 
 void Cluster::run(const Steps& steps)
@@ -84,7 +88,39 @@ void Cluster::cache_write(const std::string& file, int host, int64_t bytes)
     dirty_[static_cast<size_t>(it->second.host)].erase(file);
   files_[file] = CachedFile{host, bytes, true, sg4::Engine::get_clock()};
   dirty_[static_cast<size_t>(host)].insert(file);
+  if (!writeback_started_[static_cast<size_t>(host)])
+    start_writeback(host);
   dirty_signal_[static_cast<size_t>(host)]->notify_all();
+}
+
+// Sprite's delayed write (CACHE88): every 30 s, blocks unmodified for 30 s are written back. A host's daemon starts
+// with its first write (a host that never writes costs no actor) and ends with the simulation. Daemons are staggered
+// over the period: Sprite hosts' sync daemons were not synchronised.
+void Cluster::start_writeback(int h)
+{
+  writeback_started_[static_cast<size_t>(h)] = 1;
+  double phase = WRITEBACK_DELAY_S * h / std::max(1, workstations());
+  sg4::Actor::create("writeback-" + name(h), host(h), [this, h, phase] {
+    auto lock = sg4::Mutex::create();
+    std::unique_lock lk(*lock);
+    while (true) {
+      while (dirty_files(h).empty())
+        dirty_signal(h)->wait(lk);
+      // The next scan on this daemon's 30 s grid (strictly later than now, whatever the rounding).
+      double now = sg4::Engine::get_clock();
+      auto k = static_cast<int64_t>(std::floor((now - phase) / WRITEBACK_DELAY_S)) + 1;
+      while (phase + static_cast<double>(k) * WRITEBACK_DELAY_S <= now + 1e-9)
+        ++k;
+      sg4::this_actor::sleep_until(phase + static_cast<double>(k) * WRITEBACK_DELAY_S);
+      now = sg4::Engine::get_clock();
+      std::vector<std::string> due;
+      for (const auto& f : dirty_files(h))
+        if (now - files_.at(f).written_s >= WRITEBACK_DELAY_S)
+          due.push_back(f);
+      for (const auto& f : due)
+        write_back(f);
+    }
+  })->daemonize();
 }
 
 } // namespace spritesim

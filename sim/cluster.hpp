@@ -30,6 +30,9 @@ struct CachedFile {
   double written_s = 0;
 };
 
+/// Sprite's delayed-write age and scan period (CACHE88: 30 s).
+constexpr double WRITEBACK_DELAY_S = 30.0;
+
 class Cluster {
 public:
   Cluster(const ExperimentSpec& spec, CostModel costs);
@@ -60,7 +63,8 @@ public:
   std::map<std::string, CachedFile>& files() { return files_; }
   /// Writes a file's dirty blocks from its host's cache to the server (write-back or a server recall).
   void write_back(const std::string& file);
-  /// A process on `host` wrote `bytes` of `file` (dirty in that host's cache until written back).
+  /// A process on `host` wrote `bytes` of `file` (dirty in that host's cache until written back by the host's
+  /// delayed-write daemon, started with the host's first write).
   void cache_write(const std::string& file, int host, int64_t bytes);
   /// Dirty files in one host's cache, oldest write first is not guaranteed (the daemon checks ages).
   const std::set<std::string>& dirty_files(int host) const { return dirty_[static_cast<size_t>(host)]; }
@@ -87,6 +91,8 @@ private:
   std::vector<sg4::MutexPtr> outgoing_;
   std::vector<std::set<std::string>> dirty_;
   std::vector<sg4::ConditionVariablePtr> dirty_signal_;
+  std::vector<char> writeback_started_;
+  void start_writeback(int host);
   std::map<std::string, CachedFile> files_;
 };
 

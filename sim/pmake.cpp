@@ -2,7 +2,6 @@
 #include "sim/pmake.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -348,36 +347,6 @@ void start_pmake(Cluster& cluster, GlobalMigd& migd, const BuildTrace& trace, co
                  int client, PmakeResult& out)
 {
   sg4::Actor::create("pmake", cluster.host(home), pmake_driver(cluster, migd, trace, spec, home, client, out));
-}
-
-void start_writeback_daemons(Cluster& cluster)
-{
-  for (int h = 0; h < cluster.workstations(); ++h) {
-    // Daemons are staggered over the period: Sprite hosts' sync daemons were not synchronised. A daemon with a
-    // clean cache sleeps until something is written, so idle hosts cost no events.
-    double phase = WRITEBACK_DELAY_S * h / std::max(1, cluster.workstations());
-    sg4::Actor::create("writeback-" + cluster.name(h), cluster.host(h), [&cluster, h, phase] {
-      auto lock = sg4::Mutex::create();
-      std::unique_lock lk(*lock);
-      while (true) {
-        while (cluster.dirty_files(h).empty())
-          cluster.dirty_signal(h)->wait(lk);
-        // The next scan on this daemon's 30 s grid (strictly later than now, whatever the rounding).
-        double now = sg4::Engine::get_clock();
-        auto k = static_cast<int64_t>(std::floor((now - phase) / WRITEBACK_DELAY_S)) + 1;
-        while (phase + static_cast<double>(k) * WRITEBACK_DELAY_S <= now + 1e-9)
-          ++k;
-        sg4::this_actor::sleep_until(phase + static_cast<double>(k) * WRITEBACK_DELAY_S);
-        now = sg4::Engine::get_clock();
-        std::vector<std::string> due;
-        for (const auto& name : cluster.dirty_files(h))
-          if (now - cluster.files().at(name).written_s >= WRITEBACK_DELAY_S)
-            due.push_back(name);
-        for (const auto& name : due)
-          cluster.write_back(name);
-      }
-    })->daemonize();
-  }
 }
 
 } // namespace spritesim

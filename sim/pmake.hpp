@@ -33,11 +33,5 @@ void start_pmake(Cluster& cluster, GlobalMigd& migd, const BuildTrace& trace, co
 std::function<void()> pmake_driver(Cluster& cluster, GlobalMigd& migd, const BuildTrace& trace,
                                    const WorkloadSpec& spec, int home, int client, PmakeResult& out);
 
-/// Starts each workstation's delayed-write daemon (Sprite: every 30 s, blocks unmodified for 30 s are written
-/// back; CACHE88). Daemons end with the simulation.
-void start_writeback_daemons(Cluster& cluster);
-
-/// Sprite's delayed-write age and scan period (CACHE88: 30 s).
-constexpr double WRITEBACK_DELAY_S = 30.0;
 
 } // namespace spritesim

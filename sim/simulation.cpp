@@ -143,7 +143,6 @@ RunResult run_simulation(const ExperimentSpec& spec, SimInputs inputs)
   GlobalMigd migd(cluster, std::move(inputs.policy), opt);
   seat_owners(migd, cluster, inputs.owners);
   start_host_daemons(cluster, migd);
-  start_writeback_daemons(cluster);
   SimWorkload& workload = *inputs.workload;
   workload.start(cluster, migd);
   RunAudit& audit = migd.audit();
