@@ -7,6 +7,7 @@ import argparse
 import csv
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -185,6 +186,8 @@ def run_month(args, out, timeout):
 
 def run_reproduce(args, out, timeout):
     cell_dir = out / "runs" / "reproduce"
+    # From scratch: reproduce resumes the runs it finds, and a second bench in the same directory would time nothing.
+    shutil.rmtree(cell_dir / "out", ignore_errors=True)
     cell_dir.mkdir(parents=True, exist_ok=True)
     row = {"workload": f"reproduce (--jobs {args.reproduce_jobs})", "jobs_asked": "", "hosts": "",
            "workstations": "", "load_before": loadavg()}
