@@ -2,6 +2,8 @@
 // backend feeds turned into book changes and one policy call. The decision path is in migd_decisions.cpp.
 #include "migd/migd_core.hpp"
 
+#include <cmath>
+
 #include <algorithm>
 
 namespace spritesim {
@@ -114,31 +116,32 @@ int MigdCore::foreign_on(int h) const
   return n;
 }
 
+// Everything in a host's view but what changes with the clock alone, from its book entry (and its loads, sampled
+// when due).
 void MigdCore::refresh_host_view(HostView& h, int i, double now)
 {
   BookHost& s = hosts_[static_cast<size_t>(i)];
   double& until = loads_until_[static_cast<size_t>(i)];
-  if (stale_[static_cast<size_t>(i)] || now >= until) {
-    // The book entry changed (or the loads are due for a sample): everything but the time-dependent fields.
-    if (now >= until)
-      until = s.is_file_server ? std::numeric_limits<double>::infinity() : actuator_.sample_load(i, s);
-    stale_[static_cast<size_t>(i)] = 0;
-    h.id = i;
-    if (h.name != s.name)
-      h.name = s.name;
-    h.speed = s.speed;
-    h.is_file_server = s.is_file_server;
-    h.up = s.up;
-    h.available = s.is_file_server ? false : s.available;
-    h.owner_active = s.owner_active;
-    h.idle_since_s = s.idle_since_s;
-    h.load[0] = s.load[0];
-    h.load[1] = s.load[1];
-    h.load[2] = s.load[2];
-    h.run_queue = s.run_queue;
-    h.holder = s.holder;
-  }
-  h.input_idle_s = s.owner_active || s.is_file_server ? 0 : now - s.last_input_s;
+  if (now >= until)
+    until = s.is_file_server ? std::numeric_limits<double>::infinity() : actuator_.sample_load(i, s);
+  stale_[static_cast<size_t>(i)] = 0;
+  h.id = i;
+  if (h.name != s.name)
+    h.name = s.name;
+  h.speed = s.speed;
+  h.is_file_server = s.is_file_server;
+  h.up = s.up;
+  h.available = s.is_file_server ? false : s.available;
+  h.owner_active = s.owner_active;
+  h.idle_since_s = s.idle_since_s;
+  h.load[0] = s.load[0];
+  h.load[1] = s.load[1];
+  h.load[2] = s.load[2];
+  h.run_queue = s.run_queue;
+  h.holder = s.holder;
+  // Idle since the last input; NaN: idleness 0 (the owner is at the console, or the file server).
+  input_from_[static_cast<size_t>(i)] =
+      s.owner_active || s.is_file_server ? std::numeric_limits<double>::quiet_NaN() : s.last_input_s;
 }
 
 void MigdCore::hand_over(std::vector<MigrationRecord>& m, std::vector<EvictionRecord>& e,
@@ -166,12 +169,22 @@ const ClusterView& MigdCore::view()
     pv.age_s = pv.state == ProcState::WAITING ? 0 : v.now_s - run_starts_[i];
   }
   v.hosts.resize(hosts_.size());
-  for (int i = 0; i < hosts(); ++i) {
-    HostView& h = v.hosts[static_cast<size_t>(i)];
-    refresh_host_view(h, i, v.now_s);
-    h.foreign = foreign_[static_cast<size_t>(i)];
+  input_from_.resize(hosts_.size());
+  // Per host, only what the clock changes, unless its book entry was touched or its loads are due; the holders are
+  // counted again only when some entry was (every change of a holder touches it).
+  bool touched = false;
+  for (size_t i = 0; i < hosts_.size(); ++i) {
+    HostView& h = v.hosts[i];
+    if (stale_[i] || v.now_s >= loads_until_[i]) {
+      refresh_host_view(h, static_cast<int>(i), v.now_s);
+      touched = true;
+    }
+    double from = input_from_[i];
+    h.input_idle_s = std::isnan(from) ? 0 : v.now_s - from;
+    h.foreign = foreign_[i];
   }
-  v.count_holders();
+  if (touched)
+    v.count_holders();
   return v;
 }
 

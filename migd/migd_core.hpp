@@ -175,6 +175,7 @@ private:
   std::vector<int> foreign_;        ///< scratch: foreign processes per host
   std::vector<double> loads_until_; ///< per host: the loads in the book hold until then (sample_load)
   std::vector<char> stale_;         ///< per host: its book entry may have changed since its view was refreshed
+  std::vector<double> input_from_;  ///< per host: when its input idleness began (NaN: idleness 0)
   std::vector<PolicyEvent> rejected_; ///< delivered with the next call
   std::set<double> timers_;           ///< WAKE_AT times asked of the backend and not yet delivered
   std::vector<MigrationRecord> migrations_;
