@@ -19,11 +19,6 @@ double PolicyRng::unit()
   return static_cast<double>(gen_() >> 11) * 0x1.0p-53;
 }
 
-bool takes_foreign_work(const HostView& h)
-{
-  return h.up && !h.is_file_server && h.available && !h.owner_active;
-}
-
 std::vector<const ProcessView*> foreign_on(const ClusterView& view, int host)
 {
   std::vector<const ProcessView*> out;

@@ -28,7 +28,10 @@ private:
 };
 
 /// Sprite's rule for taking foreign work: up, not the file server, meets the idle rule, owner not at the console.
-bool takes_foreign_work(const HostView& h);
+inline bool takes_foreign_work(const HostView& h)
+{
+  return h.up && !h.is_file_server && h.available && !h.owner_active;
+}
 
 /// RUNNING or SUSPENDED processes on `host` whose home is elsewhere, by id.
 std::vector<const ProcessView*> foreign_on(const ClusterView& view, int host);
