@@ -5,6 +5,7 @@ import csv
 import os
 import socket
 import sys
+import tempfile
 import time
 import unittest
 
@@ -25,6 +26,22 @@ DIAMOND_TRACE = {  # four jobs: a -> (b, c) -> d; a run takes well under a secon
          "bytes_written": 30000, "reads_dep_outputs": True},
     ],
 }
+
+
+class TempDirCase(unittest.TestCase):
+    """A test case whose tests share one temporary directory, `cls.tmp` (prefix TMP_PREFIX), removed after them; a
+    subclass with a setUpClass of its own calls super().setUpClass() first."""
+
+    TMP_PREFIX = "spritesim-test-"
+
+    @classmethod
+    def setUpClass(cls):
+        cls._tmp = tempfile.TemporaryDirectory(prefix=cls.TMP_PREFIX)
+        cls.tmp = cls._tmp.name
+
+    @classmethod
+    def tearDownClass(cls):
+        cls._tmp.cleanup()
 
 
 def numbered_script(lines, pause_s):

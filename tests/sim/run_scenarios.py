@@ -12,7 +12,7 @@ import unittest
 from collections import defaultdict
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from testlib import DIAMOND_TRACE, run_script  # noqa: E402  (tests/lib/testlib.py)
+from testlib import DIAMOND_TRACE, TempDirCase, run_script  # noqa: E402  (tests/lib/testlib.py)
 
 SPRITESIM = None  # set from argv in main()
 KERNEL = "configs/experiments/kernel-12.json"  # embedded in the binary
@@ -57,18 +57,11 @@ def simulate(args, out, cwd=None):
     return Run(out if cwd is None or os.path.isabs(out) else os.path.join(cwd, out))
 
 
-class TempDirCase(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls._tmp = tempfile.TemporaryDirectory(prefix="spritesim-scenario-")
-        cls.tmp = cls._tmp.name
-
-    @classmethod
-    def tearDownClass(cls):
-        cls._tmp.cleanup()
+class ScenarioCase(TempDirCase):
+    TMP_PREFIX = "spritesim-scenario-"
 
 
-class KernelFourHosts(TempDirCase):
+class KernelFourHosts(ScenarioCase):
     """The kernel build with pmake -J 4 on 4 remote hosts plus pmake's own (TH90 Table B.1, 4 hosts)."""
 
     @classmethod
@@ -158,7 +151,7 @@ class KernelFourHosts(TempDirCase):
         self.assertLess(float(fs[0]["busy_s"]), 400.0)
 
 
-class KernelSequential(TempDirCase):
+class KernelSequential(ScenarioCase):
     """The kernel build on one host without migration: the trace's published sequential time."""
 
     @classmethod
@@ -186,7 +179,7 @@ class KernelSequential(TempDirCase):
         self.assertAlmostEqual(self.run_.results["speedup"], 1.0, places=6)
 
 
-class SpeedupGrowsWithHosts(TempDirCase):
+class SpeedupGrowsWithHosts(ScenarioCase):
     def test_makespan_decreases_from_1_to_2_to_4_to_8_hosts(self):
         makespans = []
         for hosts in (1, 2, 4, 8):
@@ -202,7 +195,7 @@ class SpeedupGrowsWithHosts(TempDirCase):
             self.assertLess(mb, ma, f"{b} hosts ({mb} s) not faster than {a} hosts ({ma} s): {makespans}")
 
 
-class Determinism(TempDirCase):
+class Determinism(ScenarioCase):
     def test_same_seed_gives_identical_outputs(self):
         a = simulate([KERNEL, *HOSTS_4, "--seed", "5"], os.path.join(self.tmp, "a"))
         b = simulate([KERNEL, *HOSTS_4, "--seed", "5"], os.path.join(self.tmp, "b"))
@@ -220,7 +213,7 @@ class Determinism(TempDirCase):
             self.assertEqual(json.load(f)["seed"], 6, "the resolved config must record the --seed used")
 
 
-class BadInputs(TempDirCase):
+class BadInputs(ScenarioCase):
     """Every bad input is exit status 2 (not a signal), a message naming the file and JSON path, and no results."""
 
     def write(self, name, text):
@@ -374,7 +367,7 @@ class BadInputs(TempDirCase):
             self.assert_input_error([KERNEL, "--seed", seed], "--seed", f'"{seed}"')
 
 
-class ResolvedConfig(TempDirCase):
+class ResolvedConfig(ScenarioCase):
     def test_resolved_config_reruns_to_the_same_results(self):
         a = simulate([KERNEL, *HOSTS_4, "--seed", "3"], os.path.join(self.tmp, "a"))
         resolved = os.path.join(a.out, "config.resolved.json")
@@ -385,7 +378,7 @@ class ResolvedConfig(TempDirCase):
         self.assertEqual(json.loads(a.raw("config.resolved.json")), json.loads(b.raw("config.resolved.json")))
 
 
-class UserTrace(TempDirCase):
+class UserTrace(ScenarioCase):
     """A hand-written diamond trace (a -> b, c -> d) named by a config with a path relative to the config."""
 
     @classmethod

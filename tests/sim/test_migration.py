@@ -9,12 +9,10 @@ import os
 import random
 import subprocess
 import sys
-import tempfile
-import unittest
 from collections import defaultdict
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from testlib import rows, run_script  # noqa: E402  (tests/lib/testlib.py)
+from testlib import TempDirCase, rows, run_script  # noqa: E402  (tests/lib/testlib.py)
 
 SPRITESIM = None
 EPS = 2e-6  # CSV times carry 6 decimals
@@ -32,15 +30,8 @@ def write_json(path, doc):
         json.dump(doc, f, indent=1)
 
 
-class Case(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls._tmp = tempfile.TemporaryDirectory(prefix="spritesim-migration-")
-        cls.tmp = cls._tmp.name
-
-    @classmethod
-    def tearDownClass(cls):
-        cls._tmp.cleanup()
+class Case(TempDirCase):
+    TMP_PREFIX = "spritesim-migration-"
 
     @classmethod
     def calibration(cls):

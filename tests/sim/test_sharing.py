@@ -10,11 +10,9 @@ import os
 import random
 import subprocess
 import sys
-import tempfile
-import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from testlib import rows, run_script  # noqa: E402  (tests/lib/testlib.py)
+from testlib import TempDirCase, rows, run_script  # noqa: E402  (tests/lib/testlib.py)
 
 SPRITESIM = None
 SEEDS = 8
@@ -27,15 +25,8 @@ def spritesim(*args, timeout=120):
     return p
 
 
-class Sharing(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls._tmp = tempfile.TemporaryDirectory(prefix="spritesim-sharing-")
-        cls.tmp = cls._tmp.name
-
-    @classmethod
-    def tearDownClass(cls):
-        cls._tmp.cleanup()
+class Sharing(TempDirCase):
+    TMP_PREFIX = "spritesim-sharing-"
 
     def both(self, name, config):
         """Runs the config under each model; returns {model: (results, jobs by id)}."""

@@ -16,7 +16,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from testlib import DIAMOND_TRACE, processes_mentioning, rows, run_script  # noqa: E402  (tests/lib/testlib.py)
+from testlib import DIAMOND_TRACE, TempDirCase, processes_mentioning, rows, run_script  # noqa: E402  (tests/lib/testlib.py)
 
 SPRITESIM = None  # set from argv in main()
 ANALYSIS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "analysis")
@@ -52,11 +52,12 @@ def finished(out):
     return found
 
 
-class Sweep(unittest.TestCase):
+class Sweep(TempDirCase):
+    TMP_PREFIX = "spritesim-sweep-"
+
     @classmethod
     def setUpClass(cls):
-        cls._tmp = tempfile.TemporaryDirectory(prefix="spritesim-sweep-")
-        cls.tmp = cls._tmp.name
+        super().setUpClass()
         for name, doc in (("diamond.json", DIAMOND_TRACE), ("exp.json", EXPERIMENT), ("sweep.json", SWEEP)):
             with open(os.path.join(cls.tmp, name), "w") as f:
                 json.dump(doc, f, indent=1)
@@ -75,10 +76,6 @@ class Sweep(unittest.TestCase):
         cls.leftover = processes_mentioning(cls.full)
         cls.before_resume = {f: os.stat(f).st_mtime_ns for f in finished(cls.full)}
         cls.resumed = sweep([cls.sweep_file, "--out", cls.full, "--jobs", "2"])
-
-    @classmethod
-    def tearDownClass(cls):
-        cls._tmp.cleanup()
 
     def test_stopped_sweep_leaves_no_process_and_resumes(self):
         with open(os.path.join(self.tmp, "killed.log")) as f:
@@ -239,19 +236,16 @@ class Sweep(unittest.TestCase):
             self.assertIn("| sprite | 4 |", f.read())
 
 
-class BadSweepFiles(unittest.TestCase):
+class BadSweepFiles(TempDirCase):
     """Every bad sweep file: exit 2, the file and the JSON path on stderr, no run started."""
+
+    TMP_PREFIX = "spritesim-badsweep-"
 
     @classmethod
     def setUpClass(cls):
-        cls._tmp = tempfile.TemporaryDirectory(prefix="spritesim-badsweep-")
-        cls.tmp = cls._tmp.name
+        super().setUpClass()
         with open(os.path.join(cls.tmp, "exp.json"), "w") as f:
             json.dump({"name": "e", "workload": {"baseline": "none"}}, f)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls._tmp.cleanup()
 
     def check(self, text, *mentions, extra=()):
         path = os.path.join(self.tmp, f"bad-{len(os.listdir(self.tmp))}.json")
