@@ -21,6 +21,14 @@ namespace spritesim {
 
 namespace {
 
+// Everything this process has buffered for stdout and stderr, written now (before a fork, before _exit).
+void flush_output()
+{
+  std::cout.flush();
+  std::cerr.flush();
+  fflush(nullptr);
+}
+
 std::function<int(const std::vector<std::string>&)>& self_runner()
 {
   static std::function<int(const std::vector<std::string>&)> runner;
@@ -45,9 +53,7 @@ std::function<int(const std::vector<std::string>&)>& self_runner()
   } catch (...) {
     code = 2;
   }
-  std::cout.flush();
-  std::cerr.flush();
-  fflush(nullptr);
+  flush_output();
   _exit(code);
 }
 
@@ -110,11 +116,8 @@ pid_t start_child(const ChildSpec& spec)
   if (pipe2(report, O_CLOEXEC) != 0)
     throw std::runtime_error(fmt::format("pipe failed: {}", std::strerror(errno)));
   pid_t parent = getpid();
-  if (spec.self && self_runner()) {
-    std::cout.flush(); // the child must not write what the parent had buffered
-    std::cerr.flush();
-    fflush(nullptr);
-  }
+  if (spec.self && self_runner())
+    flush_output(); // the child must not write what the parent had buffered
   pid_t pid = fork();
   if (pid == 0) {
     close(report[0]);

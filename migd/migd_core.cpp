@@ -2,9 +2,8 @@
 // backend feeds turned into book changes and one policy call. The decision path is in migd_decisions.cpp.
 #include "migd/migd_core.hpp"
 
-#include <cmath>
-
 #include <algorithm>
+#include <cmath>
 
 namespace spritesim {
 

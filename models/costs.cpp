@@ -37,7 +37,10 @@ CostModel::CostModel(HardwareProfile workstation, HardwareProfile file_server, N
   rpc_vm_KBps_ = ws_.get("rpc_vm_bandwidth_KBps");
   client_share_ = ws_.get("rpc_client_share");
   syscall_s_ = ws_.get("syscall_us") * 1e-6;
-  mig_s_ = {ms(ws_, "mig_connect_ms"), ms(ws_, "mig_obtain_ms"), ms(ws_, "mig_close_ms"), ms(ws_, "mig_confirm_ms")};
+  mig_connect_s_ = ms(ws_, "mig_connect_ms");
+  mig_obtain_s_ = ms(ws_, "mig_obtain_ms");
+  mig_close_s_ = ms(ws_, "mig_close_ms");
+  mig_confirm_s_ = ms(ws_, "mig_confirm_ms");
   small_rpc_ = derive_small_rpc();
   lookup_ = small_rpc_;
   lookup_.callee_cpu_s = ms(fs_, "lookup_cpu_ms"); // all server work of a lookup, its RPC handling included

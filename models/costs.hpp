@@ -4,7 +4,6 @@
 // the resource it uses. Unloaded, each step sums to the published figure it comes from (docs/cost-model.md).
 #pragma once
 
-#include <array>
 #include <cstdint>
 
 #include "models/profile.hpp"
@@ -76,10 +75,10 @@ public:
   int64_t blocks_for(int64_t bytes) const;
 
   // Host selection through the global migd (TH90 Table 7.1), client-side elapsed time.
-  double mig_connect_s() const { return mig_s_[0]; }
-  double mig_obtain_s() const { return mig_s_[1]; }
-  double mig_close_s() const { return mig_s_[2]; }
-  double mig_confirm_s() const { return mig_s_[3]; }
+  double mig_connect_s() const { return mig_connect_s_; }
+  double mig_obtain_s() const { return mig_obtain_s_; }
+  double mig_close_s() const { return mig_close_s_; }
+  double mig_confirm_s() const { return mig_confirm_s_; }
 
   /// fork + exec + exit + wait of a null program, locally (46 ms on SS1).
   InvocationCost local_invocation() const { return local_invocation_; }
@@ -115,7 +114,7 @@ private:
   // The profiles' numbers and the costs derived from them, resolved at construction.
   double page_bytes_ = 0, fs_block_bytes_ = 0, rpc_fs_KBps_ = 0, rpc_vm_KBps_ = 0, client_share_ = 0;
   double syscall_s_ = 0, open_file_home_cpu_s_ = 0, null_migration_s_ = 0;
-  std::array<double, 4> mig_s_{}; ///< connect, obtain, close, confirm
+  double mig_connect_s_ = 0, mig_obtain_s_ = 0, mig_close_s_ = 0, mig_confirm_s_ = 0;
   RpcCost small_rpc_, lookup_;
   InvocationCost local_invocation_;
   ExecMigrationCost exec_migration_;

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <deque>
 #include <memory>
-#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -238,45 +237,43 @@ public:
           run_job(ctx, j, h, target);
         });
       }
-      std::optional<Completion> done;
-      if (running > 0) {
-        reaped_->acquire();
-        done = completions_.front();
-        completions_.pop_front();
-      } else {
+      if (running == 0) {
         // Nothing runs and nothing could start: only a wait for hosts (no local slot). Ask migd again later.
         sg4::this_actor::sleep_until(retry_after_);
         continue;
       }
-      const TraceJob& tj = trace_.jobs[done->job];
-      JobRecord& rec = out_.jobs[done->job];
+      reaped_->acquire();
+      const Completion done = completions_.front();
+      completions_.pop_front();
+      const TraceJob& tj = trace_.jobs[done.job];
+      JobRecord& rec = out_.jobs[done.job];
       if (!rec.id.empty())
         migd_.audit().violation(fmt::format("job {} finished twice", tj.id));
       rec.id = tj.id;
       rec.kind = tj.kind;
       rec.home_host = cl_.name(home_);
-      rec.exec_host = cl_.name(done->ran_on);
+      rec.exec_host = cl_.name(done.ran_on);
       rec.end_s = sg4::Engine::get_clock();
-      rec.cpu_s = done->cpu_s;
-      rec.remote = done->slot != home_;
+      rec.cpu_s = done.cpu_s;
+      rec.remote = done.slot != home_;
       rec.lookups = tj.lookups;
       --running;
       ++finished;
-      if (done->slot == home_) {
+      if (done.slot == home_) {
         --local_running;
-      } else if (held_.count(done->slot)) {
+      } else if (held_.count(done.slot)) {
         if (spec_.host_per_command) {
           // EXP89: a new host for every command; the host goes back when its command ends (Mig_Done, or its
           // record in the shared file cleared: the shared file's select-and-release cost is charged at select).
           if (spec_.host_selection != "shared_file")
             cl_.cpu(home_, c.mig_obtain_s()); // TH90 Table 7.1: returning a host explicitly, 11 ms as obtaining
-          held_.erase(done->slot);
-          migd_.release(client_, done->slot);
+          held_.erase(done.slot);
+          migd_.release(client_, done.slot);
         } else {
-          free_.push_back(done->slot);
+          free_.push_back(done.slot);
         }
       }
-      for (size_t d : dag_.dependents(done->job))
+      for (size_t d : dag_.dependents(done.job))
         if (--waiting[d] == 0) {
           out_.jobs[d].ready_s = sg4::Engine::get_clock();
           ready.push_back(d);

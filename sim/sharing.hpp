@@ -6,12 +6,11 @@
 
 #include <cstdint>
 #include <memory>
-#include <string>
 #include <vector>
 
 #include <simgrid/s4u.hpp>
 
-#include "core/experiment.hpp"
+#include "core/vocabulary.hpp"
 #include "models/costs.hpp"
 
 namespace spritesim {
