@@ -35,6 +35,7 @@ struct BookHost {
   int run_queue = 0;
   int running = 0;             ///< book processes RUNNING here, kept by MigdCore as they change (no walk per event)
   int running_local = 0;       ///< those of them whose home it is
+  int foreign = 0;             ///< book processes here away from home and not WAITING (kept likewise)
   int holder = -1;             ///< client granted it, or -1
   double grant_time_s = 0;
   EvictionState eviction;

@@ -21,15 +21,22 @@ int MigdCore::add_host(const std::string& name, bool file_server, double speed)
   h.speed = speed;
   hosts_.push_back(h);
   loads_until_.push_back(-std::numeric_limits<double>::infinity());
-  stale_.push_back(1);
+  stale_.push_back(0);
+  touch(hosts_.size() - 1);
   return static_cast<int>(hosts_.size()) - 1;
 }
 
-void MigdCore::count_running(const BookProcess& p, int delta)
+void MigdCore::count_on_host(const BookProcess& p, int delta)
 {
-  if (p.state != ProcState::RUNNING)
+  if (p.state == ProcState::WAITING)
     return;
   BookHost& h = hosts_[static_cast<size_t>(p.host)];
+  if (p.home != p.host) {
+    h.foreign += delta;
+    touch(static_cast<size_t>(p.host));
+  }
+  if (p.state != ProcState::RUNNING)
+    return;
   h.running += delta;
   if (p.home == p.host)
     h.running_local += delta;
@@ -45,10 +52,8 @@ size_t MigdCore::view_index(int64_t id) const
 void MigdCore::mirror(const BookProcess& p)
 {
   size_t i = view_index(p.id);
-  if (i == view_.processes.size() || view_.processes[i].id != p.id) {
+  if (i == view_.processes.size() || view_.processes[i].id != p.id)
     view_.processes.insert(view_.processes.begin() + static_cast<std::ptrdiff_t>(i), ProcessView{});
-    run_starts_.insert(run_starts_.begin() + static_cast<std::ptrdiff_t>(i), 0.0);
-  }
   ProcessView& pv = view_.processes[i];
   pv.id = p.id;
   pv.client = p.client;
@@ -58,16 +63,14 @@ void MigdCore::mirror(const BookProcess& p)
   pv.started_s = p.started_s;
   pv.migration_cost_s = p.migration_cost_s;
   pv.migratable = p.migratable; // the backend's declaration; one lacking MIGRATE and EVICT declares false
-  run_starts_[i] = p.run_start_s;
+  pv.run_start_s = p.run_start_s;
 }
 
 void MigdCore::unmirror(int64_t id)
 {
   size_t i = view_index(id);
-  if (i < view_.processes.size() && view_.processes[i].id == id) {
+  if (i < view_.processes.size() && view_.processes[i].id == id)
     view_.processes.erase(view_.processes.begin() + static_cast<std::ptrdiff_t>(i));
-    run_starts_.erase(run_starts_.begin() + static_cast<std::ptrdiff_t>(i));
-  }
 }
 
 void MigdCore::add_process(BookProcess p)
@@ -76,7 +79,7 @@ void MigdCore::add_process(BookProcess p)
   p.state = ProcState::WAITING;
   p.run_start_s = 0;
   if (auto old = procs_.find(p.id); old != procs_.end())
-    count_running(old->second, -1);
+    count_on_host(old->second, -1);
   BookProcess& added = procs_[p.id] = std::move(p);
   mirror(added);
 }
@@ -99,31 +102,28 @@ void MigdCore::process_changed(int64_t id, int host, ProcState state)
   BookProcess& p = procs_.at(id);
   if (p.state == ProcState::WAITING && state != ProcState::WAITING)
     p.run_start_s = actuator_.now();
-  count_running(p, -1);
+  count_on_host(p, -1);
   p.host = host;
   p.state = state;
-  count_running(p, +1);
+  count_on_host(p, +1);
   mirror(p);
 }
 
 int MigdCore::foreign_on(int h) const
 {
-  int n = 0;
-  for (const auto& [id, p] : procs_)
-    if (p.host == h && p.home != h && p.state != ProcState::WAITING)
-      ++n;
-  return n;
+  return host(h).foreign;
 }
 
-// Everything in a host's view but what changes with the clock alone, from its book entry (and its loads, sampled
-// when due).
+// A host's view from its book entry, its loads sampled first when due; the holders' counts follow its holder.
 void MigdCore::refresh_host_view(HostView& h, int i, double now)
 {
   BookHost& s = hosts_[static_cast<size_t>(i)];
   double& until = loads_until_[static_cast<size_t>(i)];
-  if (now >= until)
+  if (now >= until) {
     until = s.is_file_server ? std::numeric_limits<double>::infinity() : actuator_.sample_load(i, s);
-  stale_[static_cast<size_t>(i)] = 0;
+    if (until < std::numeric_limits<double>::infinity())
+      loads_due_.emplace(until, i); // -infinity: sampled anew for every view
+  }
   h.id = i;
   if (h.name != s.name)
     h.name = s.name;
@@ -132,15 +132,32 @@ void MigdCore::refresh_host_view(HostView& h, int i, double now)
   h.up = s.up;
   h.available = s.is_file_server ? false : s.available;
   h.owner_active = s.owner_active;
+  h.last_input_s = s.last_input_s;
   h.idle_since_s = s.idle_since_s;
   h.load[0] = s.load[0];
   h.load[1] = s.load[1];
   h.load[2] = s.load[2];
   h.run_queue = s.run_queue;
+  h.foreign = s.foreign;
+  if (h.holder != s.holder)
+    count_holder(h.holder, s.holder);
   h.holder = s.holder;
-  // Idle since the last input; NaN: idleness 0 (the owner is at the console, or the file server).
-  input_from_[static_cast<size_t>(i)] =
-      s.owner_active || s.is_file_server ? std::numeric_limits<double>::quiet_NaN() : s.last_input_s;
+}
+
+// held_by_client as ClusterView::count_holders would leave it: one host moves from client `from` to `to` (-1: none),
+// and the list ends at the last client holding one.
+void MigdCore::count_holder(int from, int to)
+{
+  std::vector<int>& held = view_.held_by_client;
+  if (from >= 0)
+    --held.at(static_cast<size_t>(from));
+  if (to >= 0) {
+    if (to >= static_cast<int>(held.size()))
+      held.resize(static_cast<size_t>(to) + 1, 0);
+    ++held[static_cast<size_t>(to)];
+  }
+  while (!held.empty() && held.back() == 0)
+    held.pop_back();
 }
 
 void MigdCore::hand_over(std::vector<MigrationRecord>& m, std::vector<EvictionRecord>& e,
@@ -158,32 +175,18 @@ const ClusterView& MigdCore::view()
 {
   ClusterView& v = view_;
   v.now_s = actuator_.now();
-  // One pass over the processes' views: their ages now, and each host's count of foreign ones.
-  foreign_.assign(hosts_.size(), 0);
-  for (size_t i = 0; i < v.processes.size(); ++i) {
-    ProcessView& pv = v.processes[i];
-    if (pv.home != pv.host && pv.state != ProcState::WAITING)
-      ++foreign_[static_cast<size_t>(pv.host)];
-    // Seconds since its current attempt began: both backends measure it the same way (cluster_view.hpp).
-    pv.age_s = pv.state == ProcState::WAITING ? 0 : v.now_s - run_starts_[i];
+  while (!loads_due_.empty() && loads_due_.top().first <= v.now_s) {
+    auto [until, i] = loads_due_.top();
+    loads_due_.pop();
+    if (until == loads_until_[static_cast<size_t>(i)])
+      touch(static_cast<size_t>(i));
   }
   v.hosts.resize(hosts_.size());
-  input_from_.resize(hosts_.size());
-  // Per host, only what the clock changes, unless its book entry was touched or its loads are due; the holders are
-  // counted again only when some entry was (every change of a holder touches it).
-  bool touched = false;
-  for (size_t i = 0; i < hosts_.size(); ++i) {
-    HostView& h = v.hosts[i];
-    if (stale_[i] || v.now_s >= loads_until_[i]) {
-      refresh_host_view(h, static_cast<int>(i), v.now_s);
-      touched = true;
-    }
-    double from = input_from_[i];
-    h.input_idle_s = std::isnan(from) ? 0 : v.now_s - from;
-    h.foreign = foreign_[i];
+  for (int i : touched_) {
+    stale_[static_cast<size_t>(i)] = 0;
+    refresh_host_view(v.hosts[static_cast<size_t>(i)], i, v.now_s);
   }
-  if (touched)
-    v.count_holders();
+  touched_.clear();
   return v;
 }
 
@@ -203,7 +206,7 @@ int MigdCore::place(int64_t id)
 void MigdCore::process_exited(int64_t id)
 {
   auto node = procs_.extract(id);
-  count_running(node.mapped(), -1);
+  count_on_host(node.mapped(), -1);
   unmirror(id);
   PolicyEvent ev;
   ev.kind = EventKind::PROCESS_EXITED;
@@ -251,11 +254,11 @@ void MigdCore::process_restarted(int64_t id, int from, bool record)
   if (record)
     migrations_.push_back(r);
   // It reruns from scratch at home: a process not waiting for a placement runs there at once.
-  count_running(p, -1);
+  count_on_host(p, -1);
   p.host = p.home;
   if (p.state != ProcState::WAITING)
     p.state = ProcState::RUNNING;
-  count_running(p, +1);
+  count_on_host(p, +1);
   p.run_start_s = r.time_s;
   mirror(p);
 }

@@ -9,6 +9,7 @@
 #include <array>
 #include <limits>
 #include <memory>
+#include <queue>
 #include <set>
 #include <vector>
 
@@ -58,7 +59,7 @@ public:
   /// event, not through a reference kept across one).
   BookHost& host(int h)
   {
-    stale_.at(static_cast<size_t>(h)) = 1;
+    touch(static_cast<size_t>(h));
     return hosts_.at(static_cast<size_t>(h));
   }
   const BookHost& host(int h) const { return hosts_.at(static_cast<size_t>(h)); }
@@ -101,7 +102,11 @@ public:
   /// eviction in progress is dropped, then HOST_DOWN.
   void host_down(int h);
   /// The backend's loads of `h` changed before the time sample_load gave (its run queue changed).
-  void loads_changed(int h) { loads_until_[static_cast<size_t>(h)] = -std::numeric_limits<double>::infinity(); }
+  void loads_changed(int h)
+  {
+    loads_until_.at(static_cast<size_t>(h)) = -std::numeric_limits<double>::infinity();
+    touch(static_cast<size_t>(h));
+  }
   void timer(double at_s);
 
   // --- evictions and records ---
@@ -140,6 +145,7 @@ private:
     int* placed = nullptr;
   };
   void refresh_host_view(HostView& h, int i, double now);
+  void count_holder(int from, int to);
   void dispatch(const PolicyEvent& ev) { dispatch(ev, Reply()); }
   void dispatch(const PolicyEvent& ev, Reply reply);
   std::vector<Decision> ask(const PolicyEvent& ev);
@@ -161,22 +167,32 @@ private:
   Capabilities caps_;
   IdleRule idle_rule_;
   std::vector<BookHost> hosts_;
-  /// Adds delta to the running counts of p's host when p is RUNNING (before and after each change of the book).
-  void count_running(const BookProcess& p, int delta);
+  /// Adds delta to the counts of p's host: running when p is RUNNING, foreign when it is there away from home and
+  /// not WAITING (before and after each change of the book).
+  void count_on_host(const BookProcess& p, int delta);
+  /// Marks a host's view for a full refresh at the next view().
+  void touch(size_t h)
+  {
+    if (!stale_.at(h)) {
+      stale_[h] = 1;
+      touched_.push_back(static_cast<int>(h));
+    }
+  }
   /// Copies p into its view (made when new) after each change of the book; unmirror drops an exited one.
   void mirror(const BookProcess& p);
   void unmirror(int64_t id);
   size_t view_index(int64_t id) const;
   std::map<int64_t, BookProcess> procs_;
-  /// The policies' snapshot. Its processes (in id order, as the policies see them but for age_s) are kept as the
-  /// book changes, with when each attempt began; its hosts are refreshed in place. A view costs one pass over
-  /// contiguous memory and allocates nothing.
+  /// The policies' snapshot, kept as the book changes: its processes mirror the book's (in id order), and a host's
+  /// view is refreshed when its book entry was touched or its loads fall due. Nothing in it moves with the clock
+  /// but now_s (idleness and ages are ClusterView's functions of it), so a view costs what changed since the last.
   ClusterView view_;
-  std::vector<double> run_starts_;
-  std::vector<int> foreign_;        ///< scratch: foreign processes per host
   std::vector<double> loads_until_; ///< per host: the loads in the book hold until then (sample_load)
-  std::vector<char> stale_;         ///< per host: its book entry may have changed since its view was refreshed
-  std::vector<double> input_from_;  ///< per host: when its input idleness began (NaN: idleness 0)
+  /// (loads_until_, host) of every sample still holding, soonest first; an entry whose time no longer matches
+  /// loads_until_ was superseded and is dropped when it surfaces.
+  std::priority_queue<std::pair<double, int>, std::vector<std::pair<double, int>>, std::greater<>> loads_due_;
+  std::vector<char> stale_;         ///< per host: its view is refreshed at the next view()
+  std::vector<int> touched_;        ///< the hosts marked in stale_, in the order they were marked
   std::vector<PolicyEvent> rejected_; ///< delivered with the next call
   std::set<double> timers_;           ///< WAKE_AT times asked of the backend and not yet delivered
   std::vector<MigrationRecord> migrations_;

@@ -30,7 +30,7 @@ struct HostView {
   bool up = true;              ///< false once the host stops reporting (crash, agent gone)
   bool available = true;       ///< meets Sprite's idle rule (30 s without console input, low load averages)
   bool owner_active = false;   ///< console input within the input threshold
-  double input_idle_s = 0;     ///< seconds since the last console input (large when never)
+  double last_input_s = -1e18; ///< end of the last console input (far past when never): ClusterView::input_idle_s
   double idle_since_s = 0;     ///< when the host last became available (longest idle = smallest)
   double load[3] = {0, 0, 0};  ///< 1-, 5- and 15-minute run-queue averages, migd's 5 s smoothing
   int run_queue = 0;           ///< runnable processes now (owner's plus foreign)
@@ -50,10 +50,9 @@ struct ProcessView {
   int home = 0;             ///< home host: where it was started and where it is evicted to
   int host = 0;             ///< where it runs (home while WAITING; the source while MIGRATING)
   ProcState state = ProcState::RUNNING;
-  /// Seconds since its current attempt began running (placement, or its last restart); 0 while WAITING. Wall
-  /// seconds in real mode, simulated seconds in the simulator: both can measure it (real mode learns a command's
-  /// CPU only at its end), and a process sharing a CPU ages as fast as one running alone.
-  double age_s = 0;
+  /// When its current attempt began running (placement, or its last restart); unused while WAITING. Its age is
+  /// ClusterView::age_s.
+  double run_start_s = 0;
   double started_s = 0;     ///< when it was created
   double migration_cost_s = 0; ///< backend's estimate of moving it now (dirty pages, blocks, open files)
   bool migratable = true;   ///< false for processes Sprite cannot move (shared writable memory, devices)
@@ -69,6 +68,13 @@ struct ClusterView {
   /// Home host per client id (index = client id; -1 or absent when the backend does not say). When known, the
   /// runner refuses to grant a client its own home in any answer, not only in the answer to its request.
   std::vector<int> client_homes;
+  /// Seconds since the host's last console input: 0 while its owner is active (and for the file server), large
+  /// when never.
+  double input_idle_s(const HostView& h) const { return h.owner_active || h.is_file_server ? 0 : now_s - h.last_input_s; }
+  /// Seconds since the process's current attempt began running; 0 while WAITING. Wall seconds in real mode,
+  /// simulated seconds in the simulator: both can measure it (real mode learns a command's CPU only at its end), and
+  /// a process sharing a CPU ages as fast as one running alone.
+  double age_s(const ProcessView& p) const { return p.state == ProcState::WAITING ? 0 : now_s - p.run_start_s; }
   /// The process with this id, or nullptr.
   const ProcessView* process(int64_t id) const;
   /// The host with this id, or nullptr.

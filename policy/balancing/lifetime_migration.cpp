@@ -49,7 +49,7 @@ private:
       const ProcessView* pick = nullptr;
       for (const auto& p : view.processes)
         if (p.host == src.id && p.state == ProcState::RUNNING && p.migratable && !a.touched(p.id) &&
-            !refused_.count(p.id) && p.age_s > p.migration_cost_s / (n - m) && (!pick || p.age_s > pick->age_s))
+            !refused_.count(p.id) && view.age_s(p) > p.migration_cost_s / (n - m) && (!pick || view.age_s(p) > view.age_s(*pick)))
           pick = &p;
       if (pick)
         a.migrate(pick->id, dst->id);

@@ -28,9 +28,9 @@ private:
   };
 
   // START: keyboard idle long enough, low load, nothing foreign yet, not one of our suspended hosts.
-  bool may_start(const HostView& h, const Answer& a) const
+  bool may_start(const ClusterView& view, const HostView& h, const Answer& a) const
   {
-    return h.up && !h.is_file_server && !h.owner_active && h.input_idle_s >= start_idle_s_ &&
+    return h.up && !h.is_file_server && !h.owner_active && view.input_idle_s(h) >= start_idle_s_ &&
            h.load[0] + a.extra_load(h.id) < start_load_ && h.foreign == 0 && a.extra_load(h.id) <= 0 &&
            !holds_.count(h.id) && !a.granted(h.id);
   }
@@ -50,10 +50,11 @@ private:
   {
     std::vector<const HostView*> ok;
     for (const auto& h : view.hosts)
-      if (h.id != home && (h.holder < 0 || (client >= 0 && h.holder == client)) && may_start(h, a))
+      if (h.id != home && (h.holder < 0 || (client >= 0 && h.holder == client)) && may_start(view, h, a))
         ok.push_back(&h);
-    std::sort(ok.begin(), ok.end(), [](const HostView* x, const HostView* y) {
-      return x->input_idle_s != y->input_idle_s ? x->input_idle_s > y->input_idle_s : x->id < y->id;
+    std::sort(ok.begin(), ok.end(), [&view](const HostView* x, const HostView* y) {
+      const double ix = view.input_idle_s(*x), iy = view.input_idle_s(*y);
+      return ix != iy ? ix > iy : x->id < y->id;
     });
     std::vector<int> out;
     for (const HostView* h : ok)

@@ -95,9 +95,9 @@ TEST_CASE("migd core: age_s is the seconds since the process's current attempt b
     b->core->owner_left(2, 0);
     b->core->evaluate(2, {0, 0, 0}, {0, 0, 0}); // call 3
     REQUIRE(views.size() == 4);
-    CHECK(views[0].process(1)->age_s == 0); // waiting for its placement
-    CHECK(views[1].process(1)->age_s == doctest::Approx(15));
-    CHECK(views[3].process(1)->age_s == doctest::Approx(7));
+    CHECK(views[0].age_s(*views[0].process(1)) == 0); // waiting for its placement
+    CHECK(views[1].age_s(*views[1].process(1)) == doctest::Approx(15));
+    CHECK(views[3].age_s(*views[3].process(1)) == doctest::Approx(7));
     CHECK(b->core->migrations().back().kind == MigrationKind::RESTART);
   }
 }

@@ -20,7 +20,7 @@ ClusterView loaded(const std::vector<int>& queue)
     for (int k = 0; k < queue[h]; ++k) {
       ProcessView& p = add_process(v, static_cast<int64_t>(100 * h + static_cast<size_t>(k)), static_cast<int>(h),
                                    static_cast<int>(h));
-      p.age_s = 10 + k;
+      set_age(v, p, 10 + k);
       p.migration_cost_s = 1;
     }
   return v;
@@ -145,13 +145,13 @@ TEST_CASE("lifetime migrates an old process when age > migration cost / (n - m),
   for (auto& p : v.processes) {
     p.migration_cost_s = 40; // h1's lone process (n = 1, m = 0) would need an age above 40
     if (p.host == 0)
-      p.age_s = 5 + static_cast<double>(p.id); // ages 5, 6, 7, 8
+      set_age(v, p, 5 + static_cast<double>(p.id)); // ages 5, 6, 7, 8
   }
   auto lt = make("lifetime");
   CHECK(of_kind(lt->decide(v, {timer()}), DecisionKind::MIGRATE).empty()); // 8 < 40 / 4
-  v.processes[2].age_s = 10.5; // process 2 now passes 10.5 > 10
-  v.processes[3].age_s = 10.2; // so does process 3: the older one (2) goes
   v.now_s = 1001;
+  set_age(v, v.processes[2], 10.5); // process 2 now passes 10.5 > 10
+  set_age(v, v.processes[3], 10.2); // so does process 3: the older one (2) goes
   auto ds = lt->decide(v, {timer()});
   auto moves = of_kind(ds, DecisionKind::MIGRATE);
   REQUIRE(moves.size() == 1);
@@ -173,10 +173,10 @@ TEST_CASE("lifetime: several sources in one check, refused moves, owners, runnin
   // A process alone on its host never moves to an idle one (it would find the same share there and be sent back
   // at the next check), however old it is.
   ClusterView alone = loaded({1, 0, 1});
-  alone.processes[0].age_s = 1e6;
+  set_age(alone, alone.processes[0], 1e6);
   CHECK(of_kind(make("lifetime")->decide(alone, {timer()}), DecisionKind::MIGRATE).empty());
   ClusterView two = loaded({2, 0});
-  two.processes[1].age_s = 1e6;
+  set_age(two, two.processes[1], 1e6);
   CHECK(procs_of(make("lifetime")->decide(two, {timer()}), DecisionKind::MIGRATE) == std::vector<int64_t>{1});
 
   ClusterView s = loaded({3, 0});

@@ -19,7 +19,7 @@ ClusterView desk(int n)
 {
   ClusterView v = cluster(n, 1);
   v.hosts[0].owner_active = true;
-  v.hosts[0].input_idle_s = 0;
+  set_input_idle(v, v.hosts[0], 0);
   return v;
 }
 
@@ -30,10 +30,10 @@ TEST_CASE("condor starts foreign work only on hosts idle at the keyboard for 15 
   ClusterView v = desk(6);
   for (int i = 1; i <= 3; ++i)
     add_process(v, i, 0, 0, ProcState::WAITING);
-  v.hosts[1].input_idle_s = 899;   // not idle long enough
+  set_input_idle(v, v.hosts[1], 899);   // not idle long enough
   v.hosts[2].load[0] = 0.3;        // not lightly loaded
-  v.hosts[3].input_idle_s = 7200;  // the longest keyboard idleness: first choice
-  v.hosts[4].input_idle_s = 900;   // just qualifies
+  set_input_idle(v, v.hosts[3], 7200);  // the longest keyboard idleness: first choice
+  set_input_idle(v, v.hosts[4], 900);   // just qualifies
   v.hosts[5].is_file_server = true;
   auto ds = make("condor")->decide(v, {arrive(1, 0), arrive(2, 0), arrive(3, 0)});
   CHECK(hosts_of(ds, DecisionKind::PLACE) == std::vector<int>{3, 4}); // one job per host; process 3 stays home
@@ -59,7 +59,7 @@ TEST_CASE("condor suspends on owner return, resumes if the owner leaves, and vac
   auto p = make("condor");
 
   v.hosts[2].owner_active = true;
-  v.hosts[2].input_idle_s = 0;
+  set_input_idle(v, v.hosts[2], 0);
   auto ds = p->decide(v, {on_host(EventKind::OWNER_ACTIVE, 2)});
   CHECK(procs_of(ds, DecisionKind::SUSPEND) == std::vector<int64_t>{1, 2});
   CHECK(of_kind(ds, DecisionKind::REVOKE_HOST).empty()); // the claim survives a suspension
@@ -122,7 +122,7 @@ TEST_CASE("condor vacates by migrating to another start host when asked to, home
   v.now_s = 1600;
   v.processes[0].state = ProcState::SUSPENDED;
   v.processes[1].state = ProcState::SUSPENDED;
-  v.hosts[2].input_idle_s = 100; // h2 fails START; h3 qualifies for one job
+  set_input_idle(v, v.hosts[2], 100); // h2 fails START; h3 qualifies for one job
   auto ds = p->decide(v, {timer()});
   auto moves = of_kind(ds, DecisionKind::MIGRATE);
   REQUIRE(moves.size() == 1);

@@ -25,12 +25,18 @@ inline ClusterView cluster(int n, int clients = 0)
     h.id = i;
     h.name = "h" + std::to_string(i);
     h.idle_since_s = 100 + i;
-    h.input_idle_s = 3600;
+    h.last_input_s = v.now_s - 3600;
     v.hosts.push_back(h);
   }
   v.held_by_client.assign(static_cast<size_t>(clients), 0);
   return v;
 }
+
+/// The host's keyboard idle for `idle_s` seconds at v.now_s.
+inline void set_input_idle(const ClusterView& v, HostView& h, double idle_s) { h.last_input_s = v.now_s - idle_s; }
+
+/// The process's current attempt running for `age_s` seconds at v.now_s.
+inline void set_age(const ClusterView& v, ProcessView& p, double age_s) { p.run_start_s = v.now_s - age_s; }
 
 inline void hold(ClusterView& v, int host, int client)
 {
