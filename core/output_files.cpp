@@ -26,39 +26,75 @@ void make_directories(const std::string& dir)
     throw std::runtime_error(fmt::format("{}: cannot create directory: {}", dir, ec.message()));
 }
 
-void write_file_atomic(const std::string& path, const std::string& content, unsigned mode)
+AtomicFile::AtomicFile(std::string path, unsigned mode)
+    : path_(std::move(path)), tmp_(path_ + ".tmp." + std::to_string(getpid()))
 {
-  std::string tmp = path + ".tmp." + std::to_string(getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
-  if (fd < 0)
-    throw std::runtime_error(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
+  fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
+  if (fd_ < 0)
+    throw std::runtime_error(fmt::format("{}: cannot write: {}", path_, std::strerror(errno)));
   // A stale temporary file of the same name keeps its own mode through O_TRUNC: a private file is made so here.
-  if ((mode & 077) == 0 && ::fchmod(fd, static_cast<mode_t>(mode)) != 0) {
-    int err = errno;
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    throw std::runtime_error(fmt::format("{}: cannot make it private: {}", path, std::strerror(err)));
+  if ((mode & 077) == 0 && ::fchmod(fd_, static_cast<mode_t>(mode)) != 0)
+    fail("cannot make it private");
+}
+
+AtomicFile::~AtomicFile()
+{
+  if (fd_ >= 0) {
+    ::close(fd_);
+    ::unlink(tmp_.c_str());
   }
+}
+
+void AtomicFile::fail(const char* what)
+{
+  int err = errno;
+  ::close(fd_);
+  fd_ = -1;
+  ::unlink(tmp_.c_str());
+  throw std::runtime_error(fmt::format("{}: {}: {}", path_, what, std::strerror(err)));
+}
+
+void AtomicFile::write(std::string_view s)
+{
+  constexpr size_t BUFFER = 1 << 20;
+  buf_.append(s);
+  if (buf_.size() >= BUFFER)
+    flush();
+}
+
+void AtomicFile::flush()
+{
   size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+  while (done < buf_.size()) {
+    ssize_t n = ::write(fd_, buf_.data() + done, buf_.size() - done);
     if (n < 0) {
       if (errno == EINTR)
         continue;
-      int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw std::runtime_error(fmt::format("{}: write failed: {}", path, std::strerror(err)));
+      fail("write failed");
     }
     done += static_cast<size_t>(n);
   }
-  ::fsync(fd);
-  ::close(fd);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+  buf_.clear();
+}
+
+void AtomicFile::commit()
+{
+  flush();
+  ::fsync(fd_);
+  ::close(fd_);
+  fd_ = -1;
+  if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
     int err = errno;
-    ::unlink(tmp.c_str());
-    throw std::runtime_error(fmt::format("{}: rename failed: {}", path, std::strerror(err)));
+    ::unlink(tmp_.c_str());
+    throw std::runtime_error(fmt::format("{}: rename failed: {}", path_, std::strerror(err)));
   }
+}
+
+void write_file_atomic(const std::string& path, const std::string& content, unsigned mode)
+{
+  AtomicFile f(path, mode);
+  f.write(content);
+  f.commit();
 }
 
 // Creates and removes a file in `dir`: the only sure test that this process may write there.
@@ -140,7 +176,7 @@ static std::string csv_field(const std::string& f)
   return out + "\"";
 }
 
-static std::string csv_line(const std::vector<std::string>& fields)
+std::string csv_line(const std::vector<std::string>& fields)
 {
   std::string line;
   for (size_t i = 0; i < fields.size(); ++i) {

@@ -4,12 +4,31 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace spritesim {
 
-/// Writes content to path atomically (temporary file in the same directory, fsync, rename). `mode` 0600 makes a
-/// file only its owner can read, whatever the umask and whatever file it replaces (files holding keys).
+/// A file written as it is produced, atomically: into a temporary file in the same directory, buffered, then
+/// fsync'd and renamed into place by commit(). Dropped (the temporary removed) when destroyed uncommitted. `mode`
+/// 0600 makes a file only its owner can read, whatever the umask and whatever file it replaces (files holding keys).
+class AtomicFile {
+public:
+  explicit AtomicFile(std::string path, unsigned mode = 0644);
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+  ~AtomicFile();
+  void write(std::string_view s);
+  void commit();
+
+private:
+  void flush();
+  [[noreturn]] void fail(const char* what);
+  std::string path_, tmp_, buf_;
+  int fd_ = -1;
+};
+
+/// Writes content to path atomically (an AtomicFile written at once).
 void write_file_atomic(const std::string& path, const std::string& content, unsigned mode = 0644);
 
 /// Creates a directory and its parents; an existing directory is fine.
@@ -31,6 +50,9 @@ uint64_t stable_hash(const std::string& s);
 
 /// The last non-empty line of a text file ("" when it is missing or empty): what a failed run's log ends with.
 std::string last_line(const std::string& file);
+
+/// One CSV line (with its newline); fields are quoted when they hold commas, quotes or newlines.
+std::string csv_line(const std::vector<std::string>& fields);
 
 /// A CSV document built row by row; fields are quoted when they hold commas, quotes or newlines.
 class CsvTable {

@@ -138,19 +138,28 @@ std::vector<std::string> csv_columns()
   return names;
 }
 
-/// The CSV file of `rows`: the table's columns, then one line per record.
-template <typename Record>
-std::string csv_document(const std::vector<Record>& rows)
+/// The CSV file of `rows`, line by line into `out` (called with each line, its newline included): the table's
+/// columns, then one line per record.
+template <typename Record, typename Out>
+void csv_lines(const std::vector<Record>& rows, Out&& out)
 {
   const auto& fields = record_table<Record>().fields;
-  CsvTable csv(csv_columns<Record>());
+  out(csv_line(csv_columns<Record>()));
   std::vector<std::string> line(fields.size());
   for (const Record& r : rows) {
     for (size_t i = 0; i < fields.size(); ++i)
       line[i] = fields[i].text(r);
-    csv.add_row(line);
+    out(csv_line(line));
   }
-  return csv.text();
+}
+
+/// The CSV file of `rows` as one string.
+template <typename Record>
+std::string csv_document(const std::vector<Record>& rows)
+{
+  std::string doc;
+  csv_lines(rows, [&](const std::string& l) { doc += l; });
+  return doc;
 }
 
 /// The journal object of a record: {"record": the table's journal name} and every journaled field.

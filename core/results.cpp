@@ -125,7 +125,9 @@ void write_run_outputs(const std::string& dir, const RunResult& r, const nlohman
   std::remove((dir + "/results.json").c_str()); // the directory must not look complete while it is rewritten
   r.for_each_table([&](const auto& rows) {
     using Record = typename std::decay_t<decltype(rows)>::value_type;
-    write_file_atomic(dir + "/" + record_table<Record>().file, csv_document(rows));
+    AtomicFile csv(dir + "/" + record_table<Record>().file); // streamed: no copy of the document in memory
+    csv_lines(rows, [&](const std::string& line) { csv.write(line); });
+    csv.commit();
   });
   write_file_atomic(dir + "/config.resolved.json", resolved_config.dump(2) + "\n");
   write_file_atomic(dir + "/results.json", results_json(r, seed, version).dump(2) + "\n");
