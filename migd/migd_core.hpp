@@ -217,11 +217,16 @@ private:
   };
   std::vector<std::vector<OpenReturn>> open_returns_; ///< per host
   std::vector<OwnerReturnRecord> owner_returns_;
+  // migd/owner_returns.cpp
+  void open_return(int h);
+  void returns_owner_left(int h, double last_input_s);
   /// After a change of the book: when no foreign process is left on `h` (-1: none), its open returns are freed,
   /// and recorded when their owner left too.
   void check_freed(int h);
   void returns_freed(int h);
   void record_returns(int h);
+  /// The run's end: the returns still open are recorded, censored at now, and all put in order of time_s.
+  void close_returns();
   Stats stats_;
 };
 
