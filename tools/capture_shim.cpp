@@ -137,7 +137,7 @@ int run_shell_shim(const Args& args)
   const char* shell = std::getenv(ENV_SHELL);
   const char* log = std::getenv(ENV_LOG);
   rec.argv.push_back(shell && *shell ? shell : "/bin/sh");
-  rec.argv.insert(rec.argv.end(), args.begin() + 1, args.end());
+  rec.argv.insert(rec.argv.end(), args.begin(), args.end());
 
   rec.start_s = clock_s(CLOCK_MONOTONIC);
   double start_real = clock_s(CLOCK_REALTIME);

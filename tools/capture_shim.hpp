@@ -46,8 +46,12 @@ struct IgnoreInterrupts {
   IgnoreInterrupts& operator=(const IgnoreInterrupts&) = delete;
 };
 
-/// The hidden mode: make runs `WRAPPER FLAGS LINE` (`WRAPPER 'FLAGS' SCRIPT` under .ONESHELL), the wrapper execs
-/// `SELF trace capture --shell-shim FLAGS LINE`, and the target and prerequisites arrive in the environment.
+/// The shim itself (the lean `spritesim-capture-shim`, tools/spritesim_capture_shim.cpp): make runs `SHIM FLAGS
+/// LINE` (`SHIM 'FLAGS' SCRIPT` under .ONESHELL), `args` are FLAGS and LINE, and the target and prerequisites arrive
+/// in the environment.
 int run_shell_shim(const Args& args);
+
+/// The shim's executable name, next to `spritesim`.
+inline constexpr const char* SHIM_EXECUTABLE = "spritesim-capture-shim";
 
 } // namespace spritesim::capture

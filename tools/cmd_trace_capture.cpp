@@ -1,7 +1,6 @@
-// `spritesim trace capture --out T.json -- make [ARGS]`: runs a real GNU make with SHELL pointing at a wrapper that
-// execs this executable in its hidden `--shell-shim` mode (tools/capture_shim.hpp), which runs the real shell for
-// each recipe line, times it, takes its rusage and appends one record to a per-build log; the records become a build
-// trace (workloads/capture).
+// `spritesim trace capture --out T.json -- make [ARGS]`: runs a real GNU make with SHELL pointing at the lean
+// `spritesim-capture-shim` (tools/capture_shim.hpp), which runs the real shell for each recipe line, times it, takes
+// its rusage and appends one record to a per-build log; the records become a build trace (workloads/capture).
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -96,18 +95,20 @@ std::string join_words(const Args& argv)
   return out;
 }
 
-// The one-word SHELL make runs: a script in `tmp` that execs this executable's shim. Under .ONESHELL make takes
-// SHELL as a program path, so it cannot carry arguments.
+// The one-word SHELL make runs: a link in `tmp` to the lean shim next to this executable (no SimGrid to load: a
+// few milliseconds per recipe line). Under .ONESHELL make takes SHELL as a program path, so it cannot carry
+// arguments, and its path must not hold what make would split or expand.
 std::string write_wrapper(const fs::path& tmp)
 {
-  std::string self = self_exe();
+  const fs::path shim = fs::path(self_exe()).parent_path() / SHIM_EXECUTABLE;
+  if (::access(shim.c_str(), X_OK) != 0)
+    throw std::runtime_error(fmt::format("{} is missing beside this executable (it is built and installed with it)",
+                                         shim.string()));
   std::string wrapper = (tmp / "sh").string();
-  if (wrapper.find_first_of(" \t\n\"'\\$") != std::string::npos || self.find('\'') != std::string::npos)
-    throw UsageError(fmt::format("the temporary directory ({}) or this executable's path ({}) holds a character "
-                                 "make would split or expand in SHELL; set TMPDIR to a plain path", wrapper, self));
-  write_file_atomic(wrapper, fmt::format("#!/bin/sh\n# spritesim trace capture: the SHELL make runs\n"
-                                         "exec '{}' trace capture --shell-shim \"$@\"\n", self));
-  fs::permissions(wrapper, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
+  if (wrapper.find_first_of(" \t\n\"'\\$") != std::string::npos)
+    throw UsageError(fmt::format("the temporary directory ({}) holds a character make would split or expand in "
+                                 "SHELL; set TMPDIR to a plain path", wrapper));
+  fs::create_symlink(shim, wrapper);
   return wrapper;
 }
 
@@ -186,8 +187,6 @@ int cmd_trace_capture(const Args& all_args)
   Args args = all_args;
   if (!args.empty() && args[0] == "capture")
     args.erase(args.begin());
-  if (!args.empty() && args[0] == "--shell-shim")
-    return run_shell_shim(args);
   if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
     fmt::print("{}\n\nRuns GNU make with SHELL pointing at a recording shim and writes every recipe it ran (argv, cwd, "
                "target, times, CPU, exit status, dependencies) as a build trace. Details: docs/capture.md.\n",
