@@ -46,7 +46,10 @@ def save(fig, out, name):
 def time_of_week(out, cells, published):
     builds = [b for b in dict.fromkeys(c["build"] for c in cells) if any(
         c["build"] == b and c["when"] != "no owners" for c in cells)]
-    fig, axes = plt.subplots(1, len(builds), figsize=(3.2 * len(builds) + 1, 4.2), sharey=True, squeeze=False)
+    # Panels as wide as their number of times of week, so that a one-time build is not stretched.
+    widths = [max(1.5, len({c["when"] for c in cells if c["build"] == b and c["when"] in WHEN_ORDER})) for b in builds]
+    fig, axes = plt.subplots(1, len(builds), figsize=(1.9 * sum(widths) + 1, 4.4), sharey=True, squeeze=False,
+                             gridspec_kw={"width_ratios": widths})
     top = 0
     for ax, build in zip(axes[0], builds):
         mine = [c for c in cells if c["build"] == build and c["when"] in WHEN_ORDER]
@@ -116,7 +119,8 @@ def tradeoff(out, plane, published):
     pub = published.get("speedup_no_owners_kernel_12")
     band = published.get("time_to_free_host_s")
     if pub and band:
-        ax.axvspan(band[0], band[1], color="orange", alpha=0.2, label="time to free a host, TH90/SPE91")
+        ax.axvspan(band[0], band[1], color="orange", alpha=0.2,
+                   label="time to free a host per eviction, TH90/SPE91\n(not per return: most returns find none)")
         ax.axhline(pub[0], color="black", linestyle=":", linewidth=1, label="speedup without owners, TH90")
     ax.set_xscale("symlog", linthresh=1)
     ax.set_xlim(left=0)
@@ -142,20 +146,24 @@ def time_to_free(out, returns, evictions, published):
     band = published.get("time_to_free_host_s")
     if band:
         ax.axvspan(band[0], band[1], color="orange", alpha=0.25, label=f"published mean {band[0]:g}-{band[1]:g} s")
+    low, high = 0.1, 10
     for (kind, policy), values in sorted(series.items()):
         values.sort()
         n = len(values)
-        ax.step(values, [(i + 1) / n for i in range(n)], where="post", color=COLOURS.get(policy, "grey"),
-                linestyle="-" if kind.startswith("owner") else "--", label=f"{policy}: {kind}, n={n}")
+        mean = sum(values) / n
+        ax.step([values[0]] + values, [0] + [(i + 1) / n for i in range(n)], where="post",
+                color=COLOURS.get(policy, "grey"), linestyle="-" if kind.startswith("owner") else "--",
+                label=f"{policy}: {kind}, n={n}, mean {mean:.2f} s")
+        low, high = min(low, max(values[0], 1e-3) / 2), max(high, values[-1] * 2)
     if not series:
         ax.text(0.5, 0.5, "no owner found foreign work on its host", ha="center", transform=ax.transAxes)
-    ax.set_xscale("symlog", linthresh=1)
-    ax.set_xlim(left=0)
+    ax.set_xscale("log")
+    ax.set_xlim(low, high)
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("seconds until the host is free of foreign processes (symlog)")
+    ax.set_xlabel("seconds until the host is free of foreign processes (log)")
     ax.set_ylabel("share of returns / evictions at or below")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=6.5, loc="lower right")
+    ax.legend(fontsize=6.5, loc="upper left")
     ax.set_title("Time to free a host, pooled over the owner study's runs", fontsize=9)
     fig.tight_layout()
     save(fig, out, "owners-time-to-free")
