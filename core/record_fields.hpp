@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <type_traits>
@@ -56,7 +57,7 @@ const RecordTable<Record>& record_table();
 namespace field_values {
 // Each field type's CSV text (doubles in fixed notation, booleans as 0/1, enums by name), JSON and journal reading.
 inline std::string text(const std::string& v) { return v; }
-inline std::string text(double v) { return fixed(v); }
+inline std::string text(double v) { return std::isnan(v) ? "" : fixed(v); } // NaN: not known
 inline std::string text(int64_t v) { return std::to_string(v); }
 inline std::string text(bool v) { return v ? "1" : "0"; }
 template <typename Enum>

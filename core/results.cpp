@@ -2,6 +2,7 @@
 #include "core/results.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <type_traits>
 
@@ -11,6 +12,35 @@
 #include "core/output_files.hpp"
 
 namespace spritesim {
+
+// What owners paid for foreign work (owner_returns.csv) and how often hosts were evicted, per workstation-hour.
+static void owner_summary(const RunResult& r, nlohmann::json& j)
+{
+  int64_t intruded = 0;
+  double intrusion = 0, cpu = 0;
+  bool cpu_known = true;
+  for (const auto& o : r.owner_returns) {
+    intruded += o.foreign_processes > 0;
+    intrusion += o.intrusion_s;
+    cpu_known = cpu_known && !std::isnan(o.foreign_cpu_s);
+    cpu += std::isnan(o.foreign_cpu_s) ? 0 : o.foreign_cpu_s;
+  }
+  const auto returns = static_cast<int64_t>(r.owner_returns.size());
+  j["owner_returns"] = returns;
+  j["owner_intrusions"] = intruded;
+  j["owner_intrusion_per_return_s"] = returns ? std::stod(fixed(intrusion / static_cast<double>(returns))) : 0.0;
+  if (intruded)
+    j["owner_intrusion_mean_s"] = std::stod(fixed(intrusion / static_cast<double>(intruded)));
+  j["owner_foreign_cpu_s"] = cpu_known ? nlohmann::json(std::stod(fixed(cpu))) : nlohmann::json(nullptr);
+  const auto workstations = std::count_if(r.hosts.begin(), r.hosts.end(), [](const HostRecord& h) {
+    return h.role == "workstation" || h.role == "pmake";
+  });
+  const double host_hours = static_cast<double>(workstations) * r.makespan_s / 3600.0;
+  const auto evictions = std::count_if(r.migrations.begin(), r.migrations.end(),
+                                       [](const MigrationRecord& m) { return m.kind == MigrationKind::EVICT; });
+  j["evictions_per_host_hour"] =
+      host_hours > 0 ? std::stod(fixed(static_cast<double>(evictions) / host_hours)) : 0.0;
+}
 
 nlohmann::json results_json(const RunResult& r, uint64_t seed, const std::string& version)
 {
@@ -57,6 +87,7 @@ nlohmann::json results_json(const RunResult& r, uint64_t seed, const std::string
       sum += e.duration_s;
     j["host_eviction_mean_s"] = std::stod(fixed(sum / static_cast<double>(r.evictions.size())));
   }
+  owner_summary(r, j);
   if (r.baseline_makespan_s > 0) {
     j["baseline_makespan_s"] = std::stod(fixed(r.baseline_makespan_s));
     j["speedup"] = std::stod(fixed(r.baseline_makespan_s / r.makespan_s));
@@ -75,7 +106,10 @@ const std::vector<std::pair<std::string, std::vector<std::string>>>& known_resul
       {"remote_execs", {}}, {"remote_jobs", {}}, {"migrations", {}}, {"evictions", {}}, {"restarts", {}},
       {"host_evictions", {}}, {"host_eviction_mean_s", {}}, {"job_response_mean_s", {}}, {"job_delay_mean_s", {}},
       {"job_slowdown_mean", {}}, {"policy_decisions", {}}, {"build_sessions", {}}, {"processes", {}}, {"seed", {}},
-      {"spritesim_version", {}}, {"trace", {}}, {"scan_s", {}}, {"migd_requests", {}},
+      {"spritesim_version", {}}, {"trace", {}}, {"scan_s", {}}, {"migd_requests", {}}, {"owner_returns", {}},
+      {"owner_intrusions", {}}, {"owner_intrusion_per_return_s", {}}, {"owner_intrusion_mean_s", {}},
+      {"owner_foreign_cpu_s", {}}, {"evictions_per_host_hour", {}}, {"restart_lost_cpu_s", {}}, {"hosts_lost", {}},
+      {"build_lost_host", {}},
       {"utilization", {"pmake_host", "file_server", "compile_hosts_mean", "network"}},
       {"usage",
        {"host_hours", "migrations_per_host_hour", "evictions_per_host_hour", "remote_cpu_share",

@@ -142,6 +142,31 @@ inline const RecordTable<OwnerRecord>& record_table<OwnerRecord>()
   return table;
 }
 
+/// One return of a workstation's owner (console input after a console-free spell) and what foreign work cost them.
+struct OwnerReturnRecord {
+  double time_s = 0;          ///< the owner's first input
+  std::string host;
+  int64_t foreign_processes = 0; ///< foreign processes on the host then (running, suspended or moving)
+  double intrusion_s = 0;     ///< until the last of them was gone from the host (0 when none was there)
+  double foreign_cpu_s = 0;   ///< CPU foreign processes used on the host while the owner was active (NaN: unknown)
+  double active_s = 0;        ///< the owner's console period, first input to last
+  bool censored = false;      ///< the run ended before the owner left or before the host was freed
+};
+template <>
+inline const RecordTable<OwnerReturnRecord>& record_table<OwnerReturnRecord>()
+{
+  static const RecordTable<OwnerReturnRecord> table{"owner_returns.csv", nullptr, {
+      field<&OwnerReturnRecord::time_s>("time_s"),
+      field<&OwnerReturnRecord::host>("host"),
+      field<&OwnerReturnRecord::foreign_processes>("foreign_processes"),
+      field<&OwnerReturnRecord::intrusion_s>("intrusion_s"),
+      field<&OwnerReturnRecord::foreign_cpu_s>("foreign_cpu_s"),
+      field<&OwnerReturnRecord::active_s>("active_s"),
+      field<&OwnerReturnRecord::censored>("censored"),
+  }};
+  return table;
+}
+
 struct HostRecord {
   std::string host;
   std::string role; ///< "pmake", "workstation", "file_server", "network"
@@ -171,12 +196,13 @@ struct RunResult {
   std::vector<EvictionRecord> evictions;
   std::vector<DecisionRecord> decisions;
   std::vector<OwnerRecord> owners; ///< console periods that began before the run ended
+  std::vector<OwnerReturnRecord> owner_returns;
   nlohmann::json extra = nlohmann::json::object(); ///< backend-specific summary fields
   /// Calls `f(rows)` with each list of records that fills a CSV (each file: record_table of its type).
   template <typename F>
   void for_each_table(F&& f) const
   {
-    f(jobs), f(migrations), f(hosts), f(evictions), f(decisions), f(owners);
+    f(jobs), f(migrations), f(hosts), f(evictions), f(decisions), f(owners), f(owner_returns);
   }
 };
 
@@ -193,7 +219,7 @@ std::string unknown_result_key(const std::string& dotted);
 /// The summary object of results.json.
 nlohmann::json results_json(const RunResult& r, uint64_t seed, const std::string& version);
 
-/// Writes every output file atomically (evictions.csv, decisions.csv and owners.csv too) into dir; results.json goes last, so its presence marks a complete run.
+/// Writes every output file atomically (each CSV of for_each_table) into dir; results.json goes last, so its presence marks a complete run.
 void write_run_outputs(const std::string& dir, const RunResult& r, const nlohmann::json& resolved_config,
                        uint64_t seed, const std::string& version);
 

@@ -22,6 +22,7 @@ int MigdCore::add_host(const std::string& name, bool file_server, double speed)
   hosts_.push_back(h);
   loads_until_.push_back(-std::numeric_limits<double>::infinity());
   stale_.push_back(0);
+  open_returns_.emplace_back();
   touch(hosts_.size() - 1);
   return static_cast<int>(hosts_.size()) - 1;
 }
@@ -78,10 +79,14 @@ void MigdCore::add_process(BookProcess p)
   p.host = p.home;
   p.state = ProcState::WAITING;
   p.run_start_s = 0;
-  if (auto old = procs_.find(p.id); old != procs_.end())
+  int left = -1;
+  if (auto old = procs_.find(p.id); old != procs_.end()) {
     count_on_host(old->second, -1);
+    left = old->second.host;
+  }
   BookProcess& added = procs_[p.id] = std::move(p);
   mirror(added);
+  check_freed(left);
 }
 
 void MigdCore::process_client(int64_t id, int client)
@@ -102,11 +107,13 @@ void MigdCore::process_changed(int64_t id, int host, ProcState state)
   BookProcess& p = procs_.at(id);
   if (p.state == ProcState::WAITING && state != ProcState::WAITING)
     p.run_start_s = actuator_.now();
+  const int left = p.host;
   count_on_host(p, -1);
   p.host = host;
   p.state = state;
   count_on_host(p, +1);
   mirror(p);
+  check_freed(left);
 }
 
 int MigdCore::foreign_on(int h) const
@@ -160,15 +167,17 @@ void MigdCore::count_holder(int from, int to)
     held.pop_back();
 }
 
-void MigdCore::hand_over(std::vector<MigrationRecord>& m, std::vector<EvictionRecord>& e,
-                         std::vector<DecisionRecord>& d)
+void MigdCore::hand_over(RunResult& r)
 {
-  m = std::move(migrations_);
-  e = std::move(evictions_);
-  d = std::move(decisions_);
+  close_returns();
+  r.migrations = std::move(migrations_);
+  r.evictions = std::move(evictions_);
+  r.decisions = std::move(decisions_);
+  r.owner_returns = std::move(owner_returns_);
   migrations_.clear();
   evictions_.clear();
   decisions_.clear();
+  owner_returns_.clear();
 }
 
 const ClusterView& MigdCore::view()
@@ -208,6 +217,7 @@ void MigdCore::process_exited(int64_t id)
   auto node = procs_.extract(id);
   count_on_host(node.mapped(), -1);
   unmirror(id);
+  check_freed(node.mapped().host);
   PolicyEvent ev;
   ev.kind = EventKind::PROCESS_EXITED;
   ev.proc = id;
@@ -261,6 +271,7 @@ void MigdCore::process_restarted(int64_t id, int from, bool record)
   count_on_host(p, +1);
   p.run_start_s = r.time_s;
   mirror(p);
+  check_freed(from);
 }
 
 std::vector<int> MigdCore::host_request(int client, int home, int count)
@@ -309,8 +320,13 @@ void MigdCore::host_released(int client, int h)
 void MigdCore::owner_active(int h)
 {
   BookHost& s = host(h);
+  // A return is the owner coming back to a console the book had as unused: one already there when the run began
+  // (the simulator seats them) is not one.
+  const bool returned = !s.owner_active && !s.is_file_server;
   s.owner_active = true;
   s.available = false;
+  if (returned)
+    open_return(h);
   PolicyEvent ev;
   ev.kind = EventKind::OWNER_ACTIVE;
   ev.host = h;
@@ -322,6 +338,7 @@ void MigdCore::owner_left(int h, double last_input_s)
   BookHost& s = host(h);
   s.owner_active = false;
   s.last_input_s = last_input_s;
+  returns_owner_left(h, last_input_s);
 }
 
 void MigdCore::evaluate(int h, const std::array<double, 3>& loads, const std::array<double, 3>& local)

@@ -36,6 +36,13 @@ public:
     (void)host, (void)h;
     return std::numeric_limits<double>::infinity();
   }
+  /// CPU seconds foreign processes have used on `host` so far, the work under way included; NaN when the backend
+  /// cannot tell (real mode learns a command's CPU at its end).
+  virtual double foreign_cpu_s(int host) const
+  {
+    (void)host;
+    return std::numeric_limits<double>::quiet_NaN();
+  }
   virtual std::string migrate(const BookProcess& p, int target) = 0;
   virtual std::string evict(const BookProcess& p, EvictionReason reason, bool eviction) = 0;
   virtual std::string restart(const BookProcess& p, EvictionReason reason, bool eviction) = 0;
@@ -119,8 +126,11 @@ public:
   const std::vector<MigrationRecord>& migrations() const { return migrations_; }
   const std::vector<EvictionRecord>& evictions() const { return evictions_; }
   const std::vector<DecisionRecord>& decisions() const { return decisions_; }
-  /// Moves the three logs out (a run's end: its results take them; the core's logs are empty after).
-  void hand_over(std::vector<MigrationRecord>& m, std::vector<EvictionRecord>& e, std::vector<DecisionRecord>& d);
+  /// Owner returns recorded so far: complete once the owner left and the host was free of foreign processes.
+  const std::vector<OwnerReturnRecord>& owner_returns() const { return owner_returns_; }
+  /// Moves the logs out (a run's end: its results take them; the core's logs are empty after). The owner returns
+  /// still open are recorded first, censored at now, and the returns come in the order of the owners' first input.
+  void hand_over(RunResult& r);
   const Policy& policy() const { return *policy_; }
   const IdleRule& idle_rule() const { return idle_rule_; }
   const Capabilities& capabilities() const { return caps_; }
@@ -198,6 +208,25 @@ private:
   std::vector<MigrationRecord> migrations_;
   std::vector<EvictionRecord> evictions_;
   std::vector<DecisionRecord> decisions_;
+  /// An owner return not yet recorded: the owner is still active, or foreign processes are still on the host.
+  struct OpenReturn {
+    OwnerReturnRecord rec;
+    double cpu_at_start = 0; ///< actuator_.foreign_cpu_s(host) at the first input
+    bool active = true;
+    bool freed = false;
+  };
+  std::vector<std::vector<OpenReturn>> open_returns_; ///< per host
+  std::vector<OwnerReturnRecord> owner_returns_;
+  // migd/owner_returns.cpp
+  void open_return(int h);
+  void returns_owner_left(int h, double last_input_s);
+  /// After a change of the book: when no foreign process is left on `h` (-1: none), its open returns are freed,
+  /// and recorded when their owner left too.
+  void check_freed(int h);
+  void returns_freed(int h);
+  void record_returns(int h);
+  /// The run's end: the returns still open are recorded, censored at now, and all put in order of time_s.
+  void close_returns();
   Stats stats_;
 };
 

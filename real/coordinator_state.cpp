@@ -177,6 +177,7 @@ void Coordinator::write_outputs()
     r.migrations = core_.migrations();
     r.evictions = core_.evictions();
     r.decisions = core_.decisions();
+    r.owner_returns = core_.owner_returns();
     r.makespan_s = now();
     r.extra = {{"mode", "real"}, {"policy", options_.policy}, {"decisions_rejected", core_.stats().rejected}};
     outputs_dirty_ = false;

@@ -35,6 +35,15 @@ double GlobalMigd::sample_load(int host, BookHost& h) const
   return (std::floor(t / LOAD_SAMPLE_S) + 1) * LOAD_SAMPLE_S * (1 - 1e-12);
 }
 
+double GlobalMigd::foreign_cpu_s(int host) const
+{
+  double cpu = hosts_[static_cast<size_t>(host)].foreign_cpu_s;
+  for (const auto& [id, p] : procs_)
+    if (p->host() == host && p->home() != host)
+      cpu += p->burst_cpu_s();
+  return cpu;
+}
+
 std::string GlobalMigd::migrate(const BookProcess& p, int target)
 {
   MigrationKind kind = target == p.home   ? MigrationKind::TO_HOME

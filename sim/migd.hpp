@@ -35,6 +35,7 @@ struct HostState {
   LoadAverages load_local;    ///< without foreign processes (compared with the high thresholds)
   std::vector<OwnerPeriod> owner; ///< the owner's console periods, sorted
   sg4::ConditionVariablePtr changed; ///< wakes the host's daemon
+  double foreign_cpu_s = 0;   ///< CPU of foreign processes' finished bursts here
 };
 
 class GlobalMigd : private MigdActuator {
@@ -101,17 +102,23 @@ public:
   const std::vector<EvictionRecord>& evictions() const { return core_.evictions(); }
   const std::vector<DecisionRecord>& decisions() const { return core_.decisions(); }
   /// Moves migd's logs into the run's results (at its end).
-  void hand_over(RunResult& r) { core_.hand_over(r.migrations, r.evictions, r.decisions); }
+  void hand_over(RunResult& r) { core_.hand_over(r); }
   const Policy& policy() const { return core_.policy(); }
   const MigdCore::Stats& stats() const { return core_.stats(); }
   uint64_t requests() const { return core_.stats().requests; }
   double remote_cpu_s() const { return remote_cpu_s_; } ///< CPU of processes while away from home
+  /// A foreign process's burst on `host` ended (or was cut short) after `cpu_s` CPU seconds.
+  void add_foreign_cpu(int host, double cpu_s) { hosts_[static_cast<size_t>(host)].foreign_cpu_s += cpu_s; }
+  /// A restart threw away `cpu_s` CPU seconds of the process's attempt.
+  void add_restart_lost(double cpu_s) { restart_lost_cpu_s_ += cpu_s; }
+  double restart_lost_cpu_s() const { return restart_lost_cpu_s_; }
 
 private:
   // MigdActuator: the core's orders, carried out by the processes' actors (SimProcess::request).
   Capabilities capabilities() const override { return simulator_capabilities(); }
   double now() const override;
   double sample_load(int host, BookHost& h) const override;
+  double foreign_cpu_s(int host) const override;
   std::string migrate(const BookProcess& p, int target) override;
   std::string evict(const BookProcess& p, EvictionReason reason, bool eviction) override;
   std::string restart(const BookProcess& p, EvictionReason reason, bool eviction) override;
@@ -130,6 +137,7 @@ private:
   std::map<int64_t, std::unique_ptr<SimProcess>> procs_;
   std::map<int, std::function<void(int)>> clients_;
   double remote_cpu_s_ = 0;
+  double restart_lost_cpu_s_ = 0;
   RunAudit audit_;
   int64_t next_pid_ = 1;
 };

@@ -25,9 +25,14 @@ double SimProcess::migration_cost_s() const
 
 double SimProcess::cpu_used_s() const
 {
+  return cpu_used_s_ + burst_cpu_s();
+}
+
+double SimProcess::burst_cpu_s() const
+{
   if (!burst_ || !burst_->running())
-    return cpu_used_s_;
-  return cpu_used_s_ + (burst_flops_ - burst_->remaining()) / cluster_.host(host_)->get_speed();
+    return 0;
+  return (burst_flops_ - burst_->remaining()) / cluster_.host(host_)->get_speed();
 }
 
 void SimProcess::start_on(int host)
@@ -56,8 +61,10 @@ void SimProcess::compute(double ref_seconds, double ref_mips)
     double done = flops - left;
     work_done_ += done;
     cpu_used_s_ += done / h->get_speed();
-    if (host_ != home_)
+    if (host_ != home_) {
       remote_cpu_s_ += done / h->get_speed();
+      migd_.add_foreign_cpu(host_, done / h->get_speed());
+    }
     cluster_.add_busy(host_, done / h->get_speed());
     flops = left;
     burst_ = nullptr;
@@ -74,6 +81,7 @@ void SimProcess::checkpoint()
         int from = host_;
         state_ = ProcState::WAITING;
         host_ = home_;
+        migd_.add_restart_lost(cpu_used_s_);
         cpu_used_s_ = 0;
         work_done_ = 0;
         migd_.process_changed(*this, from);

@@ -42,6 +42,8 @@ public:
   double started_s() const { return started_s_; }
   /// CPU seconds used so far, measured on the hosts it ran on, the running execution's progress included.
   double cpu_used_s() const;
+  /// CPU seconds of the burst under way so far (0 when none runs).
+  double burst_cpu_s() const;
   /// CPU seconds used while away from home.
   double remote_cpu_s() const { return remote_cpu_s_; }
   const ProcessFootprint& footprint() const { return footprint_; }

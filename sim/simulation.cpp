@@ -161,6 +161,10 @@ RunResult run_simulation(const ExperimentSpec& spec, SimInputs inputs)
   workload.summarize(r, RunView{cluster, migd, inputs.owners});
   r.extra["migd_requests"] = migd.requests();
   r.extra["policy_decisions"] = migd.policy().decisions();
+  r.extra["restart_lost_cpu_s"] = rounded(migd.restart_lost_cpu_s());
+  const auto& st = migd.stats();
+  r.extra["hosts_lost"] = st.revoked_owner + st.revoked_fairness;
+  r.extra["build_lost_host"] = st.revoked_owner + st.revoked_fairness > 0 ? 1 : 0;
   return r;
 }
 

@@ -150,3 +150,56 @@ def check_evictions(o, e):
             v.append(f"{m['job_id']}: evicted from {m['from_host']} at {t:.6f}, in no host eviction of "
                      f"evictions.csv")
     return v
+
+
+def check_owner_returns(o, e):
+    """owner_returns.csv has one row per console period begun during the run (not one already under way at its
+    start), each period's length unless censored, no intrusion without foreign processes, an intrusion no longer
+    than the host's owner eviction that freed it, and results.json's owner_* keys are its sums."""
+    v = []
+    rows = o["owner_returns"]
+    end = _f(o["results"]["makespan_s"])
+    got = defaultdict(list)
+    for r in rows:
+        got[r["host"]].append(r)
+        t, intrusion, active = _f(r["time_s"]), _f(r["intrusion_s"]), _f(r["active_s"])
+        if intrusion < -EPS or active < -EPS:
+            v.append(f"owner_returns.csv: {r['host']} at {t:.6f}: a negative duration")
+        if int(r["foreign_processes"]) == 0 and intrusion > EPS:
+            v.append(f"owner_returns.csv: {r['host']} at {t:.6f}: {intrusion:.6f} s of intrusion without foreign "
+                     f"processes")
+        if r["foreign_cpu_s"] and _f(r["foreign_cpu_s"]) < -EPS:
+            v.append(f"owner_returns.csv: {r['host']} at {t:.6f}: negative foreign CPU")
+    # The engine stops with the last process, which may be before makespan_s (processes and mixed workloads run
+    # for duration_s): periods begun after the last job ended may be missing, none before.
+    ran = max([_f(j["end_s"]) for j in o["jobs"]] + [0.0])
+    if e.owner_model != "none":
+        for host, periods in e.owners.items():
+            want = [(a, b) for a, b in periods if EPS < a < end - EPS]
+            mine = sorted(got.get(host, []), key=lambda r: _f(r["time_s"]))
+            needed = sum(1 for a, _ in want if a < ran - EPS)
+            if ([round(a, 3) for a, _ in want[:len(mine)]] != [round(_f(r["time_s"]), 3) for r in mine] or
+                    len(mine) < needed):
+                v.append(f"owner_returns.csv: {host}'s returns {[r['time_s'] for r in mine]} are not its console "
+                         f"periods begun during the run {[a for a, _ in want]}")
+                continue
+            for (a, b), r in zip(want, mine):
+                if r["censored"] == "0" and abs(_f(r["active_s"]) - (b - a)) > 1e-3:
+                    v.append(f"owner_returns.csv: {host} at {a:.6f}: active_s {r['active_s']}, its period lasts "
+                             f"{b - a:.6f} s")
+    elif rows:
+        v.append(f"owner_returns.csv: {len(rows)} owner returns without owners")
+    freed = {(r["host"], round(_f(r["time_s"]), 6)): _f(r["duration_s"]) for r in o["evictions"]
+             if r["reason"] == "owner"}
+    for r in rows:
+        d = freed.get((r["host"], round(_f(r["time_s"]), 6)))
+        if d is not None and r["censored"] == "0" and _f(r["intrusion_s"]) > d + 2 * EPS:
+            v.append(f"owner_returns.csv: {r['host']} at {r['time_s']}: intrusion {r['intrusion_s']} s, but its "
+                     f"owner eviction ended after {d:.6f} s")
+    res = o["results"]
+    if res.get("owner_returns") != len(rows):
+        v.append(f"results.json: owner_returns {res.get('owner_returns')}, owner_returns.csv has {len(rows)} rows")
+    intruded = sum(1 for r in rows if int(r["foreign_processes"]) > 0)
+    if res.get("owner_intrusions") != intruded:
+        v.append(f"results.json: owner_intrusions {res.get('owner_intrusions')}, owner_returns.csv has {intruded}")
+    return v

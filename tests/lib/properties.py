@@ -13,7 +13,7 @@ from collections import defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from outputs_schema import check_csv_schema, check_results_schema, doc, read_csv  # noqa: E402,F401
-from owner_checks import (_ambiguous, check_evictions, check_owners,  # noqa: E402
+from owner_checks import (_ambiguous, check_evictions, check_owner_returns, check_owners,  # noqa: E402
                           residencies)  # noqa: F401
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -140,7 +140,7 @@ def _load(run):
     with open(run.path("results.json")) as f:
         results = json.load(f)
     out = {"results": results}
-    for name in ("jobs", "migrations", "hosts", "evictions", "decisions", "owners"):
+    for name in ("jobs", "migrations", "hosts", "evictions", "decisions", "owners", "owner_returns"):
         with open(run.path(f"{name}.csv"), newline="") as f:
             out[name] = list(csv.DictReader(f))
     return out
@@ -411,6 +411,7 @@ def check_run(e, run):
         v += check_owner_periods(o, e)
         v += check_owners(o, e)
         v += check_evictions(o, e)
+        v += check_owner_returns(o, e)
         if run.timeline:
             v += check_timeline(run, o)
     except (ValueError, KeyError, TypeError) as ex:

@@ -207,6 +207,14 @@ class CheckerCatches(unittest.TestCase):
         self.assert_caught(self.doctored("evictions.csv", self.csv_edit(lambda rows: rows.pop())),
                            "in no host eviction of evictions.csv", "host_evictions")
 
+    def test_owner_return_missing_or_longer_than_its_eviction(self):
+        self.assert_caught(self.doctored("owner_returns.csv", self.csv_edit(lambda rows: rows.pop(1))),
+                           "are not its console periods", "owner_returns")
+
+        def longer(rows):
+            rows[2][3] = "9.000000"  # ws02 (60-100 s): its eviction took well under a second
+        self.assert_caught(self.doctored("owner_returns.csv", self.csv_edit(longer)), "owner eviction ended after")
+
     def test_outstaying_an_owner_return_of_stochastic_owners(self):
         # Stochastic owners' periods are read from owners.csv: the same check as with a trace.
         stochastic = copy.copy(self.expected)

@@ -125,4 +125,46 @@ TEST_CASE("migd core: what a backend cannot do is refused with one reason; the s
   }
 }
 
+TEST_CASE("migd core: an owner return is recorded once its owner left and the host is free, censored at the end")
+{
+  for (Capabilities caps : both()) {
+    const bool moves = caps.can(DecisionKind::EVICT);
+    Decision place{DecisionKind::PLACE, ClientId(-1), HostId(1), ProcId(1), 0};
+    Decision away{moves ? DecisionKind::EVICT : DecisionKind::RESTART, ClientId(-1), HostId(-1), ProcId(1), 0};
+    auto b = scripted(caps, {{place}, {}, {away}});
+    CHECK(b->arrive(1, 0, 0, true) == 1);
+    b->core->host(0).owner_active = true; // at the console when the run began: not a return
+    b->core->owner_active(0);
+    b->t = 10;
+    b->core->owner_active(1); // p1 is there: evicted (a move under way until settle) or killed at once
+    b->t = 12.5;
+    b->settle();
+    b->t = 20;
+    CHECK(b->core->owner_returns().empty()); // freed, but the owner is still there
+    b->core->owner_left(1, 19);
+    REQUIRE(b->core->owner_returns().size() == 1);
+    b->t = 30;
+    b->core->owner_active(2);
+    b->t = 40;
+    RunResult r;
+    b->core->hand_over(r);
+    REQUIRE(r.owner_returns.size() == 2);
+    const OwnerReturnRecord& o = r.owner_returns[0];
+    CHECK(o.host == "h1");
+    CHECK(o.time_s == 10);
+    CHECK(o.foreign_processes == 1);
+    CHECK(o.intrusion_s == (moves ? 2.5 : 0.0));
+    CHECK(o.active_s == 9);
+    CHECK(std::isnan(o.foreign_cpu_s)); // this backend cannot tell
+    CHECK(!o.censored);
+    const OwnerReturnRecord& open = r.owner_returns[1];
+    CHECK(open.host == "h2");
+    CHECK(open.foreign_processes == 0);
+    CHECK(open.intrusion_s == 0);
+    CHECK(open.active_s == 10);
+    CHECK(open.censored);
+    CHECK(b->core->owner_returns().empty()); // handed over
+  }
+}
+
 } // namespace spritesim::test

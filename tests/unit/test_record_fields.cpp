@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "core/input_error.hpp"
+#include <limits>
 #include <unordered_set>
 
 #include "core/results.hpp"
@@ -60,8 +61,12 @@ TEST_CASE("record fields: the CSV of a record follows its table")
   std::vector<JobRecord> j = {{"a,b", "compile", "ws00", "ws01", 0, 1, 2, 0.5, true, 3}};
   CHECK(csv_document(j) == "job_id,kind,home_host,exec_host,ready_s,start_s,end_s,cpu_s,remote,lookups\n"
                            "\"a,b\",compile,ws00,ws01,0.000000,1.000000,2.000000,0.500000,1,3\n");
+  std::vector<OwnerReturnRecord> o = {{5, "ws01", 1, 0.5, std::numeric_limits<double>::quiet_NaN(), 60, true}};
+  CHECK(csv_document(o) == "time_s,host,foreign_processes,intrusion_s,foreign_cpu_s,active_s,censored\n"
+                           "5.000000,ws01,1,0.500000,,60.000000,1\n"); // NaN: an empty field
   auto files = csv_files();
-  REQUIRE(files.size() == 6);
+  REQUIRE(files.size() == 7);
+  CHECK(files[6].first == "owner_returns.csv");
   CHECK(files[4].first == "decisions.csv");
   CHECK(files[4].second == std::vector<std::string>{"time_s", "event", "kind", "client", "host", "process"});
 }
