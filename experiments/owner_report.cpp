@@ -193,9 +193,9 @@ std::string owner_section(const OwnerStudy& s, bool figures, double cpu_s)
       "starts after 30 s idle and vacates after 60 s), remote-exec (kill and restart at home), never-evict (sprite "
       "with evict_on_owner false). {} runs, {} seeds per cell; the same seed gives every setting the same owners and "
       "build. Values are mean ± 95% CI half-width (Student t over the seeds). The grid is sized to the reproduction's "
-      "budget: every policy at every time of week for the kernel build on 12 hosts, the two extra settings at {} only, "
-      "the full-size kernel build (39 hosts) from the trace for three policies, and the other builds at {} for sprite "
-      "and never-evict. The section's runs and figures took {:.1f} CPU-s. CSVs: owners/owners-cells.csv, "
+      "budget: sprite, condor and never-evict at every time of week for the kernel build on 12 hosts, remote-exec and "
+      "the two extra settings at {} only, the full-size kernel build (39 hosts) from the trace for three policies, "
+      "and the other builds at {} for sprite and never-evict. The section's runs and figures took {:.1f} CPU-s. CSVs: owners/owners-cells.csv, "
       "owners-frontier.csv, owners-returns.csv, owners-evictions.csv, owners-published.csv; sweeps under owners/.\n",
       s.runs, s.seeds, PLANE_WHEN, PLANE_WHEN, cpu_s);
   if (s.failed)

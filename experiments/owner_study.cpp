@@ -84,7 +84,18 @@ void run_sweep(const std::string& dir, const std::string& name, const std::strin
 {
   SweepSpec spec = load_sweep(sweep_copy(dir, name, trace_path, quick));
   std::string sweep_dir = dir + "/" + (quick ? "quick-" : "") + name;
+  // The sweeps of one build share its sequential baselines (one host, no owners: the same for every time, setting
+  // and host count), so each is simulated once for the family: the cache files go round through DIR/baselines.
+  namespace fs = std::filesystem;
+  auto share = [](const fs::path& from, const fs::path& to) {
+    fs::create_directories(to);
+    for (const auto& f : fs::directory_iterator(from))
+      if (f.path().extension() == ".json")
+        fs::copy_file(f.path(), to / f.path().filename(), fs::copy_options::skip_existing);
+  };
+  share(dir + "/baselines", sweep_dir + "/baselines");
   study.failed += run_sweep_matrix(spec, sweep_dir, pool);
+  share(sweep_dir + "/baselines", dir + "/baselines");
   if (spec.axes.size() != 2 || spec.axes[0].name != "when" || spec.axes[1].name != "setting")
     throw std::logic_error(name + ": an owner sweep has two zip axes, \"when\" and \"setting\"");
   SweepMatrix m = sweep_matrix(spec);
@@ -213,6 +224,7 @@ std::string run_owner_study(const std::string& out_dir, JobPool& pool)
   make_directories(dir);
   // The runs read the trace from disk: the embedded copy goes beside the sweeps, named by its absolute path.
   std::string trace_path = std::filesystem::absolute(dir + "/owner-week.csv").string();
+  make_directories(dir + "/baselines");
   write_file_atomic(trace_path, std::string(*embedded_file(TRACE)));
   fmt::print("owners: running the owner-study sweeps{} into {}\n", quick ? " (reduced)" : "", dir);
   std::fflush(stdout);
