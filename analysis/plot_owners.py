@@ -44,8 +44,7 @@ def save(fig, out, name):
 
 
 def time_of_week(out, cells, published):
-    builds = [b for b in dict.fromkeys(c["build"] for c in cells) if any(
-        c["build"] == b and c["when"] != "no owners" for c in cells)]
+    builds = list(dict.fromkeys(c["build"] for c in cells))
     # Panels as wide as their number of times of week, so that a one-time build is not stretched.
     widths = [max(1.5, len({c["when"] for c in cells if c["build"] == b and c["when"] in WHEN_ORDER})) for b in builds]
     fig, axes = plt.subplots(1, len(builds), figsize=(1.9 * sum(widths) + 1, 4.4), sharey=True, squeeze=False,
@@ -66,11 +65,10 @@ def time_of_week(out, cells, published):
                         color=COLOURS.get(pts[0][3], "grey"), label=setting,
                         markerfacecolor="white" if marker(setting) == "s" else None)
             top = max(top, max(p[1] + p[2] for p in pts))
-        none = [c for c in cells if c["build"] == build and c["when"] == "no owners"]
-        if none and number(none[0]["speedup_mean"]) is not None:
-            y = number(none[0]["speedup_mean"])
-            ax.axhline(y, color="black", linestyle="--", linewidth=1, label="no owners (simulated, sprite)")
-            top = max(top, y)
+        sim = published.get("simulated_speedup_no_owners_kernel_12")
+        if build == "kernel-12" and sim:
+            ax.axhline(sim[0], color="black", linestyle="--", linewidth=1, label="no owners (simulated, seed 1)")
+            top = max(top, sim[0])
         pub = published.get("speedup_no_owners_kernel_12")
         if build == "kernel-12" and pub:
             ax.axhline(pub[0], color="black", linestyle=":", linewidth=1, label="no owners (TH90 Table B.1)")

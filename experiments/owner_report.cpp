@@ -44,7 +44,7 @@ std::vector<double> pooled(const OwnerStudy& s, const std::string& policy, const
 {
   std::vector<double> v;
   for (const OwnerCell& c : s.cells)
-    if (c.policy == policy && c.when != "no owners")
+    if (c.policy == policy)
       for (const auto& [seed, rd] : c.run_dirs)
         for (double x : csv_column(rd + "/" + csv, column, keep))
           v.push_back(x);
@@ -105,10 +105,10 @@ std::string published_text(const OwnerStudy& s)
   for (const OwnerPublished& p : owner_published()) {
     std::string pub = p.low == p.high ? fmt::format("{:.2f}", p.low) : fmt::format("{:.2f}-{:.2f}", p.low, p.high);
     if (p.quantity == "speedup_no_owners_kernel_12") {
-      const OwnerCell* none = owner_cell(s, "kernel-12", "no owners", "sprite");
-      md += fmt::format("- Kernel build on 12 hosts without owners: published {} ({}); simulated {} (sprite, "
-                        "no owners). With owners at {} the settings reach:",
-                        pub, p.source, none ? ci_text(owner_cell_stat(*none, "speedup")) : "-", PLANE_WHEN);
+      md += fmt::format("- Kernel build on 12 hosts without owners: published {} ({}); simulated {} (the "
+                        "kernel-speedup figure's runs, seed 1). With owners at {} the settings reach:",
+                        pub, p.source, s.no_owners_speedup ? fmt::format("{:.2f}", *s.no_owners_speedup) : "-",
+                        PLANE_WHEN);
       for (const OwnerCell& c : s.cells)
         if (c.build == "kernel-12" && c.when == PLANE_WHEN)
           md += fmt::format(" {} {};", c.setting, ci_text(owner_cell_stat(c, "speedup")));
@@ -119,7 +119,7 @@ std::string published_text(const OwnerStudy& s)
                         "use, not only during builds); simulated, per host-hour of the build:",
                         pub, p.source);
       for (const OwnerCell& c : s.cells)
-        if (c.build == "kernel-12" && c.setting == "sprite" && c.when != "no owners")
+        if (c.build == "kernel-12" && c.setting == "sprite")
           md += fmt::format(" {} {};", c.when, ci_text(owner_cell_stat(c, "evictions_per_host_hour"), 3));
       md.back() = '.';
       md += "\n";

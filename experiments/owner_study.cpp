@@ -30,7 +30,7 @@ namespace {
 // The family's sweeps and the build each runs (its builtin trace and compile hosts; docs/owners.md).
 const std::vector<std::pair<std::string, std::string>> SWEEPS = {
     {"owners-kernel-12", "kernel-12"},        {"owners-kernel-12-settings", "kernel-12"},
-    {"owners-kernel-12-none", "kernel-12"},   {"owners-kernel-40", "kernel-40"},
+    {"owners-kernel-40", "kernel-40"},
     {"owners-gremlin-12", "gremlin-12"},      {"owners-tex-12", "tex-12"},
     {"owners-pmake-12", "pmake-12"},
 };
@@ -180,9 +180,24 @@ void write_tables(const std::string& dir, const OwnerStudy& s)
   CsvTable published({"quantity", "low", "high", "source"});
   for (const OwnerPublished& p : owner_published())
     published.add_row({p.quantity, fixed(p.low), fixed(p.high), p.source});
+  if (s.no_owners_speedup)
+    published.add_row({"simulated_speedup_no_owners_kernel_12", fixed(*s.no_owners_speedup),
+                       fixed(*s.no_owners_speedup), "spritesim: the reproduction's kernel-speedup runs, seed 1"});
   write_file_atomic(dir + "/owners-published.csv", published.text());
   pool_rows(s, "owner_returns.csv", dir + "/owners-returns.csv");
   pool_rows(s, "evictions.csv", dir + "/owners-evictions.csv");
+}
+
+// The kernel build's speedup on 12 hosts without owners, from the runs of the reproduction's kernel-speedup figure
+// (seed 1, central band; made before this section): its 1-host run is the sequential baseline.
+std::optional<double> no_owners_speedup(const std::string& out_dir)
+{
+  std::string runs = out_dir + "/runs/kernel-speedup/runs/";
+  auto one = read_run_results(runs + "hosts=1+band=central/seed-1");
+  auto twelve = read_run_results(runs + "hosts=12+band=central/seed-1");
+  if (!one || !twelve || twelve->value("makespan_s", 0.0) <= 0)
+    return std::nullopt;
+  return one->value("makespan_s", 0.0) / twelve->value("makespan_s", 0.0);
 }
 
 } // namespace
@@ -234,6 +249,7 @@ std::string run_owner_study(const std::string& out_dir, JobPool& pool)
     if (pool.stopped())
       return "";
   }
+  study.no_owners_speedup = no_owners_speedup(out_dir);
   write_tables(dir, study);
   bool figures = run_embedded_script("analysis/plot_owners.py", dir, dir + "/plot.log");
   if (!figures)

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,7 @@ struct OwnerStudy {
   size_t runs = 0, failed = 0;  ///< runs made; runs without a results.json (a failed run)
   std::vector<std::string> incomplete; ///< "cell seed N" of finished runs with jobs_completed != jobs_total
   int64_t seeds = 0;
+  std::optional<double> no_owners_speedup; ///< kernel-12 without owners (the reproduction's kernel-speedup runs)
 };
 
 /// The build and time of week of the trade-off plane (every setting runs there).

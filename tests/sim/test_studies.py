@@ -18,8 +18,7 @@ RUN = None  # (output folder, completed reproduce process), set in main()
 SWEEPS = {"hbd-load": 4 * 3, "hbd-cost": 4 * 4, "elz-load": 6 * 4}  # cells: policies x values of the x axis
 SEEDS = 2
 # The owner study's sweeps (configs/owners/): cells = times of week x settings.
-OWNER_SWEEPS = {"owners-kernel-12": 3 * 3, "owners-kernel-12-settings": 3, "owners-kernel-12-none": 1,
-                "owners-kernel-40": 3, "owners-gremlin-12": 2, "owners-tex-12": 2, "owners-pmake-12": 2}
+OWNER_SWEEPS = {"owners-kernel-12": 3 * 3, "owners-kernel-12-settings": 3, "owners-kernel-40": 2, "owners-gremlin-12": 2, "owners-tex-12": 2, "owners-pmake-12": 2}
 
 
 def read_csv(path):
