@@ -92,7 +92,7 @@ def time_of_week(out, cells, published):
 
 
 def tradeoff(out, plane, published):
-    fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    fig, ax = plt.subplots(figsize=(8.6, 4.6))
     pts = []
     for p in plane:
         x, y = number(p["intrusion_per_return_mean_s"]), number(p["speedup_mean"])
@@ -102,8 +102,8 @@ def tradeoff(out, plane, published):
         ax.errorbar(x, y, xerr=xe, yerr=ye, fmt=marker(p["setting"]), capsize=3, color=COLOURS.get(p["policy"], "grey"),
                     markerfacecolor="white" if marker(p["setting"]) == "s" else None,
                     label=p["setting"] + (" (frontier)" if p["on_frontier"] == "1" else ""))
-        pts.append((x, y, p["on_frontier"] == "1"))
-    front = sorted((x, y) for x, y, on in pts if on)
+        pts.append((x, y, p["on_frontier"] == "1", ye))
+    front = sorted((x, y) for x, y, on, _ in pts if on)
     if front:
         # The frontier as a staircase: from each point, what a reader can get for at most that much intrusion.
         xs, ys = [], []
@@ -122,11 +122,13 @@ def tradeoff(out, plane, published):
         ax.axhline(pub[0], color="black", linestyle=":", linewidth=1, label="speedup without owners, TH90")
     ax.set_xscale("symlog", linthresh=1)
     ax.set_xlim(left=0)
-    ax.set_ylim(bottom=0)
+    # The points sit in a narrow band of speedup: start the axis under the lowest interval, not at 0.
+    low = min((y - ye for _, y, _, ye in pts), default=0)
+    ax.set_ylim(bottom=max(0, low - 0.3))
     ax.set_xlabel("mean owner intrusion per owner return (s; symlog)")
     ax.set_ylabel("build speedup")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     title = "Owners against builds: kernel on 12 hosts, Wednesday 10:00"
     ax.set_title(title + "\n(mean, 95% CI both ways; upper left is better)", fontsize=9)
     fig.tight_layout()
@@ -140,7 +142,7 @@ def time_to_free(out, returns, evictions, published):
             series[("owner waits (owner_returns.csv)", r["policy"])].append(float(r["intrusion_s"]))
     for r in evictions:
         series[("eviction duration (evictions.csv)", r["policy"])].append(float(r["duration_s"]))
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    fig, ax = plt.subplots(figsize=(8.6, 4.4))
     band = published.get("time_to_free_host_s")
     if band:
         ax.axvspan(band[0], band[1], color="orange", alpha=0.25, label=f"published mean {band[0]:g}-{band[1]:g} s")
@@ -161,7 +163,7 @@ def time_to_free(out, returns, evictions, published):
     ax.set_xlabel("seconds until the host is free of foreign processes (log)")
     ax.set_ylabel("share of returns / evictions at or below")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=6.5, loc="upper left")
+    ax.legend(fontsize=6.5, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.set_title("Time to free a host, pooled over the owner study's runs", fontsize=9)
     fig.tight_layout()
     save(fig, out, "owners-time-to-free")

@@ -1,6 +1,7 @@
 // The "Owners and eviction policies" section of report.md (see owner_study.hpp): the cells' means with 95% CIs, the
 // frontier of the trade-off plane with paired per-seed differences, and where the published Sprite figures fall.
 // Every number is computed from the study's runs; the published ones come from owner_published().
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -84,6 +85,24 @@ std::string frontier_text(const OwnerStudy& s)
     }
   if (!any)
     return md + "- none: the runs carry no owner_intrusion_per_return_s (docs/outputs.md), so there is no plane.\n";
+  // Along the frontier, from the least intrusive setting to the fastest: what each step buys and costs.
+  std::vector<const FrontierPoint*> front;
+  for (const FrontierPoint& p : plane)
+    if (p.on_frontier)
+      front.push_back(&p);
+  std::sort(front.begin(), front.end(), [](const FrontierPoint* a, const FrontierPoint* b) {
+    return a->intrusion_s.mean < b->intrusion_s.mean;
+  });
+  if (front.size() > 1)
+    md += "\nAlong it, each step from the less intrusive setting to the next (paired over the seeds):\n\n";
+  for (size_t i = 1; i < front.size(); ++i) {
+    const OwnerCell* a = owner_cell(s, PLANE_BUILD, PLANE_WHEN, front[i]->setting);
+    const OwnerCell* b = owner_cell(s, PLANE_BUILD, PLANE_WHEN, front[i - 1]->setting);
+    SummaryStats dy = paired(*a, *b, "speedup"), dx = paired(*a, *b, "owner_intrusion_per_return_s");
+    md += fmt::format("- {} over {}: speedup {} ({}), intrusion per return {} s ({})\n", front[i]->setting,
+                      front[i - 1]->setting, ci_text(dy), excludes_zero(dy) ? "significant" : "not significant",
+                      ci_text(dx), excludes_zero(dx) ? "significant" : "not significant");
+  }
   md += "\nOff it, each against the setting that dominates it (paired over the seeds, which give every setting the "
         "same owners and build; a difference is significant when its 95% interval excludes 0):\n\n";
   for (const FrontierPoint& p : plane) {
@@ -113,6 +132,18 @@ std::string published_text(const OwnerStudy& s)
         if (c.build == "kernel-12" && c.when == PLANE_WHEN)
           md += fmt::format(" {} {};", c.setting, ci_text(owner_cell_stat(c, "speedup")));
       md.back() = '.';
+      const FrontierPoint* best = nullptr;
+      for (const FrontierPoint& f : owner_plane(s))
+        if (f.on_frontier && (!best || f.speedup.mean > best->speedup.mean))
+          best = &f;
+      if (best)
+        md += fmt::format(" On the plane the published point lies {} the frontier: its fastest setting, {}, keeps "
+                          "{:.0f}% of the published speedup{}.",
+                          best->speedup.mean < p.low ? "above" : "on or below", best->setting,
+                          100 * best->speedup.mean / p.low,
+                          s.no_owners_speedup ? fmt::format(" and {:.0f}% of the simulated one without owners",
+                                                            100 * best->speedup.mean / *s.no_owners_speedup)
+                                              : "");
       md += "\n";
     } else if (p.quantity == "evictions_per_host_hour") {
       md += fmt::format("- Evictions per host-hour: published {} ({}; over every host-hour of a month of ordinary "
@@ -131,8 +162,12 @@ std::string published_text(const OwnerStudy& s)
         SummaryStats ret = summarize(pooled(s, policy, "owner_returns.csv", "intrusion_s", [](const auto& row) {
           return row.at("foreign_processes") != "0" && row.at("censored") == "0";
         }));
-        md += fmt::format(" {}: evictions.csv duration {} s (n={}), owner's wait {} s (n={});", policy, ci_text(ev),
-                          ev.n, ci_text(ret), ret.n);
+        std::string where = ret.n == 0            ? ""
+                            : ret.mean < p.low    ? ", below the published band"
+                            : ret.mean <= p.high  ? ", within the published band"
+                                                  : ", above the published band";
+        md += fmt::format(" {}: evictions.csv duration {} s (n={}), owner's wait {} s (n={}{});", policy, ci_text(ev),
+                          ev.n, ci_text(ret), ret.n, where);
       }
       md.back() = '.';
       md += " The simulated time to free a host comes from the calibrated migration costs (docs/cost-model.md, "
@@ -194,7 +229,7 @@ std::string owner_section(const OwnerStudy& s, bool figures, double cpu_s)
       "with evict_on_owner false). {} runs, {} seeds per cell; the same seed gives every setting the same owners and "
       "build. Values are mean ± 95% CI half-width (Student t over the seeds). The grid is sized to the reproduction's "
       "budget: sprite, condor and never-evict at every time of week for the kernel build on 12 hosts, remote-exec and "
-      "the two extra settings at {} only, the full-size kernel build (39 hosts) from the trace for three policies, "
+      "the two extra settings at {} only, the full-size kernel build (39 hosts) from the trace for sprite and condor, "
       "and the other builds at {} for sprite and never-evict. The section's runs and figures took {:.1f} CPU-s. CSVs: owners/owners-cells.csv, "
       "owners-frontier.csv, owners-returns.csv, owners-evictions.csv, owners-published.csv; sweeps under owners/.\n",
       s.runs, s.seeds, PLANE_WHEN, PLANE_WHEN, cpu_s);
