@@ -76,17 +76,26 @@ void Cluster::write_back(const std::string& file)
   if (it == files_.end() || !it->second.dirty)
     return;
   it->second.dirty = false; // mark first: a concurrent reader must not start a second write-back
-  int host = it->second.host;
+  const int host = it->second.host;
+  const int64_t bytes = it->second.bytes;
   dirty_[static_cast<size_t>(host)].erase(file);
-  rpc(host, file_server(), costs_.fs_blocks(costs_.blocks_for(it->second.bytes)));
+  if (it->second.readers <= 0)
+    files_.erase(it); // before the write: the file may be written anew meanwhile
+  rpc(host, file_server(), costs_.fs_blocks(costs_.blocks_for(bytes)));
 }
 
-void Cluster::cache_write(const std::string& file, int host, int64_t bytes)
+void Cluster::cache_read_done(std::map<std::string, CachedFile>::iterator it)
+{
+  if (--it->second.readers <= 0 && !it->second.dirty)
+    files_.erase(it);
+}
+
+void Cluster::cache_write(const std::string& file, int host, int64_t bytes, int64_t readers)
 {
   auto it = files_.find(file);
   if (it != files_.end() && it->second.dirty)
     dirty_[static_cast<size_t>(it->second.host)].erase(file);
-  files_[file] = CachedFile{host, bytes, true, sg4::Engine::get_clock()};
+  files_[file] = CachedFile{host, bytes, true, sg4::Engine::get_clock(), readers};
   dirty_[static_cast<size_t>(host)].insert(file);
   if (!writeback_started_[static_cast<size_t>(host)])
     start_writeback(host);

@@ -28,6 +28,7 @@ struct CachedFile {
   int64_t bytes = 0;
   bool dirty = false;
   double written_s = 0;
+  int64_t readers = 0; ///< commands still to read it: the entry is dropped once none is left and it is clean
 };
 
 /// Sprite's delayed-write age and scan period (CACHE88: 30 s).
@@ -63,9 +64,11 @@ public:
   std::map<std::string, CachedFile>& files() { return files_; }
   /// Writes a file's dirty blocks from its host's cache to the server (write-back or a server recall).
   void write_back(const std::string& file);
-  /// A process on `host` wrote `bytes` of `file` (dirty in that host's cache until written back by the host's
-  /// delayed-write daemon, started with the host's first write).
-  void cache_write(const std::string& file, int host, int64_t bytes);
+  /// A process on `host` wrote `bytes` of `file`, which `readers` commands will read (dirty in that host's cache
+  /// until written back by the host's delayed-write daemon, started with the host's first write).
+  void cache_write(const std::string& file, int host, int64_t bytes, int64_t readers);
+  /// One of the file's readers is done with it (the map keeps only what may still be read or written back).
+  void cache_read_done(std::map<std::string, CachedFile>::iterator it);
   /// Dirty files in one host's cache, oldest write first is not guaranteed (the daemon checks ages).
   const std::set<std::string>& dirty_files(int host) const { return dirty_[static_cast<size_t>(host)]; }
   /// Signalled when a host's cache gets a dirty file (wakes its write-back daemon).

@@ -38,6 +38,13 @@ struct JobContext {
   int client = 0;
 };
 
+// The file a command's output goes to: each build session (client) builds in its own directory, so sessions of one
+// trace write files of their own.
+std::string output_file(const JobContext& ctx, size_t index)
+{
+  return fmt::format("{}/{}", ctx.client, ctx.trace->jobs[index].id);
+}
+
 // A job's state when it migrates: its dirty memory from the trace when recorded, else TH90 Table 8.3's mean
 // (37 dirty 4-KB pages); about 1 dirty block (Table 8.3); the trace's open files (TH90 8.4: stdin, stdout, stderr
 // and the command script for a pmake child).
@@ -68,7 +75,7 @@ void run_attempt(const JobContext& ctx, SimProcess& proc, size_t index, int home
   // it from its producer's cache if still dirty (sequential write-sharing), then this host reads it (TH90 5.4.2).
   if (job.reads_dep_outputs) {
     for (size_t d : ctx.dag->deps(index)) {
-      auto it = cl.files().find(ctx.trace->jobs[d].id);
+      auto it = cl.files().find(output_file(ctx, d));
       if (it == cl.files().end() || it->second.bytes <= 0 || it->second.host == proc.host())
         continue;
       if (it->second.dirty) {
@@ -102,8 +109,12 @@ void run_attempt(const JobContext& ctx, SimProcess& proc, size_t index, int home
   }
   proc.compute(chunk * (1 - phase), ctx.ref_mips);
   proc.checkpoint();
-  if (job.bytes_written > 0)
-    cl.cache_write(job.id, proc.host(), job.bytes_written);
+  if (job.bytes_written > 0) {
+    int64_t readers = 0;
+    for (size_t d : ctx.dag->dependents(index))
+      readers += ctx.trace->jobs[d].reads_dep_outputs;
+    cl.cache_write(output_file(ctx, index), proc.host(), job.bytes_written, readers);
+  }
   exec_finish(cl, home, proc.host());
 }
 
@@ -123,6 +134,12 @@ void run_job(const JobContext& ctx, size_t index, int home, int host)
       host = home;
     }
   }
+  // Its inputs will not be read again by it (an attempt killed reads them anew): the cache forgets what no
+  // command is left to read.
+  if (job.reads_dep_outputs)
+    for (size_t d : ctx.dag->deps(index))
+      if (auto it = ctx.cluster->files().find(output_file(ctx, d)); it != ctx.cluster->files().end())
+        ctx.cluster->cache_read_done(it);
   int ran_on = proc.host();
   double cpu = proc.cpu_used_s();
   ctx.migd->exited(proc, job.cpu_s * ctx.ref_mips * 1e6);
