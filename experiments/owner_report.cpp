@@ -10,20 +10,12 @@
 
 #include "core/json_reader.hpp"
 #include "experiments/data_files.hpp"
+#include "experiments/report_prose.hpp"
 #include "experiments/owner_study.hpp"
 
 namespace spritesim {
 
 namespace {
-
-std::string ci_text(const SummaryStats& s, int decimals = 2)
-{
-  if (s.n == 0)
-    return "-";
-  if (!s.ci95)
-    return fmt::format("{:.{}f} (n={})", s.mean, decimals, s.n);
-  return fmt::format("{:.{}f} ± {:.{}f}", s.mean, decimals, *s.ci95, decimals);
-}
 
 // Per seed, a's value of `key` minus b's, over the seeds both have: the paired difference.
 SummaryStats paired(const OwnerCell& a, const OwnerCell& b, const std::string& key)
@@ -52,11 +44,30 @@ std::vector<double> pooled(const OwnerStudy& s, const std::string& policy, const
   return v;
 }
 
+// A block of configs/owners/report.md with its {names} filled in.
+template <typename... Named> std::string text(const std::string& name, const Named&... args)
+{
+  return prose("configs/owners/report.md", name, args...);
+}
+
+const char* significance(const SummaryStats& s) { return excludes_zero(s) ? "significant" : "not significant"; }
+
+// One line comparing two settings of the plane, paired over the seeds (block "step" or "dominated").
+std::string comparison(const OwnerStudy& s, const std::string& block, const std::string& setting,
+                       const std::string& other)
+{
+  const OwnerCell* a = owner_cell(s, PLANE_BUILD, PLANE_WHEN, setting);
+  const OwnerCell* b = owner_cell(s, PLANE_BUILD, PLANE_WHEN, other);
+  SummaryStats dy = paired(*a, *b, "speedup"), dx = paired(*a, *b, "owner_intrusion_per_return_s");
+  return text(block, fmt::arg("setting", setting), fmt::arg("other", other), fmt::arg("speedup", ci_text(dy)),
+              fmt::arg("speedup_sig", significance(dy)), fmt::arg("intrusion", ci_text(dx)),
+              fmt::arg("intrusion_sig", significance(dx))) +
+         "\n";
+}
+
 std::string cells_table(const OwnerStudy& s)
 {
-  std::string md = "| build | when | setting | n | speedup | intrusion per return (s) | intruded return, mean (s) | "
-                   "foreign CPU beside owners (s) | CPU lost to restarts (s) | builds that lost a host | "
-                   "evictions per host-hour |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
+  std::string md = text("time_of_week") + "\n";
   for (const OwnerCell& c : s.cells)
     md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", c.build, c.when, c.setting,
                       c.runs.size(), ci_text(owner_cell_stat(c, "speedup")),
@@ -72,91 +83,71 @@ std::string cells_table(const OwnerStudy& s)
 std::string frontier_text(const OwnerStudy& s)
 {
   std::vector<FrontierPoint> plane = owner_plane(s);
-  std::string md = fmt::format("\n### The trade-off plane ({} at {})\n\n![trade-off plane](owners/owners-tradeoff.png)"
-                               "\n\nOn the frontier (no other setting has both a higher mean speedup and a lower "
-                               "mean intrusion per owner return):\n\n",
-                               PLANE_BUILD, PLANE_WHEN);
-  bool any = false;
-  for (const FrontierPoint& p : plane)
-    if (p.on_frontier) {
-      md += fmt::format("- **{}**: speedup {}, intrusion {} s per owner return\n", p.setting, ci_text(p.speedup),
-                        ci_text(p.intrusion_s));
-      any = true;
-    }
-  if (!any)
-    return md + "- none: the runs carry no owner_intrusion_per_return_s (docs/outputs.md), so there is no plane.\n";
+  std::string md = "\n" + text("plane", fmt::arg("build", PLANE_BUILD), fmt::arg("when", PLANE_WHEN)) + "\n\n";
   // Along the frontier, from the least intrusive setting to the fastest: what each step buys and costs.
   std::vector<const FrontierPoint*> front;
   for (const FrontierPoint& p : plane)
-    if (p.on_frontier)
+    if (p.on_frontier) {
+      md += text("frontier_point", fmt::arg("setting", p.setting), fmt::arg("speedup", ci_text(p.speedup)),
+                 fmt::arg("intrusion", ci_text(p.intrusion_s))) +
+            "\n";
       front.push_back(&p);
+    }
+  if (front.empty())
+    return md + text("frontier_none") + "\n";
   std::sort(front.begin(), front.end(), [](const FrontierPoint* a, const FrontierPoint* b) {
     return a->intrusion_s.mean < b->intrusion_s.mean;
   });
   if (front.size() > 1)
-    md += "\nAlong it, each step from the less intrusive setting to the next (paired over the seeds):\n\n";
-  for (size_t i = 1; i < front.size(); ++i) {
-    const OwnerCell* a = owner_cell(s, PLANE_BUILD, PLANE_WHEN, front[i]->setting);
-    const OwnerCell* b = owner_cell(s, PLANE_BUILD, PLANE_WHEN, front[i - 1]->setting);
-    SummaryStats dy = paired(*a, *b, "speedup"), dx = paired(*a, *b, "owner_intrusion_per_return_s");
-    md += fmt::format("- {} over {}: speedup {} ({}), intrusion per return {} s ({})\n", front[i]->setting,
-                      front[i - 1]->setting, ci_text(dy), excludes_zero(dy) ? "significant" : "not significant",
-                      ci_text(dx), excludes_zero(dx) ? "significant" : "not significant");
-  }
-  md += "\nOff it, each against the setting that dominates it (paired over the seeds, which give every setting the "
-        "same owners and build; a difference is significant when its 95% interval excludes 0):\n\n";
-  for (const FrontierPoint& p : plane) {
-    if (p.on_frontier || p.dominated_by.empty())
-      continue;
-    const OwnerCell* a = owner_cell(s, PLANE_BUILD, PLANE_WHEN, p.setting);
-    const OwnerCell* b = owner_cell(s, PLANE_BUILD, PLANE_WHEN, p.dominated_by);
-    SummaryStats dy = paired(*a, *b, "speedup"), dx = paired(*a, *b, "owner_intrusion_per_return_s");
-    md += fmt::format("- {} vs {}: speedup {} ({}), intrusion per return {} s ({})\n", p.setting, p.dominated_by,
-                      ci_text(dy), excludes_zero(dy) ? "significant" : "not significant", ci_text(dx),
-                      excludes_zero(dx) ? "significant" : "not significant");
-  }
+    md += "\n" + text("along") + "\n\n";
+  for (size_t i = 1; i < front.size(); ++i)
+    md += comparison(s, "step", front[i]->setting, front[i - 1]->setting);
+  md += "\n" + text("off") + "\n\n";
+  for (const FrontierPoint& p : plane)
+    if (!p.on_frontier && !p.dominated_by.empty())
+      md += comparison(s, "dominated", p.setting, p.dominated_by);
   return md;
+}
+
+// "a; b; c" of the pieces.
+std::string joined(const std::vector<std::string>& pieces)
+{
+  std::string out;
+  for (const auto& p : pieces)
+    out += (out.empty() ? "" : "; ") + p;
+  return out.empty() ? "-" : out;
 }
 
 std::string published_text(const OwnerStudy& s)
 {
-  std::string md = "\n### Where the published Sprite figures fall\n\n";
+  std::string md = "\n" + text("time_to_free") + "\n\n";
   for (const OwnerPublished& p : owner_published()) {
     std::string pub = p.low == p.high ? fmt::format("{:.2f}", p.low) : fmt::format("{:.2f}-{:.2f}", p.low, p.high);
+    std::vector<std::string> sim;
     if (p.quantity == "speedup_no_owners_kernel_12") {
-      md += fmt::format("- Kernel build on 12 hosts without owners: published {} ({}); simulated {} (the "
-                        "kernel-speedup figure's runs, seed 1). With owners at {} the settings reach:",
-                        pub, p.source, s.no_owners_speedup ? fmt::format("{:.2f}", *s.no_owners_speedup) : "-",
-                        PLANE_WHEN);
       for (const OwnerCell& c : s.cells)
         if (c.build == "kernel-12" && c.when == PLANE_WHEN)
-          md += fmt::format(" {} {};", c.setting, ci_text(owner_cell_stat(c, "speedup")));
-      md.back() = '.';
+          sim.push_back(c.setting + " " + ci_text(owner_cell_stat(c, "speedup")));
+      md += text("published_speedup", fmt::arg("published", pub), fmt::arg("source", p.source),
+                 fmt::arg("simulated", s.no_owners_speedup ? fmt::format("{:.2f}", *s.no_owners_speedup) : "-"),
+                 fmt::arg("when", PLANE_WHEN), fmt::arg("settings", joined(sim)));
       const FrontierPoint* best = nullptr;
-      for (const FrontierPoint& f : owner_plane(s))
+      std::vector<FrontierPoint> plane = owner_plane(s);
+      for (const FrontierPoint& f : plane)
         if (f.on_frontier && (!best || f.speedup.mean > best->speedup.mean))
           best = &f;
-      if (best)
-        md += fmt::format(" On the plane the published point lies {} the frontier: its fastest setting, {}, keeps "
-                          "{:.0f}% of the published speedup{}.",
-                          best->speedup.mean < p.low ? "above" : "on or below", best->setting,
-                          100 * best->speedup.mean / p.low,
-                          s.no_owners_speedup ? fmt::format(" and {:.0f}% of the simulated one without owners",
-                                                            100 * best->speedup.mean / *s.no_owners_speedup)
-                                              : "");
-      md += "\n";
+      if (best && s.no_owners_speedup)
+        md += " " + text("published_on_plane", fmt::arg("where", best->speedup.mean < p.low ? "above" : "on or below"),
+                         fmt::arg("setting", best->setting),
+                         fmt::arg("share_published", 100 * best->speedup.mean / p.low),
+                         fmt::arg("share_simulated", 100 * best->speedup.mean / *s.no_owners_speedup));
     } else if (p.quantity == "evictions_per_host_hour") {
-      md += fmt::format("- Evictions per host-hour: published {} ({}; over every host-hour of a month of ordinary "
-                        "use, not only during builds); simulated, per host-hour of the build:",
-                        pub, p.source);
       for (const OwnerCell& c : s.cells)
         if (c.build == "kernel-12" && c.setting == "sprite")
-          md += fmt::format(" {} {};", c.when, ci_text(owner_cell_stat(c, "evictions_per_host_hour"), 3));
-      md.back() = '.';
-      md += "\n";
+          sim.push_back(c.when + " " + ci_text(owner_cell_stat(c, "evictions_per_host_hour"), 3));
+      md += text("published_evictions", fmt::arg("published", pub), fmt::arg("source", p.source),
+                 fmt::arg("simulated", joined(sim)));
     } else if (p.quantity == "time_to_free_host_s") {
-      md += fmt::format("- Time to free a host: published {} s ({}). Simulated (pooled over the family's runs):", pub,
-                        p.source);
       for (const char* policy : {"sprite", "condor", "remote-exec", "never-evict"}) {
         SummaryStats ev = summarize(pooled(s, policy, "evictions.csv", "duration_s", [](const auto&) { return true; }));
         SummaryStats ret = summarize(pooled(s, policy, "owner_returns.csv", "intrusion_s", [](const auto& row) {
@@ -166,13 +157,14 @@ std::string published_text(const OwnerStudy& s)
                             : ret.mean < p.low    ? ", below the published band"
                             : ret.mean <= p.high  ? ", within the published band"
                                                   : ", above the published band";
-        md += fmt::format(" {}: evictions.csv duration {} s (n={}), owner's wait {} s (n={}{});", policy, ci_text(ev),
-                          ev.n, ci_text(ret), ret.n, where);
+        sim.push_back(text("time_to_free_policy", fmt::arg("policy", policy), fmt::arg("eviction", ci_text(ev)),
+                           fmt::arg("evictions", ev.n), fmt::arg("wait", ci_text(ret)), fmt::arg("waits", ret.n),
+                           fmt::arg("where", where)));
       }
-      md.back() = '.';
-      md += " The simulated time to free a host comes from the calibrated migration costs (docs/cost-model.md, "
-            "\"eviction gap\"), not from TH90's measurement.\n";
+      md += text("published_time_to_free", fmt::arg("published", pub), fmt::arg("source", p.source),
+                 fmt::arg("simulated", joined(sim)));
     }
+    md += "\n";
   }
   return md;
 }
@@ -218,35 +210,16 @@ std::vector<double> csv_column(const std::string& file, const std::string& colum
 
 std::string owner_section(const OwnerStudy& s, bool figures, double cpu_s)
 {
-  std::string md = fmt::format(
-      "\n## Owners and eviction policies\n\n"
-      "The paper's builds on workstations whose owners come and go (docs/owners.md, \"The owner study\"): "
-      "stochastic owners at Wednesday 10:00, Wednesday 15:00 and Sunday 03:00 (the model has only two regimes, "
-      "weekday 9-17 and the rest), and the shipped owner trace, which is **synthetic** (configs/owners/README.md), "
-      "replayed from a different point of its week per seed. Policies: sprite (evict home when the owner returns; "
-      "sprite-idle-300 uses a 300 s input threshold), condor (suspend, vacate after max_suspend_s; condor-30-60 "
-      "starts after 30 s idle and vacates after 60 s), remote-exec (kill and restart at home), never-evict (sprite "
-      "with evict_on_owner false). {} runs, {} seeds per cell; the same seed gives every setting the same owners and "
-      "build. Values are mean ± 95% CI half-width (Student t over the seeds). The grid is sized to the reproduction's "
-      "budget: sprite, condor and never-evict at every time of week for the kernel build on 12 hosts, remote-exec and "
-      "the two extra settings at {} only, the full-size kernel build (39 hosts) from the trace for sprite and condor, "
-      "and the other builds at {} for sprite and never-evict. The section's runs and figures took {:.1f} CPU-s. CSVs: owners/owners-cells.csv, "
-      "owners-frontier.csv, owners-returns.csv, owners-evictions.csv, owners-published.csv; sweeps under owners/.\n",
-      s.runs, s.seeds, PLANE_WHEN, PLANE_WHEN, cpu_s);
+  std::string md = text("intro", fmt::arg("runs", s.runs), fmt::arg("seeds", s.seeds),
+                        fmt::arg("plane_when", PLANE_WHEN), fmt::arg("cpu_s", cpu_s)) +
+                   "\n";
   if (s.failed)
-    md += fmt::format("\n**{} run(s) failed** (see their run.log under owners/); the tables use those that finished.\n",
-                      s.failed);
+    md += "\n" + text("failed", fmt::arg("failed", s.failed)) + "\n";
   for (const std::string& r : s.incomplete)
-    md += fmt::format("\n**{} finished with jobs missing.**\n", r);
+    md += "\n" + text("incomplete", fmt::arg("run", r)) + "\n";
   if (!figures)
-    md += "\nThe figures could not be drawn (see owners/plot.log); the tables stand without them.\n";
-  md += "\n### Speedup against time of week\n\n![speedup against time of week](owners/owners-time-of-week.png)\n\n";
-  md += cells_table(s);
-  md += frontier_text(s);
-  md += "\n![time to free a host](owners/owners-time-to-free.png)\n";
-  md += published_text(s);
-  md += "\nRerun: `spritesim reproduce --out DIR` (this section), or one sweep: `spritesim sweep "
-        "configs/owners/owners-kernel-12.json --out DIR`.\n";
+    md += "\n" + text("figures_failed") + "\n";
+  md += "\n" + cells_table(s) + frontier_text(s) + published_text(s) + "\n" + text("rerun") + "\n";
   return md;
 }
 
