@@ -21,6 +21,7 @@ int MigdCore::add_host(const std::string& name, bool file_server, double speed)
   h.speed = speed;
   hosts_.push_back(h);
   loads_until_.push_back(-std::numeric_limits<double>::infinity());
+  queued_until_.push_back(std::numeric_limits<double>::quiet_NaN());
   stale_.push_back(0);
   open_returns_.emplace_back();
   touch(hosts_.size() - 1);
@@ -128,8 +129,13 @@ void MigdCore::refresh_host_view(HostView& h, int i, double now)
   double& until = loads_until_[static_cast<size_t>(i)];
   if (now >= until) {
     until = s.is_file_server ? std::numeric_limits<double>::infinity() : actuator_.sample_load(i, s);
-    if (until < std::numeric_limits<double>::infinity())
-      loads_due_.emplace(until, i); // -infinity: sampled anew for every view
+    // -infinity: sampled anew for every view. One entry per host and time: a run queue that changes often
+    // resamples many times before the same next sample.
+    double& queued = queued_until_[static_cast<size_t>(i)];
+    if (until < std::numeric_limits<double>::infinity() && until != queued) {
+      loads_due_[until].push_back(i);
+      queued = until;
+    }
   }
   h.id = i;
   if (h.name != s.name)
@@ -184,11 +190,15 @@ const ClusterView& MigdCore::view()
 {
   ClusterView& v = view_;
   v.now_s = actuator_.now();
-  while (!loads_due_.empty() && loads_due_.top().first <= v.now_s) {
-    auto [until, i] = loads_due_.top();
-    loads_due_.pop();
-    if (until == loads_until_[static_cast<size_t>(i)])
-      touch(static_cast<size_t>(i));
+  while (!loads_due_.empty() && loads_due_.begin()->first <= v.now_s) {
+    auto node = loads_due_.extract(loads_due_.begin());
+    const double until = node.key();
+    for (int i : node.mapped()) {
+      if (until == queued_until_[static_cast<size_t>(i)])
+        queued_until_[static_cast<size_t>(i)] = std::numeric_limits<double>::quiet_NaN();
+      if (until == loads_until_[static_cast<size_t>(i)])
+        touch(static_cast<size_t>(i));
+    }
   }
   v.hosts.resize(hosts_.size());
   for (int i : touched_) {

@@ -9,7 +9,6 @@
 #include <array>
 #include <limits>
 #include <memory>
-#include <queue>
 #include <set>
 #include <vector>
 
@@ -198,9 +197,10 @@ private:
   /// but now_s (idleness and ages are ClusterView's functions of it), so a view costs what changed since the last.
   ClusterView view_;
   std::vector<double> loads_until_; ///< per host: the loads in the book hold until then (sample_load)
-  /// (loads_until_, host) of every sample still holding, soonest first; an entry whose time no longer matches
-  /// loads_until_ was superseded and is dropped when it surfaces.
-  std::priority_queue<std::pair<double, int>, std::vector<std::pair<double, int>>, std::greater<>> loads_due_;
+  /// The hosts whose sampled loads hold until each time, soonest first (backends sample many hosts on one clock, so
+  /// few times and many hosts each); a host whose loads_until_ no longer matches was resampled since.
+  std::map<double, std::vector<int>> loads_due_;
+  std::vector<double> queued_until_; ///< per host: the time of its latest entry in loads_due_ (NaN: none)
   std::vector<char> stale_;         ///< per host: its view is refreshed at the next view()
   std::vector<int> touched_;        ///< the hosts marked in stale_, in the order they were marked
   std::vector<PolicyEvent> rejected_; ///< delivered with the next call

@@ -19,24 +19,18 @@ namespace spritesim {
 
 namespace {
 
-// Vertices are trace indices. bidirectionalS gives in_degree(), which Kahn's algorithm needs.
-using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS>;
+// Vertices are trace indices.
+using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
 using Vertex = boost::graph_traits<Graph>::vertex_descriptor;
 
-enum class Direction { TO_DEPENDENTS, TO_DEPS };
-
-// Edges dep -> dependent (the order work can run in) or job -> dep (the order a cycle reads in, "a needs b").
-// Out-edges keep the order of each job's deps list, so graph traversals are deterministic.
-Graph make_graph(const std::vector<std::vector<size_t>>& deps, Direction direction)
+// Edges job -> dep (the order a cycle reads in, "a needs b"); out-edges keep the order of each job's deps list, so
+// the search is deterministic.
+Graph needs_graph(const BuildDag& dag)
 {
-  Graph g(deps.size());
-  for (size_t job = 0; job < deps.size(); ++job)
-    for (size_t dep : deps[job]) {
-      if (direction == Direction::TO_DEPENDENTS)
-        boost::add_edge(dep, job, g);
-      else
-        boost::add_edge(job, dep, g);
-    }
+  Graph g(dag.size());
+  for (size_t job = 0; job < dag.size(); ++job)
+    for (size_t dep : dag.deps(job))
+      boost::add_edge(job, dep, g);
   return g;
 }
 
@@ -109,23 +103,22 @@ private:
 BuildDag::BuildDag(const BuildTrace& trace, const std::string& file, const JobLocator& where)
 {
   auto at = [&where](size_t i) { return where ? where(i) : fmt::format("$.jobs[{}]", i); };
+  const size_t n = trace.jobs.size();
   IdIndex index_of(trace.jobs);
-  ids_.reserve(trace.jobs.size());
-  for (size_t i = 0; i < trace.jobs.size(); ++i) {
+  for (size_t i = 0; i < n; ++i) {
     size_t first = index_of.insert(i);
     if (first != IdIndex::EMPTY)
       throw InputError(file, at(i) + ".id",
                        fmt::format("duplicate job id \"{}\" (first at {})", trace.jobs[i].id, at(first)));
-    ids_.push_back(trace.jobs[i].id);
   }
 
-  deps_.resize(ids_.size());
-  dependents_.resize(ids_.size());
+  dep_start_.assign(1, 0);
+  dep_start_.reserve(n + 1);
+  std::vector<size_t> dependents_of(n + 1, 0); // counts, then where each job's dependents start
   // listed_by[d] == i when job i has already listed d: finds repeats in O(1), even in a link of 100,000 objects.
-  std::vector<size_t> listed_by(ids_.size(), SIZE_MAX);
-  for (size_t i = 0; i < trace.jobs.size(); ++i) {
+  std::vector<size_t> listed_by(n, SIZE_MAX);
+  for (size_t i = 0; i < n; ++i) {
     const auto& dep_ids = trace.jobs[i].deps;
-    deps_[i].reserve(dep_ids.size());
     for (size_t k = 0; k < dep_ids.size(); ++k) {
       size_t d = index_of.find(dep_ids[k]);
       if (d == IdIndex::EMPTY)
@@ -136,29 +129,29 @@ BuildDag::BuildDag(const BuildTrace& trace, const std::string& file, const JobLo
         throw InputError(file, fmt::format("{}.deps[{}]", at(i), k),
                          fmt::format("dependency \"{}\" is listed twice", dep_ids[k]));
       listed_by[d] = i;
-      deps_[i].push_back(d);
-      dependents_[d].push_back(i);
+      dep_list_.push_back(d);
+      ++dependents_of[d + 1];
     }
+    dep_start_.push_back(dep_list_.size());
   }
-}
-
-size_t BuildDag::index(const std::string& id) const
-{
-  auto it = std::find(ids_.begin(), ids_.end(), id);
-  if (it == ids_.end())
-    throw std::out_of_range("BuildDag::index: no job \"" + id + "\"");
-  return static_cast<size_t>(it - ids_.begin());
+  dep_list_.shrink_to_fit();
+  for (size_t d = 0; d < n; ++d)
+    dependents_of[d + 1] += dependents_of[d];
+  dependent_start_ = dependents_of;
+  dependent_list_.resize(dep_list_.size());
+  for (size_t i = 0; i < n; ++i) // in trace order, so each job's dependents are too
+    for (size_t d : deps(i))
+      dependent_list_[dependents_of[d]++] = i;
 }
 
 std::vector<size_t> BuildDag::topological_order() const
 {
   // Kahn's algorithm with a min-heap of ready jobs: among the ready ones the lowest trace index goes first, so
   // the order is the trace order wherever the dependencies allow it.
-  Graph g = make_graph(deps_, Direction::TO_DEPENDENTS);
   std::vector<size_t> waiting(size());
   std::priority_queue<size_t, std::vector<size_t>, std::greater<>> ready;
   for (size_t v = 0; v < size(); ++v) {
-    waiting[v] = boost::in_degree(v, g);
+    waiting[v] = deps(v).size();
     if (waiting[v] == 0)
       ready.push(v);
   }
@@ -168,22 +161,20 @@ std::vector<size_t> BuildDag::topological_order() const
     size_t v = ready.top();
     ready.pop();
     order.push_back(v);
-    for (auto [e, end] = boost::out_edges(v, g); e != end; ++e) {
-      size_t w = boost::target(*e, g);
+    for (size_t w : dependents(v))
       if (--waiting[w] == 0)
         ready.push(w);
-    }
   }
   if (order.size() != size())
     throw std::logic_error("BuildDag::topological_order: the dependencies have a cycle (see find_cycle)");
   return order;
 }
 
-std::optional<std::vector<std::string>> BuildDag::find_cycle() const
+std::optional<std::vector<size_t>> BuildDag::find_cycle() const
 {
   // A depth-first search from job 0 in trace order; its first back edge u -> v closes the cycle
   // v -> ... -> u -> v along the tree edges. Edges go job -> dep, so "a -> b" reads "a needs b".
-  Graph g = make_graph(deps_, Direction::TO_DEPS);
+  Graph g = needs_graph(*this);
   std::vector<Vertex> parent(size());
   for (size_t v = 0; v < size(); ++v)
     parent[v] = v;
@@ -196,12 +187,12 @@ std::optional<std::vector<std::string>> BuildDag::find_cycle() const
     return std::nullopt;
 
   auto [last, first] = *back_edge;
-  std::vector<std::string> cycle;
+  std::vector<size_t> cycle;
   for (Vertex v = last; v != first; v = parent[v])
-    cycle.push_back(ids_[v]);
-  cycle.push_back(ids_[first]);
+    cycle.push_back(v);
+  cycle.push_back(first);
   std::reverse(cycle.begin(), cycle.end());
-  cycle.push_back(ids_[first]);
+  cycle.push_back(first);
   return cycle;
 }
 
@@ -226,7 +217,7 @@ std::vector<size_t> BuildDag::critical_chain(const std::vector<double>& weight) 
   size_t end = SIZE_MAX;
   for (size_t v : topological_order()) {
     double start = 0;
-    for (size_t d : deps_[v])
+    for (size_t d : deps(v))
       if (via[v] == SIZE_MAX || finish[d] > start) {
         start = finish[d];
         via[v] = d;
@@ -246,7 +237,7 @@ std::vector<size_t> BuildDag::levels() const
 {
   std::vector<size_t> level(size(), 0);
   for (size_t v : topological_order())
-    for (size_t d : deps_[v])
+    for (size_t d : deps(v))
       level[v] = std::max(level[v], level[d] + 1);
   return level;
 }

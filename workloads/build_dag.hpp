@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -16,15 +17,15 @@ public:
   /// id. `where`, when given, names job i's place in its file instead of "$.jobs[i]" (e.g. "line 7: $").
   BuildDag(const BuildTrace& trace, const std::string& file, const JobLocator& where = {});
 
-  size_t size() const { return ids_.size(); }
-  /// Index of a job id.
-  size_t index(const std::string& id) const;
-  const std::vector<size_t>& deps(size_t job) const { return deps_[job]; }
-  const std::vector<size_t>& dependents(size_t job) const { return dependents_[job]; }
+  size_t size() const { return dep_start_.size() - 1; }
+  /// The jobs `job` depends on, in the order its trace entry lists them.
+  std::span<const size_t> deps(size_t job) const { return slice(dep_start_, dep_list_, job); }
+  /// The jobs that depend on `job`, in trace order.
+  std::span<const size_t> dependents(size_t job) const { return slice(dependent_start_, dependent_list_, job); }
   /// Job indices in an order where every job follows its dependencies (stable: ties keep trace order).
   std::vector<size_t> topological_order() const;
-  /// A dependency cycle as job ids (first id repeated at the end), if there is one.
-  std::optional<std::vector<std::string>> find_cycle() const;
+  /// A dependency cycle as job indices (the first repeated at the end), if there is one.
+  std::optional<std::vector<size_t>> find_cycle() const;
   /// Longest path of job weights (e.g. CPU seconds) through the DAG.
   double critical_path(const std::vector<double>& weight) const;
   /// The jobs of one heaviest chain, first to last (empty for an empty DAG).
@@ -34,9 +35,14 @@ public:
   std::vector<size_t> levels() const;
 
 private:
-  std::vector<std::string> ids_;
-  std::vector<std::vector<size_t>> deps_;
-  std::vector<std::vector<size_t>> dependents_;
+  static std::span<const size_t> slice(const std::vector<size_t>& start, const std::vector<size_t>& list, size_t job)
+  {
+    return {list.data() + start[job], start[job + 1] - start[job]};
+  }
+  // Both directions as compressed rows: job i's entries are list[start[i]..start[i+1]) (a million-job trace holds
+  // two flat arrays, not two vectors per job).
+  std::vector<size_t> dep_start_, dep_list_;
+  std::vector<size_t> dependent_start_, dependent_list_;
 };
 
 } // namespace spritesim

@@ -254,8 +254,12 @@ TraceJob read_trace_job(const nlohmann::json& v, int64_t version, const std::str
 void validate_trace(const BuildTrace& trace, const std::string& file, const JobLocator& where)
 {
   BuildDag dag(trace, file, where); // duplicate ids, unknown dependencies
-  if (auto cycle = dag.find_cycle())
-    throw InputError(file, where(dag.index(cycle->front())), "dependency cycle: " + join_ids(*cycle));
+  if (auto cycle = dag.find_cycle()) {
+    std::vector<std::string> ids;
+    for (size_t i : *cycle)
+      ids.push_back(trace.jobs[i].id);
+    throw InputError(file, where(cycle->front()), "dependency cycle: " + join_ids(ids));
+  }
 }
 
 BuildTrace parse_trace(const nlohmann::json& doc, const std::string& file, const std::vector<int64_t>* job_lines)
