@@ -159,6 +159,12 @@ static OwnersSpec parse_owners(const JsonReader& r)
   o.trace = r.string("trace", o.trace);
   if (o.model == "trace" && o.trace.empty())
     r.member("model").fail("model \"trace\" needs \"trace\": a CSV file of console periods");
+  for (auto [key, slot] : {std::pair{"trace_offset_s", &o.trace_offset_s},
+                           std::pair{"trace_offset_per_seed_s", &o.trace_offset_per_seed_s}}) {
+    if (o.model != "trace" && r.has(key))
+      r.member(key).fail(fmt::format("only model \"trace\" has an offset (this one is \"{}\")", o.model));
+    *slot = r.number(key, *slot, 0, MAX_SIM_SECONDS);
+  }
   for (auto [key, slot] : {std::pair{"params", &o.params}, std::pair{"idle_rule", &o.idle_rule}})
     if (auto m = r.optional_member(key)) {
       if (!m->node().is_object())
@@ -295,8 +301,11 @@ nlohmann::json to_json(const ExperimentSpec& s)
       workload[key] = w.options.at(key);
   }
   nlohmann::json owners = {{"model", s.owners.model}, {"idle_rule", s.owners.idle_rule}};
-  if (s.owners.model == "trace")
+  if (s.owners.model == "trace") {
     owners["trace"] = s.owners.trace;
+    owners["trace_offset_s"] = s.owners.trace_offset_s;
+    owners["trace_offset_per_seed_s"] = s.owners.trace_offset_per_seed_s;
+  }
   if (s.owners.model == "stochastic")
     owners["params"] = s.owners.params;
   return {
@@ -317,6 +326,11 @@ nlohmann::json to_json(const ExperimentSpec& s)
         {"processes_migratable", s.migration.processes_migratable}}},
       {"policy", {{"name", s.policy.name}, {"params", s.policy.params}}},
   };
+}
+
+double owner_trace_start_s(const ExperimentSpec& spec)
+{
+  return spec.owners.trace_offset_s + static_cast<double>(spec.seed) * spec.owners.trace_offset_per_seed_s;
 }
 
 } // namespace spritesim

@@ -68,6 +68,8 @@ struct WorkloadSpec {
 struct OwnersSpec {
   std::string model = "none";   ///< "none", "stochastic", "trace"
   std::string trace;            ///< trace: CSV file (models/owner_activity.hpp), relative to the config
+  double trace_offset_s = 0;    ///< trace: the trace's time that becomes the run's time 0...
+  double trace_offset_per_seed_s = 0; ///< ...plus seed x this, so that seeds start at different points of one trace
   nlohmann::json params = nlohmann::json::object();    ///< stochastic: OwnerModel fields (checked by models/)
   nlohmann::json idle_rule = nlohmann::json::object(); ///< IdleRule fields (checked by models/)
 };
@@ -110,5 +112,8 @@ ExperimentSpec parse_experiment_text(const std::string& text, const std::string&
 
 /// The resolved config: every default filled in.
 nlohmann::json to_json(const ExperimentSpec& spec);
+
+/// The time of the owner trace that becomes the run's time 0: trace_offset_s + seed x trace_offset_per_seed_s.
+double owner_trace_start_s(const ExperimentSpec& spec);
 
 } // namespace spritesim

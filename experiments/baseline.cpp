@@ -36,8 +36,7 @@ bool needs_baseline(const ExperimentSpec& spec) { return wants_baseline(spec) &&
 ExperimentSpec sequential_variant(ExperimentSpec s)
 {
   s.platform.workstations = 1;
-  s.owners.model = "none";
-  s.owners.trace.clear();
+  s.owners = OwnersSpec{}; // no owners, so neither their model nor the idle rule (one host, nothing placed) matters
   s.workload.migrate = false;
   s.workload.max_jobs = 1;
   s.workload.max_local = 1;

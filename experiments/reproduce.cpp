@@ -12,6 +12,7 @@
 #include "experiments/day_report.hpp"
 #include "experiments/figure.hpp"
 #include "experiments/job_pool.hpp"
+#include "experiments/owner_study.hpp"
 #include "experiments/studies.hpp"
 #include "experiments/sweep_runner.hpp"
 
@@ -86,6 +87,11 @@ int reproduce(const std::string& out, int jobs)
   fmt::print("reproduce: policy studies\n");
   std::fflush(stdout);
   sections += run_studies(out, pool);
+  if (!pool.stopped()) {
+    fmt::print("reproduce: owner study\n");
+    std::fflush(stdout);
+    sections += run_owner_study(out, pool);
+  }
   if (int sig = pool.stopped()) {
     fmt::print(stderr, "reproduce: stopped by signal {}; finished runs are kept under {}\n", sig, out);
     return 128 + sig;

@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
+
 namespace spritesim {
 
 // Two-sided 95% quantiles of Student's t distribution, t(0.975, df), to 3 decimals: the standard table printed in
@@ -46,6 +48,15 @@ SummaryStats summarize(const std::vector<double>& values)
   s.stddev = std::sqrt(ss / static_cast<double>(s.n - 1));
   s.ci95 = t_quantile_975(s.n - 1) * *s.stddev / std::sqrt(static_cast<double>(s.n));
   return s;
+}
+
+std::string ci_text(const SummaryStats& s, int decimals)
+{
+  if (s.n == 0)
+    return "-";
+  if (!s.ci95)
+    return fmt::format("{:.{}f} (n={})", s.mean, decimals, s.n);
+  return fmt::format("{:.{}f} ± {:.{}f}", s.mean, decimals, *s.ci95, decimals);
 }
 
 } // namespace spritesim

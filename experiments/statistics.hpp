@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace spritesim {
@@ -21,5 +22,9 @@ struct SummaryStats {
   std::optional<double> ci95;
 };
 SummaryStats summarize(const std::vector<double>& values);
+
+/// "mean ± ci95" with `decimals` decimals as the reports print it; "mean (n=1)" without an interval, "-" without
+/// values.
+std::string ci_text(const SummaryStats& s, int decimals = 2);
 
 } // namespace spritesim

@@ -9,7 +9,7 @@
 #include <fmt/args.h>
 #include <fmt/format.h>
 
-#include "experiments/data_files.hpp"
+#include "experiments/report_prose.hpp"
 #include "experiments/study_data.hpp"
 
 namespace spritesim {
@@ -18,60 +18,10 @@ namespace {
 
 const double NaN = std::nan("");
 
-// The blocks of configs/studies/report.md by name: "@@ NAME" lines start them, trailing newlines are dropped.
-const std::map<std::string, std::string>& blocks()
-{
-  static const std::map<std::string, std::string> b = [] {
-    const char* file = "configs/studies/report.md";
-    auto text = embedded_file(file);
-    if (!text)
-      throw std::logic_error(std::string(file) + " is not embedded");
-    std::map<std::string, std::string> out;
-    std::string name, body;
-    auto flush = [&] {
-      while (!body.empty() && body.back() == '\n')
-        body.pop_back();
-      if (!name.empty())
-        out[name] = body;
-    };
-    size_t at = 0;
-    std::string all(*text);
-    while (at < all.size()) {
-      size_t end = all.find('\n', at);
-      std::string line = all.substr(at, end == std::string::npos ? std::string::npos : end - at);
-      at = end == std::string::npos ? all.size() : end + 1;
-      if (line.rfind("@@ ", 0) == 0) {
-        flush();
-        name = line.substr(3);
-        body.clear();
-      } else if (!name.empty()) {
-        body += line + "\n";
-      }
-    }
-    flush();
-    return out;
-  }();
-  return b;
-}
-
-// A block with its {names} filled in.
+// A block of configs/studies/report.md with its {names} filled in.
 template <typename... Named> std::string text(const std::string& name, const Named&... args)
 {
-  auto it = blocks().find(name);
-  if (it == blocks().end())
-    throw std::logic_error("configs/studies/report.md has no block \"" + name + "\"");
-  fmt::dynamic_format_arg_store<fmt::format_context> store;
-  (store.push_back(args), ...);
-  return fmt::vformat(it->second, store);
-}
-
-std::string ci_text(const SummaryStats& s, int decimals = 2)
-{
-  if (s.n == 0)
-    return "-";
-  if (!s.ci95)
-    return fmt::format("{:.{}f} (n={})", s.mean, decimals, s.n);
-  return fmt::format("{:.{}f} ± {:.{}f}", s.mean, decimals, *s.ci95, decimals);
+  return prose("configs/studies/report.md", name, args...);
 }
 
 // The policy with the lowest mean of `key` among `names` at x (a placement-only "best of" baseline).

@@ -297,6 +297,24 @@ std::vector<std::vector<OwnerPeriod>> owner_periods_by_host(
   return out;
 }
 
+std::vector<std::vector<OwnerPeriod>> owner_periods_from(const std::vector<std::vector<OwnerPeriod>>& per_host,
+                                                         double start_s, const std::string& file)
+{
+  std::vector<std::vector<OwnerPeriod>> out(per_host.size());
+  double last_end_s = 0;
+  for (size_t h = 0; h < per_host.size(); ++h)
+    for (const OwnerPeriod& p : per_host[h]) {
+      last_end_s = std::max(last_end_s, p.end_s);
+      if (p.end_s > start_s)
+        out[h].push_back({std::max(p.start_s - start_s, 0.0), p.end_s - start_s, p.cpu_share});
+    }
+  if (start_s > 0 && start_s >= last_end_s)
+    throw InputError(file, "", fmt::format("the trace's last period ends at {} s, not after the start {} s: no owner "
+                                           "would ever come",
+                                           last_end_s, start_s));
+  return out;
+}
+
 // ---- statistics ----
 
 OwnerStats owner_stats(const std::vector<std::vector<OwnerPeriod>>& per_host, double duration_s,

@@ -66,6 +66,12 @@ std::vector<std::vector<OwnerPeriod>> owner_periods_by_host(
     const std::map<std::string, std::vector<OwnerPeriod>>& trace, const std::vector<std::string>& host_names,
     const std::string& file);
 
+/// The periods as seen from `start_s` of the trace on: shifted so that start_s becomes time 0, a period under way
+/// at start_s cut there, earlier ones dropped. A start at or after the end of every period is an InputError naming
+/// `file` (no owner would ever come).
+std::vector<std::vector<OwnerPeriod>> owner_periods_from(const std::vector<std::vector<OwnerPeriod>>& per_host,
+                                                         double start_s, const std::string& file);
+
 /// Measured statistics over generated periods (for tests, docs and the simulator's report).
 /// Idle time is time meeting the input rule (from input_threshold_s after an active period to the next one; the
 /// start of the run counts as idle); shares are of host time in each regime. mean_idle_period_s averages the

@@ -48,6 +48,8 @@ OwnerPeriods owner_periods(const ExperimentSpec& spec, double horizon)
     owners = referenced(spec, "$.owners.trace", [&] {
       return owner_periods_by_host(load_owner_trace(spec.owners.trace), names, spec.owners.trace);
     });
+    owners = referenced(spec, "$.owners.trace_offset_s",
+                        [&] { return owner_periods_from(owners, owner_trace_start_s(spec), spec.owners.trace); });
   }
   return owners;
 }

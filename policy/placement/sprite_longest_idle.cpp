@@ -1,7 +1,8 @@
 // "sprite": Sprite's global migd (TH90 6.2.1; SPE91 pp.14-16; SRC src/daemons/migd/global.c). Available hosts are
 // granted longest-idle first; a request that finds none reclaims one host from the biggest holder (CheckFairness);
 // independent processes are placed at exec on the longest-idle free host; an owner's return evicts every foreign
-// process home. Sprite never migrates to balance load (sprite-facts 3).
+// process home (unless evict_on_owner is false: then they finish beside the owner). Sprite never migrates to balance
+// load (sprite-facts 3).
 #include <algorithm>
 
 #include "policy/policy_support.hpp"
@@ -18,7 +19,8 @@ bool longest_idle_first(const HostView* a, const HostView* b)
 class SpriteLongestIdle final : public Policy {
 public:
   explicit SpriteLongestIdle(const PolicyParams& p)
-      : margin_(static_cast<int>(p.at("fairness_margin"))), place_arrivals_(p.at("place_arrivals") != 0)
+      : margin_(static_cast<int>(p.at("fairness_margin"))), place_arrivals_(p.at("place_arrivals") != 0),
+        evict_on_owner_(p.at("evict_on_owner") != 0)
   {
   }
 
@@ -27,7 +29,8 @@ private:
   {
     Answer a(view);
     // Evictions first, so that nothing below hands out a host whose owner just came back.
-    evict_for_returning_owners(view, events, a);
+    if (evict_on_owner_)
+      evict_for_returning_owners(view, events, a);
     for (const auto& ev : events) {
       if (ev.kind == EventKind::HOST_REQUEST)
         serve(view, ev, a);
@@ -106,6 +109,7 @@ private:
 
   int margin_;
   bool place_arrivals_;
+  bool evict_on_owner_;
 };
 
 } // namespace
@@ -120,7 +124,10 @@ PolicyInfo sprite_longest_idle_info()
             "a host is reclaimed only from a client holding at least this many more hosts than the requester "
             "(global.c: 2); at least 2, so that the victim never ends with fewer hosts than the requester"},
            {"place_arrivals", "boolean", 1, 0, 1,
-            "place independent processes at exec on the longest-idle free host (false: they run at home)"}},
+            "place independent processes at exec on the longest-idle free host (false: they run at home)"},
+           {"evict_on_owner", "boolean", 1, 0, 1,
+            "an owner's return revokes the grant and evicts every foreign process home (false: never evict; they "
+            "finish beside the owner, and the host is given back when its client next confirms it)"}},
           [](const PolicyParams& p) { return std::make_unique<SpriteLongestIdle>(p); }};
 }
 

@@ -24,7 +24,7 @@ CPU_REL = 1e-6        # CPU seconds: relative tolerance (work summed over pieces
 OUTPUT_FILES = ["results.json", "jobs.csv", "migrations.csv", "hosts.csv", "evictions.csv", "decisions.csv",
                 "config.resolved.json"]
 # Policies that send foreign processes home (or restart them) at once when the owner comes back (docs/policies.md);
-# condor suspends first and vacates max_suspend_s later; mosix only with evict_on_owner.
+# condor suspends first and vacates max_suspend_s later; mosix and sprite only with evict_on_owner.
 EVICT_AT_ONCE = {"sprite", "random", "least-loaded", "remote-exec", "lifetime", "mosix"}
 
 
@@ -116,7 +116,7 @@ class Expected:
         return e
 
     def evicts_on_owner(self):
-        if self.policy == "mosix":
+        if self.policy in ("mosix", "sprite"):
             return self.params.get("evict_on_owner", True)
         return self.policy in EVICT_AT_ONCE or self.policy == "condor"
 

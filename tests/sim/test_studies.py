@@ -3,7 +3,8 @@
 # their reduced form (SPRITESIM_REPRODUCE_QUICK=1: 2 seeds, 600 s of arrivals, and a week for the month-long run): every study sweep finishes with its
 # tables, the paired comparisons rest on identical arrivals per seed, the policies do what they claim (home only
 # never leaves home, remote-exec never migrates), the figures are drawn, and the report section names both published
-# claims with figure links that resolve. Exits 77 (meson's "skipped") while reproduce does not call run_studies yet.
+# claims with figure links that resolve; the owner study's section (issue 17) likewise: every run finishes every job,
+# every cell has its seeds, its tables, figures and report section are there. Exits 77 (meson's "skipped") while reproduce does not call run_studies yet.
 # Usage: python3 test_studies.py /path/to/spritesim
 import csv
 import json
@@ -16,6 +17,8 @@ import unittest
 RUN = None  # (output folder, completed reproduce process), set in main()
 SWEEPS = {"hbd-load": 4 * 3, "hbd-cost": 4 * 4, "elz-load": 6 * 4}  # cells: policies x values of the x axis
 SEEDS = 2
+# The owner study's sweeps (configs/owners/): cells = times of week x settings.
+OWNER_SWEEPS = {"owners-kernel-12": 3 * 3, "owners-kernel-12-settings": 3, "owners-kernel-40": 2, "owners-gremlin-12": 2, "owners-tex-12": 2, "owners-pmake-12": 2}
 
 
 def read_csv(path):
@@ -124,6 +127,34 @@ class Studies(unittest.TestCase):
             link = f"(studies/{name}.png)"
             self.assertIn(link, section)
             self.assertTrue(os.path.isfile(os.path.join(self.out, link[1:-1])))
+
+    def test_owner_study(self):
+        # Issue 17: every run of the family finishes with every job, each cell has its seeds, the tables, figures
+        # and report section are there.
+        owners = os.path.join(self.out, "owners")
+        for name, cells in OWNER_SWEEPS.items():
+            rows = read_csv(os.path.join(owners, "quick-" + name, "sweep.csv"))
+            self.assertEqual(len(rows), cells * SEEDS, name)
+            for r in rows:
+                self.assertEqual(r["jobs_completed"], r["jobs_total"], (name, r["cell"], r["seed"]))
+        cells = read_csv(os.path.join(owners, "owners-cells.csv"))
+        self.assertEqual(len(cells), sum(OWNER_SWEEPS.values()))
+        self.assertTrue(all(c["n"] == str(SEEDS) and c["speedup_ci95"] for c in cells))
+        self.assertEqual({c["policy"] for c in cells}, {"sprite", "condor", "remote-exec", "never-evict"})
+        plane = read_csv(os.path.join(owners, "owners-frontier.csv"))
+        self.assertEqual(len(plane), 6)
+        for name in ("owners-time-of-week", "owners-tradeoff", "owners-time-to-free"):
+            for ext in ("png", "svg"):
+                path = os.path.join(owners, f"{name}.{ext}")
+                self.assertTrue(os.path.isfile(path) and os.path.getsize(path) > 1000, path)
+        with open(os.path.join(self.out, "report.md")) as f:
+            report = f.read()
+        section = report[report.index("## Owners and eviction policies"):]
+        for text in ("synthetic", "The trade-off plane", "Where the published Sprite figures fall", "0.12", "3.00-3.44",
+                     "4.35"):
+            self.assertIn(text, section)
+        self.assertNotIn("failed", section)
+        self.assertNotIn("jobs missing", section)
 
 
 def main():

@@ -103,7 +103,9 @@ TEST_CASE("parse(to_json(spec)) round-trips")
                  "baseline": "none"},
     "policy": {"name": "sprite", "params": {"fairness_margin": 3}}
   })";
-  for (const char* text : {MINIMAL, full, "{}"}) {
+  const char* traced = R"({"seed": 3, "owners": {"model": "trace", "trace": "/o.csv", "trace_offset_s": 3600,
+                                                  "trace_offset_per_seed_s": 60}})";
+  for (const char* text : {MINIMAL, full, "{}", traced}) {
     CAPTURE(text);
     ExperimentSpec s = parse_experiment(parse_json_text(text, "cfg.json"), "cfg.json");
     nlohmann::json written = to_json(s);
@@ -128,6 +130,8 @@ TEST_CASE("parse(to_json(spec)) round-trips")
   CHECK_FALSE(s.workload.migrate);
   CHECK(s.workload.baseline == "none");
   CHECK(s.policy.params == nlohmann::json{{"fairness_margin", 3}});
+  CHECK(owner_trace_start_s(s) == 0);
+  CHECK(owner_trace_start_s(parse_experiment(parse_json_text(traced, "cfg.json"), "cfg.json")) == 3600 + 3 * 60);
 }
 
 TEST_CASE("relative trace and profile paths become absolute, against the config's folder")
@@ -195,6 +199,13 @@ TEST_CASE("bad configs are InputErrors naming the file, the JSON path and the pr
        {"$.costs.file_server.lookup_cpu_ms", "-1"}},
       {"policy params as array", R"({"policy": {"params": [1]}})",
        {"$.policy.params", "expected an object of policy parameters"}},
+      {"trace offset without a trace", R"({"owners": {"model": "stochastic", "trace_offset_s": 60}})",
+       {"$.owners.trace_offset_s", "only model \"trace\""}},
+      {"negative trace offset", R"({"owners": {"model": "trace", "trace": "o.csv", "trace_offset_s": -1}})",
+       {"$.owners.trace_offset_s", "-1"}},
+      {"trace offset per seed as string",
+       R"({"owners": {"model": "trace", "trace": "o.csv", "trace_offset_per_seed_s": "day"}})",
+       {"$.owners.trace_offset_per_seed_s", "expected a number"}},
       {"document is an array", "[1, 2]", {"expected a JSON object"}},
   };
   for (const Case& c : cases) {

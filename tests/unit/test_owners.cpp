@@ -378,6 +378,17 @@ TEST_CASE("owner traces: a valid trace loads per host; names and indices map to 
   std::map<std::string, std::vector<OwnerPeriod>> twice = {{"0", {{1, 2, 0}}}, {"1", {{3, 4, 0}}}};
   CHECK(contains(input_error_of([&] { owner_periods_by_host(twice, {"1", "x"}, "o.csv"); }), "two keys"));
 
+  // Seen from t = 150 on: the period under way is cut at the new time 0, earlier ones dropped, later ones shifted.
+  auto from = owner_periods_from(by_host, 150, t.path());
+  REQUIRE(from[0].size() == 2);
+  CHECK(from[0][0].start_s == 0);
+  CHECK(from[0][0].end_s == 50);
+  CHECK(from[0][0].cpu_share == 0.5);
+  CHECK(from[0][1].start_s == 150);
+  CHECK(from[1].empty());
+  CHECK(owner_periods_from(by_host, 0, t.path())[1].size() == 1);
+  CHECK(contains(input_error_of([&] { owner_periods_from(by_host, 400, t.path()); }), "no owner would ever come"));
+
   OwnerStats s = owner_stats({{{0, 100, 0}, {200, 300, 0}}}, 1000, 0);
   CHECK(s.total_idle_share == doctest::Approx((100 - 30 + 1000 - 330) / 1000.0));
   CHECK(s.mean_idle_period_s == 100);

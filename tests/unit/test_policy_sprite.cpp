@@ -12,9 +12,9 @@ using namespace spritesim::test;
 
 namespace {
 
-std::unique_ptr<Policy> sprite(int margin = 2, bool place = true)
+std::unique_ptr<Policy> sprite(int margin = 2, bool place = true, bool evict = true)
 {
-  return make("sprite", {{"fairness_margin", margin}, {"place_arrivals", place}});
+  return make("sprite", {{"fairness_margin", margin}, {"place_arrivals", place}, {"evict_on_owner", evict}});
 }
 
 } // namespace
@@ -251,6 +251,31 @@ TEST_CASE("sprite: an owner's return revokes the grant and evicts every other fo
   w.hosts[1].owner_active = true;
   ds = sprite()->decide(w, {on_proc(EventKind::MIGRATION_DONE, 9, 1)});
   CHECK(procs_of(ds, DecisionKind::EVICT) == std::vector<int64_t>{9});
+}
+
+TEST_CASE("sprite with evict_on_owner false leaves the foreign processes beside a returning owner")
+{
+  ClusterView v = cluster(4, 2);
+  hold(v, 2, 0);
+  add_process(v, 1, 0, 2, ProcState::RUNNING, 0);
+  add_process(v, 2, 1, 2, ProcState::RUNNING);
+  add_process(v, 3, 3, 2, ProcState::RUNNING).migratable = false;
+  v.hosts[2].owner_active = true;
+  v.hosts[2].available = false;
+  // The same return that revokes and evicts by default...
+  auto ds = sprite()->decide(v, {on_host(EventKind::OWNER_ACTIVE, 2)});
+  CHECK(hosts_of(ds, DecisionKind::REVOKE_HOST) == std::vector<int>{2});
+  CHECK(procs_of(ds, DecisionKind::EVICT) == std::vector<int64_t>{2});
+  CHECK(procs_of(ds, DecisionKind::RESTART) == std::vector<int64_t>{3});
+  // ...decides nothing when the policy never evicts, nor when a migration lands there.
+  CHECK(sprite(2, true, false)->decide(v, {on_host(EventKind::OWNER_ACTIVE, 2)}).empty());
+  ClusterView w = cluster(3);
+  add_process(w, 9, 0, 1);
+  w.hosts[1].owner_active = true;
+  CHECK(sprite(2, true, false)->decide(w, {on_proc(EventKind::MIGRATION_DONE, 9, 1)}).empty());
+  // The owner's host is still not handed out to anyone else.
+  CHECK(hosts_of(sprite(2, true, false)->decide(v, {request(1, 1, 4)}), DecisionKind::GRANT_HOST) ==
+        std::vector<int>{0, 3});
 }
 
 TEST_CASE("sprite copes with refused decisions: nothing is retried, nothing breaks")
