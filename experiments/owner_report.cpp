@@ -83,7 +83,7 @@ std::string cells_table(const OwnerStudy& s)
 std::string frontier_text(const OwnerStudy& s)
 {
   std::vector<FrontierPoint> plane = owner_plane(s);
-  std::string md = "\n" + text("plane", fmt::arg("build", PLANE_BUILD), fmt::arg("when", PLANE_WHEN)) + "\n\n";
+  std::string md = fmt::format("\n{}\n\n", text("plane", fmt::arg("build", PLANE_BUILD), fmt::arg("when", PLANE_WHEN)));
   // Along the frontier, from the least intrusive setting to the fastest: what each step buys and costs.
   std::vector<const FrontierPoint*> front;
   for (const FrontierPoint& p : plane)
@@ -99,10 +99,10 @@ std::string frontier_text(const OwnerStudy& s)
     return a->intrusion_s.mean < b->intrusion_s.mean;
   });
   if (front.size() > 1)
-    md += "\n" + text("along") + "\n\n";
+    md += fmt::format("\n{}\n\n", text("along"));
   for (size_t i = 1; i < front.size(); ++i)
     md += comparison(s, "step", front[i]->setting, front[i - 1]->setting);
-  md += "\n" + text("off") + "\n\n";
+  md += fmt::format("\n{}\n\n", text("off"));
   for (const FrontierPoint& p : plane)
     if (!p.on_frontier && !p.dominated_by.empty())
       md += comparison(s, "dominated", p.setting, p.dominated_by);
@@ -120,7 +120,7 @@ std::string joined(const std::vector<std::string>& pieces)
 
 std::string published_text(const OwnerStudy& s)
 {
-  std::string md = "\n" + text("time_to_free") + "\n\n";
+  std::string md = fmt::format("\n{}\n\n", text("time_to_free"));
   for (const OwnerPublished& p : owner_published()) {
     std::string pub = p.low == p.high ? fmt::format("{:.2f}", p.low) : fmt::format("{:.2f}-{:.2f}", p.low, p.high);
     std::vector<std::string> sim;
@@ -137,10 +137,11 @@ std::string published_text(const OwnerStudy& s)
         if (f.on_frontier && (!best || f.speedup.mean > best->speedup.mean))
           best = &f;
       if (best && s.no_owners_speedup)
-        md += " " + text("published_on_plane", fmt::arg("where", best->speedup.mean < p.low ? "above" : "on or below"),
-                         fmt::arg("setting", best->setting),
-                         fmt::arg("share_published", 100 * best->speedup.mean / p.low),
-                         fmt::arg("share_simulated", 100 * best->speedup.mean / *s.no_owners_speedup));
+        md += fmt::format(" {}", text("published_on_plane",
+                                      fmt::arg("where", best->speedup.mean < p.low ? "above" : "on or below"),
+                                      fmt::arg("setting", best->setting),
+                                      fmt::arg("share_published", 100 * best->speedup.mean / p.low),
+                                      fmt::arg("share_simulated", 100 * best->speedup.mean / *s.no_owners_speedup)));
     } else if (p.quantity == "evictions_per_host_hour") {
       for (const OwnerCell& c : s.cells)
         if (c.build == "kernel-12" && c.setting == "sprite")
@@ -214,12 +215,12 @@ std::string owner_section(const OwnerStudy& s, bool figures, double cpu_s)
                         fmt::arg("plane_when", PLANE_WHEN), fmt::arg("cpu_s", cpu_s)) +
                    "\n";
   if (s.failed)
-    md += "\n" + text("failed", fmt::arg("failed", s.failed)) + "\n";
+    md += fmt::format("\n{}\n", text("failed", fmt::arg("failed", s.failed)));
   for (const std::string& r : s.incomplete)
-    md += "\n" + text("incomplete", fmt::arg("run", r)) + "\n";
+    md += fmt::format("\n{}\n", text("incomplete", fmt::arg("run", r)));
   if (!figures)
-    md += "\n" + text("figures_failed") + "\n";
-  md += "\n" + cells_table(s) + frontier_text(s) + published_text(s) + "\n" + text("rerun") + "\n";
+    md += fmt::format("\n{}\n", text("figures_failed"));
+  md += fmt::format("\n{}{}{}\n{}\n", cells_table(s), frontier_text(s), published_text(s), text("rerun"));
   return md;
 }
 
