@@ -231,7 +231,7 @@ std::vector<FrontierPoint> owner_plane(const OwnerStudy& s)
   return points;
 }
 
-std::string run_owner_study(const std::string& out_dir, JobPool& pool)
+std::string run_owner_study(const std::string& out_dir, JobPool& pool, size_t& failed_runs)
 {
   const bool quick = quick_reproduction();
   const double cpu0 = children_cpu_s();
@@ -254,6 +254,7 @@ std::string run_owner_study(const std::string& out_dir, JobPool& pool)
   bool figures = run_embedded_script("analysis/plot_owners.py", dir, dir + "/plot.log");
   if (!figures)
     fmt::print(stderr, "owners: drawing the figures failed; see {}/plot.log\n", dir);
+  failed_runs += study.failed + study.incomplete.size();
   if (study.failed || !study.incomplete.empty())
     fmt::print(stderr, "owners: {} run(s) failed, {} finished with jobs missing\n", study.failed,
                study.incomplete.size());

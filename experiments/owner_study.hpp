@@ -54,9 +54,10 @@ std::vector<FrontierPoint> owner_plane(const OwnerStudy& s);
 /// Runs the sweeps of configs/owners/ (through `pool`) into OUT_DIR/owners/NAME/, writes OUT_DIR/owners/
 /// owners-cells.csv, owners-frontier.csv, owners-returns.csv, owners-evictions.csv and owners-published.csv (docs/owners.md),
 /// draws the figures with the embedded analysis/plot_owners.py, and returns the markdown section "## Owners and
-/// eviction policies". Failed runs are reported in the section, not thrown; when the pool is stopped, returns "".
+/// eviction policies". Failed runs and runs that lost jobs are reported in the section and added to `failed_runs`
+/// (the caller fails once its report is written); when the pool is stopped, returns "".
 /// With SPRITESIM_REPRODUCE_QUICK=1 every sweep runs seeds 1-2 only, into OUT_DIR/owners/quick-NAME/.
-std::string run_owner_study(const std::string& out_dir, JobPool& pool);
+std::string run_owner_study(const std::string& out_dir, JobPool& pool, size_t& failed_runs);
 
 /// A published figure the study is set beside (sprite-facts 4c; the kernel's speedup from its embedded figure).
 struct OwnerPublished {

@@ -86,11 +86,12 @@ int reproduce(const std::string& out, int jobs)
   std::string sections = day_in_the_life_section(day_dir, "runs/day-in-the-life");
   fmt::print("reproduce: policy studies\n");
   std::fflush(stdout);
-  sections += run_studies(out, pool);
+  size_t study_failures = 0;
+  sections += run_studies(out, pool, study_failures);
   if (!pool.stopped()) {
     fmt::print("reproduce: owner study\n");
     std::fflush(stdout);
-    sections += run_owner_study(out, pool);
+    sections += run_owner_study(out, pool, study_failures);
   }
   if (int sig = pool.stopped()) {
     fmt::print(stderr, "reproduce: stopped by signal {}; finished runs are kept under {}\n", sig, out);
@@ -103,6 +104,8 @@ int reproduce(const std::string& out, int jobs)
   }
   write_reproduction(out, results, sections);
   fmt::print("reproduce: report in {}/report.md\n", out);
+  if (study_failures) // the report says which; its numbers leave them out
+    throw std::runtime_error(fmt::format("{} study run(s) failed or lost jobs; see {}/report.md", study_failures, out));
   return 0;
 }
 

@@ -179,7 +179,7 @@ bool quick_reproduction()
   return q && std::string(q) == "1";
 }
 
-std::string run_studies(const std::string& out_dir, JobPool& pool)
+std::string run_studies(const std::string& out_dir, JobPool& pool, size_t& failed_runs)
 {
   const bool quick = quick_reproduction();
   std::string dir = out_dir + "/studies";
@@ -190,6 +190,7 @@ std::string run_studies(const std::string& out_dir, JobPool& pool)
   StudySweep elz = run_sweep(dir, "elz-load", pool, quick);
   if (pool.stopped())
     return "";
+  failed_runs += load.failed + cost.failed + elz.failed;
   write_tables(dir, {&load, &cost, &elz});
   bool figures = run_embedded_script("analysis/plot_study.py", dir, dir + "/plot.log");
   if (!figures)
