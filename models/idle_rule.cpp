@@ -7,25 +7,48 @@
 
 namespace spritesim {
 
-bool IdleRule::next_available(bool was_available, double input_idle_s, const std::array<double, 3>& loads,
-                              const std::array<double, 3>& loads_no_foreign) const
+int IdleRule::failing(bool was_available, double input_idle_s, const std::array<double, 3>& loads,
+                      const std::array<double, 3>& loads_no_foreign) const
 {
   // Recent console input always wins: the owner is back.
   if (input_idle_s < input_threshold_s)
-    return false;
+    return 0;
   if (was_available) {
     // An accepting host stops only when a load without its low-priority foreign processes is too high, so the
     // foreign work it was given cannot push it out by itself.
     for (size_t i = 0; i < 3; ++i)
       if (loads_no_foreign[i] > high[i])
-        return false;
-    return true;
+        return 1 + static_cast<int>(i);
+    return -1;
   }
   // A refusing host starts accepting only when every average, foreign work included, is low.
   for (size_t i = 0; i < 3; ++i)
     if (loads[i] > low[i])
-      return false;
-  return true;
+      return 4 + static_cast<int>(i);
+  return -1;
+}
+
+bool IdleRule::next_available(bool was_available, double input_idle_s, const std::array<double, 3>& loads,
+                              const std::array<double, 3>& loads_no_foreign) const
+{
+  return failing(was_available, input_idle_s, loads, loads_no_foreign) < 0;
+}
+
+std::string IdleRule::refusal(bool was_available, double input_idle_s, const std::array<double, 3>& loads,
+                              const std::array<double, 3>& loads_no_foreign) const
+{
+  static constexpr const char* AVERAGE[] = {"1-minute", "5-minute", "15-minute"};
+  int f = failing(was_available, input_idle_s, loads, loads_no_foreign);
+  if (f < 0)
+    return "";
+  if (f == 0)
+    return fmt::format("console input {:.0f} s ago (the rule wants {:g} s without)", input_idle_s,
+                       input_threshold_s);
+  if (f <= 3)
+    return fmt::format("{} load {:.2f} without foreign work, above the high threshold {:g}", AVERAGE[f - 1],
+                       loads_no_foreign[static_cast<size_t>(f - 1)], high[static_cast<size_t>(f - 1)]);
+  return fmt::format("{} load {:.2f}, above the low threshold {:g}", AVERAGE[f - 4], loads[static_cast<size_t>(f - 4)],
+                     low[static_cast<size_t>(f - 4)]);
 }
 
 namespace {

@@ -24,6 +24,15 @@ struct IdleRule {
   /// are the averages without low-priority foreign processes, compared with the high thresholds as migd does.
   bool next_available(bool was_available, double input_idle_s, const std::array<double, 3>& loads,
                       const std::array<double, 3>& loads_no_foreign) const;
+  /// Why next_available is false, in words ("" when it is true): the first condition of the rule that fails.
+  std::string refusal(bool was_available, double input_idle_s, const std::array<double, 3>& loads,
+                      const std::array<double, 3>& loads_no_foreign) const;
+
+private:
+  /// The first condition that fails: -1 none, 0 console input, 1 + i average i above its high threshold (an
+  /// accepting host), 4 + i above its low one (a refusing host).
+  int failing(bool was_available, double input_idle_s, const std::array<double, 3>& loads,
+              const std::array<double, 3>& loads_no_foreign) const;
 };
 
 /// Reads an IdleRule object at JSON path `path` of `file`: keys input_threshold_s, low, high (arrays of three

@@ -33,15 +33,24 @@ bool BuildState::report(MigdTrouble trouble, const std::string& why) const
 {
   if (dir_.empty() || trouble == MigdTrouble::NONE)
     return true;
-  std::string tmp = fmt::format("{}.{}", marker(), ::getpid());
+  return claim(marker(), fmt::format("{}\n{}\n", trouble == MigdTrouble::REFUSED ? "refused" : "unreachable", why));
+}
+
+bool BuildState::first_to_say(const std::string& what) const
+{
+  return dir_.empty() || claim(dir_ + "/said-" + what, "\n");
+}
+
+bool BuildState::claim(const std::string& path, const std::string& content) const
+{
+  std::string tmp = fmt::format("{}.{}", path, ::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0)
     return true;
-  bool written = write_fully(fd, fmt::format("{}\n{}\n", trouble == MigdTrouble::REFUSED ? "refused" : "unreachable",
-                                             why));
+  bool written = write_fully(fd, content);
   ::close(fd);
-  // link() fails when the marker exists: only one recipe of the build gets to say it.
-  bool first = written && ::link(tmp.c_str(), marker().c_str()) == 0;
+  // link() fails when the file exists: only one recipe of the build gets to say it.
+  bool first = written && ::link(tmp.c_str(), path.c_str()) == 0;
   bool taken = !first && errno == EEXIST;
   ::unlink(tmp.c_str());
   return !taken;

@@ -21,9 +21,14 @@ public:
   /// then says so), and when it cannot be recorded (a recipe on a host without the directory): better said twice
   /// than never.
   bool report(MigdTrouble trouble, const std::string& why) const;
+  /// True for the first recipe of the build to say `what` (a word naming a note, e.g. "no-host"), and outside a
+  /// build or when it cannot be recorded: notes that would repeat on every recipe are said once.
+  bool first_to_say(const std::string& what) const;
 
 private:
   std::string marker() const;
+  /// Links a file holding `content` at `path`: true unless another recipe linked it first.
+  bool claim(const std::string& path, const std::string& content) const;
   std::string dir_;
 };
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "real/auth.hpp"
 
@@ -109,14 +110,60 @@ void Coordinator::policy_error(const PolicyEvent& ev, const std::string& what)
 void Coordinator::evaluate(int host)
 {
   const BookHost& s = core_.host(host);
-  std::array<double, 3> loads{s.load[0], s.load[1], s.load[2]}, without = loads;
-  int foreign = core_.foreign_on(host);
-  for (double& l : without)
-    l = std::max(0.0, l - foreign); // migd subtracts low-priority foreign processes (sprite-facts 4b)
+  std::array<double, 3> loads, without;
+  host_loads(host, loads, without);
   bool was = s.available;
   core_.evaluate(host, loads, without);
   if (!was && s.available)
     checkpoint_locked();
+  // Idleness that disappears from every host is said, once, not left for users to guess from builds run at home.
+  std::string why = no_host_reason();
+  if (why.empty() == !no_host_)
+    return;
+  no_host_ = !why.empty();
+  if (no_host_)
+    fmt::print(stderr, "migd: {}; commands run where they are started until one does\n", why);
+  else
+    fmt::print(stderr, "migd: {} takes foreign work again\n", s.name);
+}
+
+void Coordinator::host_loads(int host, std::array<double, 3>& loads, std::array<double, 3>& without) const
+{
+  const BookHost& s = core_.host(host);
+  const int foreign = core_.foreign_on(host);
+  for (size_t i = 0; i < 3; ++i) {
+    loads[i] = s.load[i];
+    without[i] = std::max(0.0, s.load[i] - foreign); // migd subtracts low-priority foreign processes (4b)
+  }
+}
+
+std::string Coordinator::no_host_reason() const
+{
+  std::vector<std::string> why;
+  for (size_t h = 0; h < hosts_.size(); ++h) {
+    if (hosts_[h].is_home)
+      continue;
+    const BookHost& s = core_.host(static_cast<int>(h));
+    if (s.up && s.available && !s.owner_active)
+      return "";
+    std::string reason;
+    if (!s.up)
+      reason = "not reporting";
+    else if (s.owner_active)
+      reason = "its owner is at the console";
+    else {
+      std::array<double, 3> loads, without;
+      host_loads(static_cast<int>(h), loads, without);
+      reason = core_.idle_rule().refusal(false, now() - s.last_input_s, loads, without);
+    }
+    why.push_back(fmt::format("{} ({})", s.name, reason.empty() ? "not yet evaluated" : reason));
+  }
+  if (why.empty())
+    return "";
+  constexpr size_t SHOWN = 8; // the answer's `why` stays short whatever the cluster's size
+  std::string more = why.size() > SHOWN ? fmt::format("; and {} more", why.size() - SHOWN) : "";
+  why.resize(std::min(why.size(), SHOWN));
+  return fmt::format("no host takes foreign work: {}{}", fmt::join(why, "; "), more);
 }
 
 } // namespace spritesim::real

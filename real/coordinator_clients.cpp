@@ -96,11 +96,16 @@ nlohmann::json Coordinator::on_place(int client, const nlohmann::json& msg, std:
   // anyway and the client need not wait for an answer.
   // The token lets this client, and only it, re-attach the job after a restart (every client knows the shared
   // secret; none knows job_key_).
-  return {{"type", "placed"},
-          {"job", j.id},
-          {"host", remote ? host_name(where) : ""},
-          {"addr", remote ? hosts_[static_cast<size_t>(where)].endpoint.text() : ""},
-          {"ack", !options_.state_file.empty()}, {"token", job_token(j.id)}};
+  nlohmann::json placed = {{"type", "placed"},
+                           {"job", j.id},
+                           {"host", remote ? host_name(where) : ""},
+                           {"addr", remote ? hosts_[static_cast<size_t>(where)].endpoint.text() : ""},
+                           {"ack", !options_.state_file.empty()},
+                           {"token", job_token(j.id)}};
+  // Run at home because no host takes foreign work: the client says why (once per build).
+  if (std::string why = remote ? "" : no_host_reason(); !why.empty())
+    placed["why"] = why;
+  return placed;
 }
 
 nlohmann::json Coordinator::on_resume(int client, const nlohmann::json& msg, std::set<int64_t>& mine)

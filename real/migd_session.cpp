@@ -92,6 +92,14 @@ nlohmann::json MigdSession::place(const std::string& name)
       ack_ = placed["ack"];
       token_ = placed["token"];
       placed_at_ = monotonic_s();
+      if (placed.contains("why") && build_.first_to_say("no-host")) {
+        // Said once per build (make runs rexec with --quiet, so this is not a note), and always for a lone command.
+        if (build_.in_build())
+          fmt::print(stderr, "spritesim rexec: migd runs this build's recipes at home for now: {} (said once for "
+                             "this build)\n", placed["why"].get<std::string>());
+        else
+          note(fmt::format("running at home: {}", placed["why"].get<std::string>()));
+      }
       return placed;
     } catch (const ConnectionLost& e) {
       if (monotonic_s() >= deadline)

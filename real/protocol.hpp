@@ -19,8 +19,8 @@
 namespace spritesim::real {
 
 /// Spoken in every hello; a peer with another version is refused with a reason. Raised with every change of a
-/// message (2: resume, done_ok, placed.ack and .token, cpu_s in exit and done).
-constexpr int PROTOCOL_VERSION = 2;
+/// message (2: resume, done_ok, placed.ack and .token, cpu_s in exit and done; 3: placed.why).
+constexpr int PROTOCOL_VERSION = 3;
 /// Largest frame payload accepted or sent (bytes). Data chunks are at most DATA_CHUNK raw bytes, well below it.
 constexpr uint32_t MAX_FRAME = 1 << 20;
 constexpr size_t DATA_CHUNK = 64 * 1024;

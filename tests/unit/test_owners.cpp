@@ -220,6 +220,22 @@ TEST_CASE("idle rule: an available host stops when any average without foreign w
   CHECK(r.next_available(true, 60, {5, 5, 5}, {0.2, 0.2, 0.2}));
 }
 
+TEST_CASE("idle rule: the refusal names the first condition that fails, and is empty exactly when available")
+{
+  IdleRule r;
+  std::array<double, 3> zero = {0, 0, 0};
+  CHECK(r.refusal(false, 10, zero, zero) == "console input 10 s ago (the rule wants 30 s without)");
+  CHECK(r.refusal(false, 60, {0.1, 1.2, 0.1}, zero) == "5-minute load 1.20, above the low threshold 1");
+  CHECK(r.refusal(true, 60, {9, 9, 9}, {0.1, 0.1, 3.5}) ==
+        "15-minute load 3.50 without foreign work, above the high threshold 3");
+  for (bool was : {false, true})
+    for (double idle : {0.0, 29.0, 30.0, 600.0})
+      for (double load : {0.0, 0.8, 1.2, 2.6, 3.1}) {
+        std::array<double, 3> loads = {load, load / 2, load / 3};
+        CHECK(r.refusal(was, idle, loads, loads).empty() == r.next_available(was, idle, loads, loads));
+      }
+}
+
 TEST_CASE("idle rule: between the low and high thresholds the host keeps its state")
 {
   IdleRule r;
