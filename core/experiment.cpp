@@ -32,6 +32,11 @@ static PlatformSpec parse_platform(const JsonReader& r)
                                                  p.network.latency_us));
     net->finish();
   }
+  if (auto machine = r.optional_member("machine")) {
+    p.hosts_per_machine = machine->integer("hosts", p.hosts_per_machine, 1, 2000);
+    p.machine_cores = machine->integer("cores", p.machine_cores, 0, 4096);
+    machine->finish();
+  }
   if (auto sharing = r.optional_member("sharing")) {
     auto text = sharing->as_string();
     auto model = parse_enum<SharingModel>(text);
@@ -317,7 +322,8 @@ nlohmann::json to_json(const ExperimentSpec& s)
         {"file_server", {{"profile", s.platform.file_server_profile}}},
         {"network",
          {{"bandwidth_Mbps", s.platform.network.bandwidth_Mbps}, {"latency_us", s.platform.network.latency_us}}},
-        {"sharing", to_string(s.platform.sharing)}}},
+        {"sharing", to_string(s.platform.sharing)},
+        {"machine", {{"hosts", s.platform.hosts_per_machine}, {"cores", s.platform.machine_cores}}}}},
       {"costs", costs},
       {"workload", workload},
       {"owners", owners},

@@ -30,6 +30,10 @@ struct PlatformSpec {
   /// How the hosts' CPUs and the Ethernet are shared (docs/configs.md): our processor-sharing queues, or SimGrid's
   /// max-min model, the exact one, kept for checking.
   SharingModel sharing = SharingModel::PROCESSOR_SHARING;
+  /// Workstations on one physical machine (loopback or container clusters): consecutive groups of this many share
+  /// one CPU of `machine_cores` cores (0: the workstation profile's), and each sees the machine's load.
+  int64_t hosts_per_machine = 1;
+  int64_t machine_cores = 0;
 };
 
 /// A parameter override applied to a loaded hardware profile ("costs" section).

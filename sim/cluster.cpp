@@ -28,14 +28,22 @@ Cluster::Cluster(const ExperimentSpec& spec, CostModel costs) : costs_(std::move
   ethernet_->set_sharing_policy(sg4::Link::SharingPolicy::SHARED);
   double ws_speed = costs_.workstation().get("cpu_mips") * 1e6;
   auto ws_cores = static_cast<int>(costs_.workstation().get("cores"));
-  for (int64_t i = 0; i < spec.platform.workstations; ++i)
-    hosts_.push_back(zone->create_host(fmt::format("ws{:02d}", i), ws_speed)->set_core_count(ws_cores));
+  // Workstations on one physical machine (platform.machine): consecutive groups, their CPU work on the group's
+  // first host, which has the machine's cores (the file server is a machine of its own).
+  const int64_t per_machine = spec.platform.hosts_per_machine;
+  const int machine_cores = spec.platform.machine_cores > 0 ? static_cast<int>(spec.platform.machine_cores) : ws_cores;
+  for (int64_t i = 0; i < spec.platform.workstations; ++i) {
+    hosts_.push_back(
+        zone->create_host(fmt::format("ws{:02d}", i), ws_speed)->set_core_count(i % per_machine ? ws_cores : machine_cores));
+    cpu_of_.push_back(static_cast<int>(i - i % per_machine));
+  }
+  cpu_of_.push_back(static_cast<int>(hosts_.size()));
   hosts_.push_back(zone->create_host("fileserver", costs_.file_server().get("cpu_mips") * 1e6)
                        ->set_core_count(static_cast<int>(costs_.file_server().get("cores"))));
   for (auto* h : hosts_)
     zone->add_route(h->get_netpoint(), nullptr, nullptr, nullptr, {sg4::LinkInRoute(ethernet_)}, true);
   zone->seal();
-  sharing_ = make_sharing(spec.platform.sharing, hosts_, ethernet_);
+  sharing_ = make_sharing(spec.platform.sharing, hosts_, cpu_of_, ethernet_);
   busy_s_.assign(hosts_.size(), 0.0);
   for (size_t i = 0; i < hosts_.size(); ++i)
     outgoing_.push_back(sg4::Mutex::create());

@@ -40,6 +40,8 @@ public:
 
   const CostModel& costs() const { return costs_; }
   int workstations() const { return static_cast<int>(hosts_.size()) - 1; }
+  /// The first host of `host`'s physical machine (platform.machine; the host itself when alone on its machine).
+  int machine_of(int host) const { return cpu_of_[static_cast<size_t>(host)]; }
   int file_server() const { return static_cast<int>(hosts_.size()) - 1; }
   sg4::Host* host(int i) const { return hosts_[static_cast<size_t>(i)]; }
   const std::string& name(int i) const { return hosts_[static_cast<size_t>(i)]->get_name(); }
@@ -96,6 +98,7 @@ private:
   std::vector<sg4::ConditionVariablePtr> dirty_signal_;
   std::vector<char> writeback_started_;
   void start_writeback(int host);
+  std::vector<int> cpu_of_; ///< per host: machine_of
   std::map<std::string, CachedFile> files_;
 };
 

@@ -154,16 +154,27 @@ void GlobalMigd::recount(int h)
 {
   if (h < 0 || h >= cluster_.workstations())
     return;
-  const int all = core_.host(h).running, local = core_.host(h).running_local;
-  HostState& s = host(h);
+  // Every host of one physical machine (platform.machine) sees the machine's run queue, as agents reading its
+  // /proc/loadavg do; a host's local load leaves out its own foreign processes. Alone on its machine, a host sees
+  // its own.
+  const MigdCore& book = core_;
+  const int first = cluster_.machine_of(h);
+  int end = first, machine = 0;
+  for (; end < cluster_.workstations() && cluster_.machine_of(end) == first; ++end)
+    machine += book.host(end).running;
   double t = now();
-  if (all != s.load.run_queue()) {
-    s.load.set_run_queue(t, all);
-    core_.loads_changed(h);
+  for (int g = first; g < end; ++g) {
+    const BookHost& b = book.host(g);
+    const int all = machine, local = machine - (b.running - b.running_local);
+    HostState& s = host(g);
+    if (all != s.load.run_queue()) {
+      s.load.set_run_queue(t, all);
+      core_.loads_changed(g);
+    }
+    if (local != s.load_local.run_queue())
+      s.load_local.set_run_queue(t, local);
+    s.changed->notify_all();
   }
-  if (local != s.load_local.run_queue())
-    s.load_local.set_run_queue(t, local);
-  s.changed->notify_all();
 }
 
 bool GlobalMigd::accepts_foreign(int h) const

@@ -59,7 +59,10 @@ private:
 
 class MaxMinSharing : public Sharing {
 public:
-  explicit MaxMinSharing(std::vector<sg4::Host*> hosts) : hosts_(std::move(hosts)) {}
+  MaxMinSharing(std::vector<sg4::Host*> hosts, std::vector<int> cpu_of)
+      : hosts_(std::move(hosts)), cpu_of_(std::move(cpu_of))
+  {
+  }
 
   void run(const std::vector<Step>& steps) override
   {
@@ -68,13 +71,13 @@ public:
       if (s.wire)
         sg4::Comm::sendto(h, hosts_[static_cast<size_t>(s.peer)], static_cast<uint64_t>(s.amount));
       else
-        sg4::Exec::init()->set_flops_amount(s.amount * h->get_speed())->set_host(h)->wait();
+        sg4::Exec::init()->set_flops_amount(s.amount * h->get_speed())->set_host(cpu(s.host))->wait();
     }
   }
 
   std::unique_ptr<Burst> start(int host, double flops, double bound) override
   {
-    auto exec = sg4::Exec::init()->set_flops_amount(flops)->set_host(hosts_[static_cast<size_t>(host)]);
+    auto exec = sg4::Exec::init()->set_flops_amount(flops)->set_host(cpu(host));
     if (bound > 0)
       exec->set_bound(bound);
     exec->start();
@@ -82,16 +85,19 @@ public:
   }
 
 private:
+  sg4::Host* cpu(int host) const { return hosts_[static_cast<size_t>(cpu_of_[static_cast<size_t>(host)])]; }
   std::vector<sg4::Host*> hosts_;
+  std::vector<int> cpu_of_;
 };
 
 } // namespace
 
-std::unique_ptr<Sharing> make_sharing(SharingModel model, const std::vector<sg4::Host*>& hosts, sg4::Link* ethernet)
+std::unique_ptr<Sharing> make_sharing(SharingModel model, const std::vector<sg4::Host*>& hosts,
+                                      const std::vector<int>& cpu_of, sg4::Link* ethernet)
 {
   if (model == SharingModel::MAX_MIN)
-    return std::make_unique<MaxMinSharing>(hosts);
-  return make_processor_sharing(hosts, ethernet);
+    return std::make_unique<MaxMinSharing>(hosts, cpu_of);
+  return make_processor_sharing(hosts, cpu_of, ethernet);
 }
 
 } // namespace spritesim

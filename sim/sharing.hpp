@@ -65,9 +65,13 @@ public:
   virtual std::unique_ptr<Burst> start(int host, double flops, double bound) = 0;
 };
 
-/// Hosts by index (workstations, then the file server) and the one Ethernet link all routes cross once.
-std::unique_ptr<Sharing> make_sharing(SharingModel model, const std::vector<sg4::Host*>& hosts, sg4::Link* ethernet);
+/// Hosts by index (workstations, then the file server) and the one Ethernet link all routes cross once. Host h's
+/// CPU work runs on the CPU of host cpu_of[h] (itself, or the first host of its physical machine, whose core count
+/// is the machine's).
+std::unique_ptr<Sharing> make_sharing(SharingModel model, const std::vector<sg4::Host*>& hosts,
+                                      const std::vector<int>& cpu_of, sg4::Link* ethernet);
 /// The processor-sharing model (sim/sharing_ps.cpp); make_sharing chooses it.
-std::unique_ptr<Sharing> make_processor_sharing(const std::vector<sg4::Host*>& hosts, sg4::Link* ethernet);
+std::unique_ptr<Sharing> make_processor_sharing(const std::vector<sg4::Host*>& hosts, const std::vector<int>& cpu_of,
+                                                sg4::Link* ethernet);
 
 } // namespace spritesim

@@ -272,13 +272,17 @@ private:
 
 class PsSharing : public Sharing {
 public:
-  PsSharing(const std::vector<sg4::Host*>& hosts, sg4::Link* ethernet)
+  PsSharing(const std::vector<sg4::Host*>& hosts, const std::vector<int>& cpu_of, sg4::Link* ethernet)
       : latency_(ethernet->get_latency()),
         wire_(schedule_, ethernet->get_bandwidth(), latency_ > 0 ? TCP_GAMMA_BYTES / (2 * latency_) : NEVER)
   {
-    for (sg4::Host* h : hosts) {
-      speed_.push_back(h->get_speed());
-      cpus_.push_back(std::make_unique<Queue>(schedule_, h->get_speed() * h->get_core_count(), h->get_speed()));
+    // One queue per physical machine (its first host's cores); every host's work goes to its machine's queue.
+    for (size_t h = 0; h < hosts.size(); ++h) {
+      speed_.push_back(hosts[h]->get_speed());
+      if (cpu_of[h] == static_cast<int>(h))
+        queues_.push_back(
+            std::make_unique<Queue>(schedule_, hosts[h]->get_speed() * hosts[h]->get_core_count(), hosts[h]->get_speed()));
+      cpus_.push_back(cpu_of[h] == static_cast<int>(h) ? queues_.back().get() : cpus_[static_cast<size_t>(cpu_of[h])]);
     }
   }
 
@@ -293,7 +297,7 @@ public:
 
   std::unique_ptr<Burst> start(int host, double flops, double bound) override
   {
-    return std::make_unique<PsBurst>(*cpus_[static_cast<size_t>(host)], flops, bound);
+    return std::make_unique<PsBurst>(cpu(host), flops, bound);
   }
 
   Schedule& schedule() { return schedule_; }
@@ -307,7 +311,8 @@ private:
   double latency_;
   Queue wire_;
   std::vector<double> speed_;
-  std::vector<std::unique_ptr<Queue>> cpus_;
+  std::vector<std::unique_ptr<Queue>> queues_; ///< one per physical machine
+  std::vector<Queue*> cpus_;                   ///< per host: its machine's queue
 };
 
 Chain::~Chain()
@@ -346,9 +351,10 @@ void Chain::due() { sharing_.wire().add(flow, bytes_); }
 
 } // namespace
 
-std::unique_ptr<Sharing> make_processor_sharing(const std::vector<sg4::Host*>& hosts, sg4::Link* ethernet)
+std::unique_ptr<Sharing> make_processor_sharing(const std::vector<sg4::Host*>& hosts, const std::vector<int>& cpu_of,
+                                                sg4::Link* ethernet)
 {
-  return std::make_unique<PsSharing>(hosts, ethernet);
+  return std::make_unique<PsSharing>(hosts, cpu_of, ethernet);
 }
 
 } // namespace spritesim

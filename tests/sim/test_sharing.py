@@ -3,7 +3,8 @@
 # 13): where no decision depends on the exact instant (everything at home, no migration), the two must give every
 # job the same end to rounding, over generated builds and processes with contention on the CPUs (one core and two),
 # the file server and the Ethernet, and owners whose bounded CPU share competes with the jobs; where decisions do
-# depend on it (migration, a full build on 12 hosts), the makespans must agree within 0.5%.
+# depend on it (migration, a full build on 12 hosts), the makespans must agree within 0.5%. Hosts that share one
+# machine (platform.machine) share its cores under both models, and a machine of no hosts is refused.
 # Usage: python3 test_sharing.py /path/to/spritesim
 import json
 import os
@@ -105,6 +106,37 @@ class Sharing(TempDirCase):
             with self.subTest(name=name):
                 self.assertLessEqual(abs(a - b) / b, 0.005, f"{name}: {a} against {b}")
                 self.assertEqual(len(runs["processor-sharing"][1]), len(runs["max-min"][1]))
+
+    def test_hosts_of_one_machine_share_its_cores(self):
+        # platform.machine: the kernel build's 13 workstations on one machine. With the idle rule out of reach (the
+        # machine's load is every host's), the hosts' CPU adds up to at most the machine's cores x the makespan, the
+        # build is slower than on 13 machines, and the two models agree within 0.5% (decisions follow the loads).
+        base = {"name": "machines", "seed": 1, "platform": {"workstations": 13, "profile": "ss1"},
+                "workload": {"kind": "pmake", "trace": "builtin:kernel", "baseline": "none"},
+                "owners": {"idle_rule": {"low": [1000, 1000, 1000], "high": [1000, 1000, 1000]}},
+                "policy": {"name": "sprite"}}
+        alone = self.both("machines-alone", base)
+        for cores in (1, 2):
+            config = json.loads(json.dumps(base))
+            config["platform"]["machine"] = {"hosts": 13, "cores": cores}
+            runs = self.both(f"machines-{cores}", config)
+            for model, (res, _) in runs.items():
+                d = os.path.join(self.tmp, f"machines-{cores}", model)
+                busy = sum(float(r["busy_s"]) for r in rows(os.path.join(d, "hosts.csv"))
+                           if r["role"] in ("pmake", "workstation"))
+                self.assertLessEqual(busy, cores * res["makespan_s"] * (1 + 1e-6) + 1e-6, f"{cores} {model}")
+                self.assertGreater(busy, 0.9 * cores * res["makespan_s"] if cores == 1 else 0, f"{cores} {model}")
+                self.assertGreater(res["makespan_s"], alone[model][0]["makespan_s"], f"{cores} {model}")
+            ps, mm = runs["processor-sharing"][0]["makespan_s"], runs["max-min"][0]["makespan_s"]
+            self.assertAlmostEqual(ps, mm, delta=0.005 * mm, msg=f"{cores} cores")
+
+    def test_a_machine_of_no_hosts_is_refused(self):
+        path = os.path.join(self.tmp, "bad-machine.json")
+        with open(path, "w") as f:
+            json.dump({"name": "bad", "platform": {"workstations": 4, "machine": {"hosts": 0}}}, f)
+        p = subprocess.run([SPRITESIM, "run", path], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("$.platform.machine.hosts", p.stderr)
 
 
 if __name__ == "__main__":
