@@ -29,6 +29,32 @@ namespace spritesim::real {
 
 namespace {
 
+// The phases of this command (TIMING_ENV): names and monotonic times, in order.
+std::vector<std::pair<const char*, double>> g_phases;
+void phase(const char* name)
+{
+  g_phases.emplace_back(name, monotonic_s());
+}
+
+// One line of the timing file: the command, where it ran, and each phase's seconds since the start.
+void write_timing(const std::vector<std::string>& argv, const RexecReport& report, int status)
+{
+  const char* file = std::getenv(TIMING_ENV);
+  if (!file || !*file || g_phases.empty())
+    return;
+  nlohmann::ordered_json phases = nlohmann::ordered_json::object(); // in the order they happened
+  for (const auto& [name, t] : g_phases)
+    phases[name] = t - g_phases.front().second;
+  nlohmann::ordered_json record = {{"argv0", argv.empty() ? "" : argv[0]}, {"host", report.host},
+                                   {"status", status}, {"phases", phases}};
+  std::string line = record.dump() + "\n";
+  int fd = ::open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd >= 0) {
+    (void)!::write(fd, line.data(), line.size()); // one write on O_APPEND: parallel recipes' lines never mix
+    ::close(fd);
+  }
+}
+
 std::atomic<pid_t> g_local_child{0};
 std::atomic<bool> g_remote_running{false}; ///< a remote attempt's loop reads the signal pipe
 int g_signal_pipe[2] = {-1, -1};
@@ -104,11 +130,13 @@ Outcome remote_attempt(const Endpoint& agent, const std::string& secret, int64_t
     if (exec.dump().size() > MAX_FRAME)
       throw ProtocolError("the command and its environment exceed one frame");
     auto conn = connect_to(agent);
+    phase("agent_connected");
     g_remote_running = true;
     struct Done {
       ~Done() { g_remote_running = false; }
     } done;
     client_handshake(*conn, secret, "rexec", 5, PROTOCOL_VERSION, &exec);
+    phase("exec_sent");
     for (size_t off = 0; off < stdin_data.size(); off += DATA_CHUNK)
       conn->send({{"type", "stdin"}, {"data", base64_encode(stdin_data.substr(off, DATA_CHUNK))}});
     conn->send({{"type", "stdin_eof"}});
@@ -138,6 +166,7 @@ Outcome remote_attempt(const Endpoint& agent, const std::string& secret, int64_t
       } else if (type == "output" && m["attempt"] == attempt) {
         (m["stream"] == "out" ? out : err) += base64_decode(m["data"]);
       } else if (type == "exit" && m["attempt"] == attempt) {
+        phase("exit_received");
         write_fully(1, out);
         write_fully(2, err);
         *status = status_of(m["code"], m["signal"]);
@@ -224,11 +253,10 @@ int run_local(const std::vector<std::string>& argv, const std::string* stdin_dat
 
 } // namespace
 
-int rexec(const RexecOptions& o, RexecReport* report)
+// The command, as rexec() runs it (rexec() times it).
+static int run_rexec(const RexecOptions& o, RexecReport& r)
 {
-  RexecReport unused;
-  if (!report)
-    report = &unused;
+  RexecReport* report = &r;
   install_signal_forwarding();
   double& cpu_s = report->cpu_s;
   if (o.migd.empty())
@@ -237,6 +265,7 @@ int rexec(const RexecOptions& o, RexecReport* report)
   MigdSession migd(parse_endpoint(o.migd, "--migd"), read_secret_file(o.secret_file), o.home, o.migd_wait_s,
                    o.quiet, build, o.require_remote);
   nlohmann::json placed = migd.place(o.argv[0].substr(o.argv[0].rfind('/') + 1));
+  phase("placed");
   if (placed.is_null() && o.require_remote) {
     if (!build.in_build()) // in a build, the first recipe has said it for all
       fmt::print(stderr, "spritesim rexec: migd at {} {}, and --require-remote is given: {} not run\n", o.migd,
@@ -266,7 +295,22 @@ int rexec(const RexecOptions& o, RexecReport* report)
   } else {
     status = run_local(o.argv, nullptr, &migd, &cpu_s);
   }
+  phase("ran");
   migd.finish(status, cpu_s);
+  phase("reported");
+  return status;
+}
+
+int rexec(const RexecOptions& o, RexecReport* report)
+{
+  RexecReport unused;
+  if (!report)
+    report = &unused;
+  g_phases.clear();
+  phase("start");
+  int status = run_rexec(o, *report);
+  phase("end");
+  write_timing(o.argv, *report, status);
   return status;
 }
 

@@ -30,6 +30,10 @@ struct RexecReport {
   std::string host;  ///< the agent that ran it, or empty when it ran here
 };
 
+/// The per-phase timing mode: with this variable naming a file, each rexec appends one JSON line to it, the seconds
+/// from its start to each phase it went through (docs/real-mode.md, "Where a recipe's time goes").
+constexpr const char* TIMING_ENV = "SPRITESIM_REXEC_TIMING";
+
 /// Runs the command (remotely when the coordinator grants a host) and returns its exit status: the code, or
 /// 128 + the signal that ended it; 127 when it could not be started; REXEC_NO_MIGD when migd could not be used and
 /// require_remote is set. Never throws for remote failures: it falls back to running at home. A coordinator that goes

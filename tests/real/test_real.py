@@ -77,6 +77,25 @@ class Case(WithCluster):
         out, err = p.communicate(timeout=30)
         self.assertEqual((p.returncode, out), (7, b"ready\ngot INT\n"), err)
 
+    def test_1b2_timing_mode_writes_each_phase_in_order(self):
+        # SPRITESIM_REXEC_TIMING: one JSON line per command, the seconds from rexec's start to each phase.
+        timing = os.path.join(self.c.dir, "timing.jsonl")
+        env = dict(os.environ, SPRITESIM_REXEC_TIMING=timing)
+        for cmd in (["true"], ["sh", "-c", "exit 4"]):
+            self.c.rexec(cmd, env=env)
+        with open(timing) as f:
+            lines = [json.loads(line) for line in f]
+        self.assertEqual([line["argv0"] for line in lines], ["true", "sh"])
+        self.assertEqual([line["status"] for line in lines], [0, 4])
+        for line in lines:
+            phases = line["phases"]
+            self.assertTrue(line["host"], line)  # both ran on an agent: every phase is there
+            self.assertEqual(list(phases), ["start", "placed", "agent_connected", "exec_sent", "exit_received", "ran",
+                                            "reported", "end"])
+            times = list(phases.values())
+            self.assertEqual(times, sorted(times), line)
+            self.assertEqual(times[0], 0)
+
     def test_1c_cpu_time_is_recorded(self):
         # jobs.csv's cpu_s: the finished attempt's user + system CPU (wait4), remote or at home.
         jobs_csv = os.path.join(self.c.out, "jobs.csv")
