@@ -57,16 +57,28 @@ void AtomicFile::fail(const char* what)
 void AtomicFile::write(std::string_view s)
 {
   constexpr size_t BUFFER = 1 << 20;
-  buf_.append(s);
-  if (buf_.size() >= BUFFER)
-    flush();
+  if (buf_.size() + s.size() < BUFFER) {
+    buf_.append(s);
+    return;
+  }
+  flush();
+  if (s.size() < BUFFER)
+    buf_.append(s);
+  else
+    write_all(s); // a whole document at once (write_file_atomic): not copied into the buffer first
 }
 
 void AtomicFile::flush()
 {
+  write_all(buf_);
+  buf_.clear();
+}
+
+void AtomicFile::write_all(std::string_view s)
+{
   size_t done = 0;
-  while (done < buf_.size()) {
-    ssize_t n = ::write(fd_, buf_.data() + done, buf_.size() - done);
+  while (done < s.size()) {
+    ssize_t n = ::write(fd_, s.data() + done, s.size() - done);
     if (n < 0) {
       if (errno == EINTR)
         continue;
@@ -74,7 +86,6 @@ void AtomicFile::flush()
     }
     done += static_cast<size_t>(n);
   }
-  buf_.clear();
 }
 
 void AtomicFile::commit()

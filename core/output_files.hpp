@@ -23,6 +23,7 @@ public:
 
 private:
   void flush();
+  void write_all(std::string_view s);
   [[noreturn]] void fail(const char* what);
   std::string path_, tmp_, buf_;
   int fd_ = -1;

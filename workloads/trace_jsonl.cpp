@@ -2,19 +2,13 @@
 // choose between the two encodings.
 #include "workloads/trace_jsonl.hpp"
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 
 #include "core/input_error.hpp"
-#include "core/output_files.hpp"
 
 namespace spritesim {
 
@@ -87,28 +81,17 @@ BuildTrace read_trace_jsonl(std::istream& in, const std::string& file)
 }
 
 TraceJsonlWriter::TraceJsonlWriter(const std::string& path, const BuildTrace& header, int64_t job_count)
-    : path_(path), tmp_(path + ".tmp." + std::to_string(getpid())), announced_(job_count)
+    : path_(path), out_(path), announced_(job_count)
 {
-  out_ = std::fopen(tmp_.c_str(), "wb");
-  if (!out_)
-    throw std::runtime_error(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
   nlohmann::json h = trace_header_to_json(header);
   h["job_count"] = job_count;
   write_line(h.dump());
 }
 
-TraceJsonlWriter::~TraceJsonlWriter()
-{
-  if (out_) {
-    std::fclose(out_);
-    ::unlink(tmp_.c_str());
-  }
-}
-
 void TraceJsonlWriter::write_line(const std::string& text)
 {
-  if (std::fwrite(text.data(), 1, text.size(), out_) != text.size() || std::fputc('\n', out_) == EOF)
-    throw std::runtime_error(fmt::format("{}: write failed: {}", path_, std::strerror(errno)));
+  out_.write(text);
+  out_.write("\n");
 }
 
 void TraceJsonlWriter::add(const TraceJob& job)
@@ -121,14 +104,7 @@ void TraceJsonlWriter::commit()
 {
   if (written_ != announced_)
     throw std::logic_error(fmt::format("{}: {} jobs written, {} announced", path_, written_, announced_));
-  bool ok = std::fflush(out_) == 0 && ::fsync(fileno(out_)) == 0;
-  ok = std::fclose(out_) == 0 && ok;
-  out_ = nullptr;
-  if (!ok || std::rename(tmp_.c_str(), path_.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp_.c_str());
-    throw std::runtime_error(fmt::format("{}: write failed: {}", path_, std::strerror(err)));
-  }
+  out_.commit();
 }
 
 std::string trace_to_jsonl(const BuildTrace& trace)

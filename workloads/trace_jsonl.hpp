@@ -4,10 +4,10 @@
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
 #include <istream>
 #include <string>
 
+#include "core/output_files.hpp"
 #include "workloads/trace.hpp"
 
 namespace spritesim {
@@ -24,7 +24,6 @@ public:
   TraceJsonlWriter(const std::string& path, const BuildTrace& header, int64_t job_count);
   TraceJsonlWriter(const TraceJsonlWriter&) = delete;
   TraceJsonlWriter& operator=(const TraceJsonlWriter&) = delete;
-  ~TraceJsonlWriter();
   void add(const TraceJob& job);
   /// Flushes, syncs and renames into place; throws if fewer or more jobs were added than announced.
   void commit();
@@ -32,8 +31,7 @@ public:
 private:
   void write_line(const std::string& text);
   std::string path_;
-  std::string tmp_;
-  FILE* out_ = nullptr;
+  AtomicFile out_; ///< dropped unless committed
   int64_t announced_ = 0;
   int64_t written_ = 0;
 };
