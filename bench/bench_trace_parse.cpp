@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "core/child_process.hpp"
 #include "workloads/build_dag.hpp"
 #include "workloads/synthetic_builds.hpp"
 #include "workloads/trace_jsonl.hpp"
@@ -31,8 +32,7 @@ double cpu_seconds()
 {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
+  return spritesim::cpu_seconds(u);
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t0)

@@ -208,6 +208,12 @@ int exit_code(int wait_status)
   return WIFSIGNALED(wait_status) ? 128 + WTERMSIG(wait_status) : WEXITSTATUS(wait_status);
 }
 
+double cpu_seconds(const struct rusage& u)
+{
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
+}
+
 int run_child(const ChildSpec& spec) { return exit_code(wait_child_status(start_child(spec))); }
 
 std::string self_exe()

@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <utility>
 #include <vector>
@@ -50,6 +51,9 @@ int wait_child_status(pid_t pid);
 
 /// A wait status as an exit code: the exit status, or 128 + signal when it was killed.
 int exit_code(int wait_status);
+
+/// User + system CPU seconds of a rusage (a command and the descendants it waited for).
+double cpu_seconds(const struct rusage& usage);
 
 /// Starts a child and waits for it; returns its exit code.
 int run_child(const ChildSpec& spec);

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "core/child_process.hpp"
 #include "core/json_reader.hpp"
 #include "core/output_files.hpp"
 #include "experiments/data_files.hpp"
@@ -57,8 +58,7 @@ double children_cpu_s()
 {
   rusage u{};
   getrusage(RUSAGE_CHILDREN, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
+  return cpu_seconds(u);
 }
 
 // The embedded sweep written into DIR with its experiment named as embedded and the trace's path made absolute

@@ -18,6 +18,8 @@
 
 #include <fmt/format.h>
 
+#include "core/child_process.hpp"
+
 namespace spritesim::real {
 
 namespace {

@@ -214,12 +214,6 @@ void validate_message(const nlohmann::json& msg)
       throw ProtocolError(fmt::format("message \"{}\": missing field \"{}\"", type, f.name));
 }
 
-double cpu_seconds(const struct rusage& u)
-{
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
-}
-
 namespace {
 const char* B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 }

@@ -64,9 +64,6 @@ namespace spritesim::real {
 /// message type and the field.
 void validate_message(const nlohmann::json& msg);
 
-/// User + system CPU seconds of a rusage (a command and the descendants it waited for).
-double cpu_seconds(const struct rusage& usage);
-
 std::string base64_encode(const std::string& bytes);
 /// Throws ProtocolError on characters outside the base64 alphabet or a bad length.
 std::string base64_decode(const std::string& text);

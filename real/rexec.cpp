@@ -19,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include "core/child_process.hpp"
 #include "real/auth.hpp"
 #include "real/migd_session.hpp"
 #include "real/net.hpp"

@@ -30,7 +30,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-double tv_s(const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) * 1e-6; }
 
 // Exits the way the child did: same status, or killed by the same signal (make reports the two differently).
 int exit_like(int status)
@@ -190,7 +189,7 @@ int run_shell_shim(const Args& args)
           throw std::runtime_error(fmt::format("wait4 failed: {}", std::strerror(errno)));
     }
     rec.end_s = clock_s(CLOCK_MONOTONIC);
-    rec.cpu_s = tv_s(ru.ru_utime) + tv_s(ru.ru_stime);
+    rec.cpu_s = cpu_seconds(ru);
   }
   rec.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
   rec.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
@@ -201,7 +200,7 @@ int run_shell_shim(const Args& args)
     rec.output_bytes = st.st_size;
   rusage self{};
   getrusage(RUSAGE_SELF, &self);
-  rec.shim_cpu_s = tv_s(self.ru_utime) + tv_s(self.ru_stime);
+  rec.shim_cpu_s = cpu_seconds(self);
 
   if (log && *log) {
     // One write per record on an O_APPEND descriptor: records of parallel jobs never interleave.
