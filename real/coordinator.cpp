@@ -116,15 +116,25 @@ void Coordinator::evaluate(int host)
   core_.evaluate(host, loads, without);
   if (!was && s.available)
     checkpoint_locked();
-  // Idleness that disappears from every host is said, once, not left for users to guess from builds run at home.
-  std::string why = no_host_reason();
-  if (why.empty() == !no_host_)
+  // Idleness that disappears from every host is said, once, not left for users to guess from builds run at home
+  // (the reasons are put in words only then: this runs on every agent report).
+  if (some_host_takes_foreign_work() != no_host_)
     return;
-  no_host_ = !why.empty();
+  no_host_ = !no_host_;
   if (no_host_)
-    fmt::print(stderr, "migd: {}; commands run where they are started until one does\n", why);
+    fmt::print(stderr, "migd: {}; commands run where they are started until one does\n", no_host_reason());
   else
     fmt::print(stderr, "migd: {} takes foreign work again\n", s.name);
+}
+
+bool Coordinator::some_host_takes_foreign_work() const
+{
+  for (size_t h = 0; h < hosts_.size(); ++h) {
+    const BookHost& s = core_.host(static_cast<int>(h));
+    if (!hosts_[h].is_home && s.up && s.available && !s.owner_active)
+      return true;
+  }
+  return false;
 }
 
 void Coordinator::host_loads(int host, std::array<double, 3>& loads, std::array<double, 3>& without) const
@@ -139,13 +149,13 @@ void Coordinator::host_loads(int host, std::array<double, 3>& loads, std::array<
 
 std::string Coordinator::no_host_reason() const
 {
+  if (some_host_takes_foreign_work())
+    return "";
   std::vector<std::string> why;
   for (size_t h = 0; h < hosts_.size(); ++h) {
     if (hosts_[h].is_home)
       continue;
     const BookHost& s = core_.host(static_cast<int>(h));
-    if (s.up && s.available && !s.owner_active)
-      return "";
     std::string reason;
     if (!s.up)
       reason = "not reporting";

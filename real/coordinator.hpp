@@ -79,6 +79,7 @@ private:
   /// Why no agent's host takes foreign work now ("" when one does): each host's reason, for migd's log and the
   /// placement answer of a command that runs at home because of it.
   std::string no_host_reason() const;
+  bool some_host_takes_foreign_work() const;
   /// A host's load averages, and the same without its foreign processes (migd subtracts them: sprite-facts 4b).
   void host_loads(int host, std::array<double, 3>& loads, std::array<double, 3>& without) const;
   const std::string& host_name(int h) const { return core_.host(h).name; }
@@ -134,7 +135,7 @@ private:
   std::condition_variable timer_cv_;
   std::set<double> timers_;
   std::vector<Host> hosts_; ///< agents first, then the home pseudo-host (the book's hosts, same indices)
-  bool no_host_ = false; ///< no_host_reason() was not empty at the last evaluate (logged when that changes)
+  bool no_host_ = false; ///< no host took foreign work at the last evaluate (logged when that changes)
   MigdCore core_;
   std::map<int64_t, JobLink> links_; ///< the book's processes, same ids
   int64_t next_job_ = 1;

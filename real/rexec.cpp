@@ -255,11 +255,10 @@ int run_local(const std::vector<std::string>& argv, const std::string* stdin_dat
 } // namespace
 
 // The command, as rexec() runs it (rexec() times it).
-static int run_rexec(const RexecOptions& o, RexecReport& r)
+static int run_rexec(const RexecOptions& o, RexecReport& report)
 {
-  RexecReport* report = &r;
   install_signal_forwarding();
-  double& cpu_s = report->cpu_s;
+  double& cpu_s = report.cpu_s;
   if (o.migd.empty())
     return run_local(o.argv, nullptr, nullptr, &cpu_s);
   BuildState build(o.build_dir);
@@ -283,9 +282,9 @@ static int run_rexec(const RexecOptions& o, RexecReport& r)
     std::string why;
     Outcome out = remote_attempt(parse_endpoint(placed["addr"], "placed.addr"), migd.secret(), job, 1, o.argv,
                                  stdin_data, migd, &status, &cpu_s, &why);
-    report->host = host;
+    report.host = host;
     if (out != Outcome::EXITED) {
-      report->host.clear();
+      report.host.clear();
       if (!o.quiet)
         fmt::print(stderr, "spritesim rexec: {}\n",
                    out == Outcome::EVICTED ? fmt::format("job {} evicted from {}; rerunning at home", job, host)
