@@ -3,8 +3,6 @@
 // Every number is computed from the study's runs; the published ones come from owner_published().
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -12,6 +10,7 @@
 #include "experiments/data_files.hpp"
 #include "experiments/report_prose.hpp"
 #include "experiments/owner_study.hpp"
+#include "experiments/sweep_spec.hpp"
 
 namespace spritesim {
 
@@ -180,33 +179,6 @@ std::vector<OwnerPublished> owner_published()
   return {{"speedup_no_owners_kernel_12", kernel12, kernel12, k.at("source").get<std::string>()},
           {"evictions_per_host_hour", 0.12, 0.12, "TH90 Table 8.2; SPE91 p.23 (sprite-facts 4c)"},
           {"time_to_free_host_s", 3.0, 3.44, "SPE91 p.23: 3.0 s, sd 3.1; TH90 8.3: 3.44 s, sd 3.65 (sprite-facts 4c)"}};
-}
-
-std::vector<double> csv_column(const std::string& file, const std::string& column,
-                               const std::function<bool(const std::map<std::string, std::string>&)>& keep)
-{
-  std::vector<double> out;
-  std::ifstream in(file);
-  std::string line;
-  if (!std::getline(in, line))
-    return out;
-  auto split = [](const std::string& l) {
-    std::vector<std::string> f;
-    std::stringstream ss(l);
-    for (std::string cell; std::getline(ss, cell, ',');)
-      f.push_back(cell);
-    return f;
-  };
-  std::vector<std::string> header = split(line);
-  while (std::getline(in, line)) {
-    std::vector<std::string> f = split(line);
-    std::map<std::string, std::string> row;
-    for (size_t i = 0; i < header.size() && i < f.size(); ++i)
-      row[header[i]] = f[i];
-    if (auto it = row.find(column); it != row.end() && keep(row))
-      out.push_back(std::stod(it->second));
-  }
-  return out;
 }
 
 std::string owner_section(const OwnerStudy& s, bool figures, double cpu_s)

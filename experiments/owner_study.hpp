@@ -5,7 +5,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -66,10 +65,6 @@ struct OwnerPublished {
   std::string source;
 };
 std::vector<OwnerPublished> owner_published();
-
-/// The values of one column of a run's CSV (rows where `keep` holds, given the row's fields by column name).
-std::vector<double> csv_column(const std::string& file, const std::string& column,
-                               const std::function<bool(const std::map<std::string, std::string>&)>& keep);
 
 /// The markdown section from the study and the tables' folder (owner_report.cpp).
 std::string owner_section(const OwnerStudy& study, bool figures, double cpu_s);

@@ -7,9 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -43,19 +41,13 @@ std::string policy_label(const nlohmann::json& v)
 // Mean duration of the active migrations (not remote execs, not restarts) in a run's migrations.csv.
 void add_moves(const std::string& file, double& sum, int64_t& count)
 {
-  std::ifstream in(file);
-  std::string line;
-  std::getline(in, line); // header: time_s,job_id,kind,from_host,to_host,duration_s,bytes
-  while (std::getline(in, line)) {
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    for (std::string cell; std::getline(ss, cell, ',');)
-      f.push_back(cell);
-    auto kind = f.size() >= 6 ? parse_enum<MigrationKind>(f[2]) : std::nullopt;
-    if (kind && *kind != MigrationKind::EXEC && *kind != MigrationKind::RESTART) {
-      sum += std::stod(f[5]);
-      ++count;
-    }
+  auto active = [](const std::map<std::string, std::string>& row) {
+    auto kind = parse_enum<MigrationKind>(row.at("kind"));
+    return kind && *kind != MigrationKind::EXEC && *kind != MigrationKind::RESTART;
+  };
+  for (double d : csv_column(file, "duration_s", active)) {
+    sum += d;
+    ++count;
   }
 }
 

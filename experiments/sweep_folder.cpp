@@ -3,6 +3,8 @@
 #include "experiments/sweep_spec.hpp"
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "core/json_reader.hpp"
 #include "experiments/data_files.hpp"
@@ -74,6 +76,33 @@ std::optional<nlohmann::json> read_run_results(const std::string& run_dir)
   if (!exists_quietly(path))
     return std::nullopt;
   return parse_json_text(read_text_file(path), path);
+}
+
+std::vector<double> csv_column(const std::string& file, const std::string& column,
+                               const std::function<bool(const std::map<std::string, std::string>&)>& keep)
+{
+  std::vector<double> out;
+  std::ifstream in(file);
+  std::string line;
+  if (!std::getline(in, line))
+    return out;
+  auto split = [](const std::string& l) {
+    std::vector<std::string> f;
+    std::stringstream ss(l);
+    for (std::string cell; std::getline(ss, cell, ',');)
+      f.push_back(cell);
+    return f;
+  };
+  std::vector<std::string> header = split(line);
+  while (std::getline(in, line)) {
+    std::vector<std::string> f = split(line);
+    std::map<std::string, std::string> row;
+    for (size_t i = 0; i < header.size() && i < f.size(); ++i)
+      row[header[i]] = f[i];
+    if (auto it = row.find(column); it != row.end() && keep(row))
+      out.push_back(std::stod(it->second));
+  }
+  return out;
 }
 
 } // namespace spritesim

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -101,5 +103,11 @@ std::optional<nlohmann::json> sweep_metric(const nlohmann::json& results, const 
 
 /// The results.json of one run folder, or nothing when the run is not finished (no results.json yet).
 std::optional<nlohmann::json> read_run_results(const std::string& run_dir);
+
+/// The values of one column of a run's CSV (rows where `keep` holds, given the row's fields by column name); none
+/// when the file is missing. Fields are split at commas: a field quoted for a comma in it would shift the row (job ids
+/// of the built-in traces have none).
+std::vector<double> csv_column(const std::string& file, const std::string& column,
+                               const std::function<bool(const std::map<std::string, std::string>&)>& keep);
 
 } // namespace spritesim
