@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <type_traits>
 
 #include <fmt/format.h>
@@ -14,7 +15,7 @@
 namespace spritesim {
 
 // What owners paid for foreign work (owner_returns.csv) and how often hosts were evicted, per workstation-hour.
-static void owner_summary(const RunResult& r, nlohmann::json& j)
+static void owner_summary(const RunResult& r, int64_t evictions, nlohmann::json& j)
 {
   int64_t intruded = 0;
   double intrusion = 0, cpu = 0;
@@ -36,8 +37,6 @@ static void owner_summary(const RunResult& r, nlohmann::json& j)
     return h.role == "workstation" || h.role == "pmake";
   });
   const double host_hours = static_cast<double>(workstations) * r.makespan_s / 3600.0;
-  const auto evictions = std::count_if(r.migrations.begin(), r.migrations.end(),
-                                       [](const MigrationRecord& m) { return m.kind == MigrationKind::EVICT; });
   j["evictions_per_host_hour"] =
       host_hours > 0 ? std::stod(fixed(static_cast<double>(evictions) / host_hours)) : 0.0;
 }
@@ -46,10 +45,10 @@ nlohmann::json results_json(const RunResult& r, uint64_t seed, const std::string
 {
   int64_t completed = std::count_if(r.jobs.begin(), r.jobs.end(), [](const JobRecord& j) { return j.end_s > 0; });
   int64_t remote = std::count_if(r.jobs.begin(), r.jobs.end(), [](const JobRecord& j) { return j.remote; });
-  auto count_kind = [&](MigrationKind k) {
-    return std::count_if(r.migrations.begin(), r.migrations.end(),
-                         [k](const MigrationRecord& m) { return m.kind == k; });
-  };
+  std::map<MigrationKind, int64_t> kinds; // migrations.csv's rows by kind, counted once
+  for (const auto& m : r.migrations)
+    ++kinds[m.kind];
+  auto count_kind = [&kinds](MigrationKind k) { return kinds[k]; };
   nlohmann::json j = {
       {"makespan_s", std::stod(fixed(r.makespan_s))},
       {"jobs_total", r.jobs.size()},
@@ -87,7 +86,7 @@ nlohmann::json results_json(const RunResult& r, uint64_t seed, const std::string
       sum += e.duration_s;
     j["host_eviction_mean_s"] = std::stod(fixed(sum / static_cast<double>(r.evictions.size())));
   }
-  owner_summary(r, j);
+  owner_summary(r, count_kind(MigrationKind::EVICT), j);
   if (r.baseline_makespan_s > 0) {
     j["baseline_makespan_s"] = std::stod(fixed(r.baseline_makespan_s));
     j["speedup"] = std::stod(fixed(r.baseline_makespan_s / r.makespan_s));
