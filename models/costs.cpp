@@ -39,6 +39,7 @@ CostModel::CostModel(HardwareProfile workstation, HardwareProfile file_server, N
   syscall_s_ = ws_.get("syscall_us") * 1e-6;
   mig_connect_s_ = ms(ws_, "mig_connect_ms");
   mig_obtain_s_ = ms(ws_, "mig_obtain_ms");
+  mig_release_s_ = ms(ws_, "mig_release_ms");
   mig_close_s_ = ms(ws_, "mig_close_ms");
   mig_confirm_s_ = ms(ws_, "mig_confirm_ms");
   small_rpc_ = derive_small_rpc();

@@ -77,6 +77,7 @@ public:
   // Host selection through the global migd (TH90 Table 7.1), client-side elapsed time.
   double mig_connect_s() const { return mig_connect_s_; }
   double mig_obtain_s() const { return mig_obtain_s_; }
+  double mig_release_s() const { return mig_release_s_; } ///< giving one host back explicitly
   double mig_close_s() const { return mig_close_s_; }
   double mig_confirm_s() const { return mig_confirm_s_; }
 
@@ -114,7 +115,7 @@ private:
   // The profiles' numbers and the costs derived from them, resolved at construction.
   double page_bytes_ = 0, fs_block_bytes_ = 0, rpc_fs_KBps_ = 0, rpc_vm_KBps_ = 0, client_share_ = 0;
   double syscall_s_ = 0, open_file_home_cpu_s_ = 0, null_migration_s_ = 0;
-  double mig_connect_s_ = 0, mig_obtain_s_ = 0, mig_close_s_ = 0, mig_confirm_s_ = 0;
+  double mig_connect_s_ = 0, mig_obtain_s_ = 0, mig_release_s_ = 0, mig_close_s_ = 0, mig_confirm_s_ = 0;
   RpcCost small_rpc_, lookup_;
   InvocationCost local_invocation_;
   ExecMigrationCost exec_migration_;

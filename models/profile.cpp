@@ -35,6 +35,7 @@ const std::vector<ParamRange>& workstation_ranges()
       {"small_rpc_wire_bytes", 0, 1 << 30, false}, {"rpc_client_share", 0, 1, false},
       {"rpc_fs_bandwidth_KBps", 1e-3, 1e9, false}, {"rpc_vm_bandwidth_KBps", 1e-3, 1e9, false},
       {"mig_connect_ms", 0, 1e6, false},       {"mig_obtain_ms", 0, 1e6, false},
+      {"mig_release_ms", 0, 1e6, false},
       {"mig_close_ms", 0, 1e6, false},         {"mig_confirm_ms", 0, 1e6, false},
       {"null_migration_ms", 0, 1e6, false},    {"open_file_ms", 0, 1e6, false},
       {"fork_exec_wait_local_ms", 0, 1e6, false}, {"fork_exec_wait_remote_ms", 0, 1e6, false},

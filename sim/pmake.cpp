@@ -283,7 +283,7 @@ public:
           // EXP89: a new host for every command; the host goes back when its command ends (Mig_Done, or its
           // record in the shared file cleared: the shared file's select-and-release cost is charged at select).
           if (spec_.host_selection != "shared_file")
-            cl_.cpu(home_, c.mig_obtain_s()); // TH90 Table 7.1: returning a host explicitly, 11 ms as obtaining
+            cl_.cpu(home_, c.mig_release_s()); // TH90 Table 7.1: returning a host explicitly
           held_.erase(done.slot);
           migd_.release(client_, done.slot);
         } else {

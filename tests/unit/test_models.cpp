@@ -185,6 +185,7 @@ TEST_CASE("the SS1 / Sun-4/280 cost model sums to the published figures")
 
   CHECK(m.mig_connect_s() == doctest::Approx(20 * MS));
   CHECK(m.mig_obtain_s() == doctest::Approx(11 * MS));
+  CHECK(m.mig_release_s() == doctest::Approx(11 * MS));
   CHECK(m.mig_close_s() == doctest::Approx(5 * MS));
   CHECK(m.mig_confirm_s() == doctest::Approx(2 * MS));
 
@@ -212,7 +213,7 @@ TEST_CASE("ds3100 is ss1 scaled by the documented OSB90 ratio")
   const double ratio = std::sqrt((26.0 / 32.0) * (0.51 / 1.19));
   HardwareProfile ss1 = load_profile("ss1", "workstation");
   HardwareProfile ds = load_profile("ds3100", "workstation");
-  for (const char* param : {"rpc_null_rtt_ms", "mig_connect_ms", "mig_obtain_ms", "mig_close_ms", "mig_confirm_ms",
+  for (const char* param : {"rpc_null_rtt_ms", "mig_connect_ms", "mig_obtain_ms", "mig_release_ms", "mig_close_ms", "mig_confirm_ms",
                             "null_migration_ms", "open_file_ms", "fork_exec_wait_local_ms",
                             "fork_exec_wait_remote_ms"}) {
     CAPTURE(param);
