@@ -1,15 +1,22 @@
 // `spritesim host-profile [--out FILE]`: measures this machine as a workstation profile (the parameter set of
 // models/profiles/ss1.json): CPU speed from a fixed timing loop, process start cost, kernel-call cost, cores, page
-// and file-system block size. The remote paths cannot be measured here; they are copied from a base profile and
-// their sources say so. See docs/capture.md.
+// and file-system block size, and real mode's remote path: an agent and a migd started here on loopback, and
+// `spritesim-rexec -- NULL` started and waited for as make starts a recipe (placement, exec, the end reported).
+// What neither can measure (Sprite's migration of a running process, its RPC bandwidths) is copied from a base
+// profile, and the sources say so. See docs/capture.md.
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include <spawn.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -18,8 +25,11 @@
 
 #include <fmt/format.h>
 
+#include "core/child_process.hpp"
 #include "core/output_files.hpp"
 #include "models/profile.hpp"
+#include "real/net.hpp"
+#include "real/rexec.hpp"
 #include "tools/commands.hpp"
 #include "tools/verb_main.hpp"
 
@@ -129,12 +139,182 @@ std::string utc_now()
   return buf;
 }
 
+// A loopback TCP round trip of one byte, this process to a thread echoing it; median of `runs` (ms).
+double measure_loopback_rtt_ms(int runs)
+{
+  int port = 0;
+  int listener = real::listen_on(real::Endpoint{"127.0.0.1", 0}, &port);
+  std::thread echo([listener] {
+    int fd = ::accept(listener, nullptr, nullptr);
+    char b;
+    while (fd >= 0 && ::read(fd, &b, 1) == 1 && ::write(fd, &b, 1) == 1) {
+    }
+    if (fd >= 0)
+      ::close(fd);
+  });
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  std::vector<double> ms;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0)
+    for (int r = 0; r < runs; ++r) {
+      char b = 'x';
+      auto t0 = Clock::now();
+      if (::write(fd, &b, 1) != 1 || ::read(fd, &b, 1) != 1)
+        break;
+      ms.push_back(seconds_since(t0) * 1e3);
+    }
+  ::close(fd);
+  echo.join();
+  ::close(listener);
+  if (ms.empty())
+    throw std::runtime_error("host-profile: cannot time a loopback TCP round trip");
+  return median(ms);
+}
+
+// Real mode's remote path on this machine (docs/real-mode.md): medians over `runs` null commands of the whole of
+// `spritesim-rexec -- NULL` as make would start it, and of two of its phases (SPRITESIM_REXEC_TIMING): the placement
+// (connection to migd, mutual authentication, the host granted) and the end reported to migd.
+struct RemotePath {
+  double whole_ms = 0, placement_ms = 0, done_ms = 0;
+  int runs = 0;
+};
+
+int unused_port()
+{
+  int port = 0;
+  ::close(real::listen_on(real::Endpoint{"127.0.0.1", 0}, &port));
+  return port;
+}
+
+void write_text(const std::filesystem::path& path, const std::string& text, std::filesystem::perms perms)
+{
+  std::ofstream(path) << text;
+  std::filesystem::permissions(path, perms);
+}
+
+// One start and wait of `argv` with `env`; seconds, and the exit status.
+double spawn_and_wait(const std::vector<std::string>& argv, const std::vector<std::string>& env, int* status)
+{
+  std::vector<std::string> a = argv, e = env;
+  std::vector<char*> args, envp;
+  for (auto& s : a)
+    args.push_back(s.data());
+  args.push_back(nullptr);
+  for (auto& s : e)
+    envp.push_back(s.data());
+  envp.push_back(nullptr);
+  auto t0 = Clock::now();
+  pid_t pid = 0;
+  if (posix_spawn(&pid, args[0], nullptr, nullptr, args.data(), envp.data()) != 0)
+    throw std::runtime_error("host-profile: cannot start " + argv[0]);
+  while (waitpid(pid, status, 0) < 0 && errno == EINTR) {
+  }
+  return seconds_since(t0);
+}
+
+RemotePath measure_remote_path(const std::string& null_program, int runs)
+{
+  namespace fs = std::filesystem;
+  const fs::path rexec = fs::path(self_exe()).parent_path() / "spritesim-rexec";
+  if (!fs::exists(rexec))
+    throw std::runtime_error(fmt::format("host-profile: {} not found (it is built beside spritesim); "
+                                         "--no-remote-path skips this measurement", rexec.string()));
+  std::string tmpl = (fs::temp_directory_path() / "spritesim-host-profile-XXXXXX").string();
+  if (!::mkdtemp(tmpl.data()))
+    throw std::runtime_error("host-profile: cannot create a temporary directory");
+  const fs::path dir = tmpl;
+  const auto owner_rw = fs::perms::owner_read | fs::perms::owner_write;
+  write_text(dir / "secret", "host-profile-loopback-secret-0123456789abcdef\n", owner_rw);
+  write_text(dir / "loadavg", "0.00 0.00 0.00 1/100 1\n", owner_rw); // an idle host whatever this machine's load
+  write_text(dir / "owner", "idle\n", owner_rw);
+  const int agent_port = unused_port(), migd_port = unused_port();
+  std::vector<std::string> agent = {"agent", "--port", std::to_string(agent_port), "--bind", "127.0.0.1", "--secret",
+                                    (dir / "secret").string(), "--owner-control", (dir / "owner").string(), "--name",
+                                    "host-profile", "--loadavg", (dir / "loadavg").string(), "--poll-ms", "2"};
+  if (::geteuid() == 0)
+    agent.push_back("--allow-root"); // it runs only the null program, as this user
+  const std::vector<std::string> migd = {
+      "migd", "--port", std::to_string(migd_port), "--secret", (dir / "secret").string(), "--agents",
+      fmt::format("127.0.0.1:{}", agent_port), "--input-threshold", "0", "--state", (dir / "state.json").string(),
+      "--out", (dir / "out").string()};
+  struct Daemons { // stopped however the measurement ends
+    std::vector<pid_t> pids;
+    ~Daemons()
+    {
+      for (pid_t pid : pids)
+        ::kill(pid, SIGTERM);
+      for (pid_t pid : pids)
+        wait_child_status(pid);
+    }
+  } daemons;
+  RemotePath out;
+  {
+    daemons.pids.push_back(start_child(self_child(agent, (dir / "agent.log").string())));
+    daemons.pids.push_back(start_child(self_child(migd, (dir / "migd.log").string())));
+    const std::string timing = (dir / "timing.jsonl").string();
+    std::vector<std::string> env;
+    for (char** e = environ; *e; ++e)
+      if (std::string_view(*e).rfind("SPRITESIM_", 0) != 0)
+        env.emplace_back(*e);
+    env.push_back(fmt::format("{}={}", real::TIMING_ENV, timing));
+    const std::vector<std::string> argv = {rexec.string(), "--migd", fmt::format("127.0.0.1:{}", migd_port),
+                                           "--secret", (dir / "secret").string(), "--no-stdin", "--quiet", "--",
+                                           null_program};
+    // Until a command runs on the agent (migd has its first report): then the timing file starts afresh.
+    auto remote_lines = [&] {
+      std::ifstream in(timing);
+      std::vector<nlohmann::json> lines;
+      for (std::string line; std::getline(in, line);)
+        if (auto j = nlohmann::json::parse(line, nullptr, false); !j.is_discarded() && j["phases"].contains("agent_connected"))
+          lines.push_back(j);
+      return lines;
+    };
+    auto deadline = Clock::now() + std::chrono::seconds(15);
+    for (int status = 0; remote_lines().empty(); ) {
+      if (Clock::now() > deadline)
+        throw std::runtime_error(fmt::format("host-profile: no null command ran on the local agent within 15 s "
+                                             "(logs in {}); --no-remote-path skips this measurement", dir.string()));
+      spawn_and_wait(argv, env, &status);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    fs::remove(timing);
+    std::vector<double> whole;
+    for (int r = 0; r < runs; ++r) {
+      int status = 0;
+      whole.push_back(spawn_and_wait(argv, env, &status) * 1e3);
+      if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        throw std::runtime_error(fmt::format("host-profile: {} -- {} failed (status {})", rexec.string(),
+                                             null_program, status));
+    }
+    std::vector<double> placement, done;
+    for (const auto& j : remote_lines()) {
+      const auto& p = j["phases"];
+      placement.push_back((p["placed"].get<double>() - p["start"].get<double>()) * 1e3);
+      done.push_back((p["reported"].get<double>() - p["ran"].get<double>()) * 1e3);
+    }
+    if (placement.size() < static_cast<size_t>(runs) / 2)
+      throw std::runtime_error(fmt::format("host-profile: only {} of {} null commands ran on the local agent (logs "
+                                           "in {})", placement.size(), runs, dir.string()));
+    out = {median(whole), median(placement), median(done), runs};
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return out;
+}
+
 } // namespace
 
 const char* const HOST_PROFILE_USAGE =
     "usage: spritesim host-profile [--out FILE] [--name NAME] [--remote-from PROFILE] [--null-program PATH]\n"
-    "  measure this machine (CPU speed, process start cost) as a workstation profile (JSON on stdout, or FILE);\n"
-    "  the costs it cannot measure come from PROFILE (default ss1). See docs/cost-model.md.";
+    "                              [--no-remote-path]\n"
+    "  measure this machine (CPU speed, process start cost, real mode's remote exec through an agent and a migd\n"
+    "  started here on loopback) as a workstation profile (JSON on stdout, or FILE); the costs it cannot measure\n"
+    "  come from PROFILE (default ss1); --no-remote-path takes real mode's from PROFILE too. See docs/cost-model.md.";
 
 int cmd_host_profile(const Args& args)
 {
@@ -142,6 +322,7 @@ int cmd_host_profile(const Args& args)
     return 0;
   std::string out, name = "host", base = "ss1", null_program = "/bin/true";
   int spawns = 200;
+  bool remote_path = true;
   for (size_t i = 0; i < args.size(); ++i) {
     auto value = [&] {
       if (i + 1 >= args.size())
@@ -156,9 +337,11 @@ int cmd_host_profile(const Args& args)
       base = value();
     else if (args[i] == "--null-program")
       null_program = value();
+    else if (args[i] == "--no-remote-path")
+      remote_path = false;
     else
       throw UsageError(fmt::format("unknown option \"{}\" (usage: spritesim host-profile [--out FILE] [--name NAME] "
-                                   "[--remote-from PROFILE] [--null-program PATH])", args[i]));
+                                   "[--remote-from PROFILE] [--null-program PATH] [--no-remote-path])", args[i]));
   }
   HardwareProfile remote = load_profile(base, "workstation");
   char host[256] = "";
@@ -174,7 +357,7 @@ int cmd_host_profile(const Args& args)
   struct statvfs vfs {};
   double block = statvfs(".", &vfs) == 0 && vfs.f_bsize > 0 ? static_cast<double>(vfs.f_bsize) : 4096.0;
 
-  nlohmann::ordered_json params = nlohmann::ordered_json::object(); // keys in the order of ss1.json
+  nlohmann::ordered_json params = nlohmann::ordered_json::object();
   auto put = [&](const std::string& key, double value, const std::string& source) {
     nlohmann::ordered_json v = value;
     if (value == static_cast<double>(static_cast<int64_t>(value)))
@@ -193,17 +376,44 @@ int cmd_host_profile(const Args& args)
   put("cores", static_cast<double>(cores), fmt::format("{}: std::thread::hardware_concurrency()", where));
   put("syscall_us", std::stod(fixed(syscall_us, 4)),
       fmt::format("{}: syscall(SYS_getpid) in a loop of 100000 calls, median of 11 loops", where));
+  if (remote_path) {
+    // Real mode, as pmake with a host per command charges it (docs/cost-model.md, "This machine"): the placement
+    // per command (rexec connects to migd afresh each time, so there is no connection kept open), the exec on the
+    // agent, and the end reported; no held host is ever confirmed, and closing costs nothing apart.
+    RemotePath rp = measure_remote_path(null_program, spawns);
+    double rtt = measure_loopback_rtt_ms(1000);
+    std::string how = fmt::format("{}: `spritesim-rexec -- {}` through an agent and a migd (with --state) started "
+                                  "here on loopback, median of {}", where, null_program, rp.runs);
+    put("rpc_null_rtt_ms", std::stod(fixed(rtt, 4)),
+        fmt::format("{}: a one-byte TCP round trip over loopback, median of 1000", where));
+    put("mig_connect_ms", 0, fmt::format("{}: real mode connects to migd for each command, inside mig_obtain_ms",
+                                         where));
+    put("mig_obtain_ms", std::stod(fixed(rp.placement_ms, 3)),
+        fmt::format("{}; its start to its host granted (connection, mutual authentication, placement)", how));
+    put("mig_release_ms", std::stod(fixed(rp.done_ms, 3)),
+        fmt::format("{}; its command's end reported to migd and acknowledged once checkpointed", how));
+    put("mig_close_ms", 0, fmt::format("{}: the connection ends with rexec, nothing waits for it", where));
+    put("mig_confirm_ms", 0, fmt::format("{}: real mode never reuses a held host, so never confirms one", where));
+    put("fork_exec_wait_remote_ms", std::stod(fixed(std::max(0.0, rp.whole_ms - rp.placement_ms - rp.done_ms), 3)),
+        fmt::format("{}, {:.3f} ms in all, less mig_obtain_ms and mig_release_ms: rexec's own start, the connection "
+                    "to the agent, the exec there and the exit status back", how, rp.whole_ms));
+  }
   for (const auto& key : workstation_params())
     if (!params.contains(key)) {
       const ProfileParam& p = remote.params.at(key);
-      put(key, p.value, fmt::format("not measured (a remote path: this machine runs no Sprite kernel or migd); value "
-                                    "of profile {}, whose source is: {}", remote.name, p.source));
+      put(key, p.value, fmt::format("not measured (a Sprite kernel path: real mode does not migrate running processes "
+                                    "or page over the network); value of profile {}, whose source is: {}",
+                                    remote.name, p.source));
     }
+  nlohmann::ordered_json ordered = nlohmann::ordered_json::object(); // in the order of the model's parameters
+  for (const auto& key : workstation_params())
+    ordered[key] = params[key];
   nlohmann::ordered_json doc = {{"name", name},
                         {"role", "workstation"},
-                        {"description", fmt::format("This machine as a workstation, {}; remote-path parameters from "
-                                                    "{}.", where, remote.name)},
-                        {"params", params}};
+                        {"description", fmt::format("This machine as a workstation, {}; {}.", where,
+                                                    remote_path ? fmt::format("real mode's remote exec measured through a local agent and migd; the Sprite kernel's other remote paths from {}", remote.name)
+                                                                : fmt::format("remote-path parameters from {}", remote.name))},
+                        {"params", ordered}};
   parse_profile(nlohmann::json::parse(doc.dump()), out.empty() ? "host-profile" : out, "workstation"); // the result must load as a profile
   std::string text = doc.dump(2) + "\n";
   if (out.empty())

@@ -403,6 +403,42 @@ class Suspend(unittest.TestCase):
             c.close()
 
 
+class HostProfile(unittest.TestCase):
+    def test_remote_path_is_measured_through_a_local_agent(self):
+        # host-profile starts an agent and a migd here and times spritesim-rexec of a null program through them; the
+        # profile must load, the placement, the end's report and the rest of a remote exec must be measured (their
+        # sources say so), and a remote null exec must cost more than a local one.
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "host.json")
+            r = subprocess.run([SPRITESIM, "host-profile", "--out", out], capture_output=True, text=True, timeout=120)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(out) as f:
+                params = json.load(f)["params"]
+            for key in ("mig_obtain_ms", "mig_release_ms", "fork_exec_wait_remote_ms", "rpc_null_rtt_ms"):
+                self.assertTrue(params[key]["source"].startswith("measured by `spritesim host-profile`"), params[key])
+                self.assertGreater(params[key]["value"], 0, key)
+            whole = sum(params[k]["value"] for k in ("mig_obtain_ms", "mig_release_ms", "fork_exec_wait_remote_ms"))
+            self.assertGreater(whole, params["fork_exec_wait_local_ms"]["value"])
+            self.assertIn("value of profile ss1", params["null_migration_ms"]["source"])
+            self.assertEqual(os.listdir(d), ["host.json"])  # nothing left behind here
+            r = subprocess.run([SPRITESIM, "host-profile", "--no-remote-path"], capture_output=True, text=True,
+                               timeout=120)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(json.loads(r.stdout)["params"]["mig_obtain_ms"]["value"], 11)  # ss1's, as asked
+
+    def test_lean_executables_load_only_libc(self):
+        # make starts spritesim-rexec and spritesim-capture-shim once per recipe line: each shared library they load
+        # costs milliseconds per line (tools/meson.build), so they carry their C++ runtime, fmt and libcrypto.
+        tools = os.path.dirname(os.path.abspath(SPRITESIM))
+        for name in ("spritesim-rexec", "spritesim-capture-shim"):
+            r = subprocess.run(["readelf", "-d", os.path.join(tools, name)], capture_output=True, text=True)
+            if r.returncode != 0:
+                self.skipTest(f"readelf unavailable: {r.stderr}")
+            needed = sorted(line.split("[")[1].split("]")[0] for line in r.stdout.splitlines() if "(NEEDED)" in line)
+            loaded = {n for n in needed if not n.startswith("ld-linux")}  # the loader itself is always there
+            self.assertTrue(loaded <= {"libc.so.6", "libm.so.6"}, (name, needed))
+
+
 def before():
     real_cluster.SPRITESIM = SPRITESIM
     skip_without_loopback()
