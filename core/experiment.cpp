@@ -75,6 +75,7 @@ static nlohmann::json workload_fields(const WorkloadSpec& w)
       {"host_per_command", w.host_per_command},
       {"local_first", w.local_first},
       {"host_selection", w.host_selection},
+      {"request_retry_s", w.request_retry_s},
       {"duration_s", w.duration_s},
       {"processes", w.processes},
       {"script", w.script},
@@ -122,6 +123,7 @@ static WorkloadSpec parse_workload(const JsonReader& r)
   w.host_per_command = r.boolean("host_per_command", w.host_per_command);
   w.local_first = r.boolean("local_first", w.local_first);
   w.host_selection = r.choice("host_selection", w.host_selection, {"migd", "shared_file"});
+  w.request_retry_s = r.number("request_retry_s", w.request_retry_s, 0, 86400);
   if (auto g = r.optional_member("generator"); g && !g->node().is_null()) {
     if (!g->node().is_object())
       g->fail("expected an object of generator options, got " + json_type_name(g->node()));

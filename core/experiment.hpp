@@ -57,6 +57,9 @@ struct WorkloadSpec {
   bool host_per_command = false; ///< pmake: return each host when its command ends and ask for a new one (EXP89)
   bool local_first = false;      ///< pmake: fill the local slots before exporting (SRC pmake runLocalFirst, -L)
   std::string host_selection = "migd"; ///< pmake: "migd" (TH90 Table 7.1) or "shared_file" (EXP89, TH90 6.3)
+  /// pmake: after a request migd grants nothing, seconds before the next (assumption: SRC migd's MIGD_STOLE_WINDOW,
+  /// 30 s); 0 asks again for the next job, as real mode's rexec does for every recipe line
+  double request_retry_s = 30;
   double duration_s = 0;     ///< processes / mixed: arrivals happen in [0, duration_s)
   nlohmann::json processes;  ///< processes / mixed: a ProcessWorkload object (checked by workloads/)
   nlohmann::json builds;     ///< mixed: a BuildSessions object (checked by workloads/)

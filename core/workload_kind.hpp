@@ -32,7 +32,8 @@ inline const std::vector<WorkloadKindInfo>& workload_kinds()
   static const std::vector<WorkloadKindInfo> kinds = {
       {WorkloadKind::PMAKE,
        "pmake",
-       {"trace", "max_jobs", "max_local", "migrate", "generator", "host_per_command", "local_first", "host_selection"},
+       {"trace", "max_jobs", "max_local", "migrate", "generator", "host_per_command", "local_first", "host_selection",
+        "request_retry_s"},
        true,
        false,
        {}},

@@ -15,7 +15,6 @@ namespace spritesim {
 namespace {
 
 constexpr int64_t LOOKUPS_PER_BATCH = 64; // lookups simulated as one activity; bounds the event count
-constexpr double RETRY_WINDOW_S = 30;
 
 struct Completion {
   size_t job = 0;
@@ -214,9 +213,9 @@ public:
           }
           auto got = migd_.request(client_, home_, 1);
           if (got.empty()) {
-            // None idle: reuse what it holds or run locally, and ask again only after a while (assumption: the
-            // 30 s of SRC migd's MIGD_STOLE_WINDOW, during which a client is not told of new hosts).
-            retry_after_ = sg4::Engine::get_clock() + RETRY_WINDOW_S;
+            // None idle: reuse what it holds or run locally, and ask again only after a while (request_retry_s;
+            // by default the 30 s of SRC migd's MIGD_STOLE_WINDOW, during which a client is not told of new hosts).
+            retry_after_ = sg4::Engine::get_clock() + spec_.request_retry_s;
           } else {
             target = got.front();
             held_.insert(target);

@@ -394,6 +394,8 @@ int cmd_host_profile(const Args& args)
         fmt::format("{}; its command's end reported to migd and acknowledged once checkpointed", how));
     put("mig_close_ms", 0, fmt::format("{}: the connection ends with rexec, nothing waits for it", where));
     put("mig_confirm_ms", 0, fmt::format("{}: real mode never reuses a held host, so never confirms one", where));
+    put("open_file_ms", 0, fmt::format("{}: real mode moves no open-file state; a command's standard streams travel "
+                                       "over rexec's connection to the agent, inside fork_exec_wait_remote_ms", where));
     put("fork_exec_wait_remote_ms", std::stod(fixed(std::max(0.0, rp.whole_ms - rp.placement_ms - rp.done_ms), 3)),
         fmt::format("{}, {:.3f} ms in all, less mig_obtain_ms and mig_release_ms: rexec's own start, the connection "
                     "to the agent, the exec there and the exit status back", how, rp.whole_ms));
