@@ -108,8 +108,9 @@ private:
   /// Snapshots the state and records (under mutex_) for the writer thread, which writes them outside the lock:
   /// fsync must never delay an eviction. Returns the snapshot's number (0 when nothing is written).
   uint64_t checkpoint_locked();
-  /// Blocks (without mutex_) until the state file holding snapshot `seq` is on disk.
-  void wait_written(uint64_t seq);
+  /// Blocks (without mutex_) until the state file holding snapshot `seq` is on disk; with `records_only`, until
+  /// the journal lines of that checkpoint are (an end's acknowledgement needs no more).
+  void wait_written(uint64_t seq, bool records_only = false);
   void writer_loop();
   void outputs_loop();
   void write_outputs(); ///< the --out files from the records now (takes mutex_)
@@ -156,6 +157,7 @@ private:
   std::condition_variable write_cv_;
   bool write_pending_ = false;
   uint64_t snapshot_seq_ = 0, pending_seq_ = 0, written_seq_ = 0;
+  uint64_t journaled_seq_ = 0; ///< the checkpoints whose journal lines are synced (their snapshot may follow)
   std::condition_variable written_cv_;
   nlohmann::json pending_state_;
   std::string pending_lines_; ///< journal lines not yet appended

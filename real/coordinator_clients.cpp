@@ -204,6 +204,7 @@ void Coordinator::serve_client(Connection& conn)
       nlohmann::json msg = conn.receive();
       nlohmann::json reply;
       uint64_t wait_for = 0;
+      bool records_only = false; // an end is acknowledged once its record is on disk; an id once its reservation is
       {
         std::lock_guard lock(mutex_);
         const std::string type = msg["type"];
@@ -213,13 +214,15 @@ void Coordinator::serve_client(Connection& conn)
           reply = on_resume(client, msg, mine);
         else if (type == "at_home")
           on_at_home(msg, mine);
-        else if (type == "done")
+        else if (type == "done") {
           reply = on_done(msg, mine, &wait_for);
+          records_only = true;
+        }
         else
           throw ProtocolError(fmt::format("a client may not send \"{}\"", type));
       }
       if (wait_for)
-        wait_written(wait_for);
+        wait_written(wait_for, records_only);
       if (!reply.is_null())
         conn.send(reply);
     }

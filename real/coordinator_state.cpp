@@ -88,10 +88,10 @@ uint64_t Coordinator::checkpoint_locked()
   return seq;
 }
 
-void Coordinator::wait_written(uint64_t seq)
+void Coordinator::wait_written(uint64_t seq, bool records_only)
 {
   std::unique_lock lock(write_mutex_);
-  written_cv_.wait(lock, [&] { return written_seq_ >= seq; });
+  written_cv_.wait(lock, [&] { return (records_only ? journaled_seq_ : written_seq_) >= seq; });
 }
 
 void Coordinator::writer_loop()
@@ -138,6 +138,13 @@ void Coordinator::writer_loop()
           throw;
         }
       }
+      {
+        // The records are on disk: an end waiting for its acknowledgement need not wait for the snapshot too (a
+        // restart from an older snapshot finds the end in the journal: load_state).
+        std::lock_guard lock(write_mutex_);
+        journaled_seq_ = seq;
+      }
+      written_cv_.notify_all();
       write_file_atomic(options_.state_file, state.dump(1) + "\n", 0600); // holds the job-token key
       disk_next_job_ = state["next_job"].get<int64_t>();
     } catch (const std::exception& e) {
@@ -155,6 +162,7 @@ void Coordinator::writer_loop()
     {
       // Waiting clients are released even when the write failed (it was logged): a full disk must not hang them.
       std::lock_guard lock(write_mutex_);
+      journaled_seq_ = std::max(journaled_seq_, seq);
       written_seq_ = seq;
     }
     written_cv_.notify_all();

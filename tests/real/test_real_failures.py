@@ -99,6 +99,33 @@ class Restarts(WithCluster):
         self.assertGreater(min(number(r["job_id"]) for r in recorded), 0)
 
 
+    def test_8b_an_acknowledged_end_survives_a_snapshot_that_lags(self):
+        # migd acknowledges an end once its record is synced to the journal, before the snapshot (which still lists
+        # the job as running) is rewritten. Here every snapshot after the placement fails (a directory stands where
+        # its temporary file would go), so migd is killed with a snapshot that says "running": the restarted migd
+        # must find the end in the journal (one record, nothing reloaded as running).
+        jobs_csv = os.path.join(self.c.out, "jobs.csv")
+        state = os.path.join(self.c.dir, "state.json")
+        p = self.c.rexec_async(["env", "sh", "-c", "sleep 0.5"])
+        wait_for(lambda: '"running"' in read(state), "the placement's snapshot")
+        blocker = f"{state}.tmp.{self.c.migd.pid}"
+        os.mkdir(blocker)
+        out, err = p.communicate(timeout=30)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertIn('"running"', read(state))  # the snapshot lags the acknowledged end
+        self.c.migd.kill()
+        self.c.migd.wait(timeout=10)
+        self.c.procs.remove(self.c.migd)
+        os.rmdir(blocker)
+        self.c.start_migd()
+        reloaded = [line for line in read(self.c.migd_log).splitlines() if "migd: reloaded" in line]
+        self.assertEqual(len(reloaded), 1, read(self.c.migd_log))
+        self.assertIn("(0 running jobs", reloaded[0])
+        new = lambda: [r for r in rows(jobs_csv) if r["job_id"].startswith("env-")]
+        wait_for(lambda: len(new()) >= 1, "the command's record")
+        self.assertEqual(len(new()), 1, new())
+
+
 class AgentDeath(WithCluster):
     def test_a_killed_agent_takes_its_commands_with_it(self):
         # A command that writes nothing to its output would outlive a SIGKILLed agent and run beside its rerun at
