@@ -2,13 +2,12 @@
 // capture_shim.hpp).
 #include "tools/capture_shim.hpp"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -48,10 +47,15 @@ int exit_like(int status)
 std::vector<std::string> words_of(const char* text)
 {
   std::vector<std::string> out;
-  std::istringstream in(text ? text : "");
-  std::string w;
-  while (in >> w)
-    out.push_back(w);
+  for (const char* p = text ? text : ""; *p;) {
+    while (*p && std::isspace(static_cast<unsigned char>(*p)))
+      ++p;
+    const char* start = p;
+    while (*p && !std::isspace(static_cast<unsigned char>(*p)))
+      ++p;
+    if (p > start)
+      out.emplace_back(start, p);
+  }
   return out;
 }
 
@@ -65,20 +69,26 @@ double clock_s(clockid_t clock)
 }
 
 
-// Fields 14-17 of /proc/PID/stat, in clock ticks.
+// Fields 14-17 of /proc/PID/stat, in clock ticks. Plain reads, no streams: this runs once per recipe line, and
+// the C++ streams' locale set-up costs more than the rest of the shim's own work.
 bool proc_cpu(pid_t pid, double& self_s, double& children_s)
 {
-  std::ifstream in(fmt::format("/proc/{}/stat", pid));
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  size_t close = text.rfind(')'); // the command name may hold spaces and parentheses
-  if (close == std::string::npos)
+  int fd = ::open(fmt::format("/proc/{}/stat", pid).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
     return false;
-  std::istringstream rest(text.substr(close + 1));
-  std::string field;
+  char buf[1024];
+  ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0)
+    return false;
+  buf[n] = 0;
+  const char* close = std::strrchr(buf, ')'); // the command name may hold spaces and parentheses
+  if (!close)
+    return false;
+  std::vector<std::string> fields = words_of(close + 1); // field 3 (the state) onwards
   double ticks[4] = {0, 0, 0, 0};
-  for (int i = 3; i <= 17 && rest >> field; ++i)
-    if (i >= 14)
-      ticks[i - 14] = std::strtod(field.c_str(), nullptr);
+  for (int i = 14; i <= 17 && static_cast<size_t>(i - 3) < fields.size(); ++i)
+    ticks[i - 14] = std::strtod(fields[static_cast<size_t>(i - 3)].c_str(), nullptr);
   double hz = static_cast<double>(sysconf(_SC_CLK_TCK));
   self_s = (ticks[0] + ticks[1]) / hz;
   children_s = (ticks[2] + ticks[3]) / hz;
