@@ -1,4 +1,4 @@
-# Test hosts for real mode (tests/real/test_real_build.py, bench/real_build.py): agents in network namespaces joined
+# Test hosts for real mode (tests/real/test_real_build.py, bench/real_project.py): agents in network namespaces joined
 # by veth links to a bridge in the root namespace when that is allowed (root with CAP_SYS_ADMIN), else on distinct
 # loopback ports, each with its own owner-control file; and a coordinator. Names are suffixed with the process id;
 # close() removes everything (daemons, namespaces, links, files).
@@ -61,8 +61,11 @@ class Cluster:
     """HOSTS agents (each with its own owner-control file) in network namespaces or on loopback ports, and one
     coordinator at a time (start_migd), under a temporary directory."""
 
-    def __init__(self, spritesim, netns=True):
+    def __init__(self, spritesim, netns=True, poll_ms=2):
+        """poll_ms: the agents' --poll-ms (tests: 2, so that an owner's return is seen at once); None for the
+        agent's default (benches: a deployment's daemons)."""
         self.spritesim = spritesim
+        self.poll_ms = poll_ms
         self.dir = tempfile.mkdtemp(prefix="spritesim-real-build-")
         self.procs = []
         self.net = None
@@ -100,7 +103,9 @@ class Cluster:
     def start_agent(self, h):
         h["port"] = free_port()  # a fresh port on every start: a killed agent's port may linger
         cmd = [self.spritesim, "agent", "--port", str(h["port"]), "--bind", h["addr"], "--secret", self.secret,
-               "--owner-control", h["owner"], "--name", h["name"], "--loadavg", self.loadavg, "--poll-ms", "2"]
+               "--owner-control", h["owner"], "--name", h["name"], "--loadavg", self.loadavg]
+        if self.poll_ms is not None:
+            cmd += ["--poll-ms", str(self.poll_ms)]
         if os.geteuid() == 0:
             cmd.append("--allow-root")  # tests only: commands run as the test's user
         if h["ns"]:
