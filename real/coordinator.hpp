@@ -95,6 +95,8 @@ private:
   nlohmann::json on_resume(int client, const nlohmann::json& msg, std::set<int64_t>& mine);
   void on_at_home(const nlohmann::json& msg, const std::set<int64_t>& mine);
   nlohmann::json on_done(const nlohmann::json& msg, std::set<int64_t>& mine, uint64_t* wait_for);
+  /// `spritesim status`: every host (state, owner, load, foreign work, why it refuses) and the jobs (where, since).
+  nlohmann::json on_status() const;
   /// Registers a job in migd's book (WAITING at its home) and its link.
   void add_job(BookProcess j);
   void forget_job(int64_t id);

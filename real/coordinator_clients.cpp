@@ -191,6 +191,50 @@ nlohmann::json Coordinator::on_done(const nlohmann::json& msg, std::set<int64_t>
   return options_.state_file.empty() ? nlohmann::json() : reply;
 }
 
+nlohmann::json Coordinator::on_status() const
+{
+  const double t = now();
+  nlohmann::json hosts = nlohmann::json::array();
+  for (size_t h = 0; h < hosts_.size() && static_cast<double>(hosts.size()) < MAX_STATUS_ROWS; ++h) {
+    if (hosts_[h].is_home)
+      continue;
+    const BookHost& s = core_.host(static_cast<int>(h));
+    std::string why;
+    if (!s.up)
+      why = "not reporting";
+    else if (s.owner_active)
+      why = "its owner is at the console";
+    else if (!s.available) {
+      std::array<double, 3> loads, without;
+      host_loads(static_cast<int>(h), loads, without);
+      why = core_.idle_rule().refusal(false, t - s.last_input_s, loads, without);
+    }
+    hosts.push_back({{"host", s.name},
+                     {"addr", hosts_[h].endpoint.text()},
+                     {"state", !s.up ? "down" : s.owner_active ? "owner" : s.available ? "available" : "busy"},
+                     {"input_idle_s", s.last_input_s < -1e17 ? nullptr : nlohmann::json(std::max(0.0, t - s.last_input_s))},
+                     {"load1", s.load[0]},
+                     {"load5", s.load[1]},
+                     {"load15", s.load[2]},
+                     {"running", s.running},
+                     {"foreign", s.foreign},
+                     {"why", why}});
+  }
+  nlohmann::json jobs = nlohmann::json::array();
+  for (const auto& [id, p] : core_.processes()) {
+    if (static_cast<double>(jobs.size()) >= MAX_STATUS_ROWS)
+      break;
+    jobs.push_back({{"job", id},
+                    {"name", p.name},
+                    {"home", host_name(p.home)},
+                    {"host", host_name(p.host)},
+                    {"state", to_string(p.state)},
+                    {"for_s", std::max(0.0, t - p.run_start_s)}});
+  }
+  return {{"type", "status_report"}, {"policy", options_.policy},        {"now_s", t},
+          {"hosts", hosts},          {"jobs", jobs}, {"jobs_total", core_.processes().size()}};
+}
+
 void Coordinator::serve_client(Connection& conn)
 {
   int client;
@@ -217,7 +261,8 @@ void Coordinator::serve_client(Connection& conn)
         else if (type == "done") {
           reply = on_done(msg, mine, &wait_for);
           records_only = true;
-        }
+        } else if (type == "status")
+          reply = on_status();
         else
           throw ProtocolError(fmt::format("a client may not send \"{}\"", type));
       }

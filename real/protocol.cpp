@@ -22,7 +22,8 @@ namespace spritesim::real {
 
 namespace {
 
-enum class FieldKind { STRING, INTEGER, NUMBER, BOOLEAN, STRINGS, INTEGERS, NUMBERS, ACTION };
+/// ROWS: an array of flat objects (a table), each value a string, number, boolean or null.
+enum class FieldKind { STRING, INTEGER, NUMBER, BOOLEAN, STRINGS, INTEGERS, NUMBERS, ACTION, ROWS };
 
 struct Field {
   const char* name;
@@ -104,6 +105,14 @@ const std::map<std::string, std::vector<Field>>& message_table()
         {"elapsed_s", FK::NUMBER, true, 1e12},
         {"token", FK::STRING, true, 64}}},
       {"resumed", {{"job", FK::INTEGER, true, MAX_ID}}},
+      // `spritesim status` <-> coordinator
+      {"status", {}},
+      {"status_report",
+       {{"policy", FK::STRING, true, 256},
+        {"now_s", FK::NUMBER, true, 1e12},
+        {"hosts", FK::ROWS, true, MAX_STATUS_ROWS},
+        {"jobs", FK::ROWS, true, MAX_STATUS_ROWS},
+        {"jobs_total", FK::INTEGER, true, MAX_ID}}},
   };
   return table;
 }
@@ -163,6 +172,23 @@ void check_field(const std::string& type, const Field& f, const nlohmann::json& 
       for (const auto& e : v)
         if (!e.is_number() || !std::isfinite(e.get<double>()))
           bad("expected finite numbers");
+      break;
+    case FK::ROWS:
+      check_array();
+      for (const auto& row : v) {
+        if (!row.is_object() || row.size() > 32)
+          bad("expected objects of at most 32 fields");
+        for (const auto& [key, cell] : row.items()) {
+          if (key.size() > 64)
+            bad("a field name is too long");
+          if (cell.is_string())
+            check_string(cell);
+          else if (cell.is_number() && !std::isfinite(cell.get<double>()))
+            bad("expected finite numbers");
+          else if (!cell.is_number() && !cell.is_boolean() && !cell.is_null())
+            bad("expected strings, numbers, booleans or null in a row");
+        }
+      }
       break;
   }
 }

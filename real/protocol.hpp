@@ -20,10 +20,13 @@ namespace spritesim::real {
 
 /// Spoken in every hello; a peer with another version is refused with a reason. Raised with every change of a
 /// message (2: resume, done_ok, placed.ack and .token, cpu_s in exit and done; 3: placed.why).
-constexpr int PROTOCOL_VERSION = 3;
+constexpr int PROTOCOL_VERSION = 4;
 /// Largest frame payload accepted or sent (bytes). Data chunks are at most DATA_CHUNK raw bytes, well below it.
 constexpr uint32_t MAX_FRAME = 1 << 20;
 constexpr size_t DATA_CHUNK = 64 * 1024;
+/// The most hosts and jobs one status report lists (its `jobs_total` counts them all); a report stays well inside
+/// MAX_FRAME.
+constexpr double MAX_STATUS_ROWS = 2000;
 
 /// A peer broke the protocol (garbage, oversized frame, unknown message, bad field, failed authentication, closed
 /// connection); what() is the reason logged and sent back before the peer is dropped.

@@ -31,6 +31,8 @@ int cmd_host_profile(const Args& args);
 int cmd_agent(const Args& args);
 int cmd_coordinator(const Args& args);
 int cmd_rexec(const Args& args);
+/// `status`: a real-mode coordinator's hosts and jobs, now or every few seconds (tools/cmd_status.cpp).
+int cmd_status(const Args& args);
 /// `make`: GNU make with spritesim-rexec as its SHELL (tools/cmd_make.cpp); make's exit status (or signal) is its own.
 int cmd_make(const Args& args);
 

@@ -47,6 +47,9 @@ Real mode (docs/real-mode.md; each verb has --help):
                            GNU make with every recipe sent through rexec (SHELL=spritesim-rexec), as pmake did;
                            migd unreachable or refusing is said once and the recipes run here, unless
                            --require-remote (then it fails)
+  status [--migd HOST:PORT] [--secret FILE] [--watch S] [--json]
+                           the coordinator's hosts (state, idleness, load, jobs; why one takes no foreign work)
+                           and jobs (where, for how long), like condor_status and icemon
 
 Docs: README.md, docs/ (configs, outputs, cost model, owners, policies, sweeps, studies, trace format, capture,
 real mode, the month-long run).
@@ -77,6 +80,7 @@ static int dispatch(const Args& args)
         {"migd", cmd_coordinator},
         {"rexec", cmd_rexec},
         {"make", cmd_make},
+        {"status", cmd_status},
     };
     if (auto it = verbs.find(verb); it != verbs.end())
       return it->second(rest);

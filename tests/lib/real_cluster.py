@@ -19,7 +19,7 @@ from testlib import free_port, read, rows, wait_for
 
 SPRITESIM = None  # the spritesim executable, set by the test script
 SECRET = b"test-real-shared-secret-0123456789"
-PROTOCOL_VERSION = 3  # real/protocol.hpp
+PROTOCOL_VERSION = 4  # real/protocol.hpp
 
 
 class Cluster:

@@ -403,6 +403,60 @@ class Suspend(unittest.TestCase):
             c.close()
 
 
+class Status(WithCluster):
+    def status(self, *extra):
+        return subprocess.run([SPRITESIM, "status", "--migd", f"127.0.0.1:{self.c.port}", "--secret", self.c.secret,
+                               *extra], capture_output=True, text=True, timeout=30)
+
+    def test_status_shows_hosts_and_where_each_job_runs(self):
+        # A command running on an agent appears on that host and in the job list; an owner's return shows as the
+        # host's state with its reason, and the evicted job moves home; the text form names the same.
+        p = self.c.rexec_async(["sleep", "30"])
+        try:
+            def running():
+                r = self.status("--json")
+                self.assertEqual(r.returncode, 0, r.stderr)
+                report = json.loads(r.stdout)
+                jobs = [j for j in report["jobs"] if j["name"].startswith("sleep-")]
+                return report, jobs
+            wait_for(lambda: running()[1] and running()[1][0]["host"] != "home", "the job placed on an agent")
+            report, jobs = running()
+            hosts = {h["host"]: h for h in report["hosts"]}
+            self.assertEqual(sorted(hosts), sorted(a["name"] for a in self.c.agents))
+            where = jobs[0]["host"]
+            self.assertEqual(hosts[where]["foreign"], 1)
+            self.assertEqual(jobs[0]["state"], "running")
+            text = self.status()
+            self.assertEqual(text.returncode, 0, text.stderr)
+            self.assertIn(jobs[0]["name"], text.stdout)
+            with open(self.c.agent(where)["owner"], "w") as f:
+                f.write("active\n")
+            wait_for(lambda: {h["host"]: h for h in running()[0]["hosts"]}[where]["state"] == "owner",
+                     "the owner's return in the report")
+            host = {h["host"]: h for h in running()[0]["hosts"]}[where]
+            self.assertIn("owner", host["why"])
+            wait_for(lambda: running()[1][0]["host"] == "home", "the job evicted home")
+        finally:
+            p.terminate()  # rexec hands SIGTERM to the command, here at home since the eviction
+            p.communicate(timeout=30)
+            with open(self.c.agent(where)["owner"], "w") as f:
+                f.write("idle\n")
+
+    def test_status_refuses_a_wrong_secret_and_needs_a_coordinator(self):
+        bad = os.path.join(self.c.dir, "wrong-secret")
+        with open(bad, "w") as f:
+            f.write("not-the-secret-0123456789abcdef0123456789\n")
+        os.chmod(bad, 0o600)
+        r = subprocess.run([SPRITESIM, "status", "--migd", f"127.0.0.1:{self.c.port}", "--secret", bad],
+                           capture_output=True, text=True, timeout=30)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("secret", r.stderr)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SPRITESIM_")}
+        r = subprocess.run([SPRITESIM, "status"], capture_output=True, text=True, timeout=30, env=env)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("--migd", r.stderr)
+
+
 class HostProfile(unittest.TestCase):
     def test_remote_path_is_measured_through_a_local_agent(self):
         # host-profile starts an agent and a migd here and times spritesim-rexec of a null program through them; the
