@@ -6,7 +6,9 @@
 #include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
+#include <set>
 #include <memory>
 #include <thread>
 
@@ -254,6 +256,31 @@ int run_local(const std::vector<std::string>& argv, const std::string* stdin_dat
 
 } // namespace
 
+std::string job_name(const std::vector<std::string>& argv, const std::string& target)
+{
+  auto base = [](const std::string& path) { return path.substr(path.rfind('/') + 1); };
+  if (!target.empty())
+    return base(target);
+  if (argv.empty())
+    return "";
+  const std::string program = base(argv[0]);
+  static const std::set<std::string> shells = {"sh", "bash", "dash", "ksh", "zsh"};
+  if (shells.count(program))
+    for (size_t i = 1; i + 1 < argv.size(); ++i)
+      if (argv[i] == "-c" || (argv[i].size() > 1 && argv[i][0] == '-' && argv[i].back() == 'c')) { // -c, -ec, -xc
+        const std::string& script = argv[i + 1];
+        size_t start = script.find_first_not_of(" \t\n@+-");
+        if (start == std::string::npos)
+          break;
+        size_t end = script.find_first_of(" \t\n;&|<>()", start);
+        std::string word = base(script.substr(start, end == std::string::npos ? std::string::npos : end - start));
+        if (!word.empty())
+          return word;
+        break;
+      }
+  return program;
+}
+
 // The command, as rexec() runs it (rexec() times it).
 static int run_rexec(const RexecOptions& o, RexecReport& report)
 {
@@ -264,7 +291,8 @@ static int run_rexec(const RexecOptions& o, RexecReport& report)
   BuildState build(o.build_dir);
   MigdSession migd(parse_endpoint(o.migd, "--migd"), read_secret_file(o.secret_file), o.home, o.migd_wait_s,
                    o.quiet, build, o.require_remote);
-  nlohmann::json placed = migd.place(o.argv[0].substr(o.argv[0].rfind('/') + 1));
+  const char* target = std::getenv(TARGET_ENV);
+  nlohmann::json placed = migd.place(job_name(o.argv, target ? target : ""));
   phase("placed");
   if (placed.is_null() && o.require_remote) {
     if (!build.in_build()) // in a build, the first recipe has said it for all

@@ -34,6 +34,14 @@ struct RexecReport {
 /// from its start to each phase it went through (docs/real-mode.md, "Where a recipe's time goes").
 constexpr const char* TIMING_ENV = "SPRITESIM_REXEC_TIMING";
 
+/// The make target a recipe line builds: `spritesim make` gives make `SPRITESIM_MAKE_TARGET=$@`, a command-line
+/// variable make exports to each recipe expanded for its target. rexec names the job after it.
+constexpr const char* TARGET_ENV = "SPRITESIM_MAKE_TARGET";
+
+/// The name migd records a command under (jobs.csv's job_id, before its "-N"): the make target when `target` is
+/// not empty; else, for a shell's `-c SCRIPT`, the script's first word; else the program. Without directories.
+std::string job_name(const std::vector<std::string>& argv, const std::string& target);
+
 /// Runs the command (remotely when the coordinator grants a host) and returns its exit status: the code, or
 /// 128 + the signal that ended it; 127 when it could not be started; REXEC_NO_MIGD when migd could not be used and
 /// require_remote is set. Never throws for remote failures: it falls back to running at home. A coordinator that goes

@@ -184,6 +184,8 @@ int run_shell_shim(const Args& args)
     ::clearenv();
     for (const auto& e : env)
       ::putenv(const_cast<char*>(e.c_str()));
+    if (!rec.target.empty()) // the job is named after its target, as under spritesim make
+      ::setenv(real::TARGET_ENV, rec.target.c_str(), 1);
     real::RexecReport report;
     int code = real::rexec(ro, &report);
     status = code > 128 && code < 128 + NSIG ? (code - 128) & 0x7f : (code & 0xff) << 8; // as a wait status

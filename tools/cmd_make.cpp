@@ -19,6 +19,7 @@
 
 #include "real/auth.hpp"
 #include "real/build_state.hpp"
+#include "real/rexec.hpp"
 #include "real/migd_session.hpp"
 #include "real/net.hpp"
 #include "core/child_process.hpp"
@@ -238,8 +239,11 @@ int cmd_make(const Args& args)
     if (o.require_remote)
       ::setenv("SPRITESIM_REQUIRE_REMOTE", "1", 1);
     probe_once(o, build.path);
+    // The target reaches each recipe's rexec as a command-line variable, which make exports to every recipe
+    // expanded for its own target (and passes to recursive makes): jobs are named after what they build.
     Args argv = {o.make, "SHELL=" + rexec.string(),
-                 ".SHELLFLAGS=--no-stdin --quiet -- " + o.shell + " " + o.shell_flags};
+                 ".SHELLFLAGS=--no-stdin --quiet -- " + o.shell + " " + o.shell_flags,
+                 std::string(real::TARGET_ENV) + "=$@"};
     argv.insert(argv.end(), args.begin() + static_cast<long>(o.make_args), args.end());
     status = run_make(argv);
   } // the build's directory is removed before a signal that ended make ends this process too

@@ -172,8 +172,9 @@ class WatchLinkLost(unittest.TestCase):
             time.sleep(0.3)
             self.assertEqual(read(marker), "once\n")
             jobs = os.path.join(c.out, "jobs.csv")
-            wait_for(lambda: any(j["job_id"].startswith("sh-") for j in rows(jobs)), "the job's record")
-            self.assertEqual([j["exec_host"] for j in rows(jobs) if j["job_id"].startswith("sh-")], ["home"])
+            # Named after the first word of the shell's script: "sleep-N".
+            wait_for(lambda: any(j["job_id"].startswith("sleep-") for j in rows(jobs)), "the job's record")
+            self.assertEqual([j["exec_host"] for j in rows(jobs) if j["job_id"].startswith("sleep-")], ["home"])
         finally:
             if relay:
                 relay.close()

@@ -19,6 +19,7 @@
 #include "real/agent.hpp"
 #include "real/auth.hpp"
 #include "real/protocol.hpp"
+#include "real/rexec.hpp"
 
 using namespace spritesim;
 using namespace spritesim::real;
@@ -118,6 +119,26 @@ TEST_CASE("real: every message is validated against the table")
   CHECK(contains(why({{"type", "control"}, {"job", 4}, {"action", "halt"}}),
                  "message \"control\": field \"action\": \"halt\" is not one of \"kill\", \"stop\" or \"cont\""));
   CHECK(contains(why({{"type", "evicted"}, {"attempt", 1}, {"action", 9}}), "field \"action\": expected a string"));
+  // Status reports: rows of scalars.
+  nlohmann::json report = {{"type", "status_report"}, {"policy", "sprite"}, {"now_s", 1.5},
+                           {"hosts", {{{"host", "h0"}, {"load1", 0.5}, {"input_idle_s", nullptr}, {"up", true}}}},
+                           {"jobs", nlohmann::json::array()}, {"jobs_total", 0}};
+  CHECK(why(report).empty());
+  report["hosts"][0]["load"] = {1, 2, 3};
+  CHECK(contains(why(report), "field \"hosts\": expected strings, numbers, booleans or null in a row"));
+  report["hosts"] = {1};
+  CHECK(contains(why(report), "field \"hosts\": expected objects"));
+}
+
+TEST_CASE("real: a job is named after its make target, a shell script's first word, or its program")
+{
+  CHECK(real::job_name({"/bin/sh", "-c", "cc -c x.c"}, "obj/x.o") == "x.o");
+  CHECK(real::job_name({"/bin/sh", "-c", "cc -c x.c"}, "") == "cc");
+  CHECK(real::job_name({"/bin/sh", "-ec", "  /usr/bin/ar rc lib.a x.o"}, "") == "ar");
+  CHECK(real::job_name({"bash", "-c", "   "}, "") == "bash");
+  CHECK(real::job_name({"/usr/bin/env", "sh", "-c", "true"}, "") == "env");
+  CHECK(real::job_name({"sleep", "1"}, "") == "sleep");
+  CHECK(real::job_name({}, "") == "");
 }
 
 TEST_CASE("real: frames carry messages; garbage, empty and oversized frames are rejected with a reason")
