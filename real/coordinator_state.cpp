@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <map>
 #include <thread>
 
 #include <fcntl.h>
@@ -186,8 +187,34 @@ void Coordinator::write_outputs()
     r.evictions = core_.evictions();
     r.decisions = core_.decisions();
     r.owner_returns = core_.owner_returns();
-    r.makespan_s = now();
-    r.extra = {{"mode", "real"}, {"policy", options_.policy}, {"decisions_rejected", core_.stats().rejected}};
+    // The span of the work (first placement to last end) is the makespan; migd's own running time is elapsed_s.
+    // Real runs have no seed. hosts.csv: each agent's (and the clients' machines') finished commands and their CPU.
+    double first = 0, last = 0;
+    for (size_t i = 0; i < r.jobs.size(); ++i) {
+      first = i == 0 ? r.jobs[i].start_s : std::min(first, r.jobs[i].start_s);
+      last = std::max(last, r.jobs[i].end_s);
+    }
+    r.makespan_s = std::max(0.0, last - first);
+    std::map<std::string, HostRecord> by_host;
+    for (size_t h = 0; h < hosts_.size(); ++h)
+      by_host[host_name(static_cast<int>(h))] = {host_name(static_cast<int>(h)),
+                                                 hosts_[h].is_home ? "home" : "workstation", 0, 0, 0};
+    for (const JobRecord& j : r.jobs) {
+      HostRecord& hr = by_host[j.exec_host];
+      hr.host = j.exec_host;
+      hr.role = hr.role.empty() ? "workstation" : hr.role; // an agent no longer in --agents
+      hr.busy_s += j.cpu_s;
+      ++hr.jobs;
+    }
+    for (auto& [name, hr] : by_host) {
+      hr.utilization = r.makespan_s > 0 ? hr.busy_s / r.makespan_s : 0;
+      r.hosts.push_back(hr);
+    }
+    r.extra = {{"mode", "real"},
+               {"policy", options_.policy},
+               {"decisions_rejected", core_.stats().rejected},
+               {"elapsed_s", std::stod(fixed(now()))},
+               {"seed", nullptr}};
     outputs_dirty_ = false;
   }
   try {

@@ -446,6 +446,38 @@ class Status(WithCluster):
             with open(self.c.agent(where)["owner"], "w") as f:
                 f.write("idle\n")
 
+    def test_results_and_hosts_of_a_real_run_mean_what_they_say(self):
+        # results.json: makespan_s spans the recorded work (not migd's uptime, which is elapsed_s), no seed;
+        # hosts.csv: every agent and the clients' machines, their commands and CPU adding up to jobs.csv's.
+        for _ in range(3):
+            self.assertEqual(self.c.rexec(["sh", "-c", "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done"]).returncode,
+                             0)
+        results = os.path.join(self.c.out, "results.json")
+        jobs_csv = os.path.join(self.c.out, "jobs.csv")
+
+        def settled():  # results.json is removed while the outputs are rewritten, and written last
+            try:
+                with open(results) as f:
+                    r = json.load(f)
+                out = r, rows(jobs_csv), rows(os.path.join(self.c.out, "hosts.csv"))
+            except (FileNotFoundError, ValueError):
+                return None
+            return out if r["jobs_completed"] == len(out[1]) >= 3 and out[2] else None
+        seen = []
+        wait_for(lambda: seen.append(settled()) or seen[-1] is not None, "the outputs rewritten")
+        r, jobs, hosts = seen[-1]
+        self.assertIsNone(r["seed"])
+        span = max(float(j["end_s"]) for j in jobs) - min(float(j["start_s"]) for j in jobs)
+        self.assertAlmostEqual(r["makespan_s"], span, places=3)
+        self.assertLessEqual(r["makespan_s"], r["elapsed_s"])
+        self.assertEqual(sorted(h["host"] for h in hosts), sorted([a["name"] for a in self.c.agents] + ["home"]))
+        self.assertEqual(sum(int(h["jobs"]) for h in hosts), len(jobs))
+        self.assertAlmostEqual(sum(float(h["busy_s"]) for h in hosts), sum(float(j["cpu_s"]) for j in jobs), places=3)
+        for h in hosts:
+            self.assertEqual(h["role"], "home" if h["host"] == "home" else "workstation")
+            mine = [j for j in jobs if j["exec_host"] == h["host"]]
+            self.assertEqual(int(h["jobs"]), len(mine), h)
+
     def test_status_refuses_a_wrong_secret_and_needs_a_coordinator(self):
         bad = os.path.join(self.c.dir, "wrong-secret")
         with open(bad, "w") as f:
