@@ -149,6 +149,20 @@ class Sweep(TempDirCase):
         self.assertEqual(partial.returncode, 1, partial.stderr)
         self.assertIn("30 run(s) not finished yet", partial.stderr)
 
+    def test_gnu_parallel_shards_then_merge_give_identical_tables(self):
+        # docs/cluster.md's command line: GNU parallel runs the shards at once into folders of their own, then a merge.
+        if not shutil.which("parallel"):
+            self.fail("GNU parallel is not installed (setup.sh installs Debian's parallel)")
+        base = os.path.join(self.tmp, "par")
+        p = subprocess.run(["parallel", "--will-cite", "-j2", "--halt", "now,fail=1",
+                            f"{SPRITESIM} sweep {self.sweep_file} --out {base}-{{}} --shard {{}}/3", ":::", "1", "2", "3"],
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        m = sweep([self.sweep_file, "--out", base, "--merge", f"{base}-1", f"{base}-2", f"{base}-3"])
+        self.assertEqual(m.returncode, 0, m.stderr)
+        for name in ("sweep.csv", "sweep-summary.csv"):
+            self.assertEqual(read_bytes(os.path.join(base, name)), read_bytes(os.path.join(self.full, name)), name)
+
     def test_shards_into_one_folder_give_identical_tables(self):
         shared = os.path.join(self.tmp, "shared")
         for shard in ("2/2", "1/2"):
