@@ -147,6 +147,18 @@ void Coordinator::host_loads(int host, std::array<double, 3>& loads, std::array<
   }
 }
 
+std::string Coordinator::refusal(int host) const
+{
+  const BookHost& s = core_.host(host);
+  if (!s.up)
+    return "not reporting";
+  if (s.owner_active)
+    return "its owner is at the console";
+  std::array<double, 3> loads, without;
+  host_loads(host, loads, without);
+  return core_.idle_rule().refusal(false, now() - s.last_input_s, loads, without);
+}
+
 std::string Coordinator::no_host_reason() const
 {
   if (some_host_takes_foreign_work())
@@ -156,16 +168,7 @@ std::string Coordinator::no_host_reason() const
     if (hosts_[h].is_home)
       continue;
     const BookHost& s = core_.host(static_cast<int>(h));
-    std::string reason;
-    if (!s.up)
-      reason = "not reporting";
-    else if (s.owner_active)
-      reason = "its owner is at the console";
-    else {
-      std::array<double, 3> loads, without;
-      host_loads(static_cast<int>(h), loads, without);
-      reason = core_.idle_rule().refusal(false, now() - s.last_input_s, loads, without);
-    }
+    std::string reason = refusal(static_cast<int>(h));
     why.push_back(fmt::format("{} ({})", s.name, reason.empty() ? "not yet evaluated" : reason));
   }
   if (why.empty())

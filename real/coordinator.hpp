@@ -79,6 +79,9 @@ private:
   /// Why no agent's host takes foreign work now ("" when one does): each host's reason, for migd's log and the
   /// placement answer of a command that runs at home because of it.
   std::string no_host_reason() const;
+  /// Why `host` takes no foreign work, in words: not reporting, its owner, or the idle rule's reason ("" when the
+  /// rule has none).
+  std::string refusal(int host) const;
   bool some_host_takes_foreign_work() const;
   /// A host's load averages, and the same without its foreign processes (migd subtracts them: sprite-facts 4b).
   void host_loads(int host, std::array<double, 3>& loads, std::array<double, 3>& without) const;

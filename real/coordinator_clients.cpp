@@ -199,16 +199,7 @@ nlohmann::json Coordinator::on_status() const
     if (hosts_[h].is_home)
       continue;
     const BookHost& s = core_.host(static_cast<int>(h));
-    std::string why;
-    if (!s.up)
-      why = "not reporting";
-    else if (s.owner_active)
-      why = "its owner is at the console";
-    else if (!s.available) {
-      std::array<double, 3> loads, without;
-      host_loads(static_cast<int>(h), loads, without);
-      why = core_.idle_rule().refusal(false, t - s.last_input_s, loads, without);
-    }
+    const std::string why = s.up && !s.owner_active && s.available ? "" : refusal(static_cast<int>(h));
     hosts.push_back({{"host", s.name},
                      {"addr", hosts_[h].endpoint.text()},
                      {"state", !s.up ? "down" : s.owner_active ? "owner" : s.available ? "available" : "busy"},

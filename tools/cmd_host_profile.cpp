@@ -197,23 +197,14 @@ void write_text(const std::filesystem::path& path, const std::string& text, std:
   std::filesystem::permissions(path, perms);
 }
 
-// One start and wait of `argv` with `env`; seconds, and the exit status.
+// One start and wait of `argv` with `env`, as make starts a recipe line; seconds, and the exit status.
 double spawn_and_wait(const std::vector<std::string>& argv, const std::vector<std::string>& env, int* status)
 {
-  std::vector<std::string> a = argv, e = env;
-  std::vector<char*> args, envp;
-  for (auto& s : a)
-    args.push_back(s.data());
-  args.push_back(nullptr);
-  for (auto& s : e)
-    envp.push_back(s.data());
-  envp.push_back(nullptr);
+  ChildSpec child;
+  child.argv = argv;
+  child.env = env;
   auto t0 = Clock::now();
-  pid_t pid = 0;
-  if (posix_spawn(&pid, args[0], nullptr, nullptr, args.data(), envp.data()) != 0)
-    throw std::runtime_error("host-profile: cannot start " + argv[0]);
-  while (waitpid(pid, status, 0) < 0 && errno == EINTR) {
-  }
+  *status = wait_child_status(start_child(child));
   return seconds_since(t0);
 }
 
