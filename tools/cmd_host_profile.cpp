@@ -85,20 +85,29 @@ double measure_mips(int runs)
   return best;
 }
 
-// posix_spawn + waitpid of a null program; median of `runs` (ms).
+// One start and wait of `argv` with `env`, as make starts a recipe line; seconds, and the exit status.
+double spawn_and_wait(const std::vector<std::string>& argv, const std::vector<std::string>& env, int* status)
+{
+  ChildSpec child;
+  child.argv = argv;
+  child.env = env;
+  auto t0 = Clock::now();
+  *status = wait_child_status(start_child(child));
+  return seconds_since(t0);
+}
+
+// A null program started (posix_spawn, through start_child) and waited for; median of `runs` (ms).
 double measure_spawn_ms(const std::string& program, int runs)
 {
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e)
+    env.emplace_back(*e);
   std::vector<double> ms;
   for (int r = 0; r < runs; ++r) {
-    std::string p = program;
-    char* argv[] = {p.data(), nullptr};
-    auto t0 = Clock::now();
-    pid_t pid = 0;
-    if (posix_spawn(&pid, p.c_str(), nullptr, nullptr, argv, environ) != 0)
-      throw std::runtime_error("cannot start " + program);
     int status = 0;
-    waitpid(pid, &status, 0);
-    ms.push_back(seconds_since(t0) * 1e3);
+    ms.push_back(spawn_and_wait({program}, env, &status) * 1e3);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+      throw std::runtime_error(fmt::format("host-profile: {} failed (status {})", program, status));
   }
   return median(ms);
 }
@@ -195,17 +204,6 @@ void write_text(const std::filesystem::path& path, const std::string& text, std:
 {
   std::ofstream(path) << text;
   std::filesystem::permissions(path, perms);
-}
-
-// One start and wait of `argv` with `env`, as make starts a recipe line; seconds, and the exit status.
-double spawn_and_wait(const std::vector<std::string>& argv, const std::vector<std::string>& env, int* status)
-{
-  ChildSpec child;
-  child.argv = argv;
-  child.env = env;
-  auto t0 = Clock::now();
-  *status = wait_child_status(start_child(child));
-  return seconds_since(t0);
 }
 
 RemotePath measure_remote_path(const std::string& null_program, int runs)
