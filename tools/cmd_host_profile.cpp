@@ -13,7 +13,6 @@
 #include <fstream>
 #include <thread>
 
-#include <spawn.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
