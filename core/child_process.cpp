@@ -6,9 +6,11 @@
 // process (set_self_runner).
 #include "core/child_process.hpp"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <set>
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -227,6 +229,47 @@ std::string self_exe()
 void set_self_runner(std::function<int(const std::vector<std::string>&)> runner)
 {
   self_runner() = std::move(runner);
+}
+
+std::optional<std::vector<std::string>> simple_command(const std::vector<std::string>& argv)
+{
+  if (argv.size() != 3 || argv[1] != "-c")
+    return std::nullopt;
+  const std::string shell = argv[0].substr(argv[0].rfind('/') + 1);
+  if (shell != "sh" && shell != "bash" && shell != "dash")
+    return std::nullopt;
+  // Letters, digits and the few punctuation marks no POSIX shell (nor bash) expands, quotes or splits on; words
+  // separated by blanks. Anything else (quotes, $, globs, ~, redirections, separators, #, !, braces, backslashes,
+  // newlines) leaves the line to the shell.
+  auto plain = [](unsigned char c) {
+    return c != 0 && (std::isalnum(c) || std::strchr("_-./=+,:@", c) != nullptr);
+  };
+  std::vector<std::string> words;
+  const std::string& line = argv[2];
+  for (size_t i = 0; i < line.size();) {
+    unsigned char c = static_cast<unsigned char>(line[i]);
+    if (c == ' ' || c == '\t') {
+      ++i;
+      continue;
+    }
+    if (!plain(c))
+      return std::nullopt;
+    size_t start = i;
+    while (i < line.size() && plain(static_cast<unsigned char>(line[i])))
+      ++i;
+    words.push_back(line.substr(start, i - start));
+  }
+  // The shell's own commands (which may differ from the programs of the same name, or act on the shell itself), its
+  // reserved words, and a leading assignment (VAR=value cmd) stay with the shell.
+  static const std::set<std::string> shells_own = {
+      ".",     ":",       "[",      "alias",  "bg",     "break", "case", "cd",     "command", "continue",
+      "echo",  "eval",    "exec",   "exit",   "export", "false", "fc",   "fg",     "for",     "getopts",
+      "hash",  "if",      "jobs",   "kill",   "local",  "printf", "pwd", "read",   "readonly", "return",
+      "set",   "shift",   "source", "test",   "times",  "trap",  "true", "type",   "ulimit",  "umask",
+      "unalias", "unset", "until",  "wait",   "while"};
+  if (words.empty() || shells_own.count(words[0]) || words[0].find('=') != std::string::npos)
+    return std::nullopt;
+  return words;
 }
 
 ChildSpec self_child(const std::vector<std::string>& args, const std::string& log_file)

@@ -52,6 +52,13 @@ int wait_child_status(pid_t pid);
 /// A wait status as an exit code: the exit status, or 128 + signal when it was killed.
 int exit_code(int wait_status);
 
+/// When `argv` is a POSIX shell asked to run one simple command (`sh -c LINE`, or bash or dash), LINE being words of
+/// characters no shell treats specially, the first word not a shell builtin, reserved word or assignment: that
+/// command's words, which the shell would run as they are; otherwise nothing. Starting them directly saves the
+/// shell's start, as GNU make does for such lines (the recording shim and the agent do it; if the program cannot be
+/// started, they run the shell, which says why as it would have).
+std::optional<std::vector<std::string>> simple_command(const std::vector<std::string>& argv);
+
 /// User + system CPU seconds of a rusage (a command and the descendants it waited for).
 double cpu_seconds(const struct rusage& usage);
 

@@ -158,11 +158,18 @@ void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
     std::lock_guard lock(mutex_);
     jobs_.erase(job);
   };
-  // Everything the child needs is prepared before fork: after it, only async-signal-safe calls.
-  std::vector<char*> argv, envp;
+  // Everything the child needs is prepared before fork: after it, only async-signal-safe calls. A simple command
+  // (`sh -c "cc -c x.c"`) starts without the shell, as make would start it; the shell runs it if it cannot.
+  std::vector<char*> argv, direct_argv, envp;
   for (auto& a : args)
     argv.push_back(a.data());
   argv.push_back(nullptr);
+  std::optional<std::vector<std::string>> direct = simple_command(args);
+  if (direct) {
+    for (auto& a : *direct)
+      direct_argv.push_back(a.data());
+    direct_argv.push_back(nullptr);
+  }
   for (auto& e : env)
     envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -206,6 +213,8 @@ void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
       ::_exit(127);
     if (::chdir(cwd.c_str()) != 0)
       die("cannot enter the working directory: ");
+    if (!direct_argv.empty())
+      ::execvpe(direct_argv[0], direct_argv.data(), envp.data());
     ::execvpe(argv[0], argv.data(), envp.data());
     die("cannot execute the command: ");
   };

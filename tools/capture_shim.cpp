@@ -195,7 +195,18 @@ int run_shell_shim(const Args& args)
     rusage ru{};
     {
       IgnoreInterrupts quiet;
-      pid_t pid = spawn(rec.argv, env, false);
+      // A simple command starts without the shell, as make would start it (the record still says the shell ran
+      // it); one that cannot be started is left to the shell, which says why.
+      pid_t pid = -1;
+      if (auto direct = simple_command(rec.argv)) {
+        try {
+          pid = spawn(*direct, env, true);
+        } catch (const std::runtime_error&) {
+          pid = -1;
+        }
+      }
+      if (pid < 0)
+        pid = spawn(rec.argv, env, false);
       while (wait4(pid, &status, 0, &ru) < 0)
         if (errno != EINTR)
           throw std::runtime_error(fmt::format("wait4 failed: {}", std::strerror(errno)));

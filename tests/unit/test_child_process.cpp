@@ -68,3 +68,21 @@ TEST_CASE("children: exit status, log, environment and a missing program, on the
     CHECK_THROWS_AS(start_child(unsearched), ChildStartError);
   }
 }
+
+TEST_CASE("simple_command: a shell's -c line of plain words runs as those words; anything the shell would act on stays with it")
+{
+  using V = std::vector<std::string>;
+  CHECK(simple_command({"/bin/sh", "-c", "cc -O2 -DX=1 -c src/a.c -o a.o"}) == V{"cc", "-O2", "-DX=1", "-c", "src/a.c", "-o", "a.o"});
+  CHECK(simple_command({"bash", "-c", "  ar\trc lib.a x.o  "}) == V{"ar", "rc", "lib.a", "x.o"});
+  CHECK(simple_command({"dash", "-c", "gcc -Wl,-E,--as-needed -o lua lua.o liblua.a -lm"}).has_value());
+  for (const char* line : {"cc -c $SRC", "cc -c a.c > log", "cc -c a.c; true", "cc -c 'a b.c'", "cc -c \"a.c\"",
+                           "cc *.c", "cc ~/a.c", "cc -c a.c # note", "cc a.c && ld", "(cc a.c)", "cc {a,b}.c",
+                           "cc a\\ b.c", "cc `x`", "! cc", "cc a.c\nld a.o", "cc a.c | tee", "cc a.c &"})
+    CHECK_MESSAGE(!simple_command({"/bin/sh", "-c", line}), line);
+  for (const char* line : {"cd src", "echo hi", "test -f x", "exit 3", "export A=1", "true", ": nothing",
+                           "A=1 cc -c a.c", "if", "while", "exec cc", "printf x", "", "   "})
+    CHECK_MESSAGE(!simple_command({"/bin/sh", "-c", line}), line);
+  CHECK(!simple_command({"/bin/sh", "-e", "-c", "cc"}));    // other flags: the shell's to interpret
+  CHECK(!simple_command({"/usr/bin/python3", "-c", "cc"})); // not a POSIX shell
+  CHECK(!simple_command({"cc", "-c", "a.c"}));
+}
