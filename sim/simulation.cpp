@@ -5,6 +5,10 @@
 #include <map>
 #include <numeric>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <fmt/format.h>
 
 #include "core/input_error.hpp"
@@ -64,6 +68,11 @@ SimInputs prepare_simulation(const ExperimentSpec& spec)
   double duration_s = spec.workload.duration_s;
   in.owners = owner_periods(spec, duration_s > 0 ? duration_s : OPEN_ENDED_HORIZON_S);
   in.workload = prepare_workload(spec, in.owners);
+#ifdef __GLIBC__
+  // Reading a trace leaves its parser's temporaries freed between the ids kept (about 100 MB at a million jobs):
+  // glibc keeps free memory inside its heap until asked to give it back.
+  malloc_trim(0);
+#endif
   return in;
 }
 
