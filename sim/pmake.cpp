@@ -37,8 +37,8 @@ struct JobContext {
   int client = 0;
 };
 
-// The file a command's output goes to: each build session (client) builds in its own directory, so sessions of one
-// trace write files of their own.
+// The name of the file a command's output goes to (FileId{client, index} in the caches): each build session (client)
+// builds in its own directory, so sessions of one trace write files of their own.
 std::string output_file(const JobContext& ctx, size_t index)
 {
   return fmt::format("{}/{}", ctx.client, ctx.trace->jobs[index].id);
@@ -74,12 +74,12 @@ void run_attempt(const JobContext& ctx, SimProcess& proc, size_t index, int home
   // it from its producer's cache if still dirty (sequential write-sharing), then this host reads it (TH90 5.4.2).
   if (job.reads_dep_outputs) {
     for (size_t d : ctx.trace->dag.deps(index)) {
-      auto it = cl.files().find(output_file(ctx, d));
+      auto it = cl.files().find(FileId{ctx.client, d});
       if (it == cl.files().end() || it->second.bytes <= 0 || it->second.host == proc.host())
         continue;
       if (it->second.dirty) {
         cl.rpc(server, it->second.host, c.small_rpc()); // the server's call-back to the producer
-        cl.write_back(it->first);
+        cl.write_back(it->first, output_file(ctx, d));
       }
       cl.rpc(proc.host(), server, c.fs_blocks(c.blocks_for(it->second.bytes)));
     }
@@ -112,7 +112,7 @@ void run_attempt(const JobContext& ctx, SimProcess& proc, size_t index, int home
     int64_t readers = 0;
     for (size_t d : ctx.trace->dag.dependents(index))
       readers += ctx.trace->jobs[d].reads_dep_outputs;
-    cl.cache_write(output_file(ctx, index), proc.host(), job.bytes_written, readers);
+    cl.cache_write(FileId{ctx.client, index}, output_file(ctx, index), proc.host(), job.bytes_written, readers);
   }
   exec_finish(cl, home, proc.host());
 }
@@ -137,7 +137,7 @@ void run_job(const JobContext& ctx, size_t index, int home, int host)
   // command is left to read.
   if (job.reads_dep_outputs)
     for (size_t d : ctx.trace->dag.deps(index))
-      if (auto it = ctx.cluster->files().find(output_file(ctx, d)); it != ctx.cluster->files().end())
+      if (auto it = ctx.cluster->files().find(FileId{ctx.client, d}); it != ctx.cluster->files().end())
         ctx.cluster->cache_read_done(it);
   int ran_on = proc.host();
   double cpu = proc.cpu_used_s();
