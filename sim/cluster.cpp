@@ -78,7 +78,7 @@ std::unique_ptr<Burst> Cluster::start_burst(int host, double flops, double bound
   return sharing_->start(host, flops, bound);
 }
 
-void Cluster::write_back(const std::string& file)
+void Cluster::write_back(FileId file, const std::string& name)
 {
   auto it = files_.find(file);
   if (it == files_.end() || !it->second.dirty)
@@ -86,25 +86,25 @@ void Cluster::write_back(const std::string& file)
   it->second.dirty = false; // mark first: a concurrent reader must not start a second write-back
   const int host = it->second.host;
   const int64_t bytes = it->second.bytes;
-  dirty_[static_cast<size_t>(host)].erase(file);
+  dirty_[static_cast<size_t>(host)].erase(name);
   if (it->second.readers <= 0)
     files_.erase(it); // before the write: the file may be written anew meanwhile
   rpc(host, file_server(), costs_.fs_blocks(costs_.blocks_for(bytes)));
 }
 
-void Cluster::cache_read_done(std::map<std::string, CachedFile>::iterator it)
+void Cluster::cache_read_done(std::map<FileId, CachedFile>::iterator it)
 {
   if (--it->second.readers <= 0 && !it->second.dirty)
     files_.erase(it);
 }
 
-void Cluster::cache_write(const std::string& file, int host, int64_t bytes, int64_t readers)
+void Cluster::cache_write(FileId file, const std::string& name, int host, int64_t bytes, int64_t readers)
 {
   auto it = files_.find(file);
   if (it != files_.end() && it->second.dirty)
-    dirty_[static_cast<size_t>(it->second.host)].erase(file);
+    dirty_[static_cast<size_t>(it->second.host)].erase(name);
   files_[file] = CachedFile{host, bytes, true, sg4::Engine::get_clock(), readers};
-  dirty_[static_cast<size_t>(host)].insert(file);
+  dirty_[static_cast<size_t>(host)].emplace(name, file);
   if (!writeback_started_[static_cast<size_t>(host)])
     start_writeback(host);
   dirty_signal_[static_cast<size_t>(host)]->notify_all();
@@ -130,12 +130,12 @@ void Cluster::start_writeback(int h)
         ++k;
       sg4::this_actor::sleep_until(phase + static_cast<double>(k) * WRITEBACK_DELAY_S);
       now = sg4::Engine::get_clock();
-      std::vector<std::string> due;
-      for (const auto& f : dirty_files(h))
+      std::vector<std::pair<FileId, std::string>> due;
+      for (const auto& [name, f] : dirty_files(h))
         if (now - files_.at(f).written_s >= WRITEBACK_DELAY_S)
-          due.push_back(f);
-      for (const auto& f : due)
-        write_back(f);
+          due.emplace_back(f, name);
+      for (const auto& [f, name] : due)
+        write_back(f, name);
     }
   })->daemonize();
 }

@@ -3,9 +3,9 @@
 // (busy seconds per host, bytes on the wire) that reports which resource saturates.
 #pragma once
 
+#include <compare>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +29,13 @@ struct CachedFile {
   bool dirty = false;
   double written_s = 0;
   int64_t readers = 0; ///< commands still to read it: the entry is dropped once none is left and it is clean
+};
+
+/// A file in the caches: the output of job `job` (its index in the trace) of build session `client`.
+struct FileId {
+  int client = 0;
+  size_t job = 0;
+  auto operator<=>(const FileId&) const = default;
 };
 
 /// Sprite's delayed-write age and scan period (CACHE88: 30 s).
@@ -62,17 +69,18 @@ public:
   /// Actors for short tasks (commands, processes, timers), reused.
   ActorPool& actors() { return actors_; }
 
-  // File cache state (delayed write-back, sequential write-sharing).
-  std::map<std::string, CachedFile>& files() { return files_; }
+  // File cache state (delayed write-back, sequential write-sharing). A file's name (its path) is kept only while it
+  // is dirty: a host's daemon writes its dirty files back in the order of their names.
+  std::map<FileId, CachedFile>& files() { return files_; }
   /// Writes a file's dirty blocks from its host's cache to the server (write-back or a server recall).
-  void write_back(const std::string& file);
-  /// A process on `host` wrote `bytes` of `file`, which `readers` commands will read (dirty in that host's cache
-  /// until written back by the host's delayed-write daemon, started with the host's first write).
-  void cache_write(const std::string& file, int host, int64_t bytes, int64_t readers);
+  void write_back(FileId file, const std::string& name);
+  /// A process on `host` wrote `bytes` of `file`, named `name`, which `readers` commands will read (dirty in that
+  /// host's cache until written back by the host's delayed-write daemon, started with the host's first write).
+  void cache_write(FileId file, const std::string& name, int host, int64_t bytes, int64_t readers);
   /// One of the file's readers is done with it (the map keeps only what may still be read or written back).
-  void cache_read_done(std::map<std::string, CachedFile>::iterator it);
-  /// Dirty files in one host's cache, oldest write first is not guaranteed (the daemon checks ages).
-  const std::set<std::string>& dirty_files(int host) const { return dirty_[static_cast<size_t>(host)]; }
+  void cache_read_done(std::map<FileId, CachedFile>::iterator it);
+  /// Dirty files in one host's cache by name; oldest write first is not guaranteed (the daemon checks ages).
+  const std::map<std::string, FileId>& dirty_files(int host) const { return dirty_[static_cast<size_t>(host)]; }
   /// Signalled when a host's cache gets a dirty file (wakes its write-back daemon).
   sg4::ConditionVariablePtr dirty_signal(int host) const { return dirty_signal_[static_cast<size_t>(host)]; }
 
@@ -94,12 +102,12 @@ private:
   std::vector<double> busy_s_;
   double wire_bytes_ = 0;
   std::vector<sg4::MutexPtr> outgoing_;
-  std::vector<std::set<std::string>> dirty_;
+  std::vector<std::map<std::string, FileId>> dirty_;
   std::vector<sg4::ConditionVariablePtr> dirty_signal_;
   std::vector<char> writeback_started_;
   void start_writeback(int host);
   std::vector<int> cpu_of_; ///< per host: machine_of
-  std::map<std::string, CachedFile> files_;
+  std::map<FileId, CachedFile> files_; ///< by id, not name: a name as a key costs 48 B more (a million objects: 48 MB)
 };
 
 } // namespace spritesim

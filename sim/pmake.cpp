@@ -27,8 +27,7 @@ struct Completion {
 struct JobContext {
   Cluster* cluster = nullptr;
   GlobalMigd* migd = nullptr;
-  const BuildTrace* trace = nullptr;
-  const BuildDag* dag = nullptr;
+  const ReplayTrace* trace = nullptr;
   PmakeResult* out = nullptr;
   /// Finished commands for pmake to reap, in the order they ended, and their count (pmake waits on it).
   std::deque<Completion>* done = nullptr;
@@ -37,8 +36,8 @@ struct JobContext {
   int client = 0;
 };
 
-// The file a command's output goes to: each build session (client) builds in its own directory, so sessions of one
-// trace write files of their own.
+// The name of the file a command's output goes to (FileId{client, index} in the caches): each build session (client)
+// builds in its own directory, so sessions of one trace write files of their own.
 std::string output_file(const JobContext& ctx, size_t index)
 {
   return fmt::format("{}/{}", ctx.client, ctx.trace->jobs[index].id);
@@ -47,7 +46,7 @@ std::string output_file(const JobContext& ctx, size_t index)
 // A job's state when it migrates: its dirty memory from the trace when recorded, else TH90 Table 8.3's mean
 // (37 dirty 4-KB pages); about 1 dirty block (Table 8.3); the trace's open files (TH90 8.4: stdin, stdout, stderr
 // and the command script for a pmake child).
-ProcessFootprint job_footprint(const TraceJob& job, const CostModel& c)
+ProcessFootprint job_footprint(const ReplayJob& job, const CostModel& c)
 {
   auto page = static_cast<int64_t>(c.workstation().get("page_bytes"));
   int64_t pages = job.dirty_bytes > 0 ? (job.dirty_bytes + page - 1) / page : TYPICAL_DIRTY_PAGES;
@@ -59,7 +58,7 @@ void run_attempt(const JobContext& ctx, SimProcess& proc, size_t index, int home
 {
   Cluster& cl = *ctx.cluster;
   const CostModel& c = cl.costs();
-  const TraceJob& job = ctx.trace->jobs[index];
+  const ReplayJob& job = ctx.trace->jobs[index];
   const int server = cl.file_server();
   if (host != home) {
     ExecRequest req{job.id, home, host, ctx.trace->tool.exec_arg_bytes, ctx.trace->tool.script_bytes,
@@ -73,13 +72,13 @@ void run_attempt(const JobContext& ctx, SimProcess& proc, size_t index, int home
   // Inputs: a dependency's output is in this host's cache if it was made here; otherwise the server first recalls
   // it from its producer's cache if still dirty (sequential write-sharing), then this host reads it (TH90 5.4.2).
   if (job.reads_dep_outputs) {
-    for (size_t d : ctx.dag->deps(index)) {
-      auto it = cl.files().find(output_file(ctx, d));
+    for (size_t d : ctx.trace->dag.deps(index)) {
+      auto it = cl.files().find(FileId{ctx.client, d});
       if (it == cl.files().end() || it->second.bytes <= 0 || it->second.host == proc.host())
         continue;
       if (it->second.dirty) {
         cl.rpc(server, it->second.host, c.small_rpc()); // the server's call-back to the producer
-        cl.write_back(it->first);
+        cl.write_back(it->first, output_file(ctx, d));
       }
       cl.rpc(proc.host(), server, c.fs_blocks(c.blocks_for(it->second.bytes)));
     }
@@ -110,9 +109,9 @@ void run_attempt(const JobContext& ctx, SimProcess& proc, size_t index, int home
   proc.checkpoint();
   if (job.bytes_written > 0) {
     int64_t readers = 0;
-    for (size_t d : ctx.dag->dependents(index))
+    for (size_t d : ctx.trace->dag.dependents(index))
       readers += ctx.trace->jobs[d].reads_dep_outputs;
-    cl.cache_write(output_file(ctx, index), proc.host(), job.bytes_written, readers);
+    cl.cache_write(FileId{ctx.client, index}, output_file(ctx, index), proc.host(), job.bytes_written, readers);
   }
   exec_finish(cl, home, proc.host());
 }
@@ -120,7 +119,7 @@ void run_attempt(const JobContext& ctx, SimProcess& proc, size_t index, int home
 // One command until it has run to completion once (a restart kills the attempt and runs it again at home).
 void run_job(const JobContext& ctx, size_t index, int home, int host)
 {
-  const TraceJob& job = ctx.trace->jobs[index];
+  const ReplayJob& job = ctx.trace->jobs[index];
   SimProcess& proc = ctx.migd->create_process(job.id, ctx.client, home, job_footprint(job, ctx.cluster->costs()));
   const int slot = host;
   int restarts = 0;
@@ -136,8 +135,8 @@ void run_job(const JobContext& ctx, size_t index, int home, int host)
   // Its inputs will not be read again by it (an attempt killed reads them anew): the cache forgets what no
   // command is left to read.
   if (job.reads_dep_outputs)
-    for (size_t d : ctx.dag->deps(index))
-      if (auto it = ctx.cluster->files().find(output_file(ctx, d)); it != ctx.cluster->files().end())
+    for (size_t d : ctx.trace->dag.deps(index))
+      if (auto it = ctx.cluster->files().find(FileId{ctx.client, d}); it != ctx.cluster->files().end())
         ctx.cluster->cache_read_done(it);
   int ran_on = proc.host();
   double cpu = proc.cpu_used_s();
@@ -148,10 +147,9 @@ void run_job(const JobContext& ctx, size_t index, int home, int host)
 
 class Pmake {
 public:
-  Pmake(Cluster& cl, GlobalMigd& migd, const BuildTrace& trace, const WorkloadSpec& spec, int home, int client,
+  Pmake(Cluster& cl, GlobalMigd& migd, const ReplayTrace& trace, const WorkloadSpec& spec, int home, int client,
         PmakeResult& out)
-      : cl_(cl), migd_(migd), trace_(trace), spec_(spec), home_(home), client_(client), out_(out),
-        dag_(trace, "trace")
+      : cl_(cl), migd_(migd), trace_(trace), spec_(spec), home_(home), client_(client), out_(out)
   {
   }
 
@@ -168,12 +166,12 @@ public:
     out_.scan_end_s = sg4::Engine::get_clock();
 
     out_.jobs.resize(trace_.jobs.size());
-    JobContext ctx{&cl_, &migd_, &trace_, &dag_, &out_, &completions_, reaped_.get(), ref_mips, client_};
+    JobContext ctx{&cl_, &migd_, &trace_, &out_, &completions_, reaped_.get(), ref_mips, client_};
     migd_.register_client(client_, [this](int host) { revoked(host); });
     std::vector<size_t> waiting(trace_.jobs.size());
     std::deque<size_t> ready;
-    for (size_t i : dag_.topological_order()) {
-      waiting[i] = dag_.deps(i).size();
+    for (size_t i : trace_.dag.topological_order()) {
+      waiting[i] = trace_.dag.deps(i).size();
       if (waiting[i] == 0) {
         ready.push_back(i);
         out_.jobs[i].ready_s = out_.start_s;
@@ -232,7 +230,7 @@ public:
         ready.pop_front();
         // pmake's own work per job (SRC pmake make.c, job.c): examine the target (a stat), append each of its
         // prerequisites to .ALLSRC and .OODATE, create, write and remove the command script.
-        const TraceJob& tj = trace_.jobs[j];
+        const ReplayJob& tj = trace_.jobs[j];
         cl_.cpu_work(home_, trace_.tool.job_cpu_s + trace_.tool.prereq_cpu_s * static_cast<double>(tj.prereqs),
                      ref_mips);
         if (trace_.tool.job_lookups > 0)
@@ -261,12 +259,12 @@ public:
       reaped_->acquire();
       const Completion done = completions_.front();
       completions_.pop_front();
-      const TraceJob& tj = trace_.jobs[done.job];
+      const ReplayJob& tj = trace_.jobs[done.job];
       JobRecord& rec = out_.jobs[done.job];
       if (!rec.id.empty())
         migd_.audit().violation(fmt::format("job {} finished twice", tj.id));
       rec.id = tj.id;
-      rec.kind = tj.kind;
+      rec.kind = trace_.kind(tj);
       rec.home_host = cl_.name(home_);
       rec.exec_host = cl_.name(done.ran_on);
       rec.end_s = sg4::Engine::get_clock();
@@ -289,7 +287,7 @@ public:
           free_.push_back(done.slot);
         }
       }
-      for (size_t d : dag_.dependents(done.job))
+      for (size_t d : trace_.dag.dependents(done.job))
         if (--waiting[d] == 0) {
           out_.jobs[d].ready_s = sg4::Engine::get_clock();
           ready.push_back(d);
@@ -315,12 +313,11 @@ private:
   void select_through_shared_file();
   Cluster& cl_;
   GlobalMigd& migd_;
-  const BuildTrace& trace_;
+  const ReplayTrace& trace_;
   const WorkloadSpec& spec_;
   int home_;
   int client_;
   PmakeResult& out_;
-  BuildDag dag_;
   std::set<int> held_;   ///< hosts migd granted and has not taken back
   std::vector<int> free_; ///< held hosts with nothing running, most recently freed last
   std::deque<Completion> completions_;
@@ -349,14 +346,14 @@ double Pmake::load_ref_mips() const { return load_profile(trace_.reference_profi
 
 } // namespace
 
-std::function<void()> pmake_driver(Cluster& cluster, GlobalMigd& migd, const BuildTrace& trace,
+std::function<void()> pmake_driver(Cluster& cluster, GlobalMigd& migd, const ReplayTrace& trace,
                                    const WorkloadSpec& spec, int home, int client, PmakeResult& out)
 {
   auto driver = std::make_shared<Pmake>(cluster, migd, trace, spec, home, client, out);
   return [driver] { (*driver)(); };
 }
 
-void start_pmake(Cluster& cluster, GlobalMigd& migd, const BuildTrace& trace, const WorkloadSpec& spec, int home,
+void start_pmake(Cluster& cluster, GlobalMigd& migd, const ReplayTrace& trace, const WorkloadSpec& spec, int home,
                  int client, PmakeResult& out)
 {
   sg4::Actor::create("pmake", cluster.host(home), pmake_driver(cluster, migd, trace, spec, home, client, out));

@@ -11,8 +11,7 @@
 #include "core/experiment.hpp"
 #include "core/results.hpp"
 #include "sim/migd.hpp"
-#include "workloads/build_dag.hpp"
-#include "workloads/trace.hpp"
+#include "workloads/replay_trace.hpp"
 
 namespace spritesim {
 
@@ -27,10 +26,10 @@ struct PmakeResult {
 };
 
 /// Starts the pmake actor on workstation `home`; results are filled when the simulation ends.
-void start_pmake(Cluster& cluster, GlobalMigd& migd, const BuildTrace& trace, const WorkloadSpec& spec, int home,
+void start_pmake(Cluster& cluster, GlobalMigd& migd, const ReplayTrace& trace, const WorkloadSpec& spec, int home,
                  int client, PmakeResult& out);
 /// The pmake driver as a task, for a caller that runs it on the actor pool and waits for it (build sessions).
-std::function<void()> pmake_driver(Cluster& cluster, GlobalMigd& migd, const BuildTrace& trace,
+std::function<void()> pmake_driver(Cluster& cluster, GlobalMigd& migd, const ReplayTrace& trace,
                                    const WorkloadSpec& spec, int home, int client, PmakeResult& out);
 
 

@@ -12,7 +12,7 @@ namespace {
 
 class BuildWorkload : public SimWorkload {
 public:
-  BuildWorkload(WorkloadSpec spec, BuildTrace trace) : spec_(std::move(spec)), trace_(std::move(trace)) {}
+  BuildWorkload(WorkloadSpec spec, ReplayTrace trace) : spec_(std::move(spec)), trace_(std::move(trace)) {}
 
   void start(Cluster& cluster, GlobalMigd& migd) override { start_pmake(cluster, migd, trace_, spec_, 0, 0, pm_); }
 
@@ -33,7 +33,7 @@ public:
 
 private:
   WorkloadSpec spec_;
-  BuildTrace trace_;
+  ReplayTrace trace_;
   PmakeResult pm_;
 };
 
@@ -60,11 +60,8 @@ void BuildWorkload::summarize(RunResult& r, const RunView& view) const
 
 std::unique_ptr<SimWorkload> prepare_build_workload(const ExperimentSpec& spec, const OwnerPeriods&)
 {
-  BuildTrace trace = resolve_trace(spec);
-  // The command lines are informational (outputs never show them): a million jobs' argv is 120 MB not kept.
-  for (TraceJob& job : trace.jobs)
-    std::vector<std::string>().swap(job.argv);
-  return std::make_unique<BuildWorkload>(spec.workload, std::move(trace));
+  // Only what the replay reads is kept: a million-job trace's command lines alone are 120 MB.
+  return std::make_unique<BuildWorkload>(spec.workload, ReplayTrace(resolve_trace(spec), spec.workload.trace));
 }
 
 } // namespace spritesim

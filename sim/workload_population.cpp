@@ -44,7 +44,7 @@ private:
   double week_start_;
   Population in_;
   std::vector<JobRecord> background_;
-  std::deque<BuildTrace> traces_; // deques: the pmakes started hold references to their elements
+  std::deque<ReplayTrace> traces_; // deques: the pmakes started hold references to their elements
   std::deque<WorkloadSpec> session_specs_;
   std::deque<PmakeResult> session_results_;
 };
@@ -59,7 +59,7 @@ void PopulationWorkload::start(Cluster& cluster, GlobalMigd& migd)
     TaskGroup builds(cluster.actors());
     for (const auto& s : in_.sessions) {
       sg4::this_actor::sleep_until(s.start_s);
-      traces_.push_back(session_trace(s, seed_));
+      traces_.emplace_back(session_trace(s, seed_), "session trace");
       WorkloadSpec ws = spec_;
       ws.max_jobs = s.request;
       ws.max_local = 1;
