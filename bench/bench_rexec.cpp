@@ -1,6 +1,6 @@
 // Remote exec of a null program over loopback against a local posix_spawn + wait, median of N runs each, printed
 // with their ratio (issue 6 target: at most 1.5x; Sprite's SS1 took 81 ms with migration against 46 ms, 1.76x,
-// sprite-facts 2b, SPE91 Table 1). One agent and two coordinators run in this process on threads, so the figure is
+// SPE91 Table 1). One agent and two coordinators run in this process on threads, so the figure is
 // rexec's whole path: placement request, authenticated connection to the agent, fork/exec there, exit status back,
 // done to the coordinator. The second coordinator keeps a checkpoint (--state), so each end also waits until it is
 // on disk. Not a test: `ninja -C BUILD bench-rexec`.

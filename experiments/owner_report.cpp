@@ -177,8 +177,8 @@ std::vector<OwnerPublished> owner_published()
   nlohmann::json k = parse_json_text(std::string(*embedded_file(figure)), figure).at("published");
   double kernel12 = k.at("speedup").at("12").get<double>();
   return {{"speedup_no_owners_kernel_12", kernel12, kernel12, k.at("source").get<std::string>()},
-          {"evictions_per_host_hour", 0.12, 0.12, "TH90 Table 8.2; SPE91 p.23 (sprite-facts 4c)"},
-          {"time_to_free_host_s", 3.0, 3.44, "SPE91 p.23: 3.0 s, sd 3.1; TH90 8.3: 3.44 s, sd 3.65 (sprite-facts 4c)"}};
+          {"evictions_per_host_hour", 0.12, 0.12, "TH90 Table 8.2; SPE91 p.23"},
+          {"time_to_free_host_s", 3.0, 3.44, "SPE91 p.23: 3.0 s, sd 3.1; TH90 8.3: 3.44 s, sd 3.65"}};
 }
 
 std::string owner_section(const OwnerStudy& s, bool figures, double cpu_s)

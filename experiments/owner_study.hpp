@@ -58,7 +58,8 @@ std::vector<FrontierPoint> owner_plane(const OwnerStudy& s);
 /// With SPRITESIM_REPRODUCE_QUICK=1 every sweep runs seeds 1-2 only, into OUT_DIR/owners/quick-NAME/.
 std::string run_owner_study(const std::string& out_dir, JobPool& pool, size_t& failed_runs);
 
-/// A published figure the study is set beside (sprite-facts 4c; the kernel's speedup from its embedded figure).
+/// A published figure the study is set beside (SPE91 p.23; TH90 8.3, Table 8.2; the kernel's speedup from its
+/// embedded figure).
 struct OwnerPublished {
   std::string quantity; ///< speedup_no_owners_kernel_12, evictions_per_host_hour, time_to_free_host_s
   double low = 0, high = 0;

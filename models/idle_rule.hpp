@@ -1,6 +1,6 @@
 // Sprite's idle rule as a pure function: a workstation accepts foreign processes only after 30 s without console
 // input and while its load averages are low, with separate thresholds to start and to stop accepting (hysteresis).
-// Defaults are migd's (SRC src/daemons/migd/migd.c, quoted in sprite-facts 4b).
+// Defaults are migd's (SRC src/daemons/migd/migd.c; docs/references.md).
 #pragma once
 
 #include <array>
@@ -10,7 +10,7 @@
 
 namespace spritesim {
 
-/// INPUT_THRESHOLD of migd.c: seconds without console input before a host may take foreign work (sprite-facts 4b).
+/// INPUT_THRESHOLD of migd.c: seconds without console input before a host may take foreign work (SRC migd.c).
 constexpr double SPRITE_INPUT_THRESHOLD_S = 30;
 
 /// migd's availability rule, evaluated on every 5 s sample. Comparisons follow migd.c: a host refuses when input is

@@ -8,10 +8,10 @@
 
 namespace spritesim {
 
-/// Seconds between two samples (MIG_LOAD_INTERVAL, sprite-facts 4b). Samples fall at t = 5, 10, 15, ...
+/// Seconds between two samples (MIG_LOAD_INTERVAL, SRC mig.h). Samples fall at t = 5, 10, 15, ...
 constexpr double LOAD_SAMPLE_S = 5;
 
-/// Per-sample weights exp(-1/12), exp(-1/60), exp(-1/180): time constants of 1, 5 and 15 minutes (sprite-facts 4b).
+/// Per-sample weights exp(-1/12), exp(-1/60), exp(-1/180): time constants of 1, 5 and 15 minutes (SRC migd.c).
 const std::array<double, 3>& load_weights();
 
 /// The three ready-queue averages of one host. Each sample does avg = w * avg + (1 - w) * n; k samples of a constant

@@ -1,5 +1,6 @@
 // Workstation owners who come and go: a stochastic model of console activity calibrated on Sprite's availability
-// measurements (sprite-facts 4c, 6), owner traces read from CSV, and the statistics both are checked against.
+// measurements (SPE91 p.23, Table 5; TH90 8.2, 8.5, Table 8.5), owner traces read from CSV, and the statistics both
+// are checked against.
 // docs/owners.md gives every parameter's source and the trace format.
 #pragma once
 
@@ -29,15 +30,15 @@ struct OwnerPeriod {
 /// input) are input_threshold_s plus a two-phase hyperexponential, so their hazard falls with elapsed idle time;
 /// active periods get the mean that gives the regime's idle share.
 struct OwnerModel {
-  double weekday_idle_share = 0.66;    ///< TH90 Table 8.5 / SPE91 Table 5, Mon-Fri 9-17 (sprite-facts 6)
+  double weekday_idle_share = 0.66;    ///< TH90 Table 8.5 / SPE91 Table 5, Mon-Fri 9-17
   double offhours_idle_share = 0.78;   ///< same tables, other hours (with the above gives 75% overall)
   double mean_idle_period_s = 26 * 60; ///< SPE91 p.23 / TH90 8.5.3: hosts idle at least 30 s stayed idle 26 minutes
-  double idle_period_cv = 2;           ///< ASSUMPTION (no source): > 1 makes the hazard decrease (ML87, 7b)
+  double idle_period_cv = 2;           ///< ASSUMPTION (no source): > 1 makes the hazard decrease (ML87 in TH90 2.1)
   double active_period_cv = 1;         ///< ASSUMPTION (no source): 1 = exponential active periods
-  double owner_cpu_share = 0.0634;     ///< derived: 2.3% x (1 - 0.3108) / 0.25 (sprite-facts 6)
+  double owner_cpu_share = 0.0634;     ///< derived: 2.3% x (1 - 0.3108) / 0.25 (TH90 8.2, Table 8.1)
   double start_of_week_s = 0;          ///< simulated time 0 is Monday 00:00 plus this offset
-  double input_threshold_s = SPRITE_INPUT_THRESHOLD_S; ///< idle periods last at least this (4b); idle shares count
-                                                       ///< only the time after it, as migd's availability does
+  double input_threshold_s = SPRITE_INPUT_THRESHOLD_S; ///< idle periods last at least this (SRC migd.c); idle shares
+                                                       ///< count only the time after it, as migd's availability does
 };
 
 /// Reads an OwnerModel object at JSON path `path` of `file` (strict; missing keys keep their defaults). Rejects

@@ -1,5 +1,6 @@
 // Hardware profiles: the calibrated numbers of one machine (a workstation or a file server), loaded from JSON
-// where every parameter carries its value and the source it comes from (sprite-facts.md sigla or a derivation).
+// where every parameter carries its value and the source it comes from (a siglum of docs/references.md, or a
+// derivation).
 #pragma once
 
 #include <map>

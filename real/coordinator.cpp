@@ -143,7 +143,7 @@ void Coordinator::host_loads(int host, std::array<double, 3>& loads, std::array<
   const int foreign = core_.foreign_on(host);
   for (size_t i = 0; i < 3; ++i) {
     loads[i] = s.load[i];
-    without[i] = std::max(0.0, s.load[i] - foreign); // migd subtracts low-priority foreign processes (4b)
+    without[i] = std::max(0.0, s.load[i] - foreign); // migd subtracts low-priority foreign processes (SRC migd.c)
   }
 }
 

@@ -35,7 +35,7 @@ struct CoordinatorOptions {
   nlohmann::json policy_params = nlohmann::json::object();
   std::string state_file; ///< checkpoint (empty: none)
   std::string out_dir;    ///< jobs.csv, migrations.csv, evictions.csv, decisions.csv, results.json (empty: none)
-  IdleRule idle_rule;     ///< migd's defaults (sprite-facts 4b); tests lower input_threshold_s
+  IdleRule idle_rule;     ///< migd's defaults (SRC migd.c); tests lower input_threshold_s
   std::string version = "unknown";
   AcceptLimits limits;    ///< handshake deadline, unauthenticated peers apart from authenticated ones
 };
@@ -83,7 +83,7 @@ private:
   /// rule has none).
   std::string refusal(int host) const;
   bool some_host_takes_foreign_work() const;
-  /// A host's load averages, and the same without its foreign processes (migd subtracts them: sprite-facts 4b).
+  /// A host's load averages, and the same without its foreign processes (migd subtracts them: SRC migd.c).
   void host_loads(int host, std::array<double, 3>& loads, std::array<double, 3>& without) const;
   const std::string& host_name(int h) const { return core_.host(h).name; }
 

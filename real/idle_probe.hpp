@@ -15,7 +15,7 @@ constexpr double OWNER_ACTIVE_WINDOW_S = 1;
 /// What an idleness probe saw.
 struct OwnerState {
   bool active = false;
-  double input_idle_s = 1e9; ///< "idle since boot" when nothing is known (migd.c counts that as idle, sprite-facts 4b)
+  double input_idle_s = 1e9; ///< "idle since boot" when nothing is known (SRC migd.c counts that as idle)
 };
 
 /// A console-idleness probe. read() is called from the agent's monitor thread only, at every poll.

@@ -24,31 +24,31 @@ struct Published {
   const char* source;
 };
 
-// Published figures per profile and benchmark id (sprite-facts sections named in each source).
+// Published figures per profile and benchmark id, each with its source (sigla: docs/references.md).
 const std::map<std::string, std::map<std::string, Published>>& published()
 {
   static const std::map<std::string, std::map<std::string, Published>> table = {
       {"ss1",
-       {{"select", {36, "SPE91 Table 1 / TH90 Table 7.1 (sprite-facts 2b, 2c)"}},
-        {"null", {76, "SPE91 Table 1 (2b)"}},
-        {"file", {9.4, "SPE91 Table 1 (2b)"}},
-        {"blocks", {MB / (480 * 1024) * 1000, "SPE91 Table 1: 480 KB/s (2b)"}},
-        {"pages", {MB / (660 * 1024) * 1000, "SPE91 Table 1: 660 KB/s (2b)"}},
-        {"args", {MB / (480 * 1024) * 1000, "SPE91 Table 1: 480 KB/s (2b)"}},
-        {"local", {46, "SPE91 Table 1 (2b)"}},
-        {"remote", {81, "SPE91 Table 1 (2b)"}},
+       {{"select", {36, "SPE91 Table 1 / TH90 Table 7.1"}},
+        {"null", {76, "SPE91 Table 1"}},
+        {"file", {9.4, "SPE91 Table 1"}},
+        {"blocks", {MB / (480 * 1024) * 1000, "SPE91 Table 1: 480 KB/s"}},
+        {"pages", {MB / (660 * 1024) * 1000, "SPE91 Table 1: 660 KB/s"}},
+        {"args", {MB / (480 * 1024) * 1000, "SPE91 Table 1: 480 KB/s"}},
+        {"local", {46, "SPE91 Table 1"}},
+        {"remote", {81, "SPE91 Table 1"}},
         {"evict1", {2980, "field figure, not a micro-benchmark: TH90 Table 8.3, 2.98 s per eviction migration, "
-                          "RPC tracing on, busy servers (2f)"}},
+                          "RPC tracing on, busy servers"}},
         {"evicthost", {3440, "field figure: TH90 8.3, 3.44 s to free a host of 3.26 processes on average, RPC "
-                             "tracing on (4c); SPE91 p.23 gives 3.0 s"}}}},
+                             "tracing on; SPE91 p.23 gives 3.0 s"}}}},
       {"ds3100",
-       {{"remote", {45, "TR89 abstract: 40-50 ms to perform a remote exec (2d); the midpoint is shown"}}}},
+       {{"remote", {45, "TR89 abstract: 40-50 ms to perform a remote exec; the midpoint is shown"}}}},
       {"sun3-75",
-       {{"select", {160, "EXP89 4.1: select and release via the shared file (2d)"}},
-        {"null", {110, "EXP89: 110 ms minimum, small process, no open files (2d)"}},
-        {"file", {14, "EXP89 / COMP88 Table 2 (2d)"}},
-        {"local", {86, "EXP89: fork + local exec + wait (2d)"}},
-        {"remote", {188, "EXP89: fork + remote exec + wait (2d)"}}}},
+       {{"select", {160, "EXP89 4.1: select and release via the shared file"}},
+        {"null", {110, "EXP89 abstract, 4.2: 110 ms minimum, small process, no open files"}},
+        {"file", {14, "EXP89 4.2 / COMP88 Table 2"}},
+        {"local", {86, "EXP89 4.1: fork + local exec + wait"}},
+        {"remote", {188, "EXP89 4.1: fork + remote exec + wait"}}}},
   };
   return table;
 }
@@ -102,8 +102,8 @@ public:
         "migration with 1 MB of dirty file blocks minus a null migration");
     double fwd = timed([&] { cl_.rpc(1, 0, c.forwarded_call()); });
     add("forward", "forwarded gettimeofday (one call home)", fwd,
-        "trap plus a small RPC home; AMSP measured 2 ms forwarded vs 0.21 ms local on a Sun 3/60 (2e)");
-    add("syscall", "local kernel call", c.syscall_s(), "OSB90 Table 2 getpid (2e)");
+        "trap plus a small RPC home; AMSP measured 2 ms forwarded vs 0.21 ms local on a Sun 3/60 (AMSP 3.4)");
+    add("syscall", "local kernel call", c.syscall_s(), "OSB90 Table 2 getpid");
     ProcessFootprint typical{TYPICAL_DIRTY_PAGES, TYPICAL_DIRTY_BLOCKS, 4};
     double one = migrate(typical);
     add("evict1", "evict one typical process (37 dirty pages, 1 dirty block, 4 open files)", one,

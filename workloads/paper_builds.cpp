@@ -35,7 +35,7 @@ PaperBuild derive_paper_build(const std::string& name, int64_t files, int64_t li
 
 std::optional<PaperBuild> paper_build(const std::string& name)
 {
-  // SPE91 Table 3 / TH90 Table 7.4 (sprite-facts 5a): files compiled, link steps, average lines per file, server
+  // SPE91 Table 3 / TH90 Table 7.4: files compiled, link steps, average lines per file, server
   // lookups per second in the sequential run, sequential seconds. Prerequisites per target and the pmake build's
   // layout come from Sprite's sources (SRC); nothing else about these builds is used.
   const std::string table = "SPE91 Table 3, TH90 Table 7.4; scan and link derived from the kernel's (TH90 7.4.2)";

@@ -1,6 +1,6 @@
-// Background processes with Sprite-era CPU lifetimes (sprite-facts 7a, Harchol-Balter & Downey): Poisson arrivals
+// Background processes with Sprite-era CPU lifetimes (Harchol-Balter & Downey, HBD97): Poisson arrivals
 // at each home host, Pareto CPU demands Pr[L > T | L >= min] = (min/T)^alpha, and the state a migration would
-// move (dirty pages, dirty blocks, open files) drawn around the field means of TH90 Table 8.3 (sprite-facts 2f).
+// move (dirty pages, dirty blocks, open files) drawn around the field means of TH90 Table 8.3.
 #pragma once
 
 #include <cstdint>
@@ -29,7 +29,7 @@ struct ProcessWorkload {
   double arrivals_per_host_hour = 0;  ///< Poisson arrivals per home host
   double min_cpu_s = 1;               ///< lifetimes >= this; Pr[L > T | L >= min] = (min/T)^alpha
   double max_cpu_s = 3600;            ///< truncation: draws above this are set to it (Pr[L = max] = (min/max)^alpha)
-  double pareto_alpha = 1;            ///< 1 per HB&D; per-machine fits 1.0-1.4 (UNVERIFIED in sprite-facts 7a)
+  double pareto_alpha = 1;            ///< 1 per HBD97; per-machine fits 1.0-1.4 are UNVERIFIED
   double dirty_pages_mean = 36.62;    ///< TH90 Table 8.3 (per migration)
   double dirty_blocks_mean = 0.95;    ///< TH90 Table 8.3
   double open_files_mean = 4.53;      ///< TH90 Table 8.3

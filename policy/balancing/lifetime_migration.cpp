@@ -1,7 +1,8 @@
-// "lifetime": Harchol-Balter & Downey's preemptive policy (sprite-facts 7a). Newborns run at home; every
+// "lifetime": Harchol-Balter & Downey's preemptive policy (HBD97). Newborns run at home; every
 // `check_interval_s` a RUNNING process p on a host with run queue n moves to the least-loaded host (run queue m,
 // m + 1 < n) when age(p) > migration_cost(p) / (n - m): old processes are likely to live long (Pr[L > a | L > b] =
-// b/a), so they repay the move. The criterion's exact form is UNVERIFIED in sprite-facts 7a. Owner return: evict.
+// b/a), so they repay the move. The criterion's exact form is UNVERIFIED (HBD97 was read in its abstracts only).
+// Owner return: evict.
 #include <algorithm>
 #include <set>
 
@@ -108,7 +109,8 @@ PolicyInfo lifetime_migration_info()
   return {"lifetime",
           "Harchol-Balter & Downey: newborns run at home; periodically migrate an old process to the least-loaded "
           "host when age > migration cost / (n - m); evicts home on owner return",
-          "Harchol-Balter & Downey, SIGMETRICS 1996 / TOCS 1997 (sprite-facts 7a; the criterion is UNVERIFIED there)",
+          "Harchol-Balter & Downey, SIGMETRICS 1996 / TOCS 1997 (HBD97 in docs/references.md; the criterion is "
+          "UNVERIFIED: only their abstracts were read)",
           {{"check_interval_s", "number", 1, 0.001, 3600,
             "seconds between migration checks (1, ours: the paper's period was not found)"}},
           [](const PolicyParams& p) { return std::make_unique<LifetimeMigration>(p); }};

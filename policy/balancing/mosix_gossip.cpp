@@ -1,4 +1,4 @@
-// "mosix": MOSIX-style decentralised load balancing (sprite-facts 7c; peers-and-simgrid 2.7). Every
+// "mosix": MOSIX-style decentralised load balancing (BS85, BSW89 as TH90 2.3.3 and 6.3.3 report them). Every
 // `exchange_interval_s` each host tells `peers` randomly chosen hosts its load (run queue over CPU speed); each host
 // knows only what it last heard, kept here per host. After an exchange every host whose load exceeds its least
 // loaded known peer's by more than `threshold` sends one migratable process there. Flood prevention: moves under way
@@ -221,10 +221,10 @@ PolicyInfo mosix_gossip_info()
   return {"mosix",
           "MOSIX-style gossip balancing: each host sends its load to a few random peers every second and pushes a "
           "process to the least-loaded peer it knows when the gap exceeds a threshold (flood prevention on)",
-          "Barak et al. MOSIX as described in TH90 2.3.3, 6.3.3 (sprite-facts 7c: 3 random peers about once per "
-          "second, flood prevention, speed-adjusted load); peers-and-simgrid 2.7",
-          {{"exchange_interval_s", "number", 1, 0.001, 3600, "seconds between load exchanges (about 1 s, 7c)"},
-           {"peers", "integer", 3, 1, 1000, "random peers each host sends its load to per exchange (3, 7c)"},
+          "Barak et al. MOSIX (BS85, BSW89) as described in TH90 2.3.3, 6.3.3: 3 random peers about once per "
+          "second, flood prevention, speed-adjusted load; sigla in docs/references.md",
+          {{"exchange_interval_s", "number", 1, 0.001, 3600, "seconds between load exchanges (about 1 s, TH90 6.3.3)"},
+           {"peers", "integer", 3, 1, 1000, "random peers each host sends its load to per exchange (3, TH90 6.3.3)"},
            {"threshold", "number", 1, 0, 1000,
             "a process moves only if the source's load exceeds the target's estimate by more than this (runnable "
             "processes per reference CPU; 1, ours: a smaller gap would just swap the imbalance), and only if the "

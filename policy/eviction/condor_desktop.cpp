@@ -1,5 +1,5 @@
-// "condor": the classic HTCondor desktop policy as a site ran it (Notre Dame CRC wiki, sprite-facts 7b; HTCondor's
-// StartIdleTime / BackgroundLoad / HighLoad / MaxSuspendTime, peers-and-simgrid 2.6). Foreign work starts only on a
+// "condor": the classic HTCondor desktop policy as a site ran it (NDCP, the Notre Dame CRC wiki; the HTCondor manual's
+// StartIdleTime / BackgroundLoad / HighLoad / MaxSuspendTime, HTCM; docs/references.md). Foreign work starts only on a
 // host idle at the keyboard for 15 min with load < 0.3; when the owner returns (or the owner's own load stays above
 // 0.5 for 2 min) foreign processes are suspended for up to 10 min, then resumed if the owner left, else vacated.
 #include <algorithm>
@@ -223,8 +223,8 @@ PolicyInfo condor_desktop_info()
   return {"condor",
           "HTCondor desktop policy: start on keyboard-idle, lightly loaded hosts; suspend on owner return or high "
           "owner load; resume if the owner leaves within max_suspend_s, else vacate home (or to another host)",
-          "Notre Dame CRC wiki Condor policy (sprite-facts 7b); HTCondor StartIdleTime, BackgroundLoad, HighLoad, "
-          "MaxSuspendTime (peers-and-simgrid 2.6); Litzkow, Livny & Mutka, ICDCS 1988",
+          "Notre Dame CRC wiki Condor policy (NDCP); HTCondor manual's StartIdleTime, BackgroundLoad, HighLoad, "
+          "MaxSuspendTime (HTCM); Litzkow, Livny & Mutka, ICDCS 1988 (LLM88); sigla in docs/references.md",
           {{"start_idle_s", "number", 900, 0, 1e9, "keyboard idleness needed to start foreign work, s (15 min)"},
            {"start_load", "number", 0.3, 0, 1000, "1-minute load below which foreign work may start (0.3)"},
            {"high_load", "number", 0.5, 0, 1000, "owner's own load above which foreign work is suspended (0.5)"},
@@ -232,7 +232,7 @@ PolicyInfo condor_desktop_info()
            {"max_suspend_s", "number", 600, 0.001, 1e9,
             "suspension after which foreign work is vacated if the owner is still there, s (10 min)"},
            {"poll_interval_s", "number", 5, 0.001, 1e9,
-            "how often owner load is checked while foreign work runs, s (migd's 5 s sampling, sprite-facts 4b)"},
+            "how often owner load is checked while foreign work runs, s (migd's 5 s sampling, SRC mig.h)"},
            {"vacate_migrate", "boolean", 0, 0, 1,
             "vacate by migrating to another start host when one exists (false: evict home)"}},
           [](const PolicyParams& p) { return std::make_unique<CondorDesktop>(p); }};

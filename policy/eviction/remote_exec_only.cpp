@@ -1,7 +1,7 @@
 // "remote-exec": remote execution without migration. Processes are placed at exec exactly like Sprite's (longest
 // idle free host) and hosts granted longest-idle first, but nothing ever moves once started: when an owner returns,
 // foreign processes are killed and rerun from scratch at home. This is Nichols' Butler (foreign processes killed
-// after a warning, sprite-facts 7b) and the non-preemptive baseline of Harchol-Balter & Downey (sprite-facts 7a).
+// after a warning, NIC87 as TH90 2.3.1 reports it) and the non-preemptive baseline of Harchol-Balter & Downey (HBD97).
 #include <algorithm>
 
 #include "policy/policy_support.hpp"
@@ -77,8 +77,8 @@ PolicyInfo remote_exec_only_info()
   return {"remote-exec",
           "remote execution only: placement at exec like Sprite, no migration; on owner return foreign processes "
           "are killed and rerun at home",
-          "Nichols' Butler (SOSP 1987, sprite-facts 7b); Harchol-Balter & Downey's non-preemptive baseline "
-          "(sprite-facts 7a)",
+          "Nichols' Butler (SOSP 1987, NIC87, as TH90 2.3.1 reports it); Harchol-Balter & Downey's non-preemptive "
+          "baseline (HBD97); sigla in docs/references.md",
           {{"place_arrivals", "boolean", 1, 0, 1,
             "place independent processes at exec on the longest-idle free host (false: they run at home)"}},
           [](const PolicyParams& p) { return std::make_unique<RemoteExecOnly>(p); }};

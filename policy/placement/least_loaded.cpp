@@ -1,7 +1,8 @@
 // "least-loaded": grants and places on the available host with the lowest 1-minute load average (ties by id), but
 // only when that load is below the home's by `load_margin`, so equal hosts never trade work. Loads are projected
 // within one answer (each placement adds one) so that a burst of arrivals spreads out. Owner return: evict home.
-// The idea is the "shortest queue" family of Eager, Lazowska & Zahorjan and icecream's LEAST_BUSY scheduler.
+// The idea is the "shortest queue" family of Eager, Lazowska & Zahorjan (ELZ86) and icecream's LEAST_BUSY scheduler
+// (ICECC).
 #include "policy/policy_support.hpp"
 
 namespace spritesim {
@@ -66,8 +67,8 @@ PolicyInfo least_loaded_info()
   return {"least-loaded",
           "grants and places on the available host with the lowest 1-minute load if it beats the home's by a "
           "margin (ties by id); evicts home on owner return",
-          "shortest-queue load sharing (Eager, Lazowska & Zahorjan, sprite-facts 7a); icecream LEAST_BUSY "
-          "(peers-and-simgrid 2.10); loads are migd's 1-minute averages (sprite-facts 4b)",
+          "shortest-queue load sharing (Eager, Lazowska & Zahorjan, ELZ86); icecream LEAST_BUSY (ICECC); loads are "
+          "migd's 1-minute averages (SRC migd.c); sigla in docs/references.md",
           {{"load_margin", "number", 0.5, 0, 100,
             "the target is used only if its 1-minute load is more than this below the home's; 0.5 (ours) keeps "
             "work at home when the target is no better"}},

@@ -1,4 +1,4 @@
-// "random": the baseline of Eager, Lazowska & Zahorjan (sprite-facts 7a): a grant or a placement goes to a host
+// "random": the baseline of Eager, Lazowska & Zahorjan (ELZ86): a grant or a placement goes to a host
 // drawn uniformly among the available ones, with no load information at all. Owners are respected as in Sprite:
 // only available hosts are used, and an owner's return evicts every foreign process home.
 #include "policy/policy_support.hpp"
@@ -56,7 +56,8 @@ PolicyInfo random_placement_info()
   return {"random",
           "grants and places on a uniformly random available host (no load information); evicts home on owner "
           "return",
-          "Eager, Lazowska & Zahorjan's Random baseline (sprite-facts 7a); owner rule as Sprite (TH90 6.2.1)",
+          "Eager, Lazowska & Zahorjan's Random baseline (ELZ86); owner rule as Sprite (TH90 6.2.1); sigla in "
+          "docs/references.md",
           {{"seed", "integer", 1, 0, 9007199254740991.0,
             "seed of the policy's own std::mt19937_64 (same seed, same choices)"}},
           [](const PolicyParams& p) { return std::make_unique<RandomPlacement>(p); }};

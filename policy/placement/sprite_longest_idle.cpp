@@ -2,7 +2,7 @@
 // granted longest-idle first; a request that finds none reclaims one host from the biggest holder (CheckFairness);
 // independent processes are placed at exec on the longest-idle free host; an owner's return evicts every foreign
 // process home (unless evict_on_owner is false: then they finish beside the owner). Sprite never migrates to balance
-// load (sprite-facts 3).
+// load (SPE91 pp.13-14; TH90 7.2).
 #include <algorithm>
 
 #include "policy/policy_support.hpp"
@@ -119,7 +119,8 @@ PolicyInfo sprite_longest_idle_info()
   return {"sprite",
           "Sprite migd: idle hosts longest-idle first, exec-time placement, fairness reclaim from the biggest holder, "
           "eviction home when the owner returns; never balances load",
-          "TH90 6.2.1; SPE91 pp.14-16; SRC src/daemons/migd/global.c (CheckFairness); sprite-facts 3, 4a-4b",
+          "TH90 6.2.1, 6.3.2, 7.2; SPE91 pp.13-16; SRC src/daemons/migd/global.c (CheckFairness), migd.c; sigla in "
+          "docs/references.md",
           {{"fairness_margin", "integer", 2, 2, 1000,
             "a host is reclaimed only from a client holding at least this many more hosts than the requester "
             "(global.c: 2); at least 2, so that the victim never ends with fewer hosts than the requester"},
