@@ -1,5 +1,5 @@
 // Unit tests for owners and availability: lazy load averages against a per-sample loop, migd's idle rule and its
-// hysteresis, the owner generator against Sprite's availability figures (sprite-facts 4c, 6), and owner traces.
+// hysteresis, the owner generator against Sprite's availability figures (SPE91 p.23, Table 5; TH90 8.2, 8.5, Table 8.5), and owner traces.
 #include <doctest/doctest.h>
 
 #include "tests/unit/test_support.hpp"

@@ -1,5 +1,5 @@
 // Unit tests for the background-process generator: the Pareto tail matches Pr[L > T | L >= 1] = 1/T
-// (sprite-facts 7a), arrivals are a Poisson process of the configured rate, outputs are reproducible from the seed,
+// (HBD97), arrivals are a Poisson process of the configured rate, outputs are reproducible from the seed,
 // and the JSON form is strict.
 #include <doctest/doctest.h>
 

@@ -179,7 +179,7 @@ TEST_CASE("paper builds: generated totals match their Table 3 descriptions")
     BuildDag dag(t, name);
     CHECK(!dag.find_cycle());
   }
-  // The Table 3 rows (sprite-facts 5a) and the kernel-derived scan and link.
+  // The Table 3 rows (SPE91 Table 3 / TH90 Table 7.4) and the kernel-derived scan and link.
   PaperBuild g = *paper_build("gremlin");
   CHECK(g.files == 24);
   CHECK(g.sequential_s == 180);
