@@ -5,6 +5,7 @@
 #include <map>
 
 #include <fmt/format.h>
+#include <simgrid/version.h>
 
 #include "core/input_error.hpp"
 #include "core/json_reader.hpp"
@@ -135,6 +136,13 @@ void common_records(const Cluster& cluster, GlobalMigd& migd, const OwnerPeriods
 }
 
 } // namespace
+
+std::string simgrid_version()
+{
+  int major = 0, minor = 0, patch = 0;
+  sg_version_get(&major, &minor, &patch);
+  return fmt::format("SimGrid {}.{}.{}", major, minor, patch);
+}
 
 RunResult run_simulation(const ExperimentSpec& spec, SimInputs inputs)
 {

@@ -53,6 +53,9 @@ SimInputs prepare_simulation(const ExperimentSpec& spec);
 /// The trace of one build session of a mixed workload: the kernel build scaled down to `request` compiles.
 BuildTrace session_trace(const BuildSession& s, uint64_t seed);
 
+/// "SimGrid X.Y.Z", the version of the SimGrid library this process runs with (`spritesim --version`).
+std::string simgrid_version();
+
 /// Runs the simulation in this process (call at most once per process).
 RunResult run_simulation(const ExperimentSpec& spec, SimInputs inputs);
 

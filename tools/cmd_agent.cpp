@@ -75,7 +75,7 @@ int cmd_agent(const Args& args)
     else if (a == "--max-unauthenticated")
       o.limits.max_unauthenticated = parse_count(value(), a, 1, 4096);
     else
-      throw UsageError(fmt::format("unknown option \"{}\"\n{}", a, AGENT_USAGE));
+      reject_argument("spritesim agent", a);
   }
   if (!have_port || o.secret_file.empty())
     throw UsageError(fmt::format("--port and --secret are required\n{}", AGENT_USAGE));

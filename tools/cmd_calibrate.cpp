@@ -58,7 +58,7 @@ int cmd_calibrate(const Args& args)
     else if (args[i] == "--out")
       out = value("--out");
     else
-      throw UsageError(fmt::format("unexpected argument \"{}\" (calibrate --profile P [--out DIR])", args[i]));
+      reject_argument("spritesim calibrate", args[i]);
   }
   if (profile.empty())
     throw UsageError("calibrate needs --profile NAME (ss1, ds3100, sun3-75, ...) or a profile JSON file");

@@ -69,7 +69,7 @@ int cmd_coordinator(const Args& args)
         if (!(o.idle_rule.input_threshold_s >= 0 && o.idle_rule.input_threshold_s < 1e9))
           throw std::invalid_argument("");
       } else
-        throw UsageError(fmt::format("unknown option \"{}\"\n{}", a, MIGD_USAGE));
+        reject_argument("spritesim migd", a);
     } catch (const std::invalid_argument& e) {
       throw UsageError(fmt::format("{}: {}", a, *e.what() ? e.what() : "expected a number of seconds >= 0"));
     } catch (const std::out_of_range&) {

@@ -340,8 +340,7 @@ int cmd_host_profile(const Args& args)
     else if (args[i] == "--no-remote-path")
       remote_path = false;
     else
-      throw UsageError(fmt::format("unknown option \"{}\" (usage: spritesim host-profile [--out FILE] [--name NAME] "
-                                   "[--remote-from PROFILE] [--null-program PATH] [--no-remote-path])", args[i]));
+      reject_argument("spritesim host-profile", args[i]);
   }
   HardwareProfile remote = load_profile(base, "workstation");
   char host[256] = "";

@@ -64,7 +64,7 @@ int cmd_rexec(const Args& args)
     else if (a == "--require-remote")
       o.require_remote = true;
     else
-      throw UsageError(fmt::format("unknown option \"{}\" (the command goes after --)\n{}", a, REXEC_USAGE));
+      reject_argument("spritesim rexec", a, "the command goes after --");
   }
   o.argv.assign(args.begin() + static_cast<long>(std::min(i + 1, args.size())), args.end());
   if (o.argv.empty())

@@ -66,12 +66,10 @@ RunRequest parse_run(const Args& args, bool baseline, std::string& to)
       req.baseline_file = value("--baseline-file");
     else if (baseline && a == "--to")
       to = value("--to");
-    else if (!a.empty() && a[0] == '-')
-      throw UsageError(fmt::format("unknown option {} (see spritesim {} --help)", a, baseline ? "baseline" : "run"));
-    else if (req.config.empty())
+    else if (req.config.empty() && !(a.size() > 1 && a[0] == '-'))
       req.config = a;
     else
-      throw UsageError(fmt::format("unexpected argument \"{}\": {} takes one CONFIG", a, baseline ? "baseline" : "run"));
+      reject_argument(baseline ? "spritesim baseline" : "spritesim run", a, req.config.empty() ? "" : (baseline ? "baseline" : "run") + std::string(" takes one CONFIG"));
   }
   if (req.config.empty())
     throw UsageError(fmt::format("{} needs a CONFIG.json", baseline ? "baseline" : "run"));

@@ -13,9 +13,11 @@
 #include "core/child_process.hpp"
 #include "core/input_error.hpp"
 #include "core/output_files.hpp"
+#include "core/results.hpp"
 #include "real/net.hpp"
 #include "tools/capture_shim.hpp"
 #include "tools/commands.hpp"
+#include "tools/verb_main.hpp"
 #include "workloads/capture.hpp"
 
 namespace spritesim {
@@ -74,7 +76,7 @@ CaptureOptions parse_options(const Args& args)
     else if (a == "--home")
       o.home = value(a);
     else
-      throw UsageError(fmt::format("unknown option \"{}\" ({})", a, CAPTURE_USAGE));
+      reject_argument("spritesim trace capture", a, "the build command goes after --");
   }
   if (o.out.empty())
     throw UsageError("--out T.json (or T.jsonl) is required");
@@ -217,7 +219,7 @@ int cmd_trace_capture(const Args& all_args)
   } catch (const InputError& e) {
     fmt::print(stderr, "spritesim trace capture: error: {}; no trace written\n", e.what());
     if (result == 0)
-      result = 2;
+      result = EXIT_BAD_INPUT;
   }
   std::error_code ignored;
   fs::remove_all(tmp, ignored);
