@@ -144,9 +144,11 @@ std::string simgrid_version()
   return fmt::format("SimGrid {}.{}.{}", major, minor, patch);
 }
 
-RunResult run_simulation(const ExperimentSpec& spec, SimInputs inputs)
+RunResult run_simulation(const ExperimentSpec& spec, SimInputs inputs, const std::function<void(double)>& watcher)
 {
   auto engine = create_engine();
+  if (watcher) // connected only when asked for: no cost per step otherwise
+    sg4::Engine::on_time_advance_cb([&watcher](double) { watcher(sg4::Engine::get_clock()); });
   Cluster cluster(spec, std::move(inputs.costs));
   MigdOptions opt{inputs.idle_rule, spec.migration.direct_remote_moves, spec.migration.demand_paging,
                   spec.migration.processes_migratable};

@@ -3,6 +3,7 @@
 // so this runs once per process.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "core/experiment.hpp"
@@ -56,7 +57,9 @@ BuildTrace session_trace(const BuildSession& s, uint64_t seed);
 /// "SimGrid X.Y.Z", the version of the SimGrid library this process runs with (`spritesim --version`).
 std::string simgrid_version();
 
-/// Runs the simulation in this process (call at most once per process).
-RunResult run_simulation(const ExperimentSpec& spec, SimInputs inputs);
+/// Runs the simulation in this process (call at most once per process). `watcher`, when not empty, is called with
+/// the simulated time each time it advances (a progress line; experiments/progress.hpp).
+RunResult run_simulation(const ExperimentSpec& spec, SimInputs inputs,
+                         const std::function<void(double)>& watcher = {});
 
 } // namespace spritesim
