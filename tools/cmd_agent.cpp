@@ -60,13 +60,9 @@ int cmd_agent(const Args& args)
       o.bind = value();
     else if (a == "--loadavg")
       o.loadavg = value();
-    else if (a == "--poll-ms") {
-      const std::string& v = value();
-      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || std::stoi(v) < 1 ||
-          std::stoi(v) > 10000)
-        throw UsageError(fmt::format("--poll-ms expects 1..10000, got \"{}\"", v));
-      o.poll_s = std::stoi(v) / 1000.0;
-    } else if (a == "--user")
+    else if (a == "--poll-ms")
+      o.poll_s = parse_count(value(), a, 1, 10000) / 1000.0;
+    else if (a == "--user")
       o.user = value();
     else if (a == "--allow-root")
       o.allow_root = true;
