@@ -38,11 +38,7 @@ int cmd_agent(const Args& args)
       fmt::print("{}\nSee docs/real-mode.md.\n", AGENT_USAGE);
       return 0;
     }
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size())
-        throw UsageError(fmt::format("{} needs a value\n{}", a, AGENT_USAGE));
-      return args[++i];
-    };
+    auto value = [&]() -> const std::string& { return option_value(args, i, "spritesim agent"); };
     if (a == "--port")
       o.port = port_arg(a, value()), have_port = true;
     else if (a == "--secret")

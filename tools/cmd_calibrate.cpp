@@ -48,15 +48,11 @@ int cmd_calibrate(const Args& args)
     return 0;
   std::string profile, out;
   for (size_t i = 0; i < args.size(); ++i) {
-    auto value = [&](const char* flag) {
-      if (i + 1 >= args.size())
-        throw UsageError(fmt::format("{} needs a value", flag));
-      return args[++i];
-    };
+    auto value = [&]() -> const std::string& { return option_value(args, i, "spritesim calibrate"); };
     if (args[i] == "--profile")
-      profile = value("--profile");
+      profile = value();
     else if (args[i] == "--out")
-      out = value("--out");
+      out = value();
     else
       reject_argument("spritesim calibrate", args[i]);
   }

@@ -30,11 +30,7 @@ int cmd_coordinator(const Args& args)
       fmt::print("{}\nSee docs/real-mode.md.\n", MIGD_USAGE);
       return 0;
     }
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size())
-        throw UsageError(fmt::format("{} needs a value\n{}", a, MIGD_USAGE));
-      return args[++i];
-    };
+    auto value = [&]() -> const std::string& { return option_value(args, i, "spritesim migd"); };
     try {
       if (a == "--port")
         o.port = real::parse_endpoint(value(), "--port").port, have_port = true;

@@ -324,11 +324,7 @@ int cmd_host_profile(const Args& args)
   int spawns = 200;
   bool remote_path = true;
   for (size_t i = 0; i < args.size(); ++i) {
-    auto value = [&] {
-      if (i + 1 >= args.size())
-        throw UsageError(args[i] + " needs a value");
-      return args[++i];
-    };
+    auto value = [&]() -> const std::string& { return option_value(args, i, "spritesim host-profile"); };
     if (args[i] == "--out")
       out = value();
     else if (args[i] == "--name")

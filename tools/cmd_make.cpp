@@ -139,11 +139,7 @@ MakeOptions parse_make_options(const Args& args)
       o.help = true;
       return o;
     }
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size())
-        throw UsageError(fmt::format("{} needs a value\n{}", a, MAKE_USAGE));
-      return args[++i];
-    };
+    auto value = [&]() -> const std::string& { return option_value(args, i, "spritesim make"); };
     if (a == "--migd")
       o.migd = value();
     else if (a == "--secret")

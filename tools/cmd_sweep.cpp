@@ -31,11 +31,7 @@ SweepRequest parse_options(const Args& args)
   SweepRequest o;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    auto value = [&] {
-      if (i + 1 >= args.size())
-        throw UsageError(fmt::format("{} needs a value", a));
-      return args[++i];
-    };
+    auto value = [&]() -> const std::string& { return option_value(args, i, "spritesim sweep"); };
     if (a == "--out")
       o.out = value();
     else if (a == "--jobs")

@@ -72,9 +72,7 @@ Options parse_options(const Args& args, const std::string& command, const std::v
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (std::find(valued.begin(), valued.end(), a) != valued.end()) {
-      if (i + 1 >= args.size())
-        throw UsageError(fmt::format("{} expects a value", a));
-      o.values[a] = args[++i];
+      o.values[a] = option_value(args, i, command);
     } else if (std::find(bare.begin(), bare.end(), a) != bare.end()) {
       o.flags[a] = true;
     } else if (a.rfind("--", 0) == 0) {

@@ -46,11 +46,7 @@ CaptureOptions parse_options(const Args& args)
 {
   CaptureOptions o;
   size_t i = 0;
-  auto value = [&](const std::string& opt) {
-    if (i + 1 >= args.size())
-      throw UsageError(opt + " needs a value");
-    return args[++i];
-  };
+  auto value = [&]() -> const std::string& { return option_value(args, i, "spritesim trace capture"); };
   for (; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--") {
@@ -58,23 +54,23 @@ CaptureOptions parse_options(const Args& args)
       break;
     }
     if (a == "--out")
-      o.out = value(a);
+      o.out = value();
     else if (a == "--profile")
-      o.profile = value(a);
+      o.profile = value();
     else if (a == "--name")
-      o.name = value(a);
+      o.name = value();
     else if (a == "--shell")
-      o.shell = value(a);
+      o.shell = value();
     else if (a == "--records")
-      o.records = value(a);
+      o.records = value();
     else if (a == "--quiet")
       o.quiet = true;
     else if (a == "--migd")
-      o.migd = value(a);
+      o.migd = value();
     else if (a == "--secret")
-      o.secret = value(a);
+      o.secret = value();
     else if (a == "--home")
-      o.home = value(a);
+      o.home = value();
     else
       reject_argument("spritesim trace capture", a, "the build command goes after --");
   }

@@ -90,9 +90,7 @@ int cmd_validate(const Args& args)
   std::vector<std::string> files;
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--kind") {
-      if (i + 1 >= args.size())
-        throw UsageError("--kind needs a value (config, sweep or trace)");
-      kind = args[++i];
+      kind = option_value(args, i, "spritesim validate");
       if (kind != "config" && kind != "sweep" && kind != "trace")
         throw UsageError(fmt::format("--kind expects config, sweep or trace, got \"{}\"", kind));
     } else if (args[i].size() > 1 && args[i][0] == '-')

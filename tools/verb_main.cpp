@@ -60,6 +60,13 @@ void reject_argument(const std::string& command, const std::string& arg, const s
                                hint.empty() ? "" : "; " + hint, command));
 }
 
+const std::string& option_value(const std::vector<std::string>& args, size_t& i, const std::string& command)
+{
+  if (i + 1 >= args.size())
+    throw UsageError(fmt::format("{} needs a value (see {} --help)", args[i], command));
+  return args[++i];
+}
+
 std::string version_line(const std::string& program, const std::string& simgrid)
 {
   return fmt::format("{} {} (git {}), {}", program, SPRITESIM_VERSION_TEXT, SPRITESIM_GIT_COMMIT, simgrid);

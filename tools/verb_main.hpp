@@ -25,6 +25,10 @@ int exit_status_of(const std::exception_ptr& e);
 /// given, is said before the pointer to --help.
 [[noreturn]] void reject_argument(const std::string& command, const std::string& arg, const std::string& hint = "");
 
+/// The value of the option at args[i] (args[i + 1]; i moves onto it), or the one wording of a missing value:
+/// `--out needs a value (see spritesim run --help)`.
+const std::string& option_value(const std::vector<std::string>& args, size_t& i, const std::string& command);
+
 /// "PROGRAM VERSION (git COMMIT), SIMGRID": `simgrid` says which SimGrid this build simulates with, or without.
 std::string version_line(const std::string& program, const std::string& simgrid);
 
