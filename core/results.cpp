@@ -173,8 +173,8 @@ std::string exit_status_meaning(int code)
   case 0:
     return "success";
   case EXIT_RUN_FAILED:
-    return "run failed: runs of a sweep or reproduce failed, or a system error (a file that cannot be written, a "
-           "program that cannot start)";
+    return "run failed: failed runs in a sweep or reproduce, or a system error (a file not written, a program not "
+           "started)";
   case EXIT_USAGE:
     return "usage: the command line is wrong";
   case EXIT_INVALID_RUN:
