@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <type_traits>
 
@@ -164,6 +165,28 @@ void write_run_outputs(const std::string& dir, const RunResult& r, const nlohman
   });
   write_file_atomic(dir + "/config.resolved.json", resolved_config.dump(2) + "\n");
   write_file_atomic(dir + "/results.json", results_json(r, seed, version).dump(2) + "\n");
+}
+
+std::string exit_status_meaning(int code)
+{
+  switch (code) {
+  case 0:
+    return "success";
+  case EXIT_RUN_FAILED:
+    return "run failed: failed runs in a sweep or reproduce, or a system error (a file not written, a program not "
+           "started)";
+  case EXIT_USAGE:
+    return "usage: the command line is wrong";
+  case EXIT_INVALID_RUN:
+    return "invalid run: the simulation broke its invariants, its numbers would be wrong";
+  case EXIT_BAD_INPUT:
+    return "bad input: a config, sweep, trace, profile, owner trace or platform file refused";
+  case EXIT_INTERNAL_ERROR:
+    return "internal error: a bug in spritesim, please report it";
+  default:
+    return code > 128 && code < 128 + 65 ? fmt::format("killed by signal {} ({})", code - 128, strsignal(code - 128))
+                                          : "";
+  }
 }
 
 } // namespace spritesim

@@ -22,8 +22,17 @@ struct InvariantViolation : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Exit status of a run whose invariants were violated (distinct from bad input, 2).
-constexpr int EXIT_INVALID_RUN = 3;
+/// The exit statuses of every spritesim command, one definition (docs/outputs.md "Exit status", `spritesim --help`,
+/// the sweep's account of a failed run). 0 is success; 128+N, killed by signal N; `rexec` and `make` pass their
+/// command's status through.
+constexpr int EXIT_RUN_FAILED = 1;     ///< runs of a sweep or reproduce failed, or a system error (a file not written)
+constexpr int EXIT_USAGE = 2;          ///< the command line is wrong (UsageError)
+constexpr int EXIT_INVALID_RUN = 3;    ///< the run broke its invariants (InvariantViolation)
+constexpr int EXIT_BAD_INPUT = 4;      ///< a config, sweep, trace, profile, owner trace or platform refused (InputError)
+constexpr int EXIT_INTERNAL_ERROR = 5; ///< a bug: std::logic_error or anything unexpected
+
+/// What an exit status means, one phrase ("bad input: ..."), for 0 to 5 and 128+N; "" for any other status.
+std::string exit_status_meaning(int code);
 
 struct JobRecord {
   std::string id;

@@ -112,13 +112,8 @@ int JobPool::run(std::vector<PoolJob> todo, const std::function<void(size_t)>& t
 
 std::string exit_status_text(int code)
 {
-  if (code == EXIT_INVALID_RUN)
-    return fmt::format("exit {}: the simulation broke its invariants, its numbers would be wrong", code);
-  if (code == 2)
-    return "exit 2: bad input or usage";
-  if (code > 128)
-    return fmt::format("exit {}: killed by signal {} ({})", code, code - 128, strsignal(code - 128));
-  return fmt::format("exit {}", code);
+  std::string meaning = exit_status_meaning(code);
+  return meaning.empty() ? fmt::format("exit {}", code) : fmt::format("exit {}: {}", code, meaning);
 }
 
 } // namespace spritesim

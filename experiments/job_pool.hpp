@@ -40,7 +40,8 @@ private:
   size_t running_ = 0;
 };
 
-/// What a child run's exit code means, for the summaries ("exit 3: the simulation broke its invariants ...").
+/// What a child run's exit code means, for the summaries ("exit 3: invalid run: the simulation broke its
+/// invariants ...": core/results.hpp exit_status_meaning).
 std::string exit_status_text(int code);
 
 } // namespace spritesim

@@ -1,4 +1,4 @@
-// The progress bar of sweeps (see progress.hpp).
+// The progress bar of sweeps and the progress line of one run (see progress.hpp).
 #include "experiments/progress.hpp"
 
 #include <cstdio>
@@ -62,6 +62,42 @@ std::string Progress::eta() const
 {
   size_t n = done_ + failed_;
   return n ? duration_text(elapsed() / static_cast<double>(n) * static_cast<double>(total_ - n)) : "--";
+}
+
+RunProgress::RunProgress(double end_s)
+    : end_s_(end_s), start_(std::chrono::steady_clock::now()), next_(start_ + std::chrono::seconds(2))
+{
+}
+
+RunProgress::~RunProgress()
+{
+  if (drawn_) {
+    fmt::print(stderr, "\r\x1b[K");
+    std::fflush(stderr);
+  }
+}
+
+std::function<void(double)> RunProgress::watcher()
+{
+  if (!isatty(2))
+    return {};
+  return [this](double now_s) { advanced(now_s); };
+}
+
+void RunProgress::advanced(double now_s)
+{
+  // The clock is read every 256 steps of simulated time only: a step costs this counter, not a system call.
+  if (++calls_ % 256 != 0)
+    return;
+  auto now = std::chrono::steady_clock::now();
+  if (now < next_)
+    return;
+  next_ = now + std::chrono::milliseconds(250);
+  double wall = std::chrono::duration<double>(now - start_).count();
+  std::string of = end_s_ > 0 ? fmt::format(" of {} ({:.0f}%)", duration_text(end_s_), 100 * now_s / end_s_) : "";
+  fmt::print(stderr, "\r\x1b[Ksimulated {}{}, {} elapsed", duration_text(now_s), of, duration_text(wall));
+  std::fflush(stderr);
+  drawn_ = true;
 }
 
 } // namespace spritesim

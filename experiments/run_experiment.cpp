@@ -13,6 +13,7 @@
 #include "experiments/baseline.hpp"
 #include "core/json_reader.hpp"
 #include "experiments/data_files.hpp"
+#include "experiments/progress.hpp"
 #include "experiments/sweep_spec.hpp"
 #include "experiments/timeline.hpp"
 #include "sim/simulation.hpp"
@@ -104,7 +105,10 @@ int run_experiment(const RunRequest& sweep_or_experiment)
 
   double baseline = needs_baseline(spec) ? baseline_of(spec, req, out) : 0;
   std::fflush(stdout);
-  RunResult r = run_simulation(spec, std::move(inputs));
+  RunResult r = [&] {
+    RunProgress progress(spec.workload.duration_s); // 0 for a build: its end is not known in advance
+    return run_simulation(spec, std::move(inputs), progress.watcher());
+  }();
   r.baseline_makespan_s = wants_baseline(spec) ? (baseline > 0 ? baseline : r.makespan_s) : 0;
   if (!req.timeline.empty())
     write_timeline(req.timeline, r); // Chrome/Perfetto trace events (docs/sweeps.md); before results.json

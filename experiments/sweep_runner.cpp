@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "core/experiment.hpp"
+#include "core/input_error.hpp"
 #include "core/json_reader.hpp"
 #include "core/output_files.hpp"
 #include "experiments/baseline.hpp"
@@ -35,10 +36,8 @@ void check_identity(const std::string& dir, const nlohmann::json& identity, bool
   if (fs::exists(path)) {
     nlohmann::json stored = parse_json_text(read_text_file(path), path), merged;
     if (!sweep_identity_fits(stored, identity, &merged))
-      throw std::runtime_error(fmt::format("{}: this folder holds runs of another experiment, other fixed "
-                                           "overrides or zip labels setting other values than this sweep's; use "
-                                           "another --out",
-                                           path));
+      throw InputError(path, "$", "this folder holds runs of another experiment, other fixed overrides or zip "
+                                  "labels setting other values than this sweep's; use another --out");
     if (write && merged != stored)
       write_file_atomic(path, merged.dump(2) + "\n");
   } else if (write) {

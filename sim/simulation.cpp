@@ -10,6 +10,7 @@
 #endif
 
 #include <fmt/format.h>
+#include <simgrid/version.h>
 
 #include "core/input_error.hpp"
 #include "core/json_reader.hpp"
@@ -170,9 +171,18 @@ void common_records(const Cluster& cluster, GlobalMigd& migd, const OwnerPeriods
 
 } // namespace
 
-RunResult run_simulation(const ExperimentSpec& spec, SimInputs inputs)
+std::string simgrid_version()
+{
+  int major = 0, minor = 0, patch = 0;
+  sg_version_get(&major, &minor, &patch);
+  return fmt::format("SimGrid {}.{}.{}", major, minor, patch);
+}
+
+RunResult run_simulation(const ExperimentSpec& spec, SimInputs inputs, const std::function<void(double)>& watcher)
 {
   auto engine = create_engine();
+  if (watcher) // connected only when asked for: no cost per step otherwise
+    sg4::Engine::on_time_advance_cb([&watcher](double) { watcher(sg4::Engine::get_clock()); });
   Cluster cluster(spec, std::move(inputs.costs));
   MigdOptions opt{inputs.idle_rule, spec.migration.direct_remote_moves, spec.migration.demand_paging,
                   spec.migration.processes_migratable};

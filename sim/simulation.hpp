@@ -3,6 +3,7 @@
 // so this runs once per process.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "core/experiment.hpp"
@@ -53,7 +54,12 @@ SimInputs prepare_simulation(const ExperimentSpec& spec);
 /// The trace of one build session of a mixed workload: the kernel build scaled down to `request` compiles.
 BuildTrace session_trace(const BuildSession& s, uint64_t seed);
 
-/// Runs the simulation in this process (call at most once per process).
-RunResult run_simulation(const ExperimentSpec& spec, SimInputs inputs);
+/// "SimGrid X.Y.Z", the version of the SimGrid library this process runs with (`spritesim --version`).
+std::string simgrid_version();
+
+/// Runs the simulation in this process (call at most once per process). `watcher`, when not empty, is called with
+/// the simulated time each time it advances (a progress line; experiments/progress.hpp).
+RunResult run_simulation(const ExperimentSpec& spec, SimInputs inputs,
+                         const std::function<void(double)>& watcher = {});
 
 } // namespace spritesim

@@ -38,11 +38,7 @@ int cmd_agent(const Args& args)
       fmt::print("{}\nSee docs/real-mode.md.\n", AGENT_USAGE);
       return 0;
     }
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size())
-        throw UsageError(fmt::format("{} needs a value\n{}", a, AGENT_USAGE));
-      return args[++i];
-    };
+    auto value = [&]() -> const std::string& { return option_value(args, i, "spritesim agent"); };
     if (a == "--port")
       o.port = port_arg(a, value()), have_port = true;
     else if (a == "--secret")
@@ -60,13 +56,9 @@ int cmd_agent(const Args& args)
       o.bind = value();
     else if (a == "--loadavg")
       o.loadavg = value();
-    else if (a == "--poll-ms") {
-      const std::string& v = value();
-      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || std::stoi(v) < 1 ||
-          std::stoi(v) > 10000)
-        throw UsageError(fmt::format("--poll-ms expects 1..10000, got \"{}\"", v));
-      o.poll_s = std::stoi(v) / 1000.0;
-    } else if (a == "--user")
+    else if (a == "--poll-ms")
+      o.poll_s = parse_count(value(), a, 1, 10000) / 1000.0;
+    else if (a == "--user")
       o.user = value();
     else if (a == "--allow-root")
       o.allow_root = true;
@@ -75,7 +67,7 @@ int cmd_agent(const Args& args)
     else if (a == "--max-unauthenticated")
       o.limits.max_unauthenticated = parse_count(value(), a, 1, 4096);
     else
-      throw UsageError(fmt::format("unknown option \"{}\"\n{}", a, AGENT_USAGE));
+      reject_argument("spritesim agent", a);
   }
   if (!have_port || o.secret_file.empty())
     throw UsageError(fmt::format("--port and --secret are required\n{}", AGENT_USAGE));

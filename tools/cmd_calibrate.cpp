@@ -48,17 +48,13 @@ int cmd_calibrate(const Args& args)
     return 0;
   std::string profile, out;
   for (size_t i = 0; i < args.size(); ++i) {
-    auto value = [&](const char* flag) {
-      if (i + 1 >= args.size())
-        throw UsageError(fmt::format("{} needs a value", flag));
-      return args[++i];
-    };
+    auto value = [&]() -> const std::string& { return option_value(args, i, "spritesim calibrate"); };
     if (args[i] == "--profile")
-      profile = value("--profile");
+      profile = value();
     else if (args[i] == "--out")
-      out = value("--out");
+      out = value();
     else
-      throw UsageError(fmt::format("unexpected argument \"{}\" (calibrate --profile P [--out DIR])", args[i]));
+      reject_argument("spritesim calibrate", args[i]);
   }
   if (profile.empty())
     throw UsageError("calibrate needs --profile NAME (ss1, ds3100, sun3-75, ...) or a profile JSON file");

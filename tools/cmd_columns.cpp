@@ -6,13 +6,18 @@
 
 #include "core/results.hpp"
 #include "tools/commands.hpp"
+#include "tools/verb_main.hpp"
 
 namespace spritesim {
 
 int cmd_columns(const Args& args)
 {
+  if (asked_for_help(args, "usage: spritesim columns\n"
+                           "  each CSV a run writes with its columns, one file a line (docs/outputs.md is checked "
+                           "against it)"))
+    return 0;
   if (!args.empty())
-    throw UsageError(fmt::format("columns: unexpected argument \"{}\" (usage: spritesim columns)", args[0]));
+    reject_argument("spritesim columns", args[0]);
   for (const auto& [file, columns] : csv_files())
     fmt::print("{}: {}\n", file, fmt::join(columns, ","));
   return 0;

@@ -30,11 +30,7 @@ int cmd_coordinator(const Args& args)
       fmt::print("{}\nSee docs/real-mode.md.\n", MIGD_USAGE);
       return 0;
     }
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size())
-        throw UsageError(fmt::format("{} needs a value\n{}", a, MIGD_USAGE));
-      return args[++i];
-    };
+    auto value = [&]() -> const std::string& { return option_value(args, i, "spritesim migd"); };
     try {
       if (a == "--port")
         o.port = real::parse_endpoint(value(), "--port").port, have_port = true;
@@ -69,7 +65,7 @@ int cmd_coordinator(const Args& args)
         if (!(o.idle_rule.input_threshold_s >= 0 && o.idle_rule.input_threshold_s < 1e9))
           throw std::invalid_argument("");
       } else
-        throw UsageError(fmt::format("unknown option \"{}\"\n{}", a, MIGD_USAGE));
+        reject_argument("spritesim migd", a);
     } catch (const std::invalid_argument& e) {
       throw UsageError(fmt::format("{}: {}", a, *e.what() ? e.what() : "expected a number of seconds >= 0"));
     } catch (const std::out_of_range&) {

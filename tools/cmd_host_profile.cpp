@@ -312,11 +312,7 @@ int cmd_host_profile(const Args& args)
   int spawns = 200;
   bool remote_path = true;
   for (size_t i = 0; i < args.size(); ++i) {
-    auto value = [&] {
-      if (i + 1 >= args.size())
-        throw UsageError(args[i] + " needs a value");
-      return args[++i];
-    };
+    auto value = [&]() -> const std::string& { return option_value(args, i, "spritesim host-profile"); };
     if (args[i] == "--out")
       out = value();
     else if (args[i] == "--name")
@@ -328,8 +324,7 @@ int cmd_host_profile(const Args& args)
     else if (args[i] == "--no-remote-path")
       remote_path = false;
     else
-      throw UsageError(fmt::format("unknown option \"{}\" (usage: spritesim host-profile [--out FILE] [--name NAME] "
-                                   "[--remote-from PROFILE] [--null-program PATH] [--no-remote-path])", args[i]));
+      reject_argument("spritesim host-profile", args[i]);
   }
   HardwareProfile remote = load_profile(base, "workstation");
   char host[256] = "";

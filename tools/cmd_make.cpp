@@ -37,7 +37,7 @@ const char* MAKE_USAGE =
     "       PROG is make)\n"
     "  When migd is unreachable or refuses (a wrong secret), the build says so once on stderr and its recipes run\n"
     "  here, unrecorded; migd is tried once before make starts and not waited for by every recipe.\n"
-    "  --require-remote  fail instead: exit 2 before make starts, or fail the recipes (status 125) if migd goes\n"
+    "  --require-remote  fail instead: exit 1 before make starts, or fail the recipes (status 125) if migd goes\n"
     "                    away during the build";
 
 bool has_space(const std::string& s)
@@ -140,11 +140,7 @@ MakeOptions parse_make_options(const Args& args)
       o.help = true;
       return o;
     }
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size())
-        throw UsageError(fmt::format("{} needs a value\n{}", a, MAKE_USAGE));
-      return args[++i];
-    };
+    auto value = [&]() -> const std::string& { return option_value(args, i, "spritesim make"); };
     if (a == "--migd")
       o.migd = value();
     else if (a == "--secret")

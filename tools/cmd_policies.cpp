@@ -78,9 +78,7 @@ int cmd_policies(const Args& args)
     else if (a == "--markdown" && !json)
       markdown = true;
     else
-      throw UsageError(fmt::format("policies: unexpected argument \"{}\" (usage: spritesim policies "
-                                   "[--json|--markdown])",
-                                   a));
+      reject_argument("spritesim policies", a, json || markdown ? "--json and --markdown exclude each other" : "");
   }
   if (markdown) {
     print_markdown();

@@ -33,7 +33,7 @@ int cmd_reproduce(const Args& args)
         throw UsageError(fmt::format("--jobs expects an integer in [1, 256], got \"{}\"", v));
       jobs = std::stoi(v);
     } else
-      throw UsageError(fmt::format("unexpected argument \"{}\" (reproduce [--out DIR] [--jobs N])", args[i]));
+      reject_argument("spritesim reproduce", args[i]);
   }
   return reproduce(out, jobs);
 }

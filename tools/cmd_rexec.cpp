@@ -44,11 +44,7 @@ int cmd_rexec(const Args& args)
       fmt::print("{}\nSee docs/real-mode.md.\n", REXEC_USAGE);
       return 0;
     }
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size())
-        throw UsageError(fmt::format("{} needs a value\n{}", a, REXEC_USAGE));
-      return args[++i];
-    };
+    auto value = [&]() -> const std::string& { return option_value(args, i, "spritesim rexec"); };
     if (a == "--migd")
       o.migd = value();
     else if (a == "--secret")
@@ -64,7 +60,7 @@ int cmd_rexec(const Args& args)
     else if (a == "--require-remote")
       o.require_remote = true;
     else
-      throw UsageError(fmt::format("unknown option \"{}\" (the command goes after --)\n{}", a, REXEC_USAGE));
+      reject_argument("spritesim rexec", a, "the command goes after --");
   }
   o.argv.assign(args.begin() + static_cast<long>(std::min(i + 1, args.size())), args.end());
   if (o.argv.empty())

@@ -47,31 +47,27 @@ RunRequest parse_run(const Args& args, bool baseline, std::string& to)
   RunRequest req;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    auto value = [&](const char* flag) {
-      if (i + 1 >= args.size())
-        throw UsageError(fmt::format("{} needs a value", flag));
-      return args[++i];
+    auto value = [&]() -> const std::string& {
+      return option_value(args, i, baseline ? "spritesim baseline" : "spritesim run");
     };
     if (a == "--set")
-      req.sets.push_back(value("--set"));
+      req.sets.push_back(value());
     else if (a == "--seed")
-      req.seed = static_cast<uint64_t>(integer_option("--seed", value("--seed"), 0, 2147483647));
+      req.seed = static_cast<uint64_t>(integer_option("--seed", value(), 0, 2147483647));
     else if (!baseline && a == "--cell")
-      req.cell = integer_option("--cell", value("--cell"), 1, 1000000000);
+      req.cell = integer_option("--cell", value(), 1, 1000000000);
     else if (!baseline && a == "--out")
-      req.out = value("--out");
+      req.out = value();
     else if (!baseline && a == "--timeline")
-      req.timeline = value("--timeline");
+      req.timeline = value();
     else if (!baseline && a == "--baseline-file")
-      req.baseline_file = value("--baseline-file");
+      req.baseline_file = value();
     else if (baseline && a == "--to")
-      to = value("--to");
-    else if (!a.empty() && a[0] == '-')
-      throw UsageError(fmt::format("unknown option {} (see spritesim {} --help)", a, baseline ? "baseline" : "run"));
-    else if (req.config.empty())
+      to = value();
+    else if (req.config.empty() && !(a.size() > 1 && a[0] == '-'))
       req.config = a;
     else
-      throw UsageError(fmt::format("unexpected argument \"{}\": {} takes one CONFIG", a, baseline ? "baseline" : "run"));
+      reject_argument(baseline ? "spritesim baseline" : "spritesim run", a, req.config.empty() ? "" : (baseline ? "baseline" : "run") + std::string(" takes one CONFIG"));
   }
   if (req.config.empty())
     throw UsageError(fmt::format("{} needs a CONFIG.json", baseline ? "baseline" : "run"));

@@ -83,28 +83,24 @@ int cmd_status(const Args& args)
   std::string migd = env_or("SPRITESIM_MIGD", ""), secret_file = env_or("SPRITESIM_SECRET", "");
   double watch_s = 0;
   bool json = false;
+  const std::string command = "spritesim status";
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    auto value = [&]() -> const std::string& {
-      if (i + 1 >= args.size())
-        throw UsageError(fmt::format("{} needs a value\n{}", a, STATUS_USAGE));
-      return args[++i];
-    };
     if (a == "--migd")
-      migd = value();
+      migd = option_value(args, i, command);
     else if (a == "--secret")
-      secret_file = value();
+      secret_file = option_value(args, i, command);
     else if (a == "--watch") {
-      watch_s = parse_seconds(value(), a);
+      watch_s = parse_seconds(option_value(args, i, command), a);
       if (watch_s < 0.1)
         throw UsageError(fmt::format("--watch: expected at least 0.1 s, got \"{}\"", args[i]));
     } else if (a == "--json")
       json = true;
     else
-      throw UsageError(fmt::format("unknown option \"{}\"\n{}", a, STATUS_USAGE));
+      reject_argument(command, a);
   }
   if (migd.empty())
-    throw UsageError(fmt::format("no coordinator: give --migd HOST:PORT (or set $SPRITESIM_MIGD)\n{}", STATUS_USAGE));
+    throw UsageError("no coordinator: give --migd HOST:PORT (or set $SPRITESIM_MIGD)");
   if (secret_file.empty())
     throw UsageError("--migd needs --secret FILE (or $SPRITESIM_SECRET)");
   const real::Endpoint endpoint = real::parse_endpoint(migd, "--migd");

@@ -31,11 +31,7 @@ SweepRequest parse_options(const Args& args)
   SweepRequest o;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    auto value = [&] {
-      if (i + 1 >= args.size())
-        throw UsageError(fmt::format("{} needs a value", a));
-      return args[++i];
-    };
+    auto value = [&]() -> const std::string& { return option_value(args, i, "spritesim sweep"); };
     if (a == "--out")
       o.out = value();
     else if (a == "--jobs")
@@ -53,14 +49,10 @@ SweepRequest parse_options(const Args& args)
         o.merge.push_back(args[++i]);
       if (o.merge.empty())
         throw UsageError("--merge needs one or more sweep folders");
-    } else if (!a.empty() && a[0] == '-')
-      throw UsageError(fmt::format("unknown option {} (sweep SWEEP.json [--out DIR] [--jobs N] [--shard I/N] "
-                                   "[--merge DIR...])",
-                                   a));
-    else if (o.sweep_file.empty())
+    } else if (o.sweep_file.empty() && !(a.size() > 1 && a[0] == '-'))
       o.sweep_file = a;
     else
-      throw UsageError(fmt::format("unexpected argument \"{}\": sweep takes one SWEEP.json", a));
+      reject_argument("spritesim sweep", a, o.sweep_file.empty() ? "" : "sweep takes one SWEEP.json");
   }
   if (o.sweep_file.empty())
     throw UsageError("sweep needs a SWEEP.json (see docs/sweeps.md)");

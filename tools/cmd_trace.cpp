@@ -11,6 +11,7 @@
 #include "core/input_error.hpp"
 #include "core/json_reader.hpp"
 #include "core/output_files.hpp"
+#include "core/results.hpp"
 #include "tools/commands.hpp"
 #include "tools/verb_main.hpp"
 #include "workloads/ninja_log.hpp"
@@ -25,18 +26,37 @@ namespace spritesim {
 
 namespace {
 
-const char* const USAGE = R"(usage: spritesim trace SUBVERB ...
+const char* const USAGE = R"(usage: spritesim trace SUBVERB ...   (spritesim trace SUBVERB --help: its own usage)
   info TRACE [--json]                      jobs, CPU, critical path, width, speedup bound, heaviest jobs
-  generate KIND [--seed N] [--out FILE]    KIND: kernel, gremlin, tex, pmake [--size-cv X]
-                                           synthetic [--compiles N] [--libraries M] [--compile-cpu S]
-                                             [--compile-cv X] [--library-cv X] [--lookups N] [--name NAME]
-                                           processes --hosts H --hours D [--rate PER_HOST_HOUR] [--alpha A]
-                                             [--min-cpu S] [--max-cpu S]   (CSV)
-  import-ninja .ninja_log --out FILE [--deps DEPS.txt] [--graph GRAPH.dot] [--name NAME] [--profile P]
+  generate KIND [--seed N] [--out FILE]    a paper build, a synthetic DAG or background processes
+  import-ninja .ninja_log --out FILE ...   a trace from ninja's log
   convert IN OUT                           rewrite a trace as JSON or JSON Lines (by OUT's extension)
-  capture ...                              run a build and record its trace (spritesim trace capture --help)
+  capture ...                              run a build and record its trace
 FILE ending in .jsonl is written as JSON Lines; without --out the trace goes to standard output.
 Format: docs/trace-format.md)";
+
+const char* const INFO_USAGE = R"(usage: spritesim trace info TRACE [--json]
+  a trace's jobs, CPU, critical path, width, speedup bound and heaviest jobs (--json: as JSON).
+  TRACE is JSON or JSON Lines. Format: docs/trace-format.md)";
+
+const char* const GENERATE_USAGE = R"(usage: spritesim trace generate KIND [--seed N] [--out FILE] [OPTIONS]
+  KIND: kernel, gremlin, tex, pmake [--size-cv X]
+        synthetic [--compiles N] [--libraries M] [--compile-cpu S] [--compile-cv X] [--library-cv X]
+          [--lookups N] [--name NAME]
+        processes --hosts H --hours D [--rate PER_HOST_HOUR] [--alpha A] [--min-cpu S] [--max-cpu S]   (CSV)
+  FILE ending in .jsonl is written as JSON Lines; without --out the trace goes to standard output.
+  Format: docs/trace-format.md)";
+
+const char* const IMPORT_NINJA_USAGE =
+    R"(usage: spritesim trace import-ninja .ninja_log --out FILE [--deps DEPS.txt] [--graph GRAPH.dot] [--name NAME]
+                                    [--profile P]
+  a trace from ninja's log: CPU seconds are the logged wall times; --deps and --graph (the outputs of
+  `ninja -t deps` and `ninja -t graph`) give the dependency edges; P is the profile the build ran on.
+  Format: docs/trace-format.md)";
+
+const char* const CONVERT_USAGE = R"(usage: spritesim trace convert IN OUT
+  rewrite the trace IN as JSON or JSON Lines, following OUT's extension (.jsonl or .json).
+  Format: docs/trace-format.md)";
 
 // Options after the positional arguments: "--name value" pairs and bare flags.
 struct Options {
@@ -45,21 +65,18 @@ struct Options {
   std::map<std::string, bool> flags;
 };
 
-Options parse_options(const Args& args, const std::vector<std::string>& valued, const std::vector<std::string>& bare)
+Options parse_options(const Args& args, const std::string& command, const std::vector<std::string>& valued,
+                      const std::vector<std::string>& bare)
 {
   Options o;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (std::find(valued.begin(), valued.end(), a) != valued.end()) {
-      if (i + 1 >= args.size())
-        throw UsageError(fmt::format("{} expects a value", a));
-      o.values[a] = args[++i];
+      o.values[a] = option_value(args, i, command);
     } else if (std::find(bare.begin(), bare.end(), a) != bare.end()) {
       o.flags[a] = true;
     } else if (a.rfind("--", 0) == 0) {
-      std::vector<std::string> known = valued;
-      known.insert(known.end(), bare.begin(), bare.end());
-      throw UsageError(fmt::format("unknown option \"{}\" here (known: {})", a, fmt::join(known, " ")));
+      reject_argument(command, a);
     } else {
       o.positional.push_back(a);
     }
@@ -108,7 +125,7 @@ void write_trace(const BuildTrace& t, const std::string& out)
 
 int trace_info(const Args& args)
 {
-  Options o = parse_options(args, {}, {"--json"});
+  Options o = parse_options(args, "spritesim trace info", {}, {"--json"});
   if (o.positional.size() != 1)
     throw UsageError("trace info expects one trace file (trace info TRACE [--json])");
   TraceStats s = trace_stats(load_trace_file(o.positional[0]));
@@ -170,7 +187,7 @@ int generate_processes_csv(const Options& o, uint64_t seed, const std::string& o
 
 int trace_generate(const Args& args)
 {
-  Options o = parse_options(args,
+  Options o = parse_options(args, "spritesim trace generate",
                             {"--seed", "--out", "--size-cv", "--compiles", "--libraries", "--compile-cpu",
                              "--compile-cv", "--library-cv", "--lookups", "--name", "--hosts", "--hours", "--rate",
                              "--alpha", "--min-cpu", "--max-cpu"},
@@ -198,7 +215,8 @@ int trace_generate(const Args& args)
 
 int trace_import_ninja(const Args& args)
 {
-  Options o = parse_options(args, {"--out", "--deps", "--graph", "--name", "--profile"}, {});
+  Options o =
+      parse_options(args, "spritesim trace import-ninja", {"--out", "--deps", "--graph", "--name", "--profile"}, {});
   if (o.positional.size() != 1)
     throw UsageError("trace import-ninja expects one .ninja_log (import-ninja .ninja_log --out T.json)");
   NinjaImportOptions opt;
@@ -230,7 +248,7 @@ int trace_import_ninja(const Args& args)
 
 int trace_convert(const Args& args)
 {
-  Options o = parse_options(args, {}, {});
+  Options o = parse_options(args, "spritesim trace convert", {}, {});
   if (o.positional.size() != 2)
     throw UsageError("trace convert expects IN and OUT (the format follows OUT's extension: .jsonl or .json)");
   save_trace_file(load_trace_file(o.positional[0]), o.positional[1]);
@@ -242,24 +260,28 @@ int trace_convert(const Args& args)
 int cmd_trace(const Args& args)
 {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    fmt::print("{}\n", USAGE);
-    return args.empty() ? 2 : 0;
+    fmt::print(args.empty() ? stderr : stdout, "{}\n", USAGE);
+    return args.empty() ? EXIT_USAGE : 0;
   }
   Args rest(args.begin() + 1, args.end());
   const std::string& sub = args[0];
   if (sub == "capture")
     return cmd_trace_capture(rest);
-  if (asked_for_help(rest, USAGE)) // every subverb's usage is one line of the whole
-    return 0;
-  if (sub == "info")
-    return trace_info(rest);
-  if (sub == "generate")
-    return trace_generate(rest);
-  if (sub == "import-ninja")
-    return trace_import_ninja(rest);
-  if (sub == "convert")
-    return trace_convert(rest);
-  throw UsageError(fmt::format("unknown trace subverb \"{}\" (capture, info, generate, import-ninja, convert)", sub));
+  struct Subverb {
+    const char* name;
+    const char* usage;
+    int (*run)(const Args&);
+  };
+  static const Subverb subverbs[] = {{"info", INFO_USAGE, trace_info},
+                                     {"generate", GENERATE_USAGE, trace_generate},
+                                     {"import-ninja", IMPORT_NINJA_USAGE, trace_import_ninja},
+                                     {"convert", CONVERT_USAGE, trace_convert}};
+  for (const auto& s : subverbs)
+    if (sub == s.name)
+      return asked_for_help(rest, s.usage) ? 0 : s.run(rest);
+  throw UsageError(fmt::format("unknown trace subverb \"{}\" (capture, info, generate, import-ninja, convert; see "
+                               "spritesim trace --help)",
+                               sub));
 }
 
 } // namespace spritesim

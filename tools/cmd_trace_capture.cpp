@@ -13,9 +13,11 @@
 #include "core/child_process.hpp"
 #include "core/input_error.hpp"
 #include "core/output_files.hpp"
+#include "core/results.hpp"
 #include "real/net.hpp"
 #include "tools/capture_shim.hpp"
 #include "tools/commands.hpp"
+#include "tools/verb_main.hpp"
 #include "workloads/capture.hpp"
 
 namespace spritesim {
@@ -44,11 +46,7 @@ CaptureOptions parse_options(const Args& args)
 {
   CaptureOptions o;
   size_t i = 0;
-  auto value = [&](const std::string& opt) {
-    if (i + 1 >= args.size())
-      throw UsageError(opt + " needs a value");
-    return args[++i];
-  };
+  auto value = [&]() -> const std::string& { return option_value(args, i, "spritesim trace capture"); };
   for (; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--") {
@@ -56,25 +54,25 @@ CaptureOptions parse_options(const Args& args)
       break;
     }
     if (a == "--out")
-      o.out = value(a);
+      o.out = value();
     else if (a == "--profile")
-      o.profile = value(a);
+      o.profile = value();
     else if (a == "--name")
-      o.name = value(a);
+      o.name = value();
     else if (a == "--shell")
-      o.shell = value(a);
+      o.shell = value();
     else if (a == "--records")
-      o.records = value(a);
+      o.records = value();
     else if (a == "--quiet")
       o.quiet = true;
     else if (a == "--migd")
-      o.migd = value(a);
+      o.migd = value();
     else if (a == "--secret")
-      o.secret = value(a);
+      o.secret = value();
     else if (a == "--home")
-      o.home = value(a);
+      o.home = value();
     else
-      throw UsageError(fmt::format("unknown option \"{}\" ({})", a, CAPTURE_USAGE));
+      reject_argument("spritesim trace capture", a, "the build command goes after --");
   }
   if (o.out.empty())
     throw UsageError("--out T.json (or T.jsonl) is required");
@@ -217,7 +215,7 @@ int cmd_trace_capture(const Args& all_args)
   } catch (const InputError& e) {
     fmt::print(stderr, "spritesim trace capture: error: {}; no trace written\n", e.what());
     if (result == 0)
-      result = 2;
+      result = EXIT_BAD_INPUT;
   }
   std::error_code ignored;
   fs::remove_all(tmp, ignored);

@@ -1,5 +1,6 @@
 // The spritesim verbs. Each takes its own arguments (after the verb) and returns the process exit status;
-// bad input is reported as an InputError or UsageError and turned into a message and exit status 2 by main.
+// bad input is reported as an InputError or UsageError and turned into a message and its exit status by run_verb
+// (tools/verb_main.hpp).
 #pragma once
 
 #include <stdexcept>
@@ -33,6 +34,8 @@ int cmd_coordinator(const Args& args);
 int cmd_rexec(const Args& args);
 /// `status`: a real-mode coordinator's hosts and jobs, now or every few seconds (tools/cmd_status.cpp).
 int cmd_status(const Args& args);
+/// `validate FILE...`: configs, sweeps and traces checked with the runs' own loaders, nothing run.
+int cmd_validate(const Args& args);
 /// `make`: GNU make with spritesim-rexec as its SHELL (tools/cmd_make.cpp); make's exit status (or signal) is its own.
 int cmd_make(const Args& args);
 

@@ -1,5 +1,5 @@
-// spritesim: the command-line entry point. Dispatches to the verbs in tools/cmd_*.cpp and turns every kind of bad
-// input into one clear message and a non-zero exit status (never a crash or a core dump).
+// spritesim: the command-line entry point. Dispatches to the verbs in tools/cmd_*.cpp and turns every kind of
+// failure into one clear message and its exit status (core/results.hpp; never a crash or a core dump).
 #include <cstdio>
 #include <map>
 #include <string>
@@ -9,12 +9,17 @@
 #include <fmt/ranges.h>
 
 #include "core/child_process.hpp"
+#include "core/results.hpp"
+#ifdef SPRITESIM_WITH_SIM
+#include "sim/simulation.hpp"
+#endif
 #include "tools/commands.hpp"
 #include "tools/verb_main.hpp"
 
 using namespace spritesim;
 
-static const char* USAGE = R"(usage: spritesim VERB [ARGS]
+static const char* USAGE = R"(usage: spritesim VERB [ARGS]   (spritesim VERB --help: a verb's own usage)
+       spritesim --version
 
   run CONFIG.json [--out DIR] [--seed N] [--set json.path=value]... [--timeline FILE]
                            simulate one experiment; writes results.json, jobs.csv, migrations.csv, hosts.csv,
@@ -30,6 +35,9 @@ static const char* USAGE = R"(usage: spritesim VERB [ARGS]
   sweep SWEEP.json [--out DIR] [--jobs N] [--shard I/N] [--merge DIR...]
                            a matrix of runs over config paths and seeds; sweep.csv and a summary with 95% CIs
   trace SUBVERB ...        build traces: capture, info, generate, import-ninja (spritesim trace --help)
+  validate [--kind config|sweep|trace] FILE...
+                           check experiment configs, sweeps and traces (and the files a config names) without
+                           running anything, with the loaders `run` and `sweep` use
   host-profile [--out FILE]
                            measure this machine (CPU speed, process start cost) as a workstation profile
 
@@ -53,13 +61,37 @@ Real mode (docs/real-mode.md; each verb has --help):
 
 Docs: README.md, docs/ (configs, outputs, cost model, owners, policies, sweeps, studies, trace format, capture,
 real mode, the month-long run).
+
+Exit status (docs/outputs.md); rexec and make exit with their command's status instead:
 )";
+
+// The usage, then each exit status with its meaning (core/results.hpp), so that the two cannot disagree.
+static std::string usage_text()
+{
+  std::string text = USAGE;
+  for (int code : {0, EXIT_RUN_FAILED, EXIT_USAGE, EXIT_INVALID_RUN, EXIT_BAD_INPUT, EXIT_INTERNAL_ERROR})
+    text += fmt::format("  {}  {}\n", code, exit_status_meaning(code));
+  return text + "  128+N  killed by signal N\n";
+}
+
+static std::string simgrid_text()
+{
+#ifdef SPRITESIM_WITH_SIM
+  return "with " + simgrid_version();
+#else
+  return "without SimGrid";
+#endif
+}
 
 static int dispatch(const Args& args)
 {
   if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
-    std::fputs(USAGE, args.empty() ? stderr : stdout);
-    return args.empty() ? 2 : 0;
+    std::fputs(usage_text().c_str(), args.empty() ? stderr : stdout);
+    return args.empty() ? EXIT_USAGE : 0;
+  }
+  if (args[0] == "--version" || args[0] == "-V") {
+    fmt::print("{}\n", version_line("spritesim", simgrid_text()));
+    return 0;
   }
   std::string verb = args[0];
   Args rest(args.begin() + 1, args.end());
@@ -81,6 +113,7 @@ static int dispatch(const Args& args)
         {"rexec", cmd_rexec},
         {"make", cmd_make},
         {"status", cmd_status},
+        {"validate", cmd_validate},
     };
     if (auto it = verbs.find(verb); it != verbs.end())
       return it->second(rest);

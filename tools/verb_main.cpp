@@ -1,6 +1,5 @@
-// Catch-and-report for the command-line entry points (tools/verb_main.hpp): InputError, UsageError and any other
-// std::exception each become one message and exit status 2; a run that broke its invariants exits
-// EXIT_INVALID_RUN (3).
+// Catch-and-report for the command-line entry points (tools/verb_main.hpp): each kind of exception becomes one
+// message and its exit status (core/results.hpp: usage 2, invalid run 3, bad input 4, run failed 1, internal 5).
 #include "tools/verb_main.hpp"
 
 #include <cerrno>
@@ -12,25 +11,65 @@
 
 #include "core/input_error.hpp"
 #include "core/results.hpp"
+#include "tools/build_info.hpp"
 #include "tools/commands.hpp"
 
 namespace spritesim {
+
+int exit_status_of(const std::exception_ptr& e)
+{
+  try {
+    std::rethrow_exception(e);
+  } catch (const UsageError&) {
+    return EXIT_USAGE;
+  } catch (const InputError&) {
+    return EXIT_BAD_INPUT;
+  } catch (const InvariantViolation&) {
+    return EXIT_INVALID_RUN;
+  } catch (const std::runtime_error&) {
+    return EXIT_RUN_FAILED;
+  } catch (...) {
+    return EXIT_INTERNAL_ERROR;
+  }
+}
 
 int run_verb(const std::string& program, const std::function<int()>& verb)
 {
   try {
     return verb();
-  } catch (const InputError& e) {
-    fmt::print(stderr, "{}: error: {}\n", program, e.what());
-  } catch (const InvariantViolation& e) {
-    fmt::print(stderr, "{}: error: {}\n", program, e.what());
-    return EXIT_INVALID_RUN;
-  } catch (const UsageError& e) {
-    fmt::print(stderr, "{}: usage error: {}\n", program, e.what());
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "{}: error: {}\n", program, e.what());
+  } catch (...) {
+    std::exception_ptr e = std::current_exception();
+    int status = exit_status_of(e);
+    std::string what = "an exception that is not a std::exception";
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      what = x.what();
+    } catch (...) {
+    }
+    fmt::print(stderr, "{}: {}: {}{}\n", program, status == EXIT_USAGE ? "usage error" : "error", what,
+               status == EXIT_INTERNAL_ERROR ? " (an internal error: please report it)" : "");
+    return status;
   }
-  return 2;
+}
+
+void reject_argument(const std::string& command, const std::string& arg, const std::string& hint)
+{
+  bool option = arg.size() > 1 && arg[0] == '-';
+  throw UsageError(fmt::format("{} \"{}\"{} (see {} --help)", option ? "unknown option" : "unexpected argument", arg,
+                               hint.empty() ? "" : "; " + hint, command));
+}
+
+const std::string& option_value(const std::vector<std::string>& args, size_t& i, const std::string& command)
+{
+  if (i + 1 >= args.size())
+    throw UsageError(fmt::format("{} needs a value (see {} --help)", args[i], command));
+  return args[++i];
+}
+
+std::string version_line(const std::string& program, const std::string& simgrid)
+{
+  return fmt::format("{} {} (git {}), {}", program, SPRITESIM_VERSION_TEXT, SPRITESIM_GIT_COMMIT, simgrid);
 }
 
 bool asked_for_help(const std::vector<std::string>& args, const std::string& usage)

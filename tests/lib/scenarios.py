@@ -425,7 +425,7 @@ def check(spec, spritesim, work, determinism=False, keep=False):
             return [f"setup: {e}"], seconds, folder
         first = run_once(spritesim, folder, spec, "out", spec.get("timeline", False))
         seconds += first.seconds
-        if spec.get("allow_input_error") and first.rc == 2 and not os.path.exists(first.path("results.json")):
+        if spec.get("allow_input_error") and first.rc == 4 and not os.path.exists(first.path("results.json")):
             return [], seconds, folder  # a regression whose fix may be refusing the config
         violations = properties.check_run(expected, first)
         if determinism and first.rc == 0:

@@ -3,7 +3,7 @@
 # (--idle-probe tty:DIR, files whose times the test sets), one asking a command (--idle-probe command:...), one asking
 # logind (a stand-in loginctl first in PATH), and a coordinator. For each, an owner coming back through that probe
 # evicts the foreign command running there, and the user still sees exactly one complete run. Bad probe specs make
-# the agent exit with status 2 and say what was expected. Skips (exit 77) only when loopback sockets are unavailable.
+# the agent exit with status 4 (bad input) and say what was expected. Skips (exit 77) only when loopback sockets are unavailable.
 # Usage: python3 test_idle_probes.py /path/to/spritesim
 import os
 import shutil
@@ -180,13 +180,13 @@ class Case(unittest.TestCase):
             with self.subTest(spec=spec):
                 r = subprocess.run([SPRITESIM, "agent", "--port", "0", "--secret", self.secret, "--allow-root",
                                     "--idle-probe", spec], capture_output=True, text=True, timeout=30, env=env)
-                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertEqual(r.returncode, 4, r.stderr)  # bad input
                 self.assertIn("--idle-probe", r.stderr)
                 self.assertIn(why, r.stderr)
         r = subprocess.run([SPRITESIM, "agent", "--port", "0", "--secret", self.secret, "--allow-root",
                             "--idle-probe", "tty", "--owner-control", self.path("owner")],
                            capture_output=True, text=True, timeout=30)
-        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.returncode, 2)  # a usage error
         self.assertIn("exactly one of --idle-probe", r.stderr)
 
 

@@ -239,7 +239,7 @@ class Case(WithCluster):
         os.chmod(loose, 0o644)
         p = subprocess.run([SPRITESIM, "migd", "--port", "0", "--secret", loose, "--agents", "127.0.0.1:1"],
                            capture_output=True, timeout=10)
-        self.assertEqual(p.returncode, 2)
+        self.assertEqual(p.returncode, 4)  # bad input: the secret file
         self.assertIn(b"mode 0644", p.stderr)
 
 
@@ -371,7 +371,7 @@ class RunAsUser(unittest.TestCase):
             os.chmod(secret, 0o600)
             r = subprocess.run([SPRITESIM, "agent", "--port", "0", "--secret", secret, "--owner-control",
                                 os.path.join(d, "owner")], capture_output=True, text=True, timeout=30)
-            self.assertEqual(r.returncode, 2)
+            self.assertEqual(r.returncode, 4)
             self.assertIn("refusing to run other users' commands as root", r.stderr)
         finally:
             shutil.rmtree(d, ignore_errors=True)

@@ -319,7 +319,7 @@ class TestMakeUsage(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         self.assertIn("--migd needs --secret", r.stderr)
         r = sm("--migd", "127.0.0.1:1", "--secret", CLUSTER.path("no-such-secret"))
-        self.assertEqual((r.returncode, "no-such-secret" in r.stderr), (2, True), r.stderr)
+        self.assertEqual((r.returncode, "no-such-secret" in r.stderr), (4, True), r.stderr)  # bad input
         r = sm("--migd", "127.0.0.1:1", "--secret", CLUSTER.secret, "--shell", "/bin/my shell")
         self.assertEqual(r.returncode, 2)
         self.assertIn("white space", r.stderr)

@@ -214,7 +214,8 @@ class Determinism(ScenarioCase):
 
 
 class BadInputs(ScenarioCase):
-    """Every bad input is exit status 2 (not a signal), a message naming the file and JSON path, and no results."""
+    """Every bad input is exit status 4 (a wrong command line 2; not a signal), a message naming the file and JSON
+    path, and no results."""
 
     def write(self, name, text):
         path = os.path.join(self.tmp, name)
@@ -222,10 +223,10 @@ class BadInputs(ScenarioCase):
             f.write(text)
         return path
 
-    def assert_input_error(self, args, *mentions):
+    def assert_input_error(self, args, *mentions, status=4):
         out = tempfile.mkdtemp(dir=self.tmp, prefix="out-")
         p = run_spritesim([*args, "--out", out])
-        self.assertEqual(p.returncode, 2, f"args {args}: exit {p.returncode}, stderr:\n{p.stderr}")
+        self.assertEqual(p.returncode, status, f"args {args}: exit {p.returncode}, stderr:\n{p.stderr}")
         self.assertTrue(p.stderr.strip(), f"args {args}: no message on stderr")
         for m in mentions:
             self.assertIn(m, p.stderr, f"args {args}: stderr does not mention {m!r}:\n{p.stderr}")
@@ -335,7 +336,7 @@ class BadInputs(ScenarioCase):
         for args, mention in cases:
             with self.subTest(args):
                 p = run_spritesim([KERNEL, *args], timeout=10)
-                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertEqual(p.returncode, 4, p.stderr)
                 self.assertIn(mention, p.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "tl-out", "results.json")))
 
@@ -351,7 +352,7 @@ class BadInputs(ScenarioCase):
             "format": "spritesim-trace", "version": 2, "name": "b", "reference_profile": "this-machine",
             "jobs": [{"id": "a", "cpu_s": 1}]}))
         p = subprocess.run([SPRITESIM, "trace", "info", bad], capture_output=True, text=True)
-        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertEqual(p.returncode, 4, p.stderr)
         self.assertIn("$.reference_profile", p.stderr)
         self.assert_input_error([KERNEL, "--set", "workload.trace=" + bad], bad, "$.reference_profile",
                                 "this-machine")
@@ -364,7 +365,7 @@ class BadInputs(ScenarioCase):
 
     def test_bad_seed(self):
         for seed in ("x", "-1", "2147483648", "", "3.5"):
-            self.assert_input_error([KERNEL, "--seed", seed], "--seed", f'"{seed}"')
+            self.assert_input_error([KERNEL, "--seed", seed], "--seed", f'"{seed}"', status=2)
 
 
 class ResolvedConfig(ScenarioCase):

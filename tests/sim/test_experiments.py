@@ -4,11 +4,15 @@
 # resumes; the sequential baseline is simulated once per experiment and seed and the runs read it from the cache
 # (OUT/baselines/), giving the bytes a run that simulates its own gives; a reproduction figure file runs as a sweep
 # whose runs are the point runs reproduce made before figures were sweeps, and `run FIGURE --cell N` runs one of
-# them; every verb answers --help and -h.
+# them; every verb and subverb answers --help and -h with its own usage, on stdout, exit 0; --version names the
+# version, the git commit and SimGrid's; `validate` passes good configs, sweeps and traces (JSON and JSON Lines) and
+# refuses bad ones with the error `run` gives, exit 4; a usage error (2), bad input (4) and an invalid run (3) exit
+# with distinct statuses; the bash completion names every option of every --help, and nothing else.
 # Usage: python3 test_experiments.py /path/to/spritesim
 import glob
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -134,7 +138,7 @@ class Experiments(unittest.TestCase):
         r = subprocess.run([SPRITESIM, "run", os.path.join(self.tmp, "exp.json"), "--seed", "2", "--out",
                             os.path.join(self.tmp, "e"), "--baseline-file", seed1],
                            capture_output=True, text=True, timeout=60)
-        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.returncode, 4, r.stderr)
         self.assertIn("not the sequential baseline of this experiment and seed", r.stderr)
         # Rerunning the finished sweep simulates nothing, baselines included.
         r = subprocess.run([SPRITESIM, "sweep", sweep, "--out", out], capture_output=True, text=True, timeout=60)
@@ -171,22 +175,119 @@ class Experiments(unittest.TestCase):
         for name in ("results.json", "jobs.csv", "config.resolved.json"):
             with open(os.path.join(cell, name), "rb") as a, open(os.path.join(alone, name), "rb") as b:
                 self.assertEqual(a.read(), b.read(), name)
-        for args, message in ((["--cell", "9"], "expected a cell in [1, 8], got 9"),
-                              (["--cell", "0"], "--cell expects an integer in [1, 1000000000]")):
+        for args, message, status in ((["--cell", "9"], "expected a cell in [1, 8], got 9", 4),
+                                      (["--cell", "0"], "--cell expects an integer in [1, 1000000000]", 2)):
             r = subprocess.run([SPRITESIM, "run", "configs/reproduction/comp88-local.json", *args, "--out",
                                 os.path.join(self.tmp, "no")], capture_output=True, text=True, timeout=60)
-            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertEqual(r.returncode, status, r.stderr)
             self.assertIn(message, r.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "no")))
 
+    VERBS = ("run", "sweep", "reproduce", "calibrate", "policies", "host-profile", "trace", "trace info",
+             "trace generate", "trace import-ninja", "trace convert", "trace capture", "agent", "migd", "rexec",
+             "make", "status", "validate", "baseline", "columns")
+
+    def help_text(self, verb, flag="--help"):
+        r = subprocess.run([SPRITESIM, *verb.split(), flag], capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.returncode, 0, f"{verb} {flag}: {r.stderr}")
+        return r.stdout
+
     def test_every_verb_answers_help(self):
-        for verb in ("run", "sweep", "reproduce", "calibrate", "policies", "host-profile", "trace", "trace info",
-                     "trace generate", "trace import-ninja", "trace convert", "trace capture", "agent", "migd",
-                     "rexec", "make", "baseline"):
+        for verb in self.VERBS:
             for flag in ("--help", "-h"):
-                r = subprocess.run([SPRITESIM, *verb.split(), flag], capture_output=True, text=True, timeout=10)
-                self.assertEqual(r.returncode, 0, f"{verb} {flag}: {r.stderr}")
-                self.assertIn("usage: spritesim", r.stdout, f"{verb} {flag}")
+                out = self.help_text(verb, flag)
+                self.assertTrue(out.startswith(f"usage: spritesim {verb}"), f"{verb} {flag}: {out[:80]!r}")
+        top = self.help_text("", "--help")
+        for code in range(6):
+            self.assertRegex(top, rf"\n  {code}  \w", "spritesim --help lists every exit status")
+        r = subprocess.run([SPRITESIM], capture_output=True, text=True, timeout=10)
+        self.assertEqual((r.returncode, r.stdout, "usage: spritesim" in r.stderr), (2, "", True))
+
+    def test_version(self):
+        r = subprocess.run([SPRITESIM, "--version"], capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"^spritesim \d+\.\d+\.\d+ \(git [0-9a-z.-]+\), with SimGrid \d+\.\d+\.\d+\n$")
+        rexec = os.path.join(os.path.dirname(SPRITESIM), "spritesim-rexec")
+        r = subprocess.run([rexec, "--version"], capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"^spritesim-rexec \d+\.\d+\.\d+ \(git [0-9a-z.-]+\), without SimGrid\n$")
+
+    def validate(self, *args):
+        return subprocess.run([SPRITESIM, "validate", *args], capture_output=True, text=True, timeout=60)
+
+    def test_validate(self):
+        diamond = os.path.join(self.tmp, "diamond.json")
+        jsonl = os.path.join(self.tmp, "diamond.jsonl")
+        r = subprocess.run([SPRITESIM, "trace", "convert", diamond, jsonl], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        config = os.path.join(self.tmp, "diamond-run.json")
+        write(config, {"name": "d", "platform": {"workstations": 3}, "workload": {"trace": "diamond.json"}})
+        sweep = os.path.join(self.tmp, "sweep.json")
+        write(sweep, {"name": "s", "experiment": "diamond-run.json", "seeds": [1, 2],
+                      "axes": [{"path": "platform.workstations", "values": [2, 3]}]})
+        kinds = {"configs/experiments/kernel-12.json": "config", config: "config", sweep: "sweep",
+                 diamond: "trace", jsonl: "trace"}
+        r = self.validate(*kinds)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for path, kind in kinds.items():
+            self.assertIn(f"{path}: ok ({kind} ", r.stdout)
+        self.assertIn("1 axis, 2 cells, 4 runs", r.stdout)
+        # Bad files of each kind: the error `run` (or `trace info`) gives, naming the file and the JSON path; exit 4.
+        bad_trace = os.path.join(self.tmp, "bad-trace.json")
+        write(bad_trace, {**DIAMOND_TRACE, "jobs": [{"id": "a", "cpu_s": -1}]})
+        bad_config = os.path.join(self.tmp, "bad-config.json")
+        write(bad_config, {"name": "x", "platfrom": {}})
+        names_bad_trace = os.path.join(self.tmp, "names-bad-trace.json")
+        write(names_bad_trace, {"name": "y", "workload": {"trace": "bad-trace.json"}})
+        bad_sweep = os.path.join(self.tmp, "bad-sweep.json")
+        write(bad_sweep, {"name": "s", "experiment": "diamond-run.json", "seeds": [1],
+                          "axes": [{"path": "platform.workstations", "values": [2, -3]}]})
+        for path, mention, command in ((bad_config, "$.platfrom", "run"), (names_bad_trace, "bad-trace.json", "run"),
+                                       (bad_sweep, "$.axes[0].values[1]", "sweep"),
+                                       (bad_trace, "$.jobs[0].cpu_s", "trace info")):
+            r = self.validate(path)
+            self.assertEqual(r.returncode, 4, r.stderr)
+            self.assertIn(path, r.stderr)
+            self.assertIn(mention, r.stderr)
+            out = ["--out", os.path.join(self.tmp, "no")] if command != "trace info" else []
+            ran = subprocess.run([SPRITESIM, *command.split(), path, *out], capture_output=True, text=True, timeout=60)
+            self.assertEqual(ran.returncode, 4, ran.stderr)
+            self.assertEqual(r.stderr.split(": error: ", 1)[1], ran.stderr.split(": error: ", 1)[1])
+        r = self.validate("--kind", "sweep", config)
+        self.assertEqual(r.returncode, 4, r.stderr)
+        r = self.validate(config, bad_config)  # every file is checked; the good one is still said ok
+        self.assertEqual((r.returncode, f"{config}: ok" in r.stdout), (4, True), r.stderr)
+        self.assertEqual(self.validate("--kind", "table", config).returncode, 2)
+        self.assertEqual(self.validate().returncode, 2)
+
+    def test_exit_statuses_are_distinct(self):
+        bad = os.path.join(self.tmp, "bad.json")
+        write(bad, {"name": "x", "platfrom": {}})
+        usage = subprocess.run([SPRITESIM, "run", "--no-such-flag"], capture_output=True, text=True, timeout=10)
+        self.assertEqual(usage.returncode, 2)
+        self.assertIn('usage error: unknown option "--no-such-flag" (see spritesim run --help)', usage.stderr)
+        extra = subprocess.run([SPRITESIM, "run", bad, "more"], capture_output=True, text=True, timeout=10)
+        self.assertEqual(extra.returncode, 2)
+        self.assertIn('unexpected argument "more"', extra.stderr)
+        r = subprocess.run([SPRITESIM, "run", bad], capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.returncode, 4, r.stderr)
+
+    def test_completion_names_every_option(self):
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "completion",
+                            "spritesim.bash")
+        with open(path) as f:
+            text = f.read()
+        table = dict(re.findall(r'^  \[([a-z -]+)\]="([^"]*)"$', text, re.M))
+        verbs = re.search(r'^_spritesim_verbs="([^"]*)"$', text, re.M).group(1).split()
+        subverbs = re.search(r'^_spritesim_trace_subverbs="([^"]*)"$', text, re.M).group(1).split()
+        shown = [v for v in self.VERBS if v not in ("trace", "baseline", "columns")]
+        self.assertEqual(sorted(table), sorted(shown))
+        self.assertEqual(sorted(verbs), sorted({v.split()[0] for v in shown}))
+        self.assertEqual(sorted(subverbs), sorted(v.split()[1] for v in shown if v.startswith("trace ")))
+        for verb in shown:
+            # Options are words that start with "--" in the usage ("--" alone, before a command, is not one).
+            named = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", self.help_text(verb))) - {"--help"}
+            self.assertEqual(set(table[verb].split()), named, f"completion of {verb} vs its --help")
 
 
 if __name__ == "__main__":

@@ -135,7 +135,7 @@ class Sharing(TempDirCase):
         with open(path, "w") as f:
             json.dump({"name": "bad", "platform": {"workstations": 4, "machine": {"hosts": 0}}}, f)
         p = subprocess.run([SPRITESIM, "run", path], capture_output=True, text=True, timeout=60)
-        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertEqual(p.returncode, 4, p.stderr)
         self.assertIn("$.platform.machine.hosts", p.stderr)
 
 

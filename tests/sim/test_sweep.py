@@ -2,7 +2,7 @@
 # Scenario tests of `spritesim sweep` and `spritesim run --timeline`: a 3 x 4 x 5 sweep of small runs is stopped with
 # SIGTERM half-way and resumed (no run redone, none orphaned, every cell and seed present once); the same sweep in 2
 # shards, merged or written into one folder, gives byte-identical tables; a zip axis's runs are the bytes of the
-# overrides its labels stand for; bad sweep files exit 2 naming the file and JSON path; a failing run is reported
+# overrides its labels stand for; bad sweep files exit 4 naming the file and JSON path; a failing run is reported
 # and its log kept; the analysis scripts draw from the outputs.
 # Usage: python3 test_sweep.py /path/to/spritesim
 import json
@@ -177,7 +177,7 @@ class Sweep(TempDirCase):
         with open(path, "w") as f:
             json.dump(other, f)
         p = sweep([path, "--out", self.full])
-        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertEqual(p.returncode, 4, p.stderr)
         self.assertIn("sweep.json", p.stderr)
 
     def test_zip_axis_runs_give_the_bytes_of_the_overrides_they_stand_for(self):
@@ -208,7 +208,7 @@ class Sweep(TempDirCase):
             self.assertEqual(json.load(f)["zip"]["hosts"]["4"], {"platform.workstations": 4})
         # A label that now sets something else is refused; a new label joins the folder.
         changed = sweep([zip_sweep("changed.json", [(2, 3), (4, 4)]), "--out", out])
-        self.assertEqual(changed.returncode, 2, changed.stderr)
+        self.assertEqual(changed.returncode, 4, changed.stderr)
         self.assertIn("zip labels", changed.stderr)
         more = sweep([zip_sweep("more.json", [(2, 2), (4, 4), (5, 5)]), "--out", out])
         self.assertEqual(more.returncode, 0, more.stderr)
@@ -251,7 +251,8 @@ class Sweep(TempDirCase):
 
 
 class BadSweepFiles(TempDirCase):
-    """Every bad sweep file: exit 2, the file and the JSON path on stderr, no run started."""
+    """Every bad sweep file: exit 4 (bad input), the file and the JSON path on stderr, no run started; a wrong command
+    line: exit 2."""
 
     TMP_PREFIX = "spritesim-badsweep-"
 
@@ -267,7 +268,7 @@ class BadSweepFiles(TempDirCase):
             f.write(text)
         out = os.path.join(self.tmp, "out")
         p = sweep([path, "--out", out, *extra])
-        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertEqual(p.returncode, 4, p.stderr)
         for m in (path, *mentions):
             self.assertIn(m, p.stderr)
         self.assertFalse(os.path.exists(os.path.join(out, "runs")), "a bad sweep started runs")
