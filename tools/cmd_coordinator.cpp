@@ -94,6 +94,8 @@ int cmd_coordinator(const Args& args)
   }
   if (!have_port || o.secret_file.empty() || o.agents.empty())
     throw UsageError(fmt::format("--port, --secret and --agents are required\n{}", MIGD_USAGE));
+  if (!o.policy.command.empty() && o.policy.name != "external")
+    throw UsageError(fmt::format("--policy-command is for --policy external (the policy is \"{}\")", o.policy.name));
   real::Coordinator migd(o);
   migd.run();
   return 0;
