@@ -10,9 +10,8 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-import real_cluster  # noqa: E402  (tests/lib/real_cluster.py)
-from real_cluster import Cluster  # noqa: E402
-from testlib import processes_mentioning, read, rows, run_script, skip_without_loopback, wait_for  # noqa: E402
+from real_cluster import Cluster, run_cluster_script  # noqa: E402
+from testlib import processes_mentioning, read, rows, wait_for  # noqa: E402
 
 SPRITESIM = None  # set from argv by run_script
 EXAMPLES = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples",
@@ -55,10 +54,5 @@ class ExternalInRealMode(unittest.TestCase):
             c.close()
 
 
-def before():
-    real_cluster.SPRITESIM = SPRITESIM
-    skip_without_loopback()
-
-
 if __name__ == "__main__":
-    run_script("test_real_external.py", globals(), before)
+    run_cluster_script("test_real_external.py", globals())
