@@ -92,6 +92,10 @@ std::vector<char*> c_strings(std::vector<std::string>& v)
       close(fd);
     }
   }
+  if (spec.stdin_fd >= 0)
+    dup2(spec.stdin_fd, 0);
+  if (spec.stdout_fd >= 0)
+    dup2(spec.stdout_fd, 1);
   if (spec.self && self_runner())
     run_self(spec.argv, envp, report);
   if (spec.search_path)
@@ -136,6 +140,10 @@ pid_t spawn_child(const ChildSpec& spec, char* const* argv, char* const* envp)
     posix_spawn_file_actions_adddup2(&files, log, 1);
     posix_spawn_file_actions_adddup2(&files, log, 2);
   }
+  if (spec.stdin_fd >= 0)
+    posix_spawn_file_actions_adddup2(&files, spec.stdin_fd, 0);
+  if (spec.stdout_fd >= 0)
+    posix_spawn_file_actions_adddup2(&files, spec.stdout_fd, 1);
   pid_t pid = -1;
   int err = spec.search_path ? posix_spawnp(&pid, argv[0], &files, &attr, argv, envp)
                              : posix_spawn(&pid, argv[0], &files, &attr, argv, envp);

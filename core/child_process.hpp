@@ -20,6 +20,10 @@ struct ChildSpec {
   bool search_path = false;               ///< look argv[0] up on PATH (else it is a path)
   std::optional<std::vector<std::string>> env; ///< the child's environment; the caller's when absent
   std::string log_file;                   ///< stdout and stderr go there (created 0644); inherited when empty
+  /// Descriptors that become the child's stdin and stdout (-1: inherited, or log_file's). They should be
+  /// close-on-exec in the parent, so that no other child inherits them.
+  int stdin_fd = -1;
+  int stdout_fd = -1;
   bool append_log = false;                ///< append to log_file rather than truncate it
   /// In a process group of its own, so that whoever started it can signal everything it started in turn; it is
   /// sent SIGTERM should the parent die first.

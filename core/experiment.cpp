@@ -192,7 +192,7 @@ static MigrationSpec parse_migration(const JsonReader& r)
   return m;
 }
 
-static PolicySpec parse_policy(const JsonReader& r)
+PolicySpec parse_policy(const JsonReader& r)
 {
   PolicySpec p;
   p.name = r.string("name", p.name);
@@ -200,6 +200,18 @@ static PolicySpec parse_policy(const JsonReader& r)
     if (!params->node().is_object())
       params->fail("expected an object of policy parameters, got " + json_type_name(params->node()));
     p.params = params->node();
+  }
+  const bool external = p.name == "external";
+  for (const char* key : {"command", "timeout_s"})
+    if (!external && r.has(key))
+      r.member(key).fail(fmt::format("only policy \"external\" has \"{}\" (this one is \"{}\")", key, p.name));
+  if (external) {
+    JsonReader command = r.member("command");
+    if (!command.node().is_array() || command.node().empty())
+      command.fail("expected the program and its arguments, a non-empty array of strings");
+    for (const auto& arg : command.elements())
+      p.command.push_back(arg.as_string());
+    p.timeout_s = r.number("timeout_s", p.timeout_s, 0.001, 3600);
   }
   r.finish();
   return p;
@@ -247,6 +259,11 @@ ExperimentSpec parse_experiment(const nlohmann::json& doc, const std::string& fi
   for (std::string* profile : {&s.platform.profile, &s.platform.file_server_profile})
     if (profile->find(".json") != std::string::npos)
       beside_config(*profile, file);
+  // An external policy's program or script given by a relative path with a slash ("policies/mine.py", not
+  // "python3", nor an option such as "--rule=a/b") is one of the config's files too.
+  for (std::string& arg : s.policy.command)
+    if (arg.find('/') != std::string::npos && arg[0] != '-')
+      beside_config(arg, file);
   return s;
 }
 
@@ -332,8 +349,18 @@ nlohmann::json to_json(const ExperimentSpec& s)
       {"migration",
        {{"direct_remote_moves", s.migration.direct_remote_moves}, {"demand_paging", s.migration.demand_paging},
         {"processes_migratable", s.migration.processes_migratable}}},
-      {"policy", {{"name", s.policy.name}, {"params", s.policy.params}}},
+      {"policy", to_json(s.policy)},
   };
+}
+
+nlohmann::json to_json(const PolicySpec& p)
+{
+  nlohmann::json out = {{"name", p.name}, {"params", p.params}};
+  if (!p.command.empty()) {
+    out["command"] = p.command;
+    out["timeout_s"] = p.timeout_s;
+  }
+  return out;
 }
 
 double owner_trace_start_s(const ExperimentSpec& spec)

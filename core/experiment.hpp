@@ -88,10 +88,15 @@ struct MigrationSpec {
   bool processes_migratable = true; ///< false: running processes cannot move (as in real mode), policies restart them
 };
 
-/// Which policy decides placement and eviction; params are checked by the policy registry.
+/// Which policy decides placement and eviction; params are checked by the policy registry (an external policy's
+/// are handed to its process as they are).
 struct PolicySpec {
   std::string name = "sprite";
   nlohmann::json params = nlohmann::json::object();
+  /// "external" only (docs/external-policies.md): the program and its arguments, and the wall seconds it may take
+  /// to answer one message.
+  std::vector<std::string> command;
+  double timeout_s = 10;
 };
 
 struct ExperimentSpec {
@@ -117,8 +122,14 @@ InputError blame_set_override(const InputError& e, const std::string& file, cons
 ExperimentSpec parse_experiment_text(const std::string& text, const std::string& path,
                                      const std::vector<std::string>& set_overrides = {});
 
+/// A config's `policy` section (name, params, and an external policy's command and timeout_s), strictly; relative
+/// paths in the command are left as they are (parse_experiment resolves them beside the config).
+PolicySpec parse_policy(const class JsonReader& r);
+
 /// The resolved config: every default filled in.
 nlohmann::json to_json(const ExperimentSpec& spec);
+/// The `policy` section as the resolved config writes it (real mode's config echo too).
+nlohmann::json to_json(const PolicySpec& policy);
 
 /// The time of the owner trace that becomes the run's time 0: trace_offset_s + seed x trace_offset_per_seed_s.
 double owner_trace_start_s(const ExperimentSpec& spec);

@@ -53,6 +53,9 @@ public:
   virtual void wake_at(double at_s) = 0;
   /// The policy broke its contract (Policy::decide threw std::logic_error): see MigdCore::dispatch.
   virtual void policy_error(const PolicyEvent& ev, const std::string& what) = 0;
+  /// The policy cannot answer any more (PolicyFailure: an external policy's process died, hung or broke the
+  /// protocol). Told once; the core asks it nothing more, and the backend ends the run with `what`.
+  virtual void policy_failed(const std::string& what) = 0;
 };
 
 class MigdCore {
@@ -141,7 +144,7 @@ public:
     uint64_t hosts_asked = 0, hosts_granted = 0;
     uint64_t revoked_owner = 0, revoked_fairness = 0;
     uint64_t rejected = 0;      ///< decisions refused (stale, incapable, or the mechanism said no)
-    uint64_t policy_errors = 0; ///< answers the runner refused whole
+    uint64_t policy_errors = 0; ///< answers the runner refused whole, and calls a failed policy could not answer
     double hold_s_total = 0;
     uint64_t holds = 0;
   };
@@ -204,6 +207,7 @@ private:
   std::vector<char> stale_;         ///< per host: its view is refreshed at the next view()
   std::vector<int> touched_;        ///< the hosts marked in stale_, in the order they were marked
   std::vector<PolicyEvent> rejected_; ///< delivered with the next call
+  bool policy_failed_ = false; ///< a PolicyFailure came: the policy is asked nothing more
   std::set<double> timers_;           ///< WAKE_AT times asked of the backend and not yet delivered
   std::vector<MigrationRecord> migrations_;
   std::vector<EvictionRecord> evictions_;

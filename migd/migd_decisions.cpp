@@ -15,6 +15,11 @@ void MigdCore::dispatch(const PolicyEvent& ev, Reply reply)
 
 std::vector<Decision> MigdCore::ask(const PolicyEvent& ev)
 {
+  if (policy_failed_) {
+    // A policy that failed answers nothing: every event goes unanswered while the backend ends the run.
+    ++stats_.policy_errors;
+    return {};
+  }
   std::vector<PolicyEvent> events;
   events.swap(rejected_);
   events.push_back(ev);
@@ -28,7 +33,12 @@ std::vector<Decision> MigdCore::ask(const PolicyEvent& ev)
     events.insert(events.end(), rejected_.begin(), rejected_.end());
     rejected_.swap(events);
     ++stats_.policy_errors;
-    actuator_.policy_error(ev, e.what());
+    if (dynamic_cast<const PolicyFailure*>(&e)) {
+      policy_failed_ = true;
+      actuator_.policy_failed(e.what());
+    } else {
+      actuator_.policy_error(ev, e.what());
+    }
     return {};
   }
 }

@@ -197,8 +197,14 @@ std::vector<Decision> Policy::decide(const ClusterView& view, const std::vector<
   ++calls_;
   std::vector<Decision> out = do_decide(view, events);
   AnswerState st;
-  for (const auto& d : out)
-    check(view, events, d, st);
+  try {
+    for (const auto& d : out)
+      check(view, events, d, st);
+  } catch (const std::logic_error& e) {
+    if (std::string who = error_context(); !who.empty())
+      throw std::logic_error(who + ": " + e.what());
+    throw;
+  }
   // Count only once the whole answer is valid, so a refused answer leaves every counter as it was.
   for (const auto& d : out)
     ++by_kind_[static_cast<size_t>(d.kind)];

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,15 @@
 #include "policy/cluster_view.hpp"
 
 namespace spritesim {
+
+struct PolicySpec; // core/experiment.hpp
+
+/// A policy that cannot answer any more: an external policy's process crashed, hung or broke the protocol. A
+/// std::logic_error, so that the migd core's one policy-error rule applies; the core also tells its backend, which
+/// ends the run (docs/external-policies.md "Errors").
+struct PolicyFailure : std::logic_error {
+  using std::logic_error::logic_error;
+};
 
 /// A named, typed, documented policy parameter.
 struct PolicyParam {
@@ -48,6 +58,9 @@ public:
 
 private:
   virtual std::vector<Decision> do_decide(const ClusterView& view, const std::vector<PolicyEvent>& events) = 0;
+  /// Who the policy is, for the runner's messages (the external policy names its command); empty for the built-in
+  /// ones.
+  virtual std::string error_context() const { return {}; }
   uint64_t calls_ = 0;
   uint64_t decisions_ = 0;
   uint64_t by_kind_[static_cast<size_t>(DecisionKind::WAKE_AT) + 1] = {};
@@ -68,8 +81,12 @@ struct PolicyInfo {
 /// Every registered policy, sorted by name (policy/policy_registry.cpp).
 const std::vector<PolicyInfo>& policy_registry();
 
-/// Builds a policy by name from a JSON object of parameters; unknown names, unknown parameters, wrong types and
-/// out-of-range values are InputErrors naming `file` and `path` ("$.policy").
+/// Builds a policy from a config's `policy` section: a registered one by name from its JSON object of parameters
+/// (unknown names, unknown parameters, wrong types and out-of-range values are InputErrors naming `file` and
+/// `path`, "$.policy"), or the external policy (policy/external_policy.hpp), which takes its command and timeout
+/// from the spec and hands its parameters, unchecked, to its process.
+std::unique_ptr<Policy> make_policy(const PolicySpec& spec, const std::string& file, const std::string& path);
+/// The same from a name and parameters only (an external policy needs the spec's command).
 std::unique_ptr<Policy> make_policy(const std::string& name, const nlohmann::json& params, const std::string& file,
                                     const std::string& path);
 

@@ -1,12 +1,14 @@
 // The policy registry: every policy by name with its documented parameters, and make_policy, which checks a
-// config's parameters against them. Adding a policy = its own .cpp, its line in policy/meson.build (which
-// generates the list) and docs/policies.md.
+// config's parameters against them (or starts the external policy, external_policy.cpp). Adding a policy = its own
+// .cpp, its line in policy/meson.build (which generates the list) and docs/policies.md.
 #include <algorithm>
 
 #include <fmt/format.h>
 
+#include "core/experiment.hpp"
 #include "core/input_error.hpp"
 #include "core/json_reader.hpp"
+#include "policy/external_policy.hpp"
 #include "policy/policy.hpp"
 
 namespace spritesim {
@@ -27,6 +29,18 @@ const std::vector<PolicyInfo>& policy_registry()
 std::unique_ptr<Policy> make_policy(const std::string& name, const nlohmann::json& params, const std::string& file,
                                     const std::string& path)
 {
+  PolicySpec spec;
+  spec.name = name;
+  spec.params = params;
+  return make_policy(spec, file, path);
+}
+
+std::unique_ptr<Policy> make_policy(const PolicySpec& spec, const std::string& file, const std::string& path)
+{
+  const std::string& name = spec.name;
+  const nlohmann::json& params = spec.params;
+  if (name == EXTERNAL_POLICY)
+    return make_external_policy(spec, file, path);
   for (const auto& info : policy_registry()) {
     if (info.name != name)
       continue;
@@ -49,7 +63,9 @@ std::unique_ptr<Policy> make_policy(const std::string& name, const nlohmann::jso
   for (const auto& info : policy_registry())
     names.push_back(info.name);
   throw InputError(file, path + ".name",
-                   fmt::format("unknown policy \"{}\" (known: {})", name, fmt::join(names, ", ")));
+                   fmt::format("unknown policy \"{}\" (known: {}; or \"{}\", a policy process of your own: "
+                               "docs/external-policies.md)",
+                               name, fmt::join(names, ", "), EXTERNAL_POLICY));
 }
 
 } // namespace spritesim

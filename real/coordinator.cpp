@@ -5,6 +5,9 @@
 #include "real/coordinator.hpp"
 
 #include <algorithm>
+#include <csignal>
+
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -15,7 +18,7 @@ namespace spritesim::real {
 
 Coordinator::Coordinator(CoordinatorOptions options)
     : options_(std::move(options)),
-      core_(make_policy(options_.policy, options_.policy_params, "--policy", "$.policy"), *this, options_.idle_rule)
+      core_(make_policy(options_.policy, "--policy", "$.policy"), *this, options_.idle_rule)
 {
   secret_ = read_secret_file(options_.secret_file);
   for (const Endpoint& e : options_.agents) {
@@ -105,6 +108,15 @@ void Coordinator::policy_error(const PolicyEvent& ev, const std::string& what)
   // A policy that breaks the contract must not take the coordinator down with it (migd_decisions.cpp: the event
   // goes unanswered, refused decisions are kept for the next call).
   fmt::print(stderr, "migd: the policy's answer to {} was refused: {}\n", to_string(ev.kind), what);
+}
+
+void Coordinator::policy_failed(const std::string& what)
+{
+  // Without a policy nothing more can be decided: migd stops as on SIGTERM (a last checkpoint, the --out files
+  // written), but with exit status 2. Called under mutex_, which the stopping thread waits for.
+  fmt::print(stderr, "migd: error: {}; stopping\n", what);
+  policy_failed_ = true;
+  kill(getpid(), SIGTERM);
 }
 
 void Coordinator::evaluate(int host)

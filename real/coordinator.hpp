@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/experiment.hpp"
 #include "core/json_reader.hpp"
 #include "core/results.hpp"
 #include "migd/migd_core.hpp"
@@ -31,8 +32,7 @@ struct CoordinatorOptions {
   int port = 0;
   std::string secret_file;
   std::vector<Endpoint> agents;
-  std::string policy = "sprite";
-  nlohmann::json policy_params = nlohmann::json::object();
+  PolicySpec policy; ///< --policy, --policy-params, --policy-command, --policy-timeout
   std::string state_file; ///< checkpoint (empty: none)
   std::string out_dir;    ///< jobs.csv, migrations.csv, evictions.csv, decisions.csv, results.json (empty: none)
   IdleRule idle_rule;     ///< migd's defaults (SRC migd.c); tests lower input_threshold_s
@@ -74,6 +74,7 @@ private:
   void revoked(int, int) override {} // rexec clients learn of the kills from their agents
   void wake_at(double at_s) override;
   void policy_error(const PolicyEvent& ev, const std::string& what) override;
+  void policy_failed(const std::string& what) override;
   bool send_control(int host, int64_t job, AgentAction action);
   void evaluate(int host);
   /// Why no agent's host takes foreign work now ("" when one does): each host's reason, for migd's log and the
@@ -141,6 +142,7 @@ private:
   std::condition_variable timer_cv_;
   std::set<double> timers_;
   std::vector<Host> hosts_; ///< agents first, then the home pseudo-host (the book's hosts, same indices)
+  std::atomic<bool> policy_failed_{false}; ///< the policy failed (policy_failed): migd stops with status 2
   bool no_host_ = false; ///< no host took foreign work at the last evaluate (logged when that changes)
   MigdCore core_;
   std::map<int64_t, JobLink> links_; ///< the book's processes, same ids

@@ -222,7 +222,7 @@ nlohmann::json Coordinator::on_status() const
                     {"state", to_string(p.state)},
                     {"for_s", std::max(0.0, t - p.run_start_s)}});
   }
-  return {{"type", "status_report"}, {"policy", options_.policy},        {"now_s", t},
+  return {{"type", "status_report"}, {"policy", options_.policy.name},        {"now_s", t},
           {"hosts", hosts},          {"jobs", jobs}, {"jobs_total", core_.processes().size()}};
 }
 

@@ -152,12 +152,12 @@ void Coordinator::run()
       write_outputs();
     fmt::print(stderr, "migd: stopped by signal {}; records written\n", sig);
     std::fflush(stderr);
-    std::_Exit(0);
+    std::_Exit(policy_failed_ ? 2 : 0);
   });
   Endpoint e{options_.bind, options_.port};
   int port = 0;
   int fd = listen_on(e, &port);
-  fmt::print(stderr, "migd listening on {}:{} (policy {}, {} agents)\n", options_.bind, port, options_.policy,
+  fmt::print(stderr, "migd listening on {}:{} (policy {}, {} agents)\n", options_.bind, port, options_.policy.name,
              options_.agents.size());
   if (!options_.state_file.empty()) {
     // Before the first client: the ids this coordinator may hand out are reserved on disk (on_place), and what

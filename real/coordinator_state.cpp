@@ -176,7 +176,7 @@ void Coordinator::write_outputs()
   for (const Endpoint& e : options_.agents)
     agents.push_back(e.text());
   nlohmann::json config = {{"mode", "real"},
-                           {"policy", {{"name", options_.policy}, {"params", options_.policy_params}}},
+                           {"policy", to_json(options_.policy)},
                            {"agents", agents},
                            {"idle_rule", to_json(options_.idle_rule)}};
   RunResult r;
@@ -211,7 +211,7 @@ void Coordinator::write_outputs()
       r.hosts.push_back(hr);
     }
     r.extra = {{"mode", "real"},
-               {"policy", options_.policy},
+               {"policy", options_.policy.name},
                {"decisions_rejected", core_.stats().rejected},
                {"elapsed_s", std::stod(fixed(now()))},
                {"seed", nullptr}};

@@ -90,6 +90,13 @@ void GlobalMigd::policy_error(const PolicyEvent& ev, const std::string& what)
   audit_.violation(fmt::format("the policy's answer to {} was refused: {}", to_string(ev.kind), what));
 }
 
+void GlobalMigd::policy_failed(const std::string& what)
+{
+  // The run goes on to its end with every event unanswered (processes run at home; no wall time is spent on a
+  // policy that answers nothing), and fails its audit with this as its first line.
+  audit_.violation(fmt::format("the policy failed, and nothing was decided after that: {}", what));
+}
+
 void GlobalMigd::register_client(int client, std::function<void(int)> on_revoke)
 {
   clients_[client] = std::move(on_revoke);

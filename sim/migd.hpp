@@ -127,6 +127,7 @@ private:
   void revoked(int client, int host) override;
   void wake_at(double at_s) override;
   void policy_error(const PolicyEvent& ev, const std::string& what) override;
+  void policy_failed(const std::string& what) override;
   SimProcess& proc(const BookProcess& p) { return *procs_.at(p.id); }
   void recount(int h);
 

@@ -64,7 +64,7 @@ OwnerPeriods owner_periods(const ExperimentSpec& spec, double horizon)
 
 SimInputs prepare_simulation(const ExperimentSpec& spec)
 {
-  SimInputs in{make_cost_model(spec), make_policy(spec.policy.name, spec.policy.params, spec.file, "$.policy"),
+  SimInputs in{make_cost_model(spec), make_policy(spec.policy, spec.file, "$.policy"),
                parse_idle_rule(spec.owners.idle_rule, spec.file, "$.owners.idle_rule"), {}, {}};
   double duration_s = spec.workload.duration_s;
   in.owners = owner_periods(spec, duration_s > 0 ? duration_s : OPEN_ENDED_HORIZON_S);

@@ -11,9 +11,12 @@ namespace spritesim {
 
 namespace {
 const char* MIGD_USAGE =
-    "usage: spritesim migd --port P --secret FILE --agents HOST:PORT,... [--bind ADDR] [--policy NAME]\n"
-    "                      [--policy-params JSON] [--state FILE] [--out DIR] [--input-threshold S]\n"
+    "usage: spritesim migd --port P --secret FILE --agents HOST:PORT,... [--bind ADDR] [--policy NAME|JSON]\n"
+    "                      [--policy-params JSON] [--policy-command JSON] [--policy-timeout S]\n"
+    "                      [--state FILE] [--out DIR] [--input-threshold S]\n"
     "                      [--handshake-timeout S] [--max-unauthenticated N]\n"
+    "  --policy external --policy-command '[\"python3\", \"my_policy.py\"]': a policy process of your own\n"
+    "    (docs/external-policies.md); --policy-timeout S: its answers' deadline (default 10)\n"
     "  --state FILE  checkpoint (and FILE.records.jsonl), both created mode 0600: FILE holds the job-token key\n"
     "  --handshake-timeout S  a peer must finish its whole handshake within S seconds (default 5)\n"
     "  --max-unauthenticated N  peers in their handshake at once; one more drops the oldest (default 64)";
@@ -47,10 +50,23 @@ int cmd_coordinator(const Args& args)
         }
       } else if (a == "--bind")
         o.bind = value();
-      else if (a == "--policy")
-        o.policy = value();
-      else if (a == "--policy-params")
-        o.policy_params = parse_json_text(value(), "--policy-params");
+      else if (a == "--policy") {
+        // A name, or a whole policy section as JSON: {"name": "external", "command": [...], ...}.
+        const std::string& v = value();
+        if (v.starts_with("{")) {
+          nlohmann::json section = parse_json_text(v, "--policy");
+          o.policy = parse_policy(JsonReader(section, "--policy"));
+        } else
+          o.policy.name = v;
+      } else if (a == "--policy-params")
+        o.policy.params = parse_json_text(value(), "--policy-params");
+      else if (a == "--policy-command") {
+        nlohmann::json cmd = parse_json_text(value(), "--policy-command");
+        o.policy.command.clear();
+        for (const auto& arg : JsonReader(cmd, "--policy-command").elements())
+          o.policy.command.push_back(arg.as_string());
+      } else if (a == "--policy-timeout")
+        o.policy.timeout_s = parse_handshake_timeout(value(), a);
       else if (a == "--state")
         o.state_file = value();
       else if (a == "--out")
@@ -74,6 +90,8 @@ int cmd_coordinator(const Args& args)
   }
   if (!have_port || o.secret_file.empty() || o.agents.empty())
     throw UsageError(fmt::format("--port, --secret and --agents are required\n{}", MIGD_USAGE));
+  if (!o.policy.command.empty() && o.policy.name != "external")
+    throw UsageError(fmt::format("--policy-command is for --policy external (the policy is \"{}\")", o.policy.name));
   real::Coordinator migd(o);
   migd.run();
   return 0;

@@ -15,7 +15,7 @@ import tempfile
 import threading
 import unittest
 
-from testlib import free_port, read, rows, wait_for
+from testlib import free_port, read, rows, run_script, skip_without_loopback, wait_for
 
 SPRITESIM = None  # the spritesim executable, set by the test script
 SECRET = b"test-real-shared-secret-0123456789"
@@ -246,3 +246,13 @@ class Relay:
         self.sock.close()
 
 
+def run_cluster_script(script, module_globals, before=None):
+    """The main of the scripts that start Clusters: run_script, which sets the script's SPRITESIM; this module gets it
+    too, the script skips (exit 77) where loopback sockets are not allowed, then `before` runs."""
+    def setup():
+        global SPRITESIM
+        SPRITESIM = module_globals["SPRITESIM"]
+        skip_without_loopback()
+        if before:
+            before()
+    run_script(script, module_globals, setup)

@@ -25,10 +25,9 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-import real_cluster  # noqa: E402  (tests/lib/real_cluster.py)
 from real_cluster import (PROTOCOL_VERSION, SECRET, Cluster, WithCluster, authenticated,  # noqa: E402
-                          frame, hostile, recv_frame, small_c_project, until, write_tree)
-from testlib import numbered_script, read, rows, run_script, skip_without_loopback, wait_for  # noqa: E402
+                          frame, hostile, recv_frame, run_cluster_script, small_c_project, until, write_tree)
+from testlib import numbered_script, read, rows, wait_for  # noqa: E402
 
 SPRITESIM = None  # set from argv by run_script
 
@@ -530,10 +529,5 @@ class HostProfile(unittest.TestCase):
             self.assertEqual(needed, [], name)
 
 
-def before():
-    real_cluster.SPRITESIM = SPRITESIM
-    skip_without_loopback()
-
-
 if __name__ == "__main__":
-    run_script("test_real.py", globals(), before)
+    run_cluster_script("test_real.py", globals())

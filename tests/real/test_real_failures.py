@@ -13,9 +13,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-import real_cluster  # noqa: E402  (tests/lib/real_cluster.py)
-from real_cluster import Cluster, Relay, WithCluster  # noqa: E402
-from testlib import numbered_script, read, rows, run_script, skip_without_loopback, wait_for  # noqa: E402
+from real_cluster import Cluster, Relay, WithCluster, run_cluster_script  # noqa: E402
+from testlib import numbered_script, read, rows, wait_for  # noqa: E402
 
 SPRITESIM = None  # set from argv by run_script
 
@@ -181,11 +180,9 @@ class WatchLinkLost(unittest.TestCase):
             c.close()
 
 
-def before():
+def any_umask():
     os.umask(0o022)  # test_5b: the daemons' files must be private whatever the umask
-    real_cluster.SPRITESIM = SPRITESIM
-    skip_without_loopback()
 
 
 if __name__ == "__main__":
-    run_script("test_real_failures.py", globals(), before)
+    run_cluster_script("test_real_failures.py", globals(), any_umask)

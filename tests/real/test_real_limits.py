@@ -20,9 +20,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-import real_cluster  # noqa: E402  (tests/lib/real_cluster.py)
-from real_cluster import PROTOCOL_VERSION, SECRET, Cluster, frame  # noqa: E402
-from testlib import free_port, read, rows, run_script, skip_without_loopback, wait_for  # noqa
+from real_cluster import PROTOCOL_VERSION, SECRET, Cluster, frame, run_cluster_script  # noqa: E402
+from testlib import free_port, read, rows, wait_for  # noqa
 
 SPRITESIM = None  # set from argv by run_script
 DEADLINE = 1.5  # --handshake-timeout given to every daemon here
@@ -294,10 +293,5 @@ class NoIdleHost(unittest.TestCase):
             c.close()
 
 
-def before():
-    real_cluster.SPRITESIM = SPRITESIM
-    skip_without_loopback()
-
-
 if __name__ == "__main__":
-    run_script("test_real_limits.py", globals(), before)
+    run_cluster_script("test_real_limits.py", globals())

@@ -167,6 +167,7 @@ public:
   {
     orders.push_back(fmt::format("policy_error {}: {}", to_string(ev.kind), what));
   }
+  void policy_failed(const std::string& what) override { orders.push_back("policy_failed: " + what); }
 
 private:
   struct Move {
