@@ -152,7 +152,7 @@ void Coordinator::run()
       write_outputs();
     fmt::print(stderr, "migd: stopped by signal {}; records written\n", sig);
     std::fflush(stderr);
-    std::_Exit(policy_failed_ ? 2 : 0);
+    std::_Exit(policy_failed_ ? EXIT_BAD_INPUT : 0); // its policy process failed: a peer that broke the protocol
   });
   Endpoint e{options_.bind, options_.port};
   int port = 0;

@@ -11,6 +11,7 @@
 
 #include "core/input_error.hpp"
 #include "core/results.hpp"
+#include "policy/policy.hpp"
 #include "tools/build_info.hpp"
 #include "tools/commands.hpp"
 
@@ -26,6 +27,8 @@ int exit_status_of(const std::exception_ptr& e)
     return EXIT_BAD_INPUT;
   } catch (const InvariantViolation&) {
     return EXIT_INVALID_RUN;
+  } catch (const PolicyFailure&) {
+    return EXIT_BAD_INPUT; // an external policy's process that broke the protocol: a peer's bad input
   } catch (const std::runtime_error&) {
     return EXIT_RUN_FAILED;
   } catch (...) {

@@ -189,13 +189,13 @@ class Misbehaving(TempDirCase):
                     "sys.stdin.readline()\n")
         r = self.check_fails({"name": "external", "command": [PYTHON, script]},
                              ["speaks protocol 0, this spritesim speaks 1"], "old_protocol.py")
-        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.returncode, 4, r.stderr)  # a peer's bad input (docs/outputs.md "Exit status")
         exp = dict(EXPERIMENT, policy={"name": "external", "command": ["/nonexistent/policy-program"]})
         path = os.path.join(self.tmp, "missing.json")
         with open(path, "w") as f:
             json.dump(exp, f)
         r = run(["run", path, "--out", os.path.join(self.tmp, "missing-out")])
-        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertEqual(r.returncode, 4, r.stderr)
         self.assertIn("$.policy.command", r.stderr)
         self.assertIn("/nonexistent/policy-program", r.stderr)
 
@@ -210,7 +210,7 @@ class Misbehaving(TempDirCase):
                 with open(path, "w") as f:
                     json.dump(dict(EXPERIMENT, policy=policy), f)
                 r = run(["run", path, "--out", os.path.join(self.tmp, "cfg-out")])
-                self.assertEqual(r.returncode, 2, r.stderr)
+                self.assertEqual(r.returncode, 4, r.stderr)
                 self.assertIn(where, r.stderr)
 
     def test_policies_lists_external_with_its_keys(self):
