@@ -233,7 +233,7 @@ def main():
             if distcc:
                 distcc.close()
             distcc = Distcc(work, jobs) if "distcc" in variants else None
-            capture_out = os.path.join(work, f"capture-j{jobs}.json")
+            capture_out = os.path.join(work, f"capture-j{jobs}.json")  # each rep's is kept as capture-jN-rR.json
             cmds = {
                 "plain": (["make", f"-j{jobs}"], quiet),
                 "spritesim": ([spritesim, "make", "--migd", f"127.0.0.1:{cluster.port}", "--secret", cluster.secret,
@@ -250,6 +250,8 @@ def main():
                 for v in order:
                     d = project.fresh_copy()
                     wall, cpu = timed_build(d, *cmds[v])
+                    if v == "capture":
+                        os.replace(capture_out, os.path.join(work, f"capture-j{jobs}-r{rep}.json"))
                     walls[v].append(wall)
                     cpus[v].append(cpu)
                     digests.setdefault(v, []).append(tree_digest(d))
@@ -282,8 +284,13 @@ def main():
                       f"{remote} remote, {local} at home), medians in ms: " +
                       ", ".join(f"{k} {v * 1e3:.2f}" for k, v in steps.items()))
             if profile:
-                # From the capture of this very build (make -jN: its commands' CPU as they ran N at a time).
-                if "capture" not in variants:
+                # From a capture of this very build (make -jN: its commands' CPU as they ran N at a time): the one
+                # whose wall time is the median of the captures, as the measured walls are medians.
+                if "capture" in variants:
+                    order = sorted(range(a.reps), key=lambda r: walls["capture"][r])
+                    shutil.copyfile(os.path.join(work, f"capture-j{jobs}-r{order[(a.reps - 1) // 2]}.json"),
+                                    capture_out)
+                else:
                     d = project.fresh_copy()
                     timed_build(d, *cmds["capture"])
                     shutil.rmtree(d)

@@ -23,10 +23,10 @@ namespace spritesim::real {
 
 int read_run_queue(const std::string& path)
 {
-  std::ifstream in(path);
-  std::string l1, l5, l15, running;
-  if (!(in >> l1 >> l5 >> l15 >> running))
+  std::vector<std::string> words = read_words(path, 4); // "0.52 0.58 0.59 2/467 12345"
+  if (words.size() < 4)
     return -1;
+  const std::string& running = words[3];
   auto slash = running.find('/');
   if (slash == std::string::npos || slash == 0)
     return -1;

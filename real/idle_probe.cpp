@@ -4,6 +4,7 @@
 #include "real/idle_probe.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -189,15 +190,35 @@ private:
 
 } // namespace
 
+std::vector<std::string> read_words(const std::string& path, size_t max_words)
+{
+  std::vector<std::string> words;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return words;
+  char buf[512];
+  ssize_t n = ::read(fd, buf, sizeof buf);
+  ::close(fd);
+  for (ssize_t i = 0; i < n && words.size() < max_words;) {
+    while (i < n && std::isspace(static_cast<unsigned char>(buf[i])))
+      ++i;
+    ssize_t start = i;
+    while (i < n && !std::isspace(static_cast<unsigned char>(buf[i])))
+      ++i;
+    if (i > start)
+      words.emplace_back(buf + start, buf + i);
+  }
+  return words;
+}
+
 OwnerState read_owner_control(const std::string& path, double now_epoch_s)
 {
   OwnerState s;
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
     return s;
-  std::ifstream in(path);
-  std::string word;
-  in >> word;
+  std::vector<std::string> first = read_words(path, 1);
+  std::string word = first.empty() ? "" : first[0];
   double since = std::max(0.0, now_epoch_s - file_time(st.st_mtim));
   if (word == "active") {
     s.active = true;

@@ -43,6 +43,10 @@ std::unique_ptr<IdleProbe> make_logind_probe();
 /// less than 1 s old. A missing file is idle since boot.
 OwnerState read_owner_control(const std::string& path, double now_epoch_s);
 
+/// The first words of a small file read with one read() ("" when it cannot be read), split on blanks. The agent
+/// reads the owner-control and load-average files at every poll (every 5 ms by default): no stream set-up each time.
+std::vector<std::string> read_words(const std::string& path, size_t max_words);
+
 /// The state given the newest last-input time a probe sees (epoch s; <= 0: none) and the one it saw at its previous
 /// look (< 0: this is the first look): active while the input is less than 1 s old, and also at a look that finds
 /// the time moved forward (terminal times have whole seconds, so a fresh input can already look 1 s old).
