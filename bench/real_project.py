@@ -17,7 +17,7 @@ It prints median walls, (variant - plain) / recipe lines in wall and in CPU (the
 it waited for: not what agents or distccd ran), and whether every variant built the same files as plain make; then
 times one more spritesim build with SPRITESIM_REXEC_TIMING set and prints the median of each phase of a remote
 recipe line (docs/real-mode.md, "Where a recipe's time goes"). Unless --no-predict, the simulator then replays the
-last capture of that make -jN as the real runs were set up (docs/capture.md, "Predicting a real-mode build") and
+capture of that make -jN whose wall time is the median, set up as the real runs were (docs/capture.md, "Predicting a real-mode build") and
 the table at the end gives predicted against measured, for plain make and for spritesim make.
 
 Not a test: figures for bench/README.md. Agents, migd and distccd share the machine's CPUs with the build, so the
