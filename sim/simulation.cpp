@@ -71,8 +71,10 @@ SimInputs prepare_simulation(const ExperimentSpec& spec)
   in.workload = prepare_workload(spec, in.owners);
 #ifdef __GLIBC__
   // Reading a trace leaves its parser's temporaries freed between the ids kept (about 100 MB at a million jobs):
-  // glibc keeps free memory inside its heap until asked to give it back.
-  malloc_trim(0);
+  // glibc keeps free memory inside its heap until asked to give it back. Only when there is much of it: for the
+  // small runs a reproduction starts by the hundred, giving pages back only to fault them in again costs system time.
+  if (mallinfo2().fordblks > (64u << 20))
+    malloc_trim(0);
 #endif
   return in;
 }
