@@ -19,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include "core/output_files.hpp"
 #include "real/agent.hpp"
 #include "real/coordinator.hpp"
 #include "real/net.hpp"
@@ -36,22 +37,6 @@ double median(std::vector<double> v)
   return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
-void write_file(const std::string& path, const std::string& text, mode_t mode)
-{
-  FILE* f = std::fopen(path.c_str(), "w");
-  std::fputs(text.c_str(), f);
-  std::fclose(f);
-  ::chmod(path.c_str(), mode);
-}
-
-int free_port()
-{
-  int port = 0;
-  int fd = listen_on(Endpoint{"127.0.0.1", 0}, &port);
-  ::close(fd);
-  return port;
-}
-
 } // namespace
 
 int main(int argc, char** argv)
@@ -63,24 +48,24 @@ int main(int argc, char** argv)
   char tmpl[] = "/tmp/bench-rexec-XXXXXX";
   std::string dir = ::mkdtemp(tmpl);
   std::string secret = dir + "/secret", loadavg = dir + "/loadavg";
-  write_file(secret, "bench-rexec-shared-secret-0123456789\n", 0600);
-  write_file(loadavg, "0.00 0.00 0.00 1/100 1\n", 0644); // a quiet host, whatever this machine's load is
+  spritesim::write_file_atomic(secret, "bench-rexec-shared-secret-0123456789\n", 0600);
+  spritesim::write_file_atomic(loadavg, "0.00 0.00 0.00 1/100 1\n", 0644); // a quiet host, whatever this machine's load is
 
   AgentOptions ao;
   ao.name = "agent";
-  ao.port = free_port();
+  ao.port = unused_loopback_port();
   ao.secret_file = secret;
   ao.owner_control = dir + "/owner"; // absent: idle since boot
   ao.loadavg = loadavg;
   ao.allow_root = true;
   std::thread([ao] { Agent(ao).run(); }).detach();
   CoordinatorOptions co;
-  co.port = free_port();
+  co.port = unused_loopback_port();
   co.secret_file = secret;
   co.agents = {Endpoint{"127.0.0.1", ao.port}};
   co.idle_rule.input_threshold_s = 0;
   CoordinatorOptions durable = co;
-  durable.port = free_port();
+  durable.port = unused_loopback_port();
   durable.state_file = dir + "/state.json";
   std::thread([co] { Coordinator(co).run(); }).detach();
   std::thread([durable] { Coordinator(durable).run(); }).detach();

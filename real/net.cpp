@@ -86,6 +86,13 @@ int listen_on(const Endpoint& e, int* bound_port)
   return fd;
 }
 
+int unused_loopback_port()
+{
+  int port = 0;
+  ::close(listen_on(Endpoint{"127.0.0.1", 0}, &port));
+  return port;
+}
+
 std::unique_ptr<Connection> connect_to(const Endpoint& e, double timeout_s)
 {
   sockaddr_in a = resolve(e);

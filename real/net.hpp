@@ -23,6 +23,9 @@ Endpoint parse_endpoint(const std::string& text, const std::string& what);
 /// A listening socket on endpoint (port 0 = any); returns the fd and sets `bound_port`. Throws std::runtime_error.
 int listen_on(const Endpoint& e, int* bound_port);
 
+/// A loopback port nothing listens on now (bound, then closed: a test or bench's daemons take it next).
+int unused_loopback_port();
+
 /// Connects (TCP_NODELAY); throws ConnectionLost naming the endpoint when it cannot.
 std::unique_ptr<Connection> connect_to(const Endpoint& e, double timeout_s = 2);
 

@@ -192,19 +192,6 @@ struct RemotePath {
   int runs = 0;
 };
 
-int unused_port()
-{
-  int port = 0;
-  ::close(real::listen_on(real::Endpoint{"127.0.0.1", 0}, &port));
-  return port;
-}
-
-void write_text(const std::filesystem::path& path, const std::string& text, std::filesystem::perms perms)
-{
-  std::ofstream(path) << text;
-  std::filesystem::permissions(path, perms);
-}
-
 RemotePath measure_remote_path(const std::string& null_program, int runs)
 {
   namespace fs = std::filesystem;
@@ -216,11 +203,10 @@ RemotePath measure_remote_path(const std::string& null_program, int runs)
   if (!::mkdtemp(tmpl.data()))
     throw std::runtime_error("host-profile: cannot create a temporary directory");
   const fs::path dir = tmpl;
-  const auto owner_rw = fs::perms::owner_read | fs::perms::owner_write;
-  write_text(dir / "secret", "host-profile-loopback-secret-0123456789abcdef\n", owner_rw);
-  write_text(dir / "loadavg", "0.00 0.00 0.00 1/100 1\n", owner_rw); // an idle host whatever this machine's load
-  write_text(dir / "owner", "idle\n", owner_rw);
-  const int agent_port = unused_port(), migd_port = unused_port();
+  write_file_atomic(dir / "secret", "host-profile-loopback-secret-0123456789abcdef\n", 0600);
+  write_file_atomic(dir / "loadavg", "0.00 0.00 0.00 1/100 1\n", 0600); // an idle host whatever this machine's load
+  write_file_atomic(dir / "owner", "idle\n", 0600);
+  const int agent_port = real::unused_loopback_port(), migd_port = real::unused_loopback_port();
   std::vector<std::string> agent = {"agent", "--port", std::to_string(agent_port), "--bind", "127.0.0.1", "--secret",
                                     (dir / "secret").string(), "--owner-control", (dir / "owner").string(), "--name",
                                     "host-profile", "--loadavg", (dir / "loadavg").string(), "--poll-ms", "2"};
