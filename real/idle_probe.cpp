@@ -190,25 +190,30 @@ private:
 
 } // namespace
 
-std::vector<std::string> read_words(const std::string& path, size_t max_words)
+std::vector<std::string> split_words(std::string_view text, size_t max_words)
 {
   std::vector<std::string> words;
+  for (size_t i = 0; i < text.size() && words.size() < max_words;) {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])))
+      ++i;
+    size_t start = i;
+    while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i])))
+      ++i;
+    if (i > start)
+      words.emplace_back(text.substr(start, i - start));
+  }
+  return words;
+}
+
+std::vector<std::string> read_words(const std::string& path, size_t max_words)
+{
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return words;
+    return {};
   char buf[512];
   ssize_t n = ::read(fd, buf, sizeof buf);
   ::close(fd);
-  for (ssize_t i = 0; i < n && words.size() < max_words;) {
-    while (i < n && std::isspace(static_cast<unsigned char>(buf[i])))
-      ++i;
-    ssize_t start = i;
-    while (i < n && !std::isspace(static_cast<unsigned char>(buf[i])))
-      ++i;
-    if (i > start)
-      words.emplace_back(buf + start, buf + i);
-  }
-  return words;
+  return split_words(std::string_view(buf, n > 0 ? static_cast<size_t>(n) : 0), max_words);
 }
 
 OwnerState read_owner_control(const std::string& path, double now_epoch_s)

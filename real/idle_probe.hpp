@@ -3,8 +3,10 @@
 // the console, and since when has there been no input?" at wall-clock time now. The parsers are pure functions.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace spritesim::real {
@@ -43,8 +45,11 @@ std::unique_ptr<IdleProbe> make_logind_probe();
 /// less than 1 s old. A missing file is idle since boot.
 OwnerState read_owner_control(const std::string& path, double now_epoch_s);
 
-/// The first words of a small file read with one read() ("" when it cannot be read), split on blanks. The agent
-/// reads the owner-control and load-average files at every poll (every 5 ms by default): no stream set-up each time.
+/// The first `max_words` words of `text`, split on white space.
+std::vector<std::string> split_words(std::string_view text, size_t max_words = SIZE_MAX);
+
+/// The first words of a small file read with one read() (none when it cannot be read). The agent reads the
+/// owner-control and load-average files at every poll (every 5 ms by default): no stream set-up each time.
 std::vector<std::string> read_words(const std::string& path, size_t max_words);
 
 /// The state given the newest last-input time a probe sees (epoch s; <= 0: none) and the one it saw at its previous

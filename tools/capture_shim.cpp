@@ -2,7 +2,6 @@
 // capture_shim.hpp).
 #include "tools/capture_shim.hpp"
 
-#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -18,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "core/child_process.hpp"
+#include "real/idle_probe.hpp"
 #include "real/rexec.hpp"
 #include "workloads/capture.hpp"
 
@@ -41,22 +41,6 @@ int exit_like(int status)
     return 128 + sig;
   }
   return WEXITSTATUS(status);
-}
-
-// The words of a space-separated list (make's $^ holds no other separators).
-std::vector<std::string> words_of(const char* text)
-{
-  std::vector<std::string> out;
-  for (const char* p = text ? text : ""; *p;) {
-    while (*p && std::isspace(static_cast<unsigned char>(*p)))
-      ++p;
-    const char* start = p;
-    while (*p && !std::isspace(static_cast<unsigned char>(*p)))
-      ++p;
-    if (p > start)
-      out.emplace_back(start, p);
-  }
-  return out;
 }
 
 } // namespace
@@ -85,7 +69,7 @@ bool proc_cpu(pid_t pid, double& self_s, double& children_s)
   const char* close = std::strrchr(buf, ')'); // the command name may hold spaces and parentheses
   if (!close)
     return false;
-  std::vector<std::string> fields = words_of(close + 1); // field 3 (the state) onwards
+  std::vector<std::string> fields = real::split_words(close + 1); // field 3 (the state) onwards
   double ticks[4] = {0, 0, 0, 0};
   for (int i = 14; i <= 17 && static_cast<size_t>(i - 3) < fields.size(); ++i)
     ticks[i - 14] = std::strtod(fields[static_cast<size_t>(i - 3)].c_str(), nullptr);
@@ -142,7 +126,8 @@ int run_shell_shim(const Args& args)
   ShellRecord rec;
   const char* target = std::getenv(ENV_TARGET);
   rec.target = target ? target : "";
-  rec.prereqs = words_of(std::getenv(ENV_PREREQS));
+  const char* prereqs = std::getenv(ENV_PREREQS); // make's $^ $|: space-separated
+  rec.prereqs = real::split_words(prereqs ? prereqs : "");
   const char* shell = std::getenv(ENV_SHELL);
   const char* log = std::getenv(ENV_LOG);
   rec.argv.push_back(shell && *shell ? shell : "/bin/sh");
