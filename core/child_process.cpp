@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <set>
 
 #include <fcntl.h>
@@ -232,6 +233,11 @@ std::string self_exe()
   if (n <= 0)
     throw std::runtime_error("cannot find this executable (/proc/self/exe)");
   return std::string(buf, static_cast<size_t>(n));
+}
+
+std::string companion_executable(const std::string& name)
+{
+  return (std::filesystem::path(self_exe()).parent_path() / name).string();
 }
 
 void set_self_runner(std::function<int(const std::vector<std::string>&)> runner)

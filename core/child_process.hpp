@@ -71,6 +71,8 @@ int run_child(const ChildSpec& spec);
 
 /// Path of this executable (/proc/self/exe), to start a simulation of its own.
 std::string self_exe();
+/// The program `name` installed beside this executable (spritesim-rexec, spritesim-sim, ...).
+std::string companion_executable(const std::string& name);
 
 /// A child of this executable: `spritesim ARGS`.
 ChildSpec self_child(const std::vector<std::string>& args, const std::string& log_file);

@@ -4,6 +4,7 @@
 
 #include "core/json_reader.hpp"
 #include "real/coordinator.hpp"
+#include "tools/build_info.hpp"
 #include "tools/commands.hpp"
 #include "tools/verb_main.hpp"
 
@@ -26,7 +27,7 @@ int cmd_coordinator(const Args& args)
 {
   real::CoordinatorOptions o;
   bool have_port = false;
-  o.version = SPRITESIM_VERSION;
+  o.version = SPRITESIM_VERSION_TEXT;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "-h" || a == "--help") {

@@ -195,7 +195,7 @@ struct RemotePath {
 RemotePath measure_remote_path(const std::string& null_program, int runs)
 {
   namespace fs = std::filesystem;
-  const fs::path rexec = fs::path(self_exe()).parent_path() / "spritesim-rexec";
+  const fs::path rexec = companion_executable("spritesim-rexec");
   if (!fs::exists(rexec))
     throw std::runtime_error(fmt::format("host-profile: {} not found (it is built beside spritesim); "
                                          "--no-remote-path skips this measurement", rexec.string()));

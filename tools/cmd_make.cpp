@@ -184,7 +184,7 @@ MakeOptions parse_make_options(const Args& args)
 // spritesim-rexec, next to this executable: make's SHELL.
 std::filesystem::path rexec_path()
 {
-  const std::filesystem::path rexec = std::filesystem::path(self_exe()).parent_path() / "spritesim-rexec";
+  const std::filesystem::path rexec = companion_executable("spritesim-rexec");
   if (::access(rexec.c_str(), X_OK) != 0)
     throw UsageError(fmt::format("{} not found next to spritesim ({}): build it (ninja) or install both executables "
                                  "in the same directory",

@@ -98,7 +98,7 @@ std::string join_words(const Args& argv)
 // arguments, and its path must not hold what make would split or expand.
 std::string write_wrapper(const fs::path& tmp)
 {
-  const fs::path shim = fs::path(self_exe()).parent_path() / SHIM_EXECUTABLE;
+  const fs::path shim = companion_executable(SHIM_EXECUTABLE);
   if (::access(shim.c_str(), X_OK) != 0)
     throw std::runtime_error(fmt::format("{} is missing beside this executable (it is built and installed with it)",
                                          shim.string()));

@@ -1,18 +1,21 @@
 // spritesim: the command-line entry point. Dispatches to the verbs in tools/cmd_*.cpp and turns every kind of
-// failure into one clear message and its exit status (core/results.hpp; never a crash or a core dump).
+// failure into one clear message and its exit status (core/results.hpp; never a crash or a core dump). The
+// simulating verbs run in spritesim-sim, which this program becomes (exec) for them: only that one loads SimGrid.
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "core/child_process.hpp"
 #include "core/results.hpp"
-#ifdef SPRITESIM_WITH_SIM
-#include "sim/simulation.hpp"
-#endif
 #include "tools/commands.hpp"
 #include "tools/verb_main.hpp"
 
@@ -76,12 +79,41 @@ static std::string usage_text()
 
 static std::string simgrid_text()
 {
-#ifdef SPRITESIM_WITH_SIM
-  return "with " + simgrid_version();
+#ifdef SPRITESIM_SIM_PROGRAM
+  return "with SimGrid " SPRITESIM_SIMGRID_VERSION;
 #else
   return "without SimGrid";
 #endif
 }
+
+// The verbs spritesim-sim runs (tools/spritesim_sim.cpp); validate too, as it checks a config with the simulator's
+// own loaders when there is a simulator.
+static const char* const SIMULATING_VERBS[] = {"run", "baseline", "reproduce", "calibrate", "sweep", "validate"};
+
+static bool is_simulating(const std::string& verb)
+{
+  for (const char* v : SIMULATING_VERBS)
+    if (verb == v)
+      return true;
+  return false;
+}
+
+#ifdef SPRITESIM_SIM_PROGRAM
+// Becomes spritesim-sim with the same arguments (same process: its exit status, signals and resource usage are
+// this command's).
+[[noreturn]] static void exec_simulator(const Args& args)
+{
+  std::string program = companion_executable(SPRITESIM_SIM_PROGRAM);
+  std::vector<char*> argv{program.data()};
+  std::vector<std::string> copy = args;
+  for (auto& a : copy)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::fflush(nullptr);
+  ::execv(program.c_str(), argv.data());
+  throw std::runtime_error(fmt::format("cannot start {}: {}", program, std::strerror(errno)));
+}
+#endif
 
 static int dispatch(const Args& args)
 {
@@ -96,14 +128,11 @@ static int dispatch(const Args& args)
   std::string verb = args[0];
   Args rest(args.begin() + 1, args.end());
   return run_verb("spritesim " + verb, [&] {
-    static const std::map<std::string, int (*)(const Args&)> verbs = {
-#ifdef SPRITESIM_WITH_SIM
-        {"run", cmd_run},
-        {"baseline", cmd_baseline},
-        {"reproduce", cmd_reproduce},
-        {"calibrate", cmd_calibrate},
-        {"sweep", cmd_sweep},
+#ifdef SPRITESIM_SIM_PROGRAM
+    if (is_simulating(verb))
+      exec_simulator(args);
 #endif
+    static const std::map<std::string, int (*)(const Args&)> verbs = {
         {"policies", cmd_policies},
         {"columns", cmd_columns},
         {"trace", cmd_trace},
@@ -113,25 +142,27 @@ static int dispatch(const Args& args)
         {"rexec", cmd_rexec},
         {"make", cmd_make},
         {"status", cmd_status},
+#ifndef SPRITESIM_SIM_PROGRAM
         {"validate", cmd_validate},
+#endif
     };
     if (auto it = verbs.find(verb); it != verbs.end())
       return it->second(rest);
-    for (const char* simulating : {"run", "reproduce", "calibrate", "sweep"})
-      if (verb == simulating)
-        throw UsageError(fmt::format("\"{}\" simulates, and this spritesim was built without SimGrid "
-                                     "(meson -Dsim=disabled); rebuild with libsimgrid-dev installed",
-                                     verb));
+    if (is_simulating(verb))
+      throw UsageError(fmt::format("\"{}\" simulates, and this spritesim was built without SimGrid "
+                                   "(meson -Dsim=disabled); rebuild with libsimgrid-dev installed",
+                                   verb));
     std::vector<std::string> names;
     for (const auto& [name, fn] : verbs)
       names.push_back(name);
+#ifdef SPRITESIM_SIM_PROGRAM
+    for (const char* v : SIMULATING_VERBS)
+      if (std::string(v) != "baseline")
+        names.push_back(v);
+    std::sort(names.begin(), names.end());
+#endif
     throw UsageError(fmt::format("unknown verb \"{}\" ({}; see spritesim --help)", verb, fmt::join(names, ", ")));
   });
 }
 
-int main(int argc, char** argv)
-{
-  // Simulations this process starts (reproduce, sweep) run their verb in the forked child: no second exec.
-  set_self_runner(dispatch);
-  return dispatch(Args(argv + 1, argv + argc));
-}
+int main(int argc, char** argv) { return dispatch(Args(argv + 1, argv + argc)); }
