@@ -4,14 +4,21 @@
 #include <algorithm>
 #include <cmath>
 
+#include <malloc.h>
+
 #include <fmt/format.h>
 
 namespace spritesim {
 
 std::unique_ptr<sg4::Engine> create_engine()
 {
+  // Actor stacks of 1 MiB (SimGrid's default is 8 MiB), from the heap: malloc's mmap threshold at 2 MiB. Each 8-MiB
+  // stack was an mmap of its own with page tables of its own, and a run on 1,000 hosts (about 2,000 actors: a daemon
+  // per host, the workers) spent a third of its time in mmap, page faults and munmap (bench/README.md, "Issue 13").
+  // Our deepest call path is far below 1 MiB; an overflow hits SimGrid's guard page, a crash and not a silent error.
+  mallopt(M_MMAP_THRESHOLD, 2 << 20);
   static std::vector<std::string> args = {"spritesim", "--cfg=network/model:CM02", "--cfg=network/crosstraffic:0",
-                                          "--log=root.thres:critical"};
+                                          "--cfg=contexts/stack-size:1024", "--log=root.thres:critical"};
   static std::vector<char*> argv;
   for (auto& a : args)
     argv.push_back(a.data());
