@@ -286,6 +286,24 @@ std::optional<std::vector<std::string>> simple_command(const std::vector<std::st
   return words;
 }
 
+bool prints_only(const std::vector<std::string>& argv)
+{
+  if (argv.size() != 3 || argv[1] != "-c")
+    return false;
+  const std::string shell = argv[0].substr(argv[0].rfind('/') + 1);
+  if (shell != "sh" && shell != "bash" && shell != "dash")
+    return false;
+  const std::string& line = argv[2];
+  if (line.find_first_of(";&|<>`\n") != std::string::npos || line.find("$(") != std::string::npos)
+    return false;
+  size_t start = line.find_first_not_of(" \t");
+  if (start == std::string::npos)
+    return false;
+  size_t end = line.find_first_of(" \t", start);
+  static const std::set<std::string> printing = {"echo", "printf", "true", "false", ":"};
+  return printing.count(line.substr(start, end == std::string::npos ? std::string::npos : end - start)) > 0;
+}
+
 ChildSpec self_child(const std::vector<std::string>& args, const std::string& log_file)
 {
   ChildSpec c;

@@ -63,6 +63,12 @@ int exit_code(int wait_status);
 /// started, they run the shell, which says why as it would have).
 std::optional<std::vector<std::string>> simple_command(const std::vector<std::string>& argv);
 
+/// Whether `argv` is a POSIX shell's `-c` line that only prints or does nothing: `echo`, `printf`, `true`, `false`
+/// or `:` with arguments the shell may expand but no command substitution, redirection, pipe or second command
+/// (none of `; & | < >`, a backquote, `$(` or a newline, quoted or not) — a make recipe's `@echo compiling $<`.
+/// Such a line costs less run where it is than anywhere else.
+bool prints_only(const std::vector<std::string>& argv);
+
 /// User + system CPU seconds of a rusage (a command and the descendants it waited for).
 double cpu_seconds(const struct rusage& usage);
 

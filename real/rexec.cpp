@@ -286,7 +286,7 @@ static int run_rexec(const RexecOptions& o, RexecReport& report)
 {
   install_signal_forwarding();
   double& cpu_s = report.cpu_s;
-  if (o.migd.empty())
+  if (o.migd.empty() || prints_only(o.argv)) // a recipe's `@echo ...` is no job worth a host
     return run_local(o.argv, nullptr, nullptr, &cpu_s);
   BuildState build(o.build_dir);
   MigdSession migd(parse_endpoint(o.migd, "--migd"), read_secret_file(o.secret_file), o.home, o.migd_wait_s,

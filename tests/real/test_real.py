@@ -46,8 +46,11 @@ class Case(WithCluster):
         r = self.c.rexec(["cat"], stdin=big)
         self.assertEqual(r.returncode, 0)
         self.assertEqual(r.stdout, big)
-        env = self.c.rexec(["sh", "-c", "echo $SPRITESIM_TEST_VAR"], env=dict(os.environ, SPRITESIM_TEST_VAR="shipped"))
+        env = self.c.rexec(["printenv", "SPRITESIM_TEST_VAR"], env=dict(os.environ, SPRITESIM_TEST_VAR="shipped"))
         self.assertEqual(env.stdout, b"shipped\n")
+        # A line that only prints runs at home, asking migd nothing (core/child_process: prints_only).
+        self.assertEqual(self.c.rexec(["sh", "-c", "echo \"$SPRITESIM_TEST_VAR\" here"],
+                                      env=dict(os.environ, SPRITESIM_TEST_VAR="at home")).stdout, b"at home here\n")
         self.assertEqual(self.c.rexec(["false"]).returncode, 1)
         self.assertEqual(self.c.rexec(["sh", "-c", "kill -TERM $$"]).returncode, 128 + 15)
         self.assertEqual(self.c.rexec(["/nonexistent/program"]).returncode, 127)
@@ -59,6 +62,8 @@ class Case(WithCluster):
         self.assertTrue(all(m["to_host"] in ("h0", "h1", "h2") for m in execs))
         jobs = rows(os.path.join(self.c.out, "jobs.csv"))
         self.assertTrue(all(j["remote"] == "1" for j in jobs))
+        time.sleep(0.5)  # past the next rewrite of the --out files: the echo line never became a job
+        self.assertEqual(len(rows(os.path.join(self.c.out, "jobs.csv"))), 6)
 
     def test_1b_signals_are_forwarded(self):
         ready = self.c.path("trap-ready")  # the file system is shared: the remote shell says when its trap is set

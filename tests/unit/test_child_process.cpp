@@ -89,6 +89,20 @@ TEST_CASE("simple_command: a shell's -c line of plain words runs as those words;
   CHECK(!simple_command({"cc", "-c", "a.c"}));
 }
 
+TEST_CASE("prints_only: a recipe's echo or printf line, and nothing that runs a program, writes a file or does two things")
+{
+  for (const char* line : {"echo compiling a.c", "  echo", "printf '%s\\n' \"CC a.c\"", "true", "false", ": note",
+                           "echo \"$HOME\" 'x y'", "echo -e a\tb"})
+    CHECK_MESSAGE(prints_only({"/bin/sh", "-c", line}), line);
+  for (const char* line : {"echo a > log", "echo a >> log", "echo $(date)", "echo `date`", "echo a; rm x",
+                           "echo a && cc x.c", "echo a | tee log", "echo a &", "echo a\ncc x.c", "cc -c a.c",
+                           "echoes", "", "  ", "test -f x", "exit 0"})
+    CHECK_MESSAGE(!prints_only({"/bin/sh", "-c", line}), line);
+  CHECK(!prints_only({"/bin/sh", "-ec", "echo a"}));          // other flags: the shell's to interpret
+  CHECK(!prints_only({"/usr/bin/python3", "-c", "echo a"})); // not a POSIX shell
+  CHECK(prints_only({"bash", "-c", "echo a"}));
+}
+
 TEST_CASE("children: stdin and stdout from descriptors, on the spawn and the fork path")
 {
   for (bool own_group : {false, true}) {
