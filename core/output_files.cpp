@@ -26,8 +26,8 @@ void make_directories(const std::string& dir)
     throw std::runtime_error(fmt::format("{}: cannot create directory: {}", dir, ec.message()));
 }
 
-AtomicFile::AtomicFile(std::string path, unsigned mode)
-    : path_(std::move(path)), tmp_(path_ + ".tmp." + std::to_string(getpid()))
+AtomicFile::AtomicFile(std::string path, unsigned mode, Durability durability)
+    : path_(std::move(path)), tmp_(path_ + ".tmp." + std::to_string(getpid())), durability_(durability)
 {
   fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(mode));
   if (fd_ < 0)
@@ -91,7 +91,8 @@ void AtomicFile::write_all(std::string_view s)
 void AtomicFile::commit()
 {
   flush();
-  ::fsync(fd_);
+  if (durability_ == Durability::SYNCED)
+    ::fsync(fd_);
   ::close(fd_);
   fd_ = -1;
   if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
@@ -101,9 +102,9 @@ void AtomicFile::commit()
   }
 }
 
-void write_file_atomic(const std::string& path, const std::string& content, unsigned mode)
+void write_file_atomic(const std::string& path, const std::string& content, unsigned mode, Durability durability)
 {
-  AtomicFile f(path, mode);
+  AtomicFile f(path, mode, durability);
   f.write(content);
   f.commit();
 }

@@ -153,18 +153,18 @@ std::vector<std::pair<std::string, std::vector<std::string>>> csv_files()
 }
 
 void write_run_outputs(const std::string& dir, const RunResult& r, const nlohmann::json& resolved_config,
-                       uint64_t seed, const std::string& version)
+                       uint64_t seed, const std::string& version, Durability durability)
 {
   make_directories(dir);
   std::remove((dir + "/results.json").c_str()); // the directory must not look complete while it is rewritten
   r.for_each_table([&](const auto& rows) {
     using Record = typename std::decay_t<decltype(rows)>::value_type;
-    AtomicFile csv(dir + "/" + record_table<Record>().file); // streamed: no copy of the document in memory
+    AtomicFile csv(dir + "/" + record_table<Record>().file, 0644, durability); // streamed: no copy in memory
     csv_lines(rows, [&](const std::string& line) { csv.write(line); });
     csv.commit();
   });
-  write_file_atomic(dir + "/config.resolved.json", resolved_config.dump(2) + "\n");
-  write_file_atomic(dir + "/results.json", results_json(r, seed, version).dump(2) + "\n");
+  write_file_atomic(dir + "/config.resolved.json", resolved_config.dump(2) + "\n", 0644, durability);
+  write_file_atomic(dir + "/results.json", results_json(r, seed, version).dump(2) + "\n", 0644, durability);
 }
 
 std::string exit_status_meaning(int code)

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/output_files.hpp"
 #include "core/record_fields.hpp"
 #include "core/vocabulary.hpp"
 
@@ -230,6 +231,6 @@ nlohmann::json results_json(const RunResult& r, uint64_t seed, const std::string
 
 /// Writes every output file atomically (each CSV of for_each_table) into dir; results.json goes last, so its presence marks a complete run.
 void write_run_outputs(const std::string& dir, const RunResult& r, const nlohmann::json& resolved_config,
-                       uint64_t seed, const std::string& version);
+                       uint64_t seed, const std::string& version, Durability durability = Durability::SYNCED);
 
 } // namespace spritesim

@@ -26,7 +26,7 @@ class ExternalInRealMode(unittest.TestCase):
         c = Cluster(policy=json.dumps({"name": "external",
                                        "command": [PYTHON, os.path.join(EXAMPLES, "sprite.py"), marker]}))
         try:
-            r = c.rexec(["sh", "-c", "echo placed"], timeout=60)
+            r = c.rexec(["sh", "-c", "cat /dev/null; echo placed"], timeout=60)  # not print-only: placed
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertEqual(r.stdout, b"placed\n")
             migrations = os.path.join(c.out, "migrations.csv")
@@ -43,7 +43,7 @@ class ExternalInRealMode(unittest.TestCase):
                "sys.exit(5)"]
         c = Cluster(policy=json.dumps({"name": "external", "command": bad, "timeout_s": 5}))
         try:
-            c.rexec(["sh", "-c", "echo x"], timeout=60)
+            c.rexec(["sh", "-c", "cat /dev/null; echo x"], timeout=60)
             c.migd.wait(timeout=30)
             self.assertEqual(c.migd.returncode, 4, read(c.migd_log))  # a peer's bad input
             log = read(c.migd_log)
