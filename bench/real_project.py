@@ -13,8 +13,9 @@ measures this machine (real mode's remote path through a local agent and migd in
              loopback (where distcc is installed; --variants to leave it out)
   capture    spritesim trace capture --profile (the profile measured) -- make -jN (the cost of capturing)
 
-It prints median walls, (variant - plain) / recipe lines in wall and in CPU (the CPU of the command and everything
-it waited for: not what agents or distccd ran), and whether every variant built the same files as plain make; then
+It prints median walls, the median over rounds of (variant - plain) / recipe lines in wall and in CPU (the CPU of
+the command and everything it waited for: not what agents or distccd ran), capture's own CPU per line (its
+summary: the shims' and its own), and whether every variant built the same files as plain make; then
 times one more spritesim build with SPRITESIM_REXEC_TIMING set and prints the median of each phase of a remote
 recipe line (docs/real-mode.md, "Where a recipe's time goes"). Unless --no-predict, the simulator then replays the
 capture of that make -jN whose wall time is the median, set up as the real runs were (docs/capture.md, "Predicting a real-mode build") and
@@ -27,6 +28,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -123,8 +125,8 @@ class Distcc:
 
 
 def timed_build(directory, cmd, env):
-    """Wall seconds of one build, and the CPU seconds (user + system) of the command and every process it waited
-    for (make and the recipes it ran here; not what agents or distccd ran for it)."""
+    """Wall seconds of one build, the CPU seconds (user + system) of the command and every process it waited for
+    (make and the recipes it ran here; not what agents or distccd ran for it), and its output."""
     log = os.path.join(directory, os.pardir, os.path.basename(directory) + ".log")
     with open(log, "wb") as out:
         start = time.perf_counter()
@@ -132,11 +134,12 @@ def timed_build(directory, cmd, env):
         _, status, usage = os.wait4(p.pid, 0)
         elapsed = time.perf_counter() - start
     p.returncode = os.waitstatus_to_exitcode(status)
+    with open(log, errors="replace") as f:
+        output = f.read()
     if p.returncode != 0:
-        with open(log, errors="replace") as f:
-            sys.exit(f"{' '.join(cmd)} failed ({p.returncode}) in {directory}:\n{f.read()[-3000:]}")
+        sys.exit(f"{' '.join(cmd)} failed ({p.returncode}) in {directory}:\n{output[-3000:]}")
     os.remove(log)
-    return elapsed, usage.ru_utime + usage.ru_stime
+    return elapsed, usage.ru_utime + usage.ru_stime, output
 
 
 def phase_medians(timing_file):
@@ -244,14 +247,18 @@ def main():
             }
             walls = {v: [] for v in variants}
             cpus = {v: [] for v in variants}
+            capture_costs = []  # capture's own CPU per recipe line (its summary: the shims' and its own)
             digests = {}
             for rep in range(a.reps):
                 order = variants if rep % 2 == 0 else list(reversed(variants))
                 for v in order:
                     d = project.fresh_copy()
-                    wall, cpu = timed_build(d, *cmds[v])
+                    wall, cpu, output = timed_build(d, *cmds[v])
                     if v == "capture":
                         os.replace(capture_out, os.path.join(work, f"capture-j{jobs}-r{rep}.json"))
+                        cost = re.search(r"capturing cost ([0-9.]+) ms of CPU per recipe line", output)
+                        if cost:
+                            capture_costs.append(float(cost.group(1)))
                     walls[v].append(wall)
                     cpus[v].append(cpu)
                     digests.setdefault(v, []).append(tree_digest(d))
@@ -267,13 +274,18 @@ def main():
                 if "plain" in med:
                     plain, plain_cpu = med["plain"], med_cpu["plain"]
                     vs = f"{med[v] / plain:.2f}x"
-                    extra = f"{(med[v] - plain) / lines * 1e3:+.1f}"
-                    extra_cpu = f"{(med_cpu[v] - plain_cpu) / lines * 1e3:+.1f}"
+                    # Each round built every variant back to back: the median of the rounds' differences is
+                    # less disturbed by a machine whose speed drifts than the difference of the medians.
+                    extra = f"{statistics.median(w - p for w, p in zip(walls[v], walls['plain'])) / lines * 1e3:+.1f}"
+                    extra_cpu = f"{statistics.median(c - p for c, p in zip(cpus[v], cpus['plain'])) / lines * 1e3:+.1f}"
                     same = f"{sum(1 for d in digests[v] if d == digests['plain'][0])} of {a.reps}"
                 else:
                     vs = extra = extra_cpu = same = "-"
                 print(f"| {v} | {med[v]:.3f} | {', '.join(f'{t:.2f}' for t in walls[v])} | {vs} | {extra} | "
                       f"{med_cpu[v]:.2f} | {extra_cpu} | {same} |")
+            if capture_costs:
+                print(f"capture's own CPU per recipe line (the shims' and the capture command's, from its summary): "
+                      f"median {statistics.median(capture_costs):.2f} ms ({', '.join(f'{c:.2f}' for c in capture_costs)})")
             if "spritesim" in variants:
                 timing = os.path.join(work, f"timing-j{jobs}.jsonl")
                 d = project.fresh_copy()
