@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "core/child_process.hpp"
 #include "core/output_files.hpp"
@@ -109,12 +110,34 @@ void write_reproduction(const std::string& out, const std::vector<FigureResult>&
       fmt::print(stderr, "reproduce: drawing the figures failed ({}); see {}/plot.log\n", name, out);
 }
 
+// The embedded script run with `python3 -c`, after its helper modules (analysis/*.py other than plot_ and report_
+// scripts, such as policy_colours.py) are made importable, as they are beside the scripts on disk. Sources go in as
+// JSON strings, which are Python string literals too; tracebacks name the files.
+static std::string with_helper_modules(const std::string& name, std::string_view script)
+{
+  std::string code = "import sys, types\n";
+  for (const auto& file : embedded_names("analysis/")) {
+    std::string base = file.substr(file.rfind('/') + 1);
+    if (base.size() < 4 || base.substr(base.size() - 3) != ".py" || base.starts_with("plot_") ||
+        base.starts_with("report_"))
+      continue;
+    std::string module = base.substr(0, base.size() - 3);
+    code += fmt::format("_m = types.ModuleType({0})\nexec(compile({1}, {2}, 'exec'), _m.__dict__)\n"
+                        "sys.modules[{0}] = _m\n",
+                        nlohmann::json(module).dump(), nlohmann::json(std::string(*embedded_file(file))).dump(),
+                        nlohmann::json(file).dump());
+  }
+  code += fmt::format("exec(compile({}, {}, 'exec'), {{'__name__': '__main__'}})\n",
+                      nlohmann::json(std::string(script)).dump(), nlohmann::json(name).dump());
+  return code;
+}
+
 bool run_embedded_script(const std::string& name, const std::string& dir, const std::string& log, bool append_log)
 {
   auto script = embedded_file(name);
   if (!script)
     return false;
-  ChildSpec py = python_child({"-c", std::string(*script), dir}, log);
+  ChildSpec py = python_child({"-c", with_helper_modules(name, *script), dir}, log);
   py.append_log = append_log;
   try {
     return run_child(py) == 0;
