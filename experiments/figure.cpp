@@ -33,6 +33,21 @@ static std::string busiest(const nlohmann::json& u)
   return fmt::format("{} ({:.0f}%)", best, 100 * v);
 }
 
+// What a figure ran: its own file, the experiment it starts from and what it changes there (so that four builds
+// sharing kernel-12.json's platform each name their trace), and what its x counts.
+static std::string figure_setup(const Figure& f)
+{
+  std::string set;
+  for (const auto& [key, value] : f.sweep.set.items())
+    set += fmt::format("{}`{}` = {}", set.empty() ? "" : ", ", key, value.dump());
+  std::string md = fmt::format("Figure file `{}`: experiment `{}`{}; one simulation per point.", f.sweep.file,
+                               f.sweep.experiment, set.empty() ? "" : " with " + set);
+  if (f.x == "hosts")
+    md += " Hosts are compile hosts: pmake's own host (the scan, the link, local jobs) comes on top, so N compile "
+          "hosts are N + 1 workstations, and 1 is the build alone on one workstation.";
+  return md;
+}
+
 void write_reproduction(const std::string& out, const std::vector<FigureResult>& results, const std::string& sections)
 {
   CsvTable speedup({"workload", "hosts", "makespan_s", "speedup"});
@@ -42,7 +57,7 @@ void write_reproduction(const std::string& out, const std::vector<FigureResult>&
                    "(docs/cost-model.md); published values from the source named under each table.\n";
   for (const auto& fr : results) {
     const Figure& f = *fr.figure;
-    md += fmt::format("\n## {}\n\nExperiment `{}`, one simulation per point.\n\n", f.title, f.sweep.experiment);
+    md += fmt::format("\n## {}\n\n{}\n\n", f.title, figure_setup(f));
     if (f.value != "speedup") { // elapsed times (COMP88): the points section below gives them with their bands
       md += fmt::format("| {} | simulated elapsed (s) | pmake host | file server | network |\n|---|---|---|---|---|\n",
                         f.x);
@@ -52,7 +67,7 @@ void write_reproduction(const std::string& out, const std::vector<FigureResult>&
       md += fmt::format("\nPublished: {}.\n", f.published_source.empty() ? "none here" : f.published_source);
       continue;
     }
-    md += "| hosts | simulated makespan (s) | simulated speedup | published speedup | error | pmake host | file "
+    md += "| compile hosts | simulated makespan (s) | simulated speedup | published speedup | error | pmake host | file "
           "server | compile hosts (mean) | network |\n|---|---|---|---|---|---|---|---|---|\n";
     double worst = 0;
     for (const auto& row : fr.rows) {
