@@ -38,7 +38,9 @@ const Row ROWS[] = {
     {"hosts idle, off-hours", "idle_share_offhours", 0.78, "%", "TH90 Table 8.5 / SPE91 Table 5", "an input"},
     {"hosts idle, overall", "idle_share_total", 0.75, "%", "TH90 Table 8.5 / SPE91 Table 5", "an input"},
     {"builds that got every host they asked for", "builds_fully_satisfied_share", 0.86, "%",
-     "TH90 8.5.2, Fig. 8.1 (per requesting process)", "pmake asks for one host at a time; counted per build"},
+     "TH90 8.5.2, Fig. 8.1 (per requesting process)",
+     "counted per build; a build of N >= 2 jobs is N - 1 compiles and a link, so it never holds N hosts at once: "
+     "only 1-host builds can count (month-requests.png)"},
     {"builds that got no host", "builds_no_host_share", 0.02, "%", "TH90 8.5.2", ""},
     {"hosts wanted per build, mean", "builds_hosts_wanted_mean", 2.6, "", "TH90 8.5.2 (largest request)",
      "an input (request sizes)"},
