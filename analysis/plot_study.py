@@ -15,7 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 matplotlib.rcParams["svg.hashsalt"] = "spritesim"  # stable ids in the SVG
 import matplotlib.pyplot as plt  # noqa: E402
-from policy_colours import colour, marker  # noqa: E402
+from policy_colours import colour, linestyle, marker  # noqa: E402
 
 TITLES = {
     "hbd-load": "Harchol-Balter & Downey: preemptive vs remote exec, against load",
@@ -61,7 +61,7 @@ def band(ax, by_policy, claim):
         return
     xs = [r[0] for r in ref]
     ax.fill_between(xs, [r[1] * (1 - high / 100) for r in ref], [r[1] * (1 - low / 100) for r in ref],
-                    color="#ffbf00", alpha=0.3, linewidth=0, label=label, zorder=0)
+                    color="#f5b800", alpha=0.4, linewidth=0, label=label, zorder=0)
 
 
 def main():
@@ -81,25 +81,31 @@ def main():
             order[r["sweep"]].append(r["policy"])
     for sweep, metrics in data.items():
         main_metric = "job_response_mean_s" if sweep.startswith("elz") else "job_delay_mean_s"
-        fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
+        fig, axes = plt.subplots(1, 2, figsize=(10, 4.8))
         for ax, metric in zip(axes, (main_metric, "job_slowdown_mean")):
             if metric == main_metric and sweep in CLAIMS:
                 band(ax, metrics[metric], CLAIMS[sweep])
-            for k, policy in enumerate(order[sweep]):
+            for policy in order[sweep]:
                 pts = sorted(metrics[metric][policy])
                 if not pts:
                     continue
                 ax.errorbar([p[0] for p in pts], [p[1] for p in pts], yerr=[p[2] for p in pts], marker=marker(policy),
-                            color=colour(policy), linestyle=("-", "--", "-.", ":")[k % 4], capsize=3, label=policy)
+                            color=colour(policy), linestyle=linestyle(policy), capsize=3, label=policy)
             ax.set_xlabel(X_LABELS.get(x_name[sweep], x_name[sweep]))
             ax.set_ylabel(LABELS[metric])
-            ax.set_ylim(bottom=0)
+            means = [m for pts in metrics[metric].values() for _, m, _ in pts if m > 0]
+            if means and max(means) > 50 * min(means):  # one policy far above the rest: a log axis shows them all
+                ax.set_yscale("log")
+                ax.set_ylabel(LABELS[metric] + ", log")
+            else:
+                ax.set_ylim(bottom=0)
             if x_name[sweep].endswith("dirty_pages_mean"):
                 ax.set_xscale("log")
             ax.grid(alpha=0.3)
-        axes[0].legend(fontsize=7)
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=4)
         fig.suptitle(TITLES.get(sweep, sweep), fontsize=9)
-        fig.tight_layout()
+        fig.tight_layout(rect=(0, 0.13, 1, 1))
         for ext in ("png", "svg"):
             fig.savefig(f"{out}/{sweep}.{ext}", dpi=110, metadata={"Date": None} if ext == "svg" else None)
         plt.close(fig)

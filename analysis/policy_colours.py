@@ -1,4 +1,4 @@
-"""One colour and marker per policy in every figure of analysis/ (the study, owner, sweep and month figures), so that
+"""One colour, marker and line style per policy in every figure of analysis/ (the study, owner, sweep and month figures), so that
 a reader can follow a policy from figure to figure. Names are those of `spritesim policies`, plus the study labels
 "home only" (a policy that never places work elsewhere) and "never-evict" (sprite without eviction). Any other name
 gets a fixed colour of its own from a hash of the name, the same in every figure and every run."""
@@ -21,6 +21,7 @@ MARKERS = {
     "sprite": "o", "random": "s", "remote-exec": "^", "condor": "v", "never-evict": "D", "least-loaded": "<",
     "mosix": ">", "home only": "x", "lifetime": "P", "external": "*",
 }
+LINESTYLES = {"home only": ":", "remote-exec": "-.", "random": "--", "least-loaded": "--"}
 _FALLBACK = ["#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1",
              "#636363"]
 
@@ -49,3 +50,8 @@ def colour(label):
 
 def marker(label):
     return MARKERS.get(policy_name(label), "o")
+
+
+def linestyle(label):
+    """Placement-only and home-only baselines dashed or dotted, migrating policies solid."""
+    return LINESTYLES.get(policy_name(label), "-")
