@@ -86,7 +86,9 @@ def main(argv):
         pos = [number(v) if numeric_x else order.index(v) for v in xs]
         means = [float(by_x[v]["mean"]) for v in xs]
         errs = [float(by_x[v]["ci95_half_width"] or 0) for v in xs]
-        style = {"color": colour(label), "marker": marker(label)} if line in POLICY_AXES else {"marker": "os^vD<>"[i % 7]}
+        style = {"marker": "os^vD<>"[i % 7]}
+        if line in POLICY_AXES:
+            style = {"color": colour(label), "marker": marker(label)}
         ax.errorbar(pos, means, yerr=errs, capsize=3, label=label, **style)
     if not numeric_x:
         ax.set_xticks(range(len(order)), order)

@@ -1,7 +1,7 @@
-"""One colour, marker and line style per policy in every figure of analysis/ (the study, owner, sweep and month figures), so that
-a reader can follow a policy from figure to figure. Names are those of `spritesim policies`, plus the study labels
-"home only" (a policy that never places work elsewhere) and "never-evict" (sprite without eviction). Any other name
-gets a fixed colour of its own from a hash of the name, the same in every figure and every run."""
+"""One colour, marker and line style per policy in every figure of analysis/ (the study, owner and sweep figures),
+so that a reader can follow a policy from figure to figure. Names are those of `spritesim policies`, plus the study
+labels "home only" (a policy that never places work elsewhere) and "never-evict" (sprite without eviction). Any
+other name gets a fixed colour of its own from a hash of the name, the same in every figure and every run."""
 import json
 import zlib
 

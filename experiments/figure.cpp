@@ -67,8 +67,8 @@ void write_reproduction(const std::string& out, const std::vector<FigureResult>&
       md += fmt::format("\nPublished: {}.\n", f.published_source.empty() ? "none here" : f.published_source);
       continue;
     }
-    md += "| compile hosts | simulated makespan (s) | simulated speedup | published speedup | error | pmake host | file "
-          "server | compile hosts (mean) | network |\n|---|---|---|---|---|---|---|---|---|\n";
+    md += "| compile hosts | simulated makespan (s) | simulated speedup | published speedup | error | pmake host | "
+          "file server | compile hosts (mean) | network |\n|---|---|---|---|---|---|---|---|---|\n";
     double worst = 0;
     for (const auto& row : fr.rows) {
       speedup.add_row({row.workload, std::to_string(row.x), fixed(row.makespan_s, 3), fixed(row.speedup, 4)});
