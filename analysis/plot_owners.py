@@ -129,7 +129,7 @@ def tradeoff(out, plane, published):
     ax.set_ylabel("build speedup")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
-    title = "Owners against builds: kernel on 12 hosts, Wednesday 10:00"
+    title = "Owners against builds: kernel on 12 compile hosts, Wednesday 10:00"
     ax.set_title(title + "\n(mean, 95% CI both ways; upper left is better)", fontsize=9)
     fig.tight_layout()
     save(fig, out, "owners-tradeoff")
