@@ -47,7 +47,9 @@ std::string cut_text(const StudySweep& d, const std::string& policy, const std::
   if (g.n == 0 || g.mean >= -100)
     return ci_text(g, 1);
   double pm = study_cell(d, policy, x, key).mean, bm = study_cell(d, base, x, key).mean;
-  return text("cut_ratio", fmt::arg("ratio", pm / bm), fmt::arg("policy_mean", pm), fmt::arg("base_mean", bm));
+  auto num = [](double v) { return fmt::format("{:.{}f}", v, v >= 100 ? 0 : v >= 10 ? 1 : 2); };
+  return text("cut_ratio", fmt::arg("ratio", num(pm / bm)), fmt::arg("policy_mean", num(pm)),
+              fmt::arg("base_mean", num(bm)));
 }
 
 std::string x_heading(const StudySweep& d)
