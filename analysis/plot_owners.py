@@ -16,8 +16,8 @@ import matplotlib
 matplotlib.use("Agg")
 matplotlib.rcParams["svg.hashsalt"] = "spritesim"  # stable ids in the SVG
 import matplotlib.pyplot as plt  # noqa: E402
+from policy_colours import colour  # noqa: E402
 
-COLOURS = {"sprite": "#1f77b4", "condor": "#d62728", "remote-exec": "#2ca02c", "never-evict": "#9467bd"}
 WHEN_ORDER = ["wed-10", "wed-15", "sun-03", "trace"]
 WHEN_LABELS = {"wed-10": "Wed 10:00", "wed-15": "Wed 15:00", "sun-03": "Sun 03:00", "trace": "trace\n(synthetic)"}
 
@@ -62,7 +62,7 @@ def time_of_week(out, cells, published):
                 continue
             xs = [p[0] - 0.4 + width * (k + 0.5) for p in pts]
             ax.errorbar(xs, [p[1] for p in pts], yerr=[p[2] for p in pts], fmt=marker(setting), capsize=3,
-                        color=COLOURS.get(pts[0][3], "grey"), label=setting,
+                        color=colour(pts[0][3]), label=setting,
                         markerfacecolor="white" if marker(setting) == "s" else None)
             top = max(top, max(p[1] + p[2] for p in pts))
         sim = published.get("simulated_speedup_no_owners_kernel_12")
@@ -99,7 +99,7 @@ def tradeoff(out, plane, published):
         if x is None or y is None:
             continue
         xe, ye = number(p["intrusion_per_return_ci95_s"]) or 0, number(p["speedup_ci95"]) or 0
-        ax.errorbar(x, y, xerr=xe, yerr=ye, fmt=marker(p["setting"]), capsize=3, color=COLOURS.get(p["policy"], "grey"),
+        ax.errorbar(x, y, xerr=xe, yerr=ye, fmt=marker(p["setting"]), capsize=3, color=colour(p["policy"]),
                     markerfacecolor="white" if marker(p["setting"]) == "s" else None,
                     label=p["setting"] + (" (frontier)" if p["on_frontier"] == "1" else ""))
         pts.append((x, y, p["on_frontier"] == "1", ye))
@@ -129,7 +129,7 @@ def tradeoff(out, plane, published):
     ax.set_ylabel("build speedup")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
-    title = "Owners against builds: kernel on 12 hosts, Wednesday 10:00"
+    title = "Owners against builds: kernel on 12 compile hosts, Wednesday 10:00"
     ax.set_title(title + "\n(mean, 95% CI both ways; upper left is better)", fontsize=9)
     fig.tight_layout()
     save(fig, out, "owners-tradeoff")
@@ -152,7 +152,7 @@ def time_to_free(out, returns, evictions, published):
         n = len(values)
         mean = sum(values) / n
         ax.step([values[0]] + values, [0] + [(i + 1) / n for i in range(n)], where="post",
-                color=COLOURS.get(policy, "grey"), linestyle="-" if kind.startswith("owner") else "--",
+                color=colour(policy), linestyle="-" if kind.startswith("owner") else "--",
                 label=f"{policy}: {kind}, n={n}, mean {mean:.2f} s")
         low, high = min(low, max(values[0], 1e-3) / 2), max(high, values[-1] * 2)
     if not series:

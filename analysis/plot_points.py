@@ -14,9 +14,9 @@ matplotlib.rcParams["svg.hashsalt"] = "spritesim"  # stable ids in the SVG
 import matplotlib.pyplot as plt  # noqa: E402
 
 LABELS = {
-    "tableB1": ("hosts", "speedup"),
-    "spe91-table3": ("workload (12 hosts)", "parallel elapsed time (s)"),
-    "exp89": ("hosts", "speedup"),
+    "tableB1": ("compile hosts (pmake's own host on top)", "speedup"),
+    "spe91-table3": ("workload (12 compile hosts)", "parallel elapsed time (s)"),
+    "exp89": ("compile hosts (pmake's own host on top)", "speedup"),
     "comp88": ("concurrent compiles", "elapsed time (s)"),
 }
 

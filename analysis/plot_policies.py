@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Draws one metric of a sweep against one axis, one line per value of another axis (by default policy.name),
 with 95% confidence-interval error bars, from the sweep's sweep-summary.csv alone (columns in docs/sweeps.md).
-Writes PREFIX.png and PREFIX.svg (default: beside the CSV, METRIC-by-AXIS).
+A sweep whose only axis (after --where) is the policy gets a bar chart: one bar per policy with its 95% CI.
+Policies keep their colour of every figure (policy_colours.py). Writes PREFIX.png and PREFIX.svg (default: beside
+the CSV, METRIC-by-AXIS).
 
 Usage: plot_policies.py SWEEP_DIR/sweep-summary.csv [--metric makespan_s] [--x AXIS] [--line AXIS]
                         [--where AXIS=VALUE]... [--out PREFIX]"""
@@ -15,6 +17,9 @@ import matplotlib
 matplotlib.use("Agg")
 matplotlib.rcParams["svg.hashsalt"] = "spritesim"  # stable ids in the SVG
 import matplotlib.pyplot as plt  # noqa: E402
+from policy_colours import colour, marker  # noqa: E402
+
+POLICY_AXES = ("policy.name", "policy")
 
 
 def number(text):
@@ -51,6 +56,10 @@ def main(argv):
             sys.exit(f"--where {w}: {axis!r} is not an axis ({', '.join(axes)})")
         rows = [r for r in rows if r[axis] == value]
     line = a.line if a.line else ("policy.name" if "policy.name" in axes else None)
+    varying = [ax for ax in axes if len({r[ax] for r in rows}) > 1]
+    policy_axis = next((ax for ax in axes if ax in POLICY_AXES), None)
+    if a.x is None and a.line in (None, policy_axis) and policy_axis and all(ax == policy_axis for ax in varying):
+        return bars(a, rows, policy_axis)
     x = a.x or next((ax for ax in axes if ax != line), None)
     for name, axis in (("--x", x), ("--line", line)):
         if axis is not None and axis not in axes:
@@ -77,7 +86,10 @@ def main(argv):
         pos = [number(v) if numeric_x else order.index(v) for v in xs]
         means = [float(by_x[v]["mean"]) for v in xs]
         errs = [float(by_x[v]["ci95_half_width"] or 0) for v in xs]
-        ax.errorbar(pos, means, yerr=errs, marker="os^vD<>"[i % 7], capsize=3, label=label)
+        style = {"marker": "os^vD<>"[i % 7]}
+        if line in POLICY_AXES:
+            style = {"color": colour(label), "marker": marker(label)}
+        ax.errorbar(pos, means, yerr=errs, capsize=3, label=label, **style)
     if not numeric_x:
         ax.set_xticks(range(len(order)), order)
     ax.set_xlabel(x)
@@ -89,12 +101,33 @@ def main(argv):
     ax.grid(alpha=0.3)
     if line:
         ax.legend(fontsize=7, title=line, title_fontsize=7)
+    save(fig, a.out or os.path.join(os.path.dirname(a.summary) or ".", f"{a.metric}-by-{x}"))
+
+
+def save(fig, out):
     fig.tight_layout()
-    out = a.out or os.path.join(os.path.dirname(a.summary) or ".", f"{a.metric}-by-{x}")
     fig.savefig(out + ".png", dpi=120)
     fig.savefig(out + ".svg", metadata={"Date": None})
     plt.close(fig)
     print(f"{out}.png {out}.svg")
+
+
+def bars(a, rows, axis):
+    """One bar per policy, in the sweep's order, with its 95% CI; n under each name."""
+    rows = [r for r in rows if r["mean"] != ""]
+    if not rows:
+        sys.exit(f"{a.summary}: no value of {a.metric!r} to plot")
+    fig, ax = plt.subplots(figsize=(max(4.5, 1.1 * len(rows) + 2), 4))
+    pos = range(len(rows))
+    ax.bar(pos, [float(r["mean"]) for r in rows], yerr=[float(r["ci95_half_width"] or 0) for r in rows], capsize=4,
+           color=[colour(r[axis]) for r in rows], edgecolor="black", linewidth=0.5)
+    ax.set_xticks(list(pos), [f"{r[axis]}\nn={r.get('n', '?')}" for r in rows], fontsize=8)
+    ax.set_xlabel(axis)
+    ax.set_ylabel(f"{a.metric} (mean, 95% CI)")
+    title = f"{a.metric} by {axis}" + (" (" + ", ".join(a.where) + ")" if a.where else "")
+    ax.set_title(title, fontsize=9)
+    ax.grid(axis="y", alpha=0.3)
+    save(fig, a.out or os.path.join(os.path.dirname(a.summary) or ".", f"{a.metric}-by-{axis}"))
 
 
 if __name__ == "__main__":

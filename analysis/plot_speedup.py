@@ -34,7 +34,7 @@ def main():
         if pub[workload]:
             p = sorted(pub[workload])
             ax.plot([q[0] for q in p], [q[1] for q in p], "s", mfc="none", color="black", label=p[0][2])
-        ax.set_xlabel("hosts")
+        ax.set_xlabel("compile hosts (pmake's own host on top; 1: one workstation)")
         ax.set_ylabel("speedup")
         ax.set_title(f"{workload}: speedup against hosts")
         ax.set_ylim(bottom=0)

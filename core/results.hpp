@@ -197,6 +197,60 @@ inline const RecordTable<HostRecord>& record_table<HostRecord>()
   return table;
 }
 
+/// CPU busy seconds of one host (workstation or file server) in one interval of simulated time, by whose work it
+/// was (utilization.csv). Work that spans intervals is spread evenly over its wall-clock time.
+struct UtilizationRecord {
+  std::string host;
+  double start_s = 0;   ///< the interval's start (a multiple of UTILIZATION_INTERVAL_S)
+  double busy_s = 0;    ///< owner_s + foreign_s + home_s + system_s
+  double owner_s = 0;   ///< the owner's own processes (owner model)
+  double foreign_s = 0; ///< processes away from their home host
+  double home_s = 0;    ///< processes on their home host
+  double system_s = 0;  ///< the cost model's kernel and daemon work: migrations, RPCs, file service, pmake
+};
+/// utilization.csv's interval: one hour of simulated time.
+constexpr double UTILIZATION_INTERVAL_S = 3600.0;
+template <>
+inline const RecordTable<UtilizationRecord>& record_table<UtilizationRecord>()
+{
+  static const RecordTable<UtilizationRecord> table{"utilization.csv", nullptr, {
+      field<&UtilizationRecord::host>("host"),
+      field<&UtilizationRecord::start_s>("start_s"),
+      field<&UtilizationRecord::busy_s>("busy_s"),
+      field<&UtilizationRecord::owner_s>("owner_s"),
+      field<&UtilizationRecord::foreign_s>("foreign_s"),
+      field<&UtilizationRecord::home_s>("home_s"),
+      field<&UtilizationRecord::system_s>("system_s"),
+  }};
+  return table;
+}
+
+/// One build session of a mixed workload (a pmake started from its home): how many remote hosts it could use and
+/// how many it held at once (builds.csv; TH90 8.5.2 counts the same per requesting process).
+struct BuildRecord {
+  int64_t client = 0; ///< decisions.csv's client
+  std::string home_host;
+  double start_s = 0;
+  double end_s = 0; ///< its last job reaped
+  int64_t jobs = 0;
+  int64_t hosts_wanted = 0;   ///< remote hosts it could use at once: min(its request, its jobs)
+  int64_t hosts_obtained = 0; ///< most remote hosts it held at once
+};
+template <>
+inline const RecordTable<BuildRecord>& record_table<BuildRecord>()
+{
+  static const RecordTable<BuildRecord> table{"builds.csv", nullptr, {
+      field<&BuildRecord::client>("client"),
+      field<&BuildRecord::home_host>("home_host"),
+      field<&BuildRecord::start_s>("start_s"),
+      field<&BuildRecord::end_s>("end_s"),
+      field<&BuildRecord::jobs>("jobs"),
+      field<&BuildRecord::hosts_wanted>("hosts_wanted"),
+      field<&BuildRecord::hosts_obtained>("hosts_obtained"),
+  }};
+  return table;
+}
+
 struct RunResult {
   double makespan_s = 0;
   double baseline_makespan_s = 0; ///< sequential baseline (0 = none)
@@ -207,12 +261,15 @@ struct RunResult {
   std::vector<DecisionRecord> decisions;
   std::vector<OwnerRecord> owners; ///< console periods that began before the run ended
   std::vector<OwnerReturnRecord> owner_returns;
+  std::vector<UtilizationRecord> utilization; ///< simulator: every host and interval of the run
+  std::vector<BuildRecord> builds;            ///< mixed workloads: one per build session
   nlohmann::json extra = nlohmann::json::object(); ///< backend-specific summary fields
   /// Calls `f(rows)` with each list of records that fills a CSV (each file: record_table of its type).
   template <typename F>
   void for_each_table(F&& f) const
   {
     f(jobs), f(migrations), f(hosts), f(evictions), f(decisions), f(owners), f(owner_returns);
+    f(utilization), f(builds);
   }
 };
 

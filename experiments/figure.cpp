@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "core/child_process.hpp"
 #include "core/output_files.hpp"
@@ -32,6 +33,21 @@ static std::string busiest(const nlohmann::json& u)
   return fmt::format("{} ({:.0f}%)", best, 100 * v);
 }
 
+// What a figure ran: its own file, the experiment it starts from and what it changes there (so that four builds
+// sharing kernel-12.json's platform each name their trace), and what its x counts.
+static std::string figure_setup(const Figure& f)
+{
+  std::string set;
+  for (const auto& [key, value] : f.sweep.set.items())
+    set += fmt::format("{}`{}` = {}", set.empty() ? "" : ", ", key, value.dump());
+  std::string md = fmt::format("Figure file `{}`: experiment `{}`{}; one simulation per point.", f.sweep.file,
+                               f.sweep.experiment, set.empty() ? "" : " with " + set);
+  if (f.x == "hosts")
+    md += " Hosts are compile hosts: pmake's own host (the scan, the link, local jobs) comes on top, so N compile "
+          "hosts are N + 1 workstations, and 1 is the build alone on one workstation.";
+  return md;
+}
+
 void write_reproduction(const std::string& out, const std::vector<FigureResult>& results, const std::string& sections)
 {
   CsvTable speedup({"workload", "hosts", "makespan_s", "speedup"});
@@ -41,7 +57,7 @@ void write_reproduction(const std::string& out, const std::vector<FigureResult>&
                    "(docs/cost-model.md); published values from the source named under each table.\n";
   for (const auto& fr : results) {
     const Figure& f = *fr.figure;
-    md += fmt::format("\n## {}\n\nExperiment `{}`, one simulation per point.\n\n", f.title, f.sweep.experiment);
+    md += fmt::format("\n## {}\n\n{}\n\n", f.title, figure_setup(f));
     if (f.value != "speedup") { // elapsed times (COMP88): the points section below gives them with their bands
       md += fmt::format("| {} | simulated elapsed (s) | pmake host | file server | network |\n|---|---|---|---|---|\n",
                         f.x);
@@ -51,8 +67,8 @@ void write_reproduction(const std::string& out, const std::vector<FigureResult>&
       md += fmt::format("\nPublished: {}.\n", f.published_source.empty() ? "none here" : f.published_source);
       continue;
     }
-    md += "| hosts | simulated makespan (s) | simulated speedup | published speedup | error | pmake host | file "
-          "server | compile hosts (mean) | network |\n|---|---|---|---|---|---|---|---|---|\n";
+    md += "| compile hosts | simulated makespan (s) | simulated speedup | published speedup | error | pmake host | "
+          "file server | compile hosts (mean) | network |\n|---|---|---|---|---|---|---|---|---|\n";
     double worst = 0;
     for (const auto& row : fr.rows) {
       speedup.add_row({row.workload, std::to_string(row.x), fixed(row.makespan_s, 3), fixed(row.speedup, 4)});
@@ -109,12 +125,34 @@ void write_reproduction(const std::string& out, const std::vector<FigureResult>&
       fmt::print(stderr, "reproduce: drawing the figures failed ({}); see {}/plot.log\n", name, out);
 }
 
+// The embedded script run with `python3 -c`, after its helper modules (analysis/*.py other than plot_ and report_
+// scripts, such as policy_colours.py) are made importable, as they are beside the scripts on disk. Sources go in as
+// JSON strings, which are Python string literals too; tracebacks name the files.
+static std::string with_helper_modules(const std::string& name, std::string_view script)
+{
+  std::string code = "import sys, types\n";
+  for (const auto& file : embedded_names("analysis/")) {
+    std::string base = file.substr(file.rfind('/') + 1);
+    if (base.size() < 4 || base.substr(base.size() - 3) != ".py" || base.starts_with("plot_") ||
+        base.starts_with("report_"))
+      continue;
+    std::string module = base.substr(0, base.size() - 3);
+    code += fmt::format("_m = types.ModuleType({0})\nexec(compile({1}, {2}, 'exec'), _m.__dict__)\n"
+                        "sys.modules[{0}] = _m\n",
+                        nlohmann::json(module).dump(), nlohmann::json(std::string(*embedded_file(file))).dump(),
+                        nlohmann::json(file).dump());
+  }
+  code += fmt::format("exec(compile({}, {}, 'exec'), {{'__name__': '__main__'}})\n",
+                      nlohmann::json(std::string(script)).dump(), nlohmann::json(name).dump());
+  return code;
+}
+
 bool run_embedded_script(const std::string& name, const std::string& dir, const std::string& log, bool append_log)
 {
   auto script = embedded_file(name);
   if (!script)
     return false;
-  ChildSpec py = python_child({"-c", std::string(*script), dir}, log);
+  ChildSpec py = python_child({"-c", with_helper_modules(name, *script), dir}, log);
   py.append_log = append_log;
   try {
     return run_child(py) == 0;

@@ -83,6 +83,8 @@ int reproduce(const std::string& out, int jobs)
   if (day_status != 0)
     throw std::runtime_error(
         fmt::format("the month-long run failed ({}); see {}/run.log", exit_status_text(day_status), day_dir));
+  if (!run_embedded_script("analysis/plot_month.py", day_dir, day_dir + "/plot.log"))
+    fmt::print(stderr, "reproduce: drawing the month's figures failed; see {}/plot.log\n", day_dir);
   std::string sections = day_in_the_life_section(day_dir, "runs/day-in-the-life");
   fmt::print("reproduce: policy studies\n");
   std::fflush(stdout);

@@ -38,6 +38,20 @@ std::string best_of(const StudySweep& d, const std::vector<std::string>& names, 
   return best;
 }
 
+// A paired cut as text. A policy that more than doubles the baseline (a cut below -100%) is shown as a ratio with
+// both means: a percentage of a baseline near 0 (-13298%) says only that the baseline was small.
+std::string cut_text(const StudySweep& d, const std::string& policy, const std::string& base, const std::string& x,
+                     const std::string& key)
+{
+  SummaryStats g = study_gain(d, policy, base, x, key);
+  if (g.n == 0 || g.mean >= -100)
+    return ci_text(g, 1);
+  double pm = study_cell(d, policy, x, key).mean, bm = study_cell(d, base, x, key).mean;
+  auto num = [](double v) { return fmt::format("{:.{}f}", v, v >= 100 ? 0 : v >= 10 ? 1 : 2); };
+  return text("cut_ratio", fmt::arg("ratio", num(pm / bm)), fmt::arg("policy_mean", num(pm)),
+              fmt::arg("base_mean", num(bm)));
+}
+
 std::string x_heading(const StudySweep& d)
 {
   if (d.x_path == "workload.processes.arrivals_per_host_hour")
@@ -78,7 +92,7 @@ std::string table(const StudySweep& d, const std::string& key,
       md += fmt::format(" {} |", ci_text(study_cell(d, p, x, key)));
     for (const auto& [p, b] : gains) {
       std::string base = b.empty() ? best_of(d, placement, x, key) : b;
-      md += fmt::format(" {}{} |", ci_text(study_gain(d, p, base, x, key), 1),
+      md += fmt::format(" {}{} |", cut_text(d, p, base, x, key),
                         b.empty() ? fmt::format(" ({})", base) : "");
     }
     md += "\n";
@@ -113,6 +127,10 @@ struct GainRange {
   {
     if (!cells)
       return text("cuts_none");
+    if (max < -100)
+      return text("cuts_all_doubled", fmt::arg("cells", cells));
+    if (min < -100)
+      return text("cuts_range_doubled", fmt::arg("max", max), fmt::arg("cells", cells));
     return text("cuts_range", fmt::arg("min", min), fmt::arg("max", max), fmt::arg("cells", cells));
   }
 };

@@ -52,6 +52,7 @@ Cluster::Cluster(const ExperimentSpec& spec, CostModel costs) : costs_(std::move
   zone->seal();
   sharing_ = make_sharing(spec.platform.sharing, hosts_, cpu_of_, ethernet_);
   busy_s_.assign(hosts_.size(), 0.0);
+  busy_log_ = BusyLog(hosts_.size());
   for (size_t i = 0; i < hosts_.size(); ++i)
     outgoing_.push_back(sg4::Mutex::create());
   dirty_.resize(hosts_.size());
@@ -65,10 +66,19 @@ void Cluster::run(const Steps& steps)
   for (const Step& s : steps.list()) {
     if (s.wire)
       wire_bytes_ += s.amount;
-    else
+    else {
       busy_s_[static_cast<size_t>(s.host)] += s.amount;
+      double now = sg4::Engine::get_clock(); // the steps are short: counted in the interval they start in
+      busy_log_.add(s.host, BusyKind::SYSTEM, s.amount, now, now);
+    }
   }
   sharing_->run(steps.list());
+}
+
+void Cluster::add_busy(int host, double seconds, BusyKind kind, double from_s)
+{
+  busy_s_[static_cast<size_t>(host)] += seconds;
+  busy_log_.add(host, kind, seconds, from_s, sg4::Engine::get_clock());
 }
 
 void Cluster::cpu(int h, double seconds) { run(Steps().cpu(h, seconds)); }

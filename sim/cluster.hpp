@@ -13,6 +13,7 @@
 
 #include "core/experiment.hpp"
 #include "models/costs.hpp"
+#include "sim/busy_log.hpp"
 #include "sim/actor_pool.hpp"
 #include "sim/sharing.hpp"
 
@@ -85,8 +86,10 @@ public:
   sg4::ConditionVariablePtr dirty_signal(int host) const { return dirty_signal_[static_cast<size_t>(host)]; }
 
   double busy_s(int host) const { return busy_s_[static_cast<size_t>(host)]; }
-  /// Records CPU spent outside cpu() (interruptible process work).
-  void add_busy(int host, double seconds) { busy_s_[static_cast<size_t>(host)] += seconds; }
+  /// Records CPU spent outside cpu() (interruptible process work), done between from_s and now.
+  void add_busy(int host, double seconds, BusyKind kind, double from_s);
+  /// The busy seconds by interval and kind (utilization.csv).
+  const BusyLog& busy_log() const { return busy_log_; }
   /// Held while a process migrates away from `host`: a host's evictions go one at a time, as Sprite's per-host
   /// daemon evicts its foreign processes in turn (so a host's eviction takes the sum of its processes' costs).
   sg4::MutexPtr outgoing_migrations(int host) const { return outgoing_[static_cast<size_t>(host)]; }
@@ -100,6 +103,7 @@ private:
   std::unique_ptr<Sharing> sharing_;
   ActorPool actors_;
   std::vector<double> busy_s_;
+  BusyLog busy_log_;
   double wire_bytes_ = 0;
   std::vector<sg4::MutexPtr> outgoing_;
   std::vector<std::map<std::string, FileId>> dirty_;

@@ -74,6 +74,7 @@ private:
     if (seconds > 0) {
       owner_cpu_ = cl_.start_burst(h_, seconds * speed, p.cpu_share * speed);
       owner_flops_ = seconds * speed;
+      owner_since_ = sg4::Engine::get_clock();
     }
     present_ = true;
     migd_.owner_active(h_);
@@ -87,7 +88,7 @@ private:
       double left = owner_cpu_->finished() ? 0 : owner_cpu_->remaining();
       if (left > 0)
         owner_cpu_->cancel();
-      cl_.add_busy(h_, (owner_flops_ - left) / cl_.host(h_)->get_speed());
+      cl_.add_busy(h_, (owner_flops_ - left) / cl_.host(h_)->get_speed(), BusyKind::OWNER, owner_since_);
       owner_cpu_ = nullptr;
     }
   }
@@ -98,6 +99,7 @@ private:
   sg4::MutexPtr lock_;
   std::unique_ptr<Burst> owner_cpu_;
   double owner_flops_ = 0;
+  double owner_since_ = 0; ///< when the owner's CPU burst started (utilization.csv spreads it from there)
   bool present_ = false; ///< inside an owner period (migd's owner_active may be set before the daemon first runs)
 };
 

@@ -54,6 +54,7 @@ void SimProcess::compute(double ref_seconds, double ref_mips)
     if (flops <= 1e-3)
       return;
     sg4::Host* h = cluster_.host(host_);
+    double burst_start = sg4::Engine::get_clock();
     burst_ = cluster_.start_burst(host_, flops);
     burst_flops_ = flops;
     burst_cancelled_ = false;
@@ -65,7 +66,7 @@ void SimProcess::compute(double ref_seconds, double ref_mips)
       remote_cpu_s_ += done / h->get_speed();
       migd_.add_foreign_cpu(host_, done / h->get_speed());
     }
-    cluster_.add_busy(host_, done / h->get_speed());
+    cluster_.add_busy(host_, done / h->get_speed(), host_ != home_ ? BusyKind::FOREIGN : BusyKind::HOME, burst_start);
     flops = left;
     burst_ = nullptr;
   }

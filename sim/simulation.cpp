@@ -96,6 +96,10 @@ void host_records(const Cluster& cluster, RunResult& r)
     hr.jobs = jobs_on[hr.host];
     r.hosts.push_back(hr);
   }
+  std::vector<std::string> names;
+  for (int h = 0; h <= cluster.workstations(); ++h)
+    names.push_back(cluster.name(h));
+  r.utilization = cluster.busy_log().records(names, r.makespan_s);
   HostRecord net{"ethernet", "network", cluster.wire_bytes() / cluster.network_bytes_per_s(), 0, 0};
   net.utilization = r.makespan_s > 0 ? net.busy_s / r.makespan_s : 0;
   r.hosts.push_back(net);

@@ -107,7 +107,11 @@ void PopulationWorkload::summarize(RunResult& r, const RunView& view) const
   r.extra["usage"] = usage_summary(view.cluster, view.migd, r, view.owners, spec_.duration_s, week_start_);
   // Per build, as TH90 8.5.2 counts per process: did it ever hold every host it wanted at once?
   int64_t all = 0, none = 0, n = 0, wanted = 0, obtained = 0;
-  for (const auto& res : session_results_) {
+  for (size_t i = 0; i < session_results_.size(); ++i) {
+    const PmakeResult& res = session_results_[i];
+    const BuildSession& s = in_.sessions[i];
+    r.builds.push_back({static_cast<int64_t>(s.id) + 1, view.cluster.name(s.home), res.start_s, res.end_s,
+                        static_cast<int64_t>(res.jobs.size()), res.hosts_wanted, res.hosts_obtained});
     if (res.hosts_wanted <= 0)
       continue;
     ++n;

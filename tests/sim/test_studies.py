@@ -114,6 +114,10 @@ class Studies(unittest.TestCase):
             for ext in ("png", "svg"):
                 path = os.path.join(self.studies, f"{name}.{ext}")
                 self.assertTrue(os.path.isfile(path) and os.path.getsize(path) > 1000, path)
+        # The month-long run's figures, drawn by the embedded plot_month.py (which imports policy_colours.py)
+        for name in ("month-idle-hosts", "month-utilization", "month-holds-evictions", "month-requests"):
+            path = os.path.join(self.out, "runs", "day-in-the-life", f"{name}.png")
+            self.assertTrue(os.path.isfile(path) and os.path.getsize(path) > 1000, path)
 
     def test_report_section(self):
         with open(os.path.join(self.out, "report.md")) as f:

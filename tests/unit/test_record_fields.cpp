@@ -65,8 +65,10 @@ TEST_CASE("record fields: the CSV of a record follows its table")
   CHECK(csv_document(o) == "time_s,host,foreign_processes,intrusion_s,foreign_cpu_s,active_s,censored\n"
                            "5.000000,ws01,1,0.500000,,60.000000,1\n"); // NaN: an empty field
   auto files = csv_files();
-  REQUIRE(files.size() == 7);
+  REQUIRE(files.size() == 9);
   CHECK(files[6].first == "owner_returns.csv");
+  CHECK(files[7].first == "utilization.csv");
+  CHECK(files[8].first == "builds.csv");
   CHECK(files[4].first == "decisions.csv");
   CHECK(files[4].second == std::vector<std::string>{"time_s", "event", "kind", "client", "host", "process"});
 }
