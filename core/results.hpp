@@ -179,6 +179,8 @@ inline const RecordTable<OwnerReturnRecord>& record_table<OwnerReturnRecord>()
 struct HostRecord {
   std::string host;
   std::string role; ///< "pmake", "workstation", "file_server", "network"
+  std::string group;        ///< the workstation's group (platform.groups; "ws" without groups); empty otherwise
+  std::string architecture; ///< the workstation's group's architecture; empty otherwise
   double busy_s = 0;
   double utilization = 0; ///< busy_s / makespan_s
   int64_t jobs = 0;
@@ -189,6 +191,8 @@ inline const RecordTable<HostRecord>& record_table<HostRecord>()
   static const RecordTable<HostRecord> table{"hosts.csv", nullptr, {
       field<&HostRecord::host>("host"),
       field<&HostRecord::role>("role"),
+      field<&HostRecord::group>("group"),
+      field<&HostRecord::architecture>("architecture"),
       field<&HostRecord::busy_s>("busy_s"),
       field<&HostRecord::utilization>("utilization"),
       field<&HostRecord::jobs>("jobs"),
