@@ -179,11 +179,12 @@ inline const RecordTable<OwnerReturnRecord>& record_table<OwnerReturnRecord>()
 struct HostRecord {
   std::string host;
   std::string role; ///< "pmake", "workstation", "file_server", "network"
-  std::string group;        ///< the workstation's group (platform.groups; "ws" without groups); empty otherwise
-  std::string architecture; ///< the workstation's group's architecture; empty otherwise
   double busy_s = 0;
   double utilization = 0; ///< busy_s / makespan_s
   int64_t jobs = 0;
+  // Last, so that a brace list of the fields above leaves them empty (a 0 must not initialize a string).
+  std::string group;        ///< the workstation's group (platform.groups; "ws" without groups); empty otherwise
+  std::string architecture; ///< the workstation's group's architecture; empty otherwise
 };
 template <>
 inline const RecordTable<HostRecord>& record_table<HostRecord>()

@@ -125,7 +125,7 @@ void host_records(const Cluster& cluster, RunResult& r)
     hr.jobs = jobs_on[hr.host];
     r.hosts.push_back(hr);
   }
-  HostRecord net{"ethernet", "network", "", "", cluster.wire_bytes() / cluster.network_bytes_per_s(), 0, 0};
+  HostRecord net{"ethernet", "network", cluster.wire_bytes() / cluster.network_bytes_per_s(), 0, 0};
   net.utilization = r.makespan_s > 0 ? net.busy_s / r.makespan_s : 0;
   r.hosts.push_back(net);
 }

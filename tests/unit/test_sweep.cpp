@@ -387,10 +387,8 @@ TEST_CASE("the timeline of a hand-made run is valid trace-event JSON")
 {
   RunResult r;
   r.makespan_s = 10;
-  r.hosts = {{"ws00", "pmake", "ws", "ss1", 5, 0.5, 2},
-             {"ws01", "workstation", "ws", "ss1", 4, 0.4, 1},
-             {"fileserver", "file_server", "", "", 1, 0.1, 0},
-             {"ethernet", "network", "", "", 0.5, 0.05, 0}};
+  r.hosts = {{"ws00", "pmake", 5, 0.5, 2}, {"ws01", "workstation", 4, 0.4, 1}, {"fileserver", "file_server", 1, 0.1, 0},
+             {"ethernet", "network", 0.5, 0.05, 0}};
   r.jobs = {{"a", "compile", "ws00", "ws01", 0, 1, 5, 4, true, 3},
             {"b", "compile", "ws00", "ws00", 0, 2, 4, 2, false, 1},
             {"c", "link", "ws00", "ws00", 4, 3, 9.5, 1.5, false, 2}, // overlaps b on ws00: a second lane
