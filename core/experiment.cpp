@@ -11,42 +11,9 @@
 #include "core/input_error.hpp"
 #include "core/json_reader.hpp"
 #include "core/limits.hpp"
+#include "core/platform_spec.hpp"
 
 namespace spritesim {
-
-static PlatformSpec parse_platform(const JsonReader& r)
-{
-  PlatformSpec p;
-  p.workstations = r.integer("workstations", p.workstations, 1, 2000);
-  p.profile = r.string("profile", p.profile);
-  if (auto fs = r.optional_member("file_server")) {
-    p.file_server_profile = fs->string("profile", p.file_server_profile);
-    fs->finish();
-  }
-  if (auto net = r.optional_member("network")) {
-    p.network.bandwidth_Mbps = net->number("bandwidth_Mbps", p.network.bandwidth_Mbps, 0.001, 1e6);
-    p.network.latency_us = net->number("latency_us", p.network.latency_us, 0, 1e6);
-    // SimGrid rounds below its timing precision (1e-9 s): a smaller positive latency is an engine error.
-    if (p.network.latency_us > 0 && p.network.latency_us < 1e-3)
-      net->member("latency_us").fail(fmt::format("expected 0 or a latency in [0.001, 1e6] microseconds, got {}",
-                                                 p.network.latency_us));
-    net->finish();
-  }
-  if (auto machine = r.optional_member("machine")) {
-    p.hosts_per_machine = machine->integer("hosts", p.hosts_per_machine, 1, 2000);
-    p.machine_cores = machine->integer("cores", p.machine_cores, 0, 4096);
-    machine->finish();
-  }
-  if (auto sharing = r.optional_member("sharing")) {
-    auto text = sharing->as_string();
-    auto model = parse_enum<SharingModel>(text);
-    if (!model)
-      sharing->fail(fmt::format("expected {}, got \"{}\"", enum_names<SharingModel>(), text));
-    p.sharing = *model;
-  }
-  r.finish();
-  return p;
-}
 
 static std::vector<CostOverride> parse_costs(const JsonReader& r)
 {
@@ -217,16 +184,6 @@ PolicySpec parse_policy(const JsonReader& r)
   return p;
 }
 
-// Makes a relative path relative to the config's folder, and absolute, so that the resolved config written next to
-// the results runs again from anywhere.
-static void beside_config(std::string& path, const std::string& config_file)
-{
-  if (config_file.empty() || std::filesystem::path(path).is_absolute())
-    return;
-  auto base = std::filesystem::path(config_file).parent_path();
-  path = std::filesystem::absolute(base / path).lexically_normal().string();
-}
-
 ExperimentSpec parse_experiment(const nlohmann::json& doc, const std::string& file)
 {
   JsonReader r(doc, file);
@@ -237,7 +194,7 @@ ExperimentSpec parse_experiment(const nlohmann::json& doc, const std::string& fi
   s.name = r.string("name", std::filesystem::path(file).stem().string());
   s.seed = static_cast<uint64_t>(r.integer("seed", 1, 0, std::numeric_limits<int32_t>::max()));
   if (auto p = r.optional_member("platform"))
-    s.platform = parse_platform(*p);
+    s.platform = parse_platform_member(*p, file);
   if (auto c = r.optional_member("costs"))
     s.costs = parse_costs(*c);
   if (auto w = r.optional_member("workload"))
@@ -250,13 +207,18 @@ ExperimentSpec parse_experiment(const nlohmann::json& doc, const std::string& fi
     s.migration = parse_migration(*m);
   r.finish();
   if (s.workload.max_jobs == 0)
-    s.workload.max_jobs = std::max<int64_t>(1, s.platform.workstations - 1);
+    s.workload.max_jobs = std::max<int64_t>(1, hosts_of_first_architecture(s.platform) - 1);
   // Profile files and a trace file are relative to the config's folder (builtin traces and profiles need no file).
   if (s.workload.trace.rfind("builtin:", 0) != 0)
     beside_config(s.workload.trace, file);
   if (!s.owners.trace.empty())
     beside_config(s.owners.trace, file);
-  for (std::string* profile : {&s.platform.profile, &s.platform.file_server_profile})
+  std::vector<std::string*> profiles = {&s.platform.profile, &s.platform.file_server_profile};
+  for (auto& g : s.platform.groups)
+    profiles.push_back(&g.profile);
+  for (auto& f : s.platform.file_servers)
+    profiles.push_back(&f.profile);
+  for (std::string* profile : profiles)
     if (profile->find(".json") != std::string::npos)
       beside_config(*profile, file);
   // An external policy's program or script given by a relative path with a slash ("policies/mine.py", not
@@ -335,14 +297,7 @@ nlohmann::json to_json(const ExperimentSpec& s)
   return {
       {"name", s.name},
       {"seed", s.seed},
-      {"platform",
-       {{"workstations", s.platform.workstations},
-        {"profile", s.platform.profile},
-        {"file_server", {{"profile", s.platform.file_server_profile}}},
-        {"network",
-         {{"bandwidth_Mbps", s.platform.network.bandwidth_Mbps}, {"latency_us", s.platform.network.latency_us}}},
-        {"sharing", to_string(s.platform.sharing)},
-        {"machine", {{"hosts", s.platform.hosts_per_machine}, {"cores", s.platform.machine_cores}}}}},
+      {"platform", to_json(s.platform)},
       {"costs", costs},
       {"workload", workload},
       {"owners", owners},

@@ -21,7 +21,27 @@ struct NetworkSpec {
   double latency_us = 5.0;      ///< propagation and interframe gap only; RPC processing is in the profiles
 };
 
-/// Hosts: diskless workstations plus one file server, on one Ethernet.
+/// A group of identical diskless workstations (platform.groups): one hardware profile, one architecture.
+struct HostGroupSpec {
+  std::string name;
+  int64_t hosts = 1;
+  std::string profile = "ss1";
+  /// Processes move only between hosts of one architecture (TH90 8.5, 9.3; EXP89 6); default: the profile's name.
+  std::string architecture;
+  /// The file server holding the files of jobs whose home is in this group; default: the first file server.
+  std::string file_server;
+};
+
+/// A file server (platform.file_servers): a host of its own that runs no process.
+struct FileServerSpec {
+  std::string name = "fileserver";
+  std::string profile = "sun4-280";
+};
+
+/// Hosts: diskless workstations plus file servers, on one Ethernet. The workstations are platform.groups, or when
+/// absent one group of `workstations` hosts of `profile`; the servers are platform.file_servers, or one server of
+/// `file_server_profile`. With groups, `workstations`, `profile` and `file_server_profile` are derived (the total,
+/// the first group's profile, the first server's profile).
 struct PlatformSpec {
   int64_t workstations = 12;
   std::string profile = "ss1";                 ///< hardware profile of the workstations (name or JSON file)
@@ -34,7 +54,18 @@ struct PlatformSpec {
   /// one CPU of `machine_cores` cores (0: the workstation profile's), and each sees the machine's load.
   int64_t hosts_per_machine = 1;
   int64_t machine_cores = 0;
+  std::vector<HostGroupSpec> groups;        ///< as given (empty: platform.workstations and platform.profile)
+  std::vector<FileServerSpec> file_servers; ///< as given (empty: platform.file_server)
 };
+
+/// The workstation groups of a platform, in host order (hosts ws00.. of the first group first): its groups, or the
+/// one group "ws" of `workstations` hosts of `profile`. Every field is filled.
+std::vector<HostGroupSpec> host_groups(const PlatformSpec& p);
+/// The file servers of a platform, in host order after the workstations: its file_servers, or the one
+/// "fileserver" of `file_server_profile`.
+std::vector<FileServerSpec> file_servers(const PlatformSpec& p);
+/// Workstations of the first group's architecture (pmake's home, ws00, can use only these).
+int64_t hosts_of_first_architecture(const PlatformSpec& p);
 
 /// A parameter override applied to a loaded hardware profile ("costs" section).
 struct CostOverride {

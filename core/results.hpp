@@ -183,6 +183,9 @@ struct HostRecord {
   double busy_s = 0;
   double utilization = 0; ///< busy_s / makespan_s
   int64_t jobs = 0;
+  // Last, so that a brace list of the fields above leaves them empty (a 0 must not initialize a string).
+  std::string group;        ///< the workstation's group (platform.groups; "ws" without groups); empty otherwise
+  std::string architecture; ///< the workstation's group's architecture; empty otherwise
 };
 template <>
 inline const RecordTable<HostRecord>& record_table<HostRecord>()
@@ -190,6 +193,8 @@ inline const RecordTable<HostRecord>& record_table<HostRecord>()
   static const RecordTable<HostRecord> table{"hosts.csv", nullptr, {
       field<&HostRecord::host>("host"),
       field<&HostRecord::role>("role"),
+      field<&HostRecord::group>("group"),
+      field<&HostRecord::architecture>("architecture"),
       field<&HostRecord::busy_s>("busy_s"),
       field<&HostRecord::utilization>("utilization"),
       field<&HostRecord::jobs>("jobs"),

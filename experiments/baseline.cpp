@@ -36,6 +36,15 @@ bool needs_baseline(const ExperimentSpec& spec) { return wants_baseline(spec) &&
 ExperimentSpec sequential_variant(ExperimentSpec s)
 {
   s.platform.workstations = 1;
+  if (!s.platform.groups.empty()) { // pmake's host, ws00, alone: the first group's first host and its file server
+    s.platform.groups.resize(1);
+    s.platform.groups[0].hosts = 1;
+    if (!s.platform.file_servers.empty()) {
+      std::erase_if(s.platform.file_servers,
+                    [&](const FileServerSpec& f) { return f.name != s.platform.groups[0].file_server; });
+      s.platform.file_server_profile = s.platform.file_servers[0].profile;
+    }
+  }
   s.owners = OwnersSpec{}; // no owners, so neither their model nor the idle rule (one host, nothing placed) matters
   s.workload.migrate = false;
   s.workload.max_jobs = 1;

@@ -26,6 +26,8 @@ struct BookHost {
   std::string name;
   bool is_file_server = false; ///< never handed out, never runs processes (the simulator's server)
   double speed = 1;            ///< relative to the reference workstation
+  /// Processes move only between hosts of one architecture (TH90 8.5, 9.3): one name for all in real mode.
+  std::string architecture;
   bool up = true;
   bool available = true;       ///< meets the idle rule (MigdCore::evaluate)
   bool owner_active = false;

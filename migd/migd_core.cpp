@@ -12,10 +12,11 @@ MigdCore::MigdCore(std::unique_ptr<Policy> policy, MigdActuator& actuator, IdleR
 {
 }
 
-int MigdCore::add_host(const std::string& name, bool file_server, double speed)
+int MigdCore::add_host(const std::string& name, bool file_server, double speed, const std::string& architecture)
 {
   BookHost h;
   h.name = name;
+  h.architecture = architecture;
   h.is_file_server = file_server;
   h.available = !file_server;
   h.speed = speed;
@@ -140,6 +141,8 @@ void MigdCore::refresh_host_view(HostView& h, int i, double now)
   h.id = i;
   if (h.name != s.name)
     h.name = s.name;
+  if (h.architecture != s.architecture)
+    h.architecture = s.architecture;
   h.speed = s.speed;
   h.is_file_server = s.is_file_server;
   h.up = s.up;

@@ -63,7 +63,8 @@ public:
   MigdCore(std::unique_ptr<Policy> policy, MigdActuator& actuator, IdleRule idle_rule);
 
   // --- the book ---
-  int add_host(const std::string& name, bool file_server = false, double speed = 1);
+  int add_host(const std::string& name, bool file_server = false, double speed = 1,
+               const std::string& architecture = "");
   /// A host's book entry to change (its view is refreshed in full at the next view(); change it before the next
   /// event, not through a reference kept across one).
   BookHost& host(int h)
@@ -165,6 +166,8 @@ private:
   std::string stale_reason(const Decision& d, const PolicyEvent& ev, Reply reply) const;
   std::string process_stale_reason(const Decision& d, const BookProcess& p) const;
   bool takes_foreign(int h) const;
+  /// Whether a process whose home is `home` may run on `h` (Sprite: only within one architecture).
+  bool same_architecture(int h, int home) const { return host(h).architecture == host(home).architecture; }
   std::string act(const Decision& d, const BookProcess& p, EvictionReason reason);
   void revoke(const Decision& d, const PolicyEvent& ev);
   void reject(const Decision& d, const std::string& why);

@@ -7,6 +7,9 @@
 
 namespace spritesim {
 
+// Sprite migrates only between machines of one architecture, even at exec time (TH90 8.5, 9.3; EXP89 6).
+static const char* const other_architecture = "the host is of another architecture than the process's home";
+
 void MigdCore::dispatch(const PolicyEvent& ev, Reply reply)
 {
   for (const Decision& d : ask(ev))
@@ -62,14 +65,18 @@ std::string MigdCore::stale_reason(const Decision& d, const PolicyEvent& ev, Rep
     case DecisionKind::GRANT_HOST:
       if (!reply.granted || ev.kind != EventKind::HOST_REQUEST || d.client.value() != ev.client)
         return "the client is not waiting for hosts";
+      if (ev.home >= 0 && !same_architecture(d.host.value(), ev.home))
+        return other_architecture;
       return "";
     case DecisionKind::PLACE:
       if (!reply.placed || ev.kind != EventKind::PROCESS_ARRIVED || d.proc.value() != ev.proc)
         return "the process is not waiting for a placement";
-      // At home it runs anyway; elsewhere the host must take foreign work now.
-      if (d.host.value() == procs_.at(d.proc.value()).home || takes_foreign(d.host.value()))
+      // At home it runs anyway; elsewhere the host must take foreign work now, and be of the home's architecture.
+      if (const int home = procs_.at(d.proc.value()).home; d.host.value() == home)
         return "";
-      return "the host is down or its owner is back";
+      else if (!same_architecture(d.host.value(), home))
+        return other_architecture;
+      return takes_foreign(d.host.value()) ? "" : "the host is down or its owner is back";
     case DecisionKind::REVOKE_HOST:
     case DecisionKind::WAKE_AT:
       return "";
@@ -91,6 +98,8 @@ std::string MigdCore::process_stale_reason(const Decision& d, const BookProcess&
     case DecisionKind::MIGRATE:
       if (d.host.value() == p.host)
         return "the process is already there";
+      if (!same_architecture(d.host.value(), p.home))
+        return other_architecture;
       return d.host.value() == p.home || takes_foreign(d.host.value()) ? "" : "the host is down or its owner is back";
     case DecisionKind::EVICT:
     case DecisionKind::RESTART:

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "models/profile.hpp"
 
@@ -119,6 +120,14 @@ private:
   RpcCost small_rpc_, lookup_;
   InvocationCost local_invocation_;
   ExecMigrationCost exec_migration_;
+};
+
+/// The cost models of a heterogeneous platform: one per (workstation group, file server) pair, each built from the
+/// group's profile and the server's (docs/cost-model.md, "Heterogeneous platforms").
+struct PlatformCosts {
+  std::vector<CostModel> models; ///< group g with server s at g * servers + s
+  int servers = 1;
+  const CostModel& at(int group, int server) const { return models.at(static_cast<size_t>(group * servers + server)); }
 };
 
 /// A typical migrating process's dirty VM pages and dirty file blocks (TH90 Table 8.3 means: 36.62 pages,

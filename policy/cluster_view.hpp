@@ -37,6 +37,9 @@ struct HostView {
   int foreign = 0;             ///< foreign processes on the host now
   int holder = -1;             ///< client granted this host exclusively, or -1
   double speed = 1;            ///< CPU speed relative to the cluster's reference workstation
+  /// Processes run only on hosts of their home's architecture (Sprite: TH90 8.5, 9.3); one name for all hosts
+  /// of a homogeneous cluster. ClusterView::same_architecture.
+  std::string architecture;
 };
 
 /// WAITING: exec'd, waits for a placement answer. RUNNING and SUSPENDED: on `host`. MIGRATING: leaving `host` (the
@@ -75,6 +78,12 @@ struct ClusterView {
   /// simulated seconds in the simulator: both can measure it (real mode learns a command's CPU only at its end), and
   /// a process sharing a CPU ages as fast as one running alone.
   double age_s(const ProcessView& p) const { return p.state == ProcState::WAITING ? 0 : now_s - p.run_start_s; }
+  /// Whether host `h` may run a process whose home is `home`: both of one architecture (migd refuses the rest).
+  bool same_architecture(const HostView& h, int home) const
+  {
+    return home < 0 || home >= static_cast<int>(hosts.size()) ||
+           h.architecture == hosts[static_cast<size_t>(home)].architecture;
+  }
   /// The process with this id, or nullptr.
   const ProcessView* process(int64_t id) const;
   /// The host with this id, or nullptr.

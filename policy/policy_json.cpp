@@ -54,7 +54,8 @@ nlohmann::json host_json(const HostView& h)
           {"run_queue", h.run_queue},
           {"foreign", h.foreign},
           {"holder", h.holder},
-          {"speed", h.speed}};
+          {"speed", h.speed},
+          {"architecture", h.architecture}};
 }
 
 HostView parse_host(const JsonReader& r)
@@ -79,6 +80,7 @@ HostView parse_host(const JsonReader& r)
   h.foreign = static_cast<int>(r.integer("foreign", h.foreign, 0, MAX_ID));
   h.holder = id_member(r, "holder", h.holder);
   h.speed = r.number("speed", h.speed, 0, BIG);
+  h.architecture = r.string("architecture", h.architecture);
   r.finish();
   return h;
 }

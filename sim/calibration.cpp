@@ -62,7 +62,7 @@ public:
 
   void operator()()
   {
-    const CostModel& c = cl_.costs();
+    const CostModel& c = cl_.costs(0);
     auto pages_per_mb = static_cast<int64_t>(MB / c.workstation().get("page_bytes"));
     auto blocks_per_mb = static_cast<int64_t>(MB / c.workstation().get("fs_block_bytes"));
 

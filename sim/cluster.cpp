@@ -26,27 +26,48 @@ std::unique_ptr<sg4::Engine> create_engine()
   return std::make_unique<sg4::Engine>(&argc, argv.data());
 }
 
-Cluster::Cluster(const ExperimentSpec& spec, CostModel costs) : costs_(std::move(costs))
+Cluster::Cluster(const ExperimentSpec& spec, PlatformCosts costs)
+    : costs_(std::move(costs)), groups_(host_groups(spec.platform))
 {
+  const std::vector<FileServerSpec> servers = file_servers(spec.platform);
   // One star zone: every host reaches the others through the one shared Ethernet link, which a route crosses once.
   auto* zone = sg4::create_star_zone("lan");
-  ethernet_ = zone->create_link("ethernet", costs_.network().bytes_per_s);
-  ethernet_->set_latency(costs_.network().latency_s);
+  const Network& net = costs_.at(0, 0).network();
+  ethernet_ = zone->create_link("ethernet", net.bytes_per_s);
+  ethernet_->set_latency(net.latency_s);
   ethernet_->set_sharing_policy(sg4::Link::SharingPolicy::SHARED);
-  double ws_speed = costs_.workstation().get("cpu_mips") * 1e6;
-  auto ws_cores = static_cast<int>(costs_.workstation().get("cores"));
-  // Workstations on one physical machine (platform.machine): consecutive groups, their CPU work on the group's
-  // first host, which has the machine's cores (the file server is a machine of its own).
+  // Workstations on one physical machine (platform.machine, one group only): consecutive groups, their CPU work on
+  // the group's first host, which has the machine's cores (the file servers are machines of their own).
   const int64_t per_machine = spec.platform.hosts_per_machine;
-  const int machine_cores = spec.platform.machine_cores > 0 ? static_cast<int>(spec.platform.machine_cores) : ws_cores;
-  for (int64_t i = 0; i < spec.platform.workstations; ++i) {
-    hosts_.push_back(
-        zone->create_host(fmt::format("ws{:02d}", i), ws_speed)->set_core_count(i % per_machine ? ws_cores : machine_cores));
-    cpu_of_.push_back(static_cast<int>(i - i % per_machine));
+  std::vector<int> server_index;
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    const HardwareProfile& profile = costs_.at(static_cast<int>(g), 0).workstation();
+    double ws_speed = profile.get("cpu_mips") * 1e6;
+    auto ws_cores = static_cast<int>(profile.get("cores"));
+    const int machine_cores =
+        spec.platform.machine_cores > 0 ? static_cast<int>(spec.platform.machine_cores) : ws_cores;
+    int server = 0;
+    while (servers[static_cast<size_t>(server)].name != groups_[g].file_server)
+      ++server;
+    for (int64_t k = 0; k < groups_[g].hosts; ++k) {
+      auto i = static_cast<int64_t>(hosts_.size());
+      hosts_.push_back(zone->create_host(fmt::format("ws{:02d}", i), ws_speed)
+                           ->set_core_count(i % per_machine ? ws_cores : machine_cores));
+      cpu_of_.push_back(static_cast<int>(i - i % per_machine));
+      group_of_.push_back(static_cast<int>(g));
+      server_index.push_back(server);
+    }
   }
-  cpu_of_.push_back(static_cast<int>(hosts_.size()));
-  hosts_.push_back(zone->create_host("fileserver", costs_.file_server().get("cpu_mips") * 1e6)
-                       ->set_core_count(static_cast<int>(costs_.file_server().get("cores"))));
+  workstations_ = static_cast<int>(hosts_.size());
+  for (int s : server_index)
+    server_of_.push_back(workstations_ + s);
+  for (size_t s = 0; s < servers.size(); ++s) {
+    const HardwareProfile& profile = costs_.at(0, static_cast<int>(s)).file_server();
+    server_of_.push_back(static_cast<int>(hosts_.size()));
+    cpu_of_.push_back(static_cast<int>(hosts_.size()));
+    hosts_.push_back(zone->create_host(servers[s].name, profile.get("cpu_mips") * 1e6)
+                         ->set_core_count(static_cast<int>(profile.get("cores"))));
+  }
   for (auto* h : hosts_)
     zone->add_route(h->get_netpoint(), nullptr, nullptr, nullptr, {sg4::LinkInRoute(ethernet_)}, true);
   zone->seal();
@@ -59,6 +80,23 @@ Cluster::Cluster(const ExperimentSpec& spec, CostModel costs) : costs_(std::move
   for (size_t i = 0; i < hosts_.size(); ++i)
     dirty_signal_.push_back(sg4::ConditionVariable::create());
   writeback_started_.assign(hosts_.size(), 0);
+}
+
+const CostModel& Cluster::costs(int host, int server) const
+{
+  return costs_.at(std::max(0, group_of(host)), server - workstations_);
+}
+
+const std::string& Cluster::group_name(int host) const
+{
+  static const std::string none;
+  return is_file_server(host) ? none : groups_[static_cast<size_t>(group_of(host))].name;
+}
+
+const std::string& Cluster::architecture(int host) const
+{
+  static const std::string none;
+  return is_file_server(host) ? none : groups_[static_cast<size_t>(group_of(host))].architecture;
 }
 
 void Cluster::run(const Steps& steps)
@@ -101,12 +139,13 @@ void Cluster::write_back(FileId file, const std::string& name)
   if (it == files_.end() || !it->second.dirty)
     return;
   it->second.dirty = false; // mark first: a concurrent reader must not start a second write-back
-  const int host = it->second.host;
+  const int host = it->second.host, server = it->second.server;
   const int64_t bytes = it->second.bytes;
   dirty_[static_cast<size_t>(host)].erase(name);
   if (it->second.readers <= 0)
     files_.erase(it); // before the write: the file may be written anew meanwhile
-  rpc(host, file_server(), costs_.fs_blocks(costs_.blocks_for(bytes)));
+  const CostModel& c = costs(host, server);
+  rpc(host, server, c.fs_blocks(c.blocks_for(bytes)));
 }
 
 void Cluster::cache_read_done(std::map<FileId, CachedFile>::iterator it)
@@ -115,12 +154,13 @@ void Cluster::cache_read_done(std::map<FileId, CachedFile>::iterator it)
     files_.erase(it);
 }
 
-void Cluster::cache_write(FileId file, const std::string& name, int host, int64_t bytes, int64_t readers)
+void Cluster::cache_write(FileId file, const std::string& name, int host, int server, int64_t bytes,
+                          int64_t readers)
 {
   auto it = files_.find(file);
   if (it != files_.end() && it->second.dirty)
     dirty_[static_cast<size_t>(it->second.host)].erase(name);
-  files_[file] = CachedFile{host, bytes, true, sg4::Engine::get_clock(), readers};
+  files_[file] = CachedFile{host, server, bytes, true, sg4::Engine::get_clock(), readers};
   dirty_[static_cast<size_t>(host)].emplace(name, file);
   if (!writeback_started_[static_cast<size_t>(host)])
     start_writeback(host);

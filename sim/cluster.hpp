@@ -1,4 +1,4 @@
-// The simulated Sprite cluster: diskless workstations and a file server on one shared Ethernet, built on SimGrid,
+// The simulated Sprite cluster: diskless workstations in groups and file servers on one shared Ethernet, on SimGrid,
 // with the blocking primitives every mechanism is made of (CPU on a host, an RPC-shaped step) and the accounting
 // (busy seconds per host, bytes on the wire) that reports which resource saturates.
 #pragma once
@@ -26,6 +26,7 @@ std::unique_ptr<sg4::Engine> create_engine();
 /// A file's blocks in one host's cache (for delayed write-back and the link's reads).
 struct CachedFile {
   int host = -1;
+  int server = -1; ///< the file server the file lives on
   int64_t bytes = 0;
   bool dirty = false;
   double written_s = 0;
@@ -44,13 +45,28 @@ constexpr double WRITEBACK_DELAY_S = 30.0;
 
 class Cluster {
 public:
-  Cluster(const ExperimentSpec& spec, CostModel costs);
+  Cluster(const ExperimentSpec& spec, PlatformCosts costs);
 
-  const CostModel& costs() const { return costs_; }
-  int workstations() const { return static_cast<int>(hosts_.size()) - 1; }
+  /// The costs of work that `host` starts with file server `server`: `host`'s group's profile (the first group's for
+  /// a file server) and the server's. Each mechanism step is charged at the profile of the host that starts it.
+  const CostModel& costs(int host, int server) const;
+  /// The costs of work that `host` starts with its own group's file server.
+  const CostModel& costs(int host) const { return costs(host, file_server_of(host)); }
+  int workstations() const { return workstations_; }
+  /// Workstations and file servers.
+  int hosts() const { return static_cast<int>(hosts_.size()); }
   /// The first host of `host`'s physical machine (platform.machine; the host itself when alone on its machine).
   int machine_of(int host) const { return cpu_of_[static_cast<size_t>(host)]; }
-  int file_server() const { return static_cast<int>(hosts_.size()) - 1; }
+  /// The first file server (the main one: the shared host file, the workload's own actors).
+  int file_server() const { return workstations_; }
+  bool is_file_server(int host) const { return host >= workstations_; }
+  /// The file server that holds the files of jobs whose home is `host` (its group's; a server is its own).
+  int file_server_of(int host) const { return server_of_[static_cast<size_t>(host)]; }
+  /// The workstation group of `host` (platform.groups), -1 for a file server.
+  int group_of(int host) const { return is_file_server(host) ? -1 : group_of_[static_cast<size_t>(host)]; }
+  /// The group's name and architecture; empty for a file server.
+  const std::string& group_name(int host) const;
+  const std::string& architecture(int host) const;
   sg4::Host* host(int i) const { return hosts_[static_cast<size_t>(i)]; }
   const std::string& name(int i) const { return hosts_[static_cast<size_t>(i)]->get_name(); }
 
@@ -75,9 +91,10 @@ public:
   std::map<FileId, CachedFile>& files() { return files_; }
   /// Writes a file's dirty blocks from its host's cache to the server (write-back or a server recall).
   void write_back(FileId file, const std::string& name);
-  /// A process on `host` wrote `bytes` of `file`, named `name`, which `readers` commands will read (dirty in that
-  /// host's cache until written back by the host's delayed-write daemon, started with the host's first write).
-  void cache_write(FileId file, const std::string& name, int host, int64_t bytes, int64_t readers);
+  /// A process on `host` wrote `bytes` of `file`, named `name`, which lives on file server `server` and which
+  /// `readers` commands will read (dirty in that host's cache until written back by the host's delayed-write
+  /// daemon, started with the host's first write).
+  void cache_write(FileId file, const std::string& name, int host, int server, int64_t bytes, int64_t readers);
   /// One of the file's readers is done with it (the map keeps only what may still be read or written back).
   void cache_read_done(std::map<FileId, CachedFile>::iterator it);
   /// Dirty files in one host's cache by name; oldest write first is not guaranteed (the daemon checks ages).
@@ -94,11 +111,15 @@ public:
   /// daemon evicts its foreign processes in turn (so a host's eviction takes the sum of its processes' costs).
   sg4::MutexPtr outgoing_migrations(int host) const { return outgoing_[static_cast<size_t>(host)]; }
   double wire_bytes() const { return wire_bytes_; }
-  double network_bytes_per_s() const { return costs_.network().bytes_per_s; }
+  double network_bytes_per_s() const { return costs(0).network().bytes_per_s; }
 
 private:
-  CostModel costs_;
-  std::vector<sg4::Host*> hosts_; ///< workstations 0..N-1, then the file server
+  PlatformCosts costs_;
+  std::vector<HostGroupSpec> groups_;
+  int workstations_ = 0;
+  std::vector<int> group_of_;  ///< per workstation
+  std::vector<int> server_of_; ///< per host: file_server_of
+  std::vector<sg4::Host*> hosts_; ///< workstations 0..N-1 (group by group), then the file servers
   sg4::Link* ethernet_ = nullptr;
   std::unique_ptr<Sharing> sharing_;
   ActorPool actors_;

@@ -12,8 +12,9 @@ GlobalMigd::GlobalMigd(Cluster& cluster, std::unique_ptr<Policy> policy, MigdOpt
     : cluster_(cluster), options_(std::move(options)), core_(std::move(policy), *this, options_.idle_rule)
 {
   double ref_speed = cluster_.host(0)->get_speed();
-  for (int i = 0; i <= cluster_.workstations(); ++i)
-    core_.add_host(cluster_.name(i), i == cluster_.file_server(), cluster_.host(i)->get_speed() / ref_speed);
+  for (int i = 0; i < cluster_.hosts(); ++i)
+    core_.add_host(cluster_.name(i), cluster_.is_file_server(i), cluster_.host(i)->get_speed() / ref_speed,
+                   cluster_.architecture(i));
   hosts_.resize(static_cast<size_t>(cluster.workstations()));
   for (auto& h : hosts_)
     h.changed = sg4::ConditionVariable::create();

@@ -8,8 +8,9 @@ namespace spritesim {
 std::optional<MigrationRecord> migrate_process(Cluster& cluster, const SimProcess& proc, int source, int target,
                                                MigrationKind kind, const std::function<bool()>& target_ok)
 {
-  const CostModel& c = cluster.costs();
-  const int server = cluster.file_server();
+  // The source starts every step, at its profile; the target's own CPU is at the target's (docs/cost-model.md).
+  const int server = cluster.file_server_of(proc.home());
+  const CostModel& c = cluster.costs(source, server);
   const ProcessFootprint& fp = proc.footprint();
   ActiveMigrationCost m = c.active_migration(fp.dirty_pages, fp.dirty_blocks, fp.open_files);
   std::unique_lock out(*cluster.outgoing_migrations(source));
@@ -28,7 +29,9 @@ std::optional<MigrationRecord> migrate_process(Cluster& cluster, const SimProces
     steps.cpu(source, c.open_file_home_cpu_s());
   }
   steps.rpc(source, target, m.state_transfer); // the process control block in one RPC
-  steps.cpu(target, m.target_cpu_s);           // de-encapsulate and resume
+  steps.cpu(target, cluster.costs(target, server)
+                         .active_migration(fp.dirty_pages, fp.dirty_blocks, fp.open_files)
+                         .target_cpu_s); // de-encapsulate and resume
   cluster.run(steps);
   MigrationRecord r;
   r.time_s = t0;
@@ -46,8 +49,8 @@ void page_in(Cluster& cluster, const SimProcess& proc, int target)
 {
   // The target starts with no resident pages. Assumption (no source gives the reuse share): every page that was
   // dirty is touched again, so each crosses the network twice (SPE91 p.8).
-  const CostModel& c = cluster.costs();
-  cluster.rpc(target, cluster.file_server(), c.vm_pages(proc.footprint().dirty_pages));
+  const int server = cluster.file_server_of(proc.home());
+  cluster.rpc(target, server, cluster.costs(target, server).vm_pages(proc.footprint().dirty_pages));
 }
 
 } // namespace spritesim

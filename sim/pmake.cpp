@@ -57,9 +57,9 @@ ProcessFootprint job_footprint(const ReplayJob& job, const CostModel& c)
 void run_attempt(const JobContext& ctx, SimProcess& proc, size_t index, int home, int host)
 {
   Cluster& cl = *ctx.cluster;
-  const CostModel& c = cl.costs();
   const ReplayJob& job = ctx.trace->jobs[index];
-  const int server = cl.file_server();
+  // The job's files are on its home's file server; each step is at the profile of the host that starts it.
+  const int server = cl.file_server_of(home);
   if (host != home) {
     ExecRequest req{job.id, home, host, ctx.trace->tool.exec_arg_bytes, ctx.trace->tool.script_bytes,
                     job.files_opened};
@@ -77,14 +77,18 @@ void run_attempt(const JobContext& ctx, SimProcess& proc, size_t index, int home
       if (it == cl.files().end() || it->second.bytes <= 0 || it->second.host == proc.host())
         continue;
       if (it->second.dirty) {
-        cl.rpc(server, it->second.host, c.small_rpc()); // the server's call-back to the producer
+        cl.rpc(server, it->second.host, cl.costs(it->second.host, server).small_rpc()); // call-back to the producer
         cl.write_back(it->first, output_file(ctx, d));
       }
+      const CostModel& c = cl.costs(proc.host(), server);
       cl.rpc(proc.host(), server, c.fs_blocks(c.blocks_for(it->second.bytes)));
     }
   }
   proc.checkpoint();
-  cl.rpc(proc.host(), server, c.fs_blocks(c.blocks_for(job.bytes_read)));
+  {
+    const CostModel& c = cl.costs(proc.host(), server);
+    cl.rpc(proc.host(), server, c.fs_blocks(c.blocks_for(job.bytes_read)));
+  }
   // The work itself, interleaved with its name lookups and (when away from home) the calls forwarded home.
   // Each command's lookups fall at its own phase in its CPU (a fraction `phase` of a batch's CPU comes first and
   // the rest last), so identical commands started together do not wait for the server in lockstep.
@@ -97,6 +101,7 @@ void run_attempt(const JobContext& ctx, SimProcess& proc, size_t index, int home
   for (int64_t b = 0; b < batches; ++b) {
     proc.compute(b == 0 ? chunk * phase : chunk, ctx.ref_mips);
     Steps calls;
+    const CostModel& c = cl.costs(proc.host(), server);
     int64_t n = job.lookups * (b + 1) / batches - job.lookups * b / batches;
     if (n > 0)
       calls.rpc(proc.host(), server, c.lookup() * static_cast<double>(n));
@@ -111,7 +116,8 @@ void run_attempt(const JobContext& ctx, SimProcess& proc, size_t index, int home
     int64_t readers = 0;
     for (size_t d : ctx.trace->dag.dependents(index))
       readers += ctx.trace->jobs[d].reads_dep_outputs;
-    cl.cache_write(FileId{ctx.client, index}, output_file(ctx, index), proc.host(), job.bytes_written, readers);
+    cl.cache_write(FileId{ctx.client, index}, output_file(ctx, index), proc.host(), server, job.bytes_written,
+                   readers);
   }
   exec_finish(cl, home, proc.host());
 }
@@ -120,7 +126,8 @@ void run_attempt(const JobContext& ctx, SimProcess& proc, size_t index, int home
 void run_job(const JobContext& ctx, size_t index, int home, int host)
 {
   const ReplayJob& job = ctx.trace->jobs[index];
-  SimProcess& proc = ctx.migd->create_process(job.id, ctx.client, home, job_footprint(job, ctx.cluster->costs()));
+  SimProcess& proc =
+      ctx.migd->create_process(job.id, ctx.client, home, job_footprint(job, ctx.cluster->costs(home)));
   const int slot = host;
   int restarts = 0;
   while (true) {
@@ -155,13 +162,14 @@ public:
 
   void operator()()
   {
-    const CostModel& c = cl_.costs();
+    const CostModel& c = cl_.costs(home_);
+    const int server = cl_.file_server_of(home_);
     double ref_mips = load_ref_mips();
     out_.start_s = sg4::Engine::get_clock();
     // Start-up: read makefiles and stat every source, header and object (TH90 7.4.2: 19 s for the kernel).
     cl_.cpu_work(home_, trace_.tool.scan_cpu_s, ref_mips);
     for (int64_t done = 0; done < trace_.tool.scan_lookups; done += LOOKUPS_PER_BATCH)
-      cl_.rpc(home_, cl_.file_server(),
+      cl_.rpc(home_, server,
               c.lookup() * static_cast<double>(std::min(LOOKUPS_PER_BATCH, trace_.tool.scan_lookups - done)));
     out_.scan_end_s = sg4::Engine::get_clock();
 
@@ -234,7 +242,7 @@ public:
         cl_.cpu_work(home_, trace_.tool.job_cpu_s + trace_.tool.prereq_cpu_s * static_cast<double>(tj.prereqs),
                      ref_mips);
         if (trace_.tool.job_lookups > 0)
-          cl_.rpc(home_, cl_.file_server(), c.lookup() * static_cast<double>(trace_.tool.job_lookups));
+          cl_.rpc(home_, server, c.lookup() * static_cast<double>(trace_.tool.job_lookups));
         if (target != home_ && !held_.count(target)) {
           // migd took the host back meanwhile (its owner returned): pmake's next use of it would fail, so the job
           // runs at home if a local slot is free, or waits for the next host.
@@ -331,7 +339,7 @@ private:
 // rest of the published select-and-release time (mig_obtain_ms) is the client's own CPU.
 void Pmake::select_through_shared_file()
 {
-  const CostModel& c = cl_.costs();
+  const CostModel& c = cl_.costs(home_, cl_.file_server()); // the shared host file is on the main server
   static sg4::MutexPtr lock = sg4::Mutex::create(); // the one shared file of the cluster (one simulation per process)
   RpcCost ops = c.lookup() * 10.0;
   double client_cpu = std::max(0.0, c.mig_obtain_s() - unloaded_seconds(ops, c.network()) -

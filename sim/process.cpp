@@ -18,7 +18,7 @@ SimProcess::SimProcess(Cluster& cluster, GlobalMigd& migd, int64_t id, std::stri
 
 double SimProcess::migration_cost_s() const
 {
-  const CostModel& c = cluster_.costs();
+  const CostModel& c = cluster_.costs(host_, cluster_.file_server_of(home_));
   return c.active_migration_seconds(
       c.active_migration(footprint_.dirty_pages, footprint_.dirty_blocks, footprint_.open_files));
 }

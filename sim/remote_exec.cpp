@@ -7,20 +7,23 @@ namespace spritesim {
 // wait in the parent at the end (each half of the measured parent and child parts).
 void local_exec_start(Cluster& cluster, int host)
 {
-  InvocationCost inv = cluster.costs().local_invocation();
+  InvocationCost inv = cluster.costs(host).local_invocation();
   cluster.run(Steps().cpu(host, inv.parent_cpu_s / 2).cpu(host, inv.child_cpu_s / 2));
 }
 
 void exec_finish(Cluster& cluster, int home, int ran_on)
 {
-  InvocationCost inv = cluster.costs().local_invocation();
-  cluster.run(Steps().cpu(ran_on, inv.child_cpu_s / 2).cpu(home, inv.parent_cpu_s / 2));
+  cluster.run(Steps()
+                  .cpu(ran_on, cluster.costs(ran_on).local_invocation().child_cpu_s / 2)
+                  .cpu(home, cluster.costs(home).local_invocation().parent_cpu_s / 2));
 }
 
 MigrationRecord remote_exec(Cluster& cluster, const ExecRequest& req)
 {
-  const CostModel& c = cluster.costs();
-  const int home = req.home, target = req.target, server = cluster.file_server();
+  // The home starts every step, at its profile; the target's own CPU is at the target's (docs/cost-model.md).
+  const int home = req.home, target = req.target, server = cluster.file_server_of(home);
+  const CostModel& c = cluster.costs(home, server);
+  const CostModel& on_target = cluster.costs(target, server);
   double t0 = sg4::Engine::get_clock();
   InvocationCost inv = c.local_invocation();
   ExecMigrationCost m = c.exec_migration();
@@ -38,8 +41,8 @@ MigrationRecord remote_exec(Cluster& cluster, const ExecRequest& req)
   }
   steps.rpc(home, target, m.state_transfer);
   steps.rpc(home, target, c.fs_blocks(c.blocks_for(req.exec_arg_bytes))); // exec arguments and environment
-  steps.cpu(target, m.target_cpu_s);
-  steps.cpu(target, inv.child_cpu_s / 2); // the exec itself, now on the target
+  steps.cpu(target, on_target.exec_migration().target_cpu_s);
+  steps.cpu(target, on_target.local_invocation().child_cpu_s / 2); // the exec itself, now on the target
   cluster.run(steps);
   MigrationRecord r;
   r.time_s = t0;

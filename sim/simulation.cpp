@@ -20,17 +20,44 @@
 
 namespace spritesim {
 
+PlatformCosts make_platform_costs(const ExperimentSpec& spec)
+{
+  const auto groups = host_groups(spec.platform);
+  const auto servers = file_servers(spec.platform);
+  // Each profile with the config's overrides ("costs": every workstation's, every file server's).
+  auto load = [&](const std::string& name, const char* role, const std::string& path) {
+    HardwareProfile p = referenced(spec, path.c_str(), [&] { return load_profile(name, role); });
+    for (const auto& o : spec.costs)
+      if (o.target == role)
+        override_param(p, o.param, o.value, spec.file, json_path_join(json_path_join("$.costs", o.target), o.param));
+    return p;
+  };
+  std::vector<HardwareProfile> ws, fs;
+  for (size_t g = 0; g < groups.size(); ++g)
+    ws.push_back(load(groups[g].profile, "workstation",
+                      spec.platform.groups.empty() ? "$.platform.profile"
+                                                   : fmt::format("$.platform.groups[{}].profile", g)));
+  for (size_t s = 0; s < servers.size(); ++s)
+    fs.push_back(load(servers[s].profile, "file_server",
+                      spec.platform.file_servers.empty() ? "$.platform.file_server.profile"
+                                                         : fmt::format("$.platform.file_servers[{}].profile", s)));
+  Network net{spec.platform.network.bandwidth_Mbps * 1e6 / 8, spec.platform.network.latency_us * 1e-6};
+  PlatformCosts out;
+  out.servers = static_cast<int>(servers.size());
+  for (const auto& w : ws)
+    for (const auto& f : fs)
+      out.models.emplace_back(w, f, net);
+  return out;
+}
+
 CostModel make_cost_model(const ExperimentSpec& spec)
 {
-  HardwareProfile ws = referenced(spec, "$.platform.profile",
-                                  [&] { return load_profile(spec.platform.profile, "workstation"); });
-  HardwareProfile fs = referenced(spec, "$.platform.file_server.profile",
-                                  [&] { return load_profile(spec.platform.file_server_profile, "file_server"); });
-  for (const auto& o : spec.costs)
-    override_param(o.target == "workstation" ? ws : fs, o.param, o.value, spec.file,
-                   json_path_join(json_path_join("$.costs", o.target), o.param));
-  Network net{spec.platform.network.bandwidth_Mbps * 1e6 / 8, spec.platform.network.latency_us * 1e-6};
-  return CostModel(ws, fs, net);
+  const auto servers = file_servers(spec.platform);
+  const std::string& first = host_groups(spec.platform).front().file_server;
+  int s = 0;
+  while (servers[static_cast<size_t>(s)].name != first)
+    ++s;
+  return make_platform_costs(spec).at(0, s);
 }
 
 namespace {
@@ -64,7 +91,7 @@ OwnerPeriods owner_periods(const ExperimentSpec& spec, double horizon)
 
 SimInputs prepare_simulation(const ExperimentSpec& spec)
 {
-  SimInputs in{make_cost_model(spec), make_policy(spec.policy, spec.file, "$.policy"),
+  SimInputs in{make_platform_costs(spec), make_policy(spec.policy, spec.file, "$.policy"),
                parse_idle_rule(spec.owners.idle_rule, spec.file, "$.owners.idle_rule"), {}, {}};
   double duration_s = spec.workload.duration_s;
   in.owners = owner_periods(spec, duration_s > 0 ? duration_s : OPEN_ENDED_HORIZON_S);
@@ -87,10 +114,12 @@ void host_records(const Cluster& cluster, RunResult& r)
   std::map<std::string, int64_t> jobs_on;
   for (const auto& j : r.jobs)
     ++jobs_on[j.exec_host];
-  for (int h = 0; h <= cluster.workstations(); ++h) {
+  for (int h = 0; h < cluster.hosts(); ++h) {
     HostRecord hr;
     hr.host = cluster.name(h);
-    hr.role = h == cluster.file_server() ? "file_server" : "workstation";
+    hr.role = cluster.is_file_server(h) ? "file_server" : "workstation";
+    hr.group = cluster.group_name(h);
+    hr.architecture = cluster.architecture(h);
     hr.busy_s = cluster.busy_s(h);
     hr.utilization = r.makespan_s > 0 ? hr.busy_s / r.makespan_s : 0;
     hr.jobs = jobs_on[hr.host];

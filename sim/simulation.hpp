@@ -32,7 +32,9 @@ template <class F> auto referenced(const ExperimentSpec& spec, const char* path,
   }
 }
 
-/// The cost model of an experiment: its profiles with the config's overrides applied.
+/// The cost models of an experiment's platform: its profiles with the config's overrides applied.
+PlatformCosts make_platform_costs(const ExperimentSpec& spec);
+/// The cost model of pmake's host, ws00: the first group's profile with its file server's.
 CostModel make_cost_model(const ExperimentSpec& spec);
 
 /// The experiment's trace: a built-in paper benchmark (builtin:NAME, generated with the spec's seed and the unloaded
@@ -42,7 +44,7 @@ BuildTrace resolve_trace(const ExperimentSpec& spec);
 /// Everything a run needs that can be checked before SimGrid starts: bad profiles, traces or policy parameters
 /// are InputErrors raised here, before anything is simulated or written.
 struct SimInputs {
-  CostModel costs;
+  PlatformCosts costs;
   std::unique_ptr<Policy> policy;
   IdleRule idle_rule;
   OwnerPeriods owners;                   ///< console periods per workstation

@@ -51,7 +51,7 @@ private:
 
 void PopulationWorkload::start(Cluster& cluster, GlobalMigd& migd)
 {
-  start_background(cluster, migd, in_.processes, cluster.costs().workstation().get("cpu_mips"), background_);
+  start_background(cluster, migd, in_.processes, cluster.costs(0).workstation().get("cpu_mips"), background_);
   if (in_.sessions.empty())
     return;
   // A pmake per session, asking for as many hosts as it has compiles (client ids after pmake's 0).

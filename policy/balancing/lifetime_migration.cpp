@@ -19,12 +19,14 @@ public:
 private:
   static int queue(const HostView& h, const Answer& a) { return h.run_queue + a.extra_load(h.id); }
 
-  // The host with the shortest projected run queue that takes foreign work (ties by id), other than `not_this`.
-  static const HostView* least_loaded(const ClusterView& view, const Answer& a, int not_this)
+  // The host with the shortest projected run queue that takes foreign work (ties by id), other than `not_this`,
+  // of the architecture of `home`'s (a process runs only on hosts of its home's architecture).
+  static const HostView* least_loaded(const ClusterView& view, const Answer& a, int not_this, int home)
   {
     const HostView* best = nullptr;
     for (const auto& h : view.hosts)
-      if (h.id != not_this && takes_foreign_work(h) && (!best || queue(h, a) < queue(*best, a)))
+      if (h.id != not_this && takes_foreign_work(h) && view.same_architecture(h, home) &&
+          (!best || queue(h, a) < queue(*best, a)))
         best = &h;
     return best;
   }
@@ -37,7 +39,8 @@ private:
     for (const auto& src : view.hosts) {
       if (!src.up || src.is_file_server)
         continue;
-      const HostView* dst = least_loaded(view, a, src.id);
+      // Processes on a host are of its architecture (migd moves none across): the source's own stands for theirs.
+      const HostView* dst = least_loaded(view, a, src.id, src.id);
       if (!dst)
         continue;
       const int n = queue(src, a);
@@ -85,7 +88,8 @@ private:
       const int home = request_home(view, ev);
       std::vector<const HostView*> hosts;
       for (const auto& h : view.hosts)
-        if (takes_foreign_work(h) && h.holder < 0 && h.id != home && !a.granted(h.id))
+        if (takes_foreign_work(h) && h.holder < 0 && h.id != home && view.same_architecture(h, home) &&
+            !a.granted(h.id))
           hosts.push_back(&h);
       std::stable_sort(hosts.begin(), hosts.end(),
                        [&](const HostView* x, const HostView* y) { return queue(*x, a) < queue(*y, a); });

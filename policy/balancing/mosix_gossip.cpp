@@ -101,7 +101,8 @@ private:
           pick = &p; // the cheapest to move (ties: lowest id, the scan order)
       if (!pick)
         continue;
-      auto [to, load] = best_known(view, src.id, [](const HostView&) { return true; });
+      auto [to, load] =
+          best_known(view, src.id, [&](const HostView& h) { return view.same_architecture(h, pick->home); });
       const double from_load = own_load(src, a.extra_load(src.id));
       // Ours, not MOSIX's published rule: the move must lower the pair's higher load, i.e. the target with the
       // process stays below the source without it moved; otherwise (a threshold below one process per CPU, or
@@ -177,7 +178,8 @@ private:
     const int home = request_home(view, ev);
     std::vector<std::pair<double, int>> order;
     for (const auto& h : view.hosts)
-      if (h.id != home && h.holder < 0 && target_ok(h) && h.available && !a.granted(h.id)) {
+      if (h.id != home && h.holder < 0 && target_ok(h) && h.available && view.same_architecture(h, home) &&
+          !a.granted(h.id)) {
         bool known = home >= 0 && home < static_cast<int>(known_.size()) &&
                      known_[static_cast<size_t>(home)].count(h.id);
         order.push_back({known ? estimate(view, home, h.id) : 1e300, h.id});
@@ -195,7 +197,7 @@ private:
     if (!p || !home || p->state != ProcState::WAITING || a.touched(p->id))
       return;
     auto [to, load] = best_known(view, home->id, [&](const HostView& h) {
-      return h.holder < 0 || h.holder == p->client;
+      return (h.holder < 0 || h.holder == p->client) && view.same_architecture(h, p->home);
     });
     if (to >= 0 && own_load(*home, a.extra_load(home->id)) - load > threshold_ && a.place(p->id, to))
       inflight_[p->id] = to;

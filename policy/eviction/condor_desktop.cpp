@@ -50,7 +50,8 @@ private:
   {
     std::vector<const HostView*> ok;
     for (const auto& h : view.hosts)
-      if (h.id != home && (h.holder < 0 || (client >= 0 && h.holder == client)) && may_start(view, h, a))
+      if (h.id != home && view.same_architecture(h, home) && (h.holder < 0 || (client >= 0 && h.holder == client)) &&
+          may_start(view, h, a))
         ok.push_back(&h);
     std::sort(ok.begin(), ok.end(), [&view](const HostView* x, const HostView* y) {
       const double ix = view.input_idle_s(*x), iy = view.input_idle_s(*y);

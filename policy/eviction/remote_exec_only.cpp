@@ -20,7 +20,7 @@ private:
   {
     std::vector<const HostView*> out;
     for (const auto& h : view.hosts)
-      if (takes_foreign_work(h) && h.id != home && (h.holder < 0 || (client >= 0 && h.holder == client)) &&
+      if (takes_foreign_work(h) && h.id != home && view.same_architecture(h, home) && (h.holder < 0 || (client >= 0 && h.holder == client)) &&
           h.foreign == 0 && a.extra_load(h.id) <= 0 && !a.granted(h.id))
         out.push_back(&h);
     std::sort(out.begin(), out.end(), [](const HostView* x, const HostView* y) {

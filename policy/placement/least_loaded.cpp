@@ -21,7 +21,8 @@ private:
   {
     const HostView* best = nullptr;
     for (const auto& h : view.hosts)
-      if (takes_foreign_work(h) && h.id != home && ok(h) && (!best || projected(h, a) < projected(*best, a)))
+      if (takes_foreign_work(h) && h.id != home && view.same_architecture(h, home) && ok(h) &&
+          (!best || projected(h, a) < projected(*best, a)))
         best = &h;
     const HostView* at_home = view.host(home);
     const double home_load = at_home ? projected(*at_home, a) : 0;

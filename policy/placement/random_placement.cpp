@@ -23,7 +23,8 @@ private:
         for (int k = 0; k < ev.count; ++k) {
           std::vector<int> pool;
           for (const auto& h : view.hosts)
-            if (takes_foreign_work(h) && h.holder < 0 && h.id != home && !a.granted(h.id))
+            if (takes_foreign_work(h) && h.holder < 0 && h.id != home && view.same_architecture(h, home) &&
+                !a.granted(h.id))
               pool.push_back(h.id);
           if (pool.empty())
             break;
@@ -35,7 +36,8 @@ private:
           continue;
         std::vector<int> pool;
         for (const auto& h : view.hosts)
-          if (takes_foreign_work(h) && h.id != p->home && (h.holder < 0 || h.holder == p->client) &&
+          if (takes_foreign_work(h) && h.id != p->home && view.same_architecture(h, p->home) &&
+              (h.holder < 0 || h.holder == p->client) &&
               !a.granted(h.id))
             pool.push_back(h.id);
         if (!pool.empty())

@@ -47,7 +47,8 @@ private:
     const int home = request_home(view, ev);
     std::vector<const HostView*> free;
     for (const auto& h : view.hosts)
-      if (takes_foreign_work(h) && h.holder < 0 && h.foreign == 0 && h.id != home && !a.granted(h.id) &&
+      if (takes_foreign_work(h) && h.holder < 0 && h.foreign == 0 && h.id != home && view.same_architecture(h, home) &&
+          !a.granted(h.id) &&
           a.extra_load(h.id) <= 0)
         free.push_back(&h);
     std::sort(free.begin(), free.end(), longest_idle_first);
@@ -79,7 +80,8 @@ private:
     const HostView* best = nullptr;
     int best_procs = 0;
     for (const auto& h : view.hosts) {
-      if (h.holder != victim || h.id == home || a.revoked(h.id) || !h.up || h.is_file_server || h.owner_active)
+      if (h.holder != victim || h.id == home || a.revoked(h.id) || !h.up || h.is_file_server || h.owner_active ||
+          !view.same_architecture(h, home))
         continue;
       int procs = static_cast<int>(foreign_on(view, h.id).size());
       if (!best || procs < best_procs || (procs == best_procs && longest_idle_first(&h, best))) {
@@ -100,7 +102,8 @@ private:
       return;
     const HostView* best = nullptr;
     for (const auto& h : view.hosts)
-      if (takes_foreign_work(h) && h.id != p->home && (h.holder < 0 || h.holder == p->client) && h.foreign == 0 &&
+      if (takes_foreign_work(h) && h.id != p->home && view.same_architecture(h, p->home) &&
+          (h.holder < 0 || h.holder == p->client) && h.foreign == 0 &&
           a.extra_load(h.id) <= 0 && !a.granted(h.id) && (!best || longest_idle_first(&h, best)))
         best = &h;
     if (best)

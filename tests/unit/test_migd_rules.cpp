@@ -76,6 +76,27 @@ TEST_CASE("migd core: a placement is refused when the host's owner is back or th
   }
 }
 
+TEST_CASE("migd core: nothing is granted, placed or moved to a host of another architecture than the home's")
+{
+  for (Capabilities caps : both()) {
+    // Sprite migrates only within one architecture (TH90 8.5, 9.3): host 1 is of another one than hosts 0 and 2.
+    auto b = scripted(caps, {{{DecisionKind::PLACE, ClientId(-1), HostId(1), ProcId(1), 0}},
+                             {{DecisionKind::PLACE, ClientId(-1), HostId(2), ProcId(2), 0}},
+                             {{DecisionKind::GRANT_HOST, ClientId(5), HostId(1), ProcId(), 0},
+                              {DecisionKind::GRANT_HOST, ClientId(5), HostId(2), ProcId(), 0}}});
+    b->core->host(1).architecture = "ds3100";
+    CHECK(b->arrive(1, 0, 0, true) == 0); // refused: runs at home
+    CHECK(b->arrive(2, 0, 0, true) == 2); // same architecture: accepted
+    REQUIRE(rejection(*b, 1));
+    CHECK(rejection(*b, 1)->rejected.host == HostId(1));
+    CHECK(rejection(*b, 1)->reason == "the host is of another architecture than the process's home");
+    // Real mode cannot GRANT_HOST at all (rexec asks per process): both grants are refused there.
+    const bool grants = caps.can(DecisionKind::GRANT_HOST);
+    CHECK(b->core->host_request(5, 0, 2) == (grants ? std::vector<int>{2} : std::vector<int>{}));
+    CHECK(b->core->stats().rejected == (grants ? 2 : 3));
+  }
+}
+
 TEST_CASE("migd core: age_s is the seconds since the process's current attempt began, restarts included")
 {
   for (Capabilities caps : both()) {

@@ -221,3 +221,37 @@ TEST_CASE("decide refuses every kind of impossible decision")
   Scripted more({on(DecisionKind::EVICT, 12), on(DecisionKind::SUSPEND, 11), on(DecisionKind::PLACE, 10, 0)});
   CHECK(more.decide(v, {}).size() == 3);
 }
+
+TEST_CASE("every built-in policy grants, places and moves only within the home's architecture")
+{
+  // h0-h3 are of architecture "a", h4-h7 of "b" (Sprite's pools, TH90 8.5); the processes' homes are in "b" and
+  // h4 is overloaded by them, the request's home is in "a".
+  ClusterView v = cluster(8, 1);
+  for (auto& h : v.hosts)
+    h.architecture = h.id < 4 ? "a" : "b";
+  for (int64_t p = 1; p <= 4; ++p)
+    set_age(v, add_process(v, p, 4, 4), 600);
+  v.hosts[4].load[0] = v.hosts[4].load[1] = v.hosts[4].load[2] = 4;
+  v.hosts[0].load[0] = 3;
+  add_process(v, 10, 5, 5, ProcState::WAITING);
+  v.hosts[5].load[0] = 3;
+  for (const auto& info : policy_registry()) {
+    if (info.name == "external")
+      continue;
+    CAPTURE(info.name);
+    auto policy = make(info.name);
+    int granted = 0;
+    for (int round = 0; round < 3; ++round) { // balancing policies learn loads at a timer before they move
+      auto ds = policy->decide(v, {timer(), request(0, 0, 6), on_proc(EventKind::PROCESS_ARRIVED, 10, 5, 5)});
+      for (const auto& d : ds) {
+        if (d.kind == DecisionKind::GRANT_HOST) {
+          CHECK(v.hosts[static_cast<size_t>(d.host.value())].architecture == "a");
+          ++granted;
+        }
+        if (d.kind == DecisionKind::PLACE || d.kind == DecisionKind::MIGRATE)
+          CHECK(v.hosts[static_cast<size_t>(d.host.value())].architecture == "b");
+      }
+    }
+    CHECK(granted > 0);
+  }
+}
