@@ -3,8 +3,8 @@
 
 #include <cmath>
 #include <limits>
+#include <mutex>
 #include <stdexcept>
-#include <vector>
 
 #include <fmt/format.h>
 
@@ -23,20 +23,25 @@ void LoadAverages::check_time(double now_s) const
         fmt::format("LoadAverages: time went backwards ({} s asked after a change at {} s)", now_s, last_change_s_));
 }
 
-// w^d for the three weights: a table of std::pow's own answers for the first DECAY_TABLE samples (a host's view is
-// asked for on every event: pow per host per sample was a tenth of a large run), pow itself beyond.
+// w^d for the three weights: a table of std::pow's own answers for the first 16 x 1024 samples (22.7 hours of 5 s
+// samples; a host's view is asked for on every event: pow per host per sample was a tenth of a large run), pow itself
+// beyond. Filled a chunk at a time when first needed (thread-safe: agents read load averages from several threads):
+// a run's children of reproduce and sweep, forked from a process that never needed it, each filled the whole table,
+// 96 pages and 49,152 calls of pow, where most runs need the first chunk.
 static double decay(int which, int64_t d)
 {
-  constexpr int64_t DECAY_TABLE = 16384; // 22.7 hours of 5 s samples
-  static const std::vector<std::array<double, 3>> table = [] {
-    std::vector<std::array<double, 3>> t(DECAY_TABLE);
-    for (int64_t i = 0; i < DECAY_TABLE; ++i)
-      for (size_t w = 0; w < 3; ++w)
-        t[static_cast<size_t>(i)][w] = std::pow(load_weights()[w], static_cast<double>(i));
-    return t;
-  }();
-  if (d >= 0 && d < DECAY_TABLE)
-    return table[static_cast<size_t>(d)][static_cast<size_t>(which)];
+  constexpr int64_t CHUNK = 1024, CHUNKS = 16;
+  static std::array<std::array<std::array<double, 3>, CHUNK>, CHUNKS> table;
+  static std::array<std::once_flag, CHUNKS> filled;
+  if (d >= 0 && d < CHUNK * CHUNKS) {
+    const auto c = static_cast<size_t>(d / CHUNK);
+    std::call_once(filled[c], [c] {
+      for (size_t i = 0; i < CHUNK; ++i)
+        for (size_t w = 0; w < 3; ++w)
+          table[c][i][w] = std::pow(load_weights()[w], static_cast<double>(c * CHUNK + i));
+    });
+    return table[c][static_cast<size_t>(d % CHUNK)][static_cast<size_t>(which)];
+  }
   return std::pow(load_weights()[static_cast<size_t>(which)], static_cast<double>(d));
 }
 
