@@ -35,25 +35,31 @@ nlohmann::ordered_json param_value(const PolicyParam& p, double v)
   return v;
 }
 
+// One policy as JSON: name, summary, source and its parameters.
+nlohmann::ordered_json info_json(const PolicyInfo& info)
+{
+  nlohmann::ordered_json params = nlohmann::ordered_json::array();
+  for (const auto& p : info.params) {
+    nlohmann::ordered_json j = {{"name", p.name}, {"type", p.type}};
+    if (scalar(p))
+      j["default"] = param_value(p, p.default_value);
+    if (scalar(p) && p.type != "boolean") {
+      j["min"] = param_value(p, p.min);
+      j["max"] = param_value(p, p.max);
+    }
+    j["doc"] = p.doc;
+    params.push_back(std::move(j));
+  }
+  return {{"name", info.name}, {"summary", info.summary}, {"source", info.source}, {"params", params}};
+}
+
+// The built-in policies (each runs by its name alone), and the external one apart: it needs a command of the user's.
 nlohmann::ordered_json registry_json()
 {
-  nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  for (const auto& info : listed()) {
-    nlohmann::ordered_json params = nlohmann::ordered_json::array();
-    for (const auto& p : info.params) {
-      nlohmann::ordered_json j = {{"name", p.name}, {"type", p.type}};
-      if (scalar(p))
-        j["default"] = param_value(p, p.default_value);
-      if (scalar(p) && p.type != "boolean") {
-        j["min"] = param_value(p, p.min);
-        j["max"] = param_value(p, p.max);
-      }
-      j["doc"] = p.doc;
-      params.push_back(std::move(j));
-    }
-    out.push_back({{"name", info.name}, {"summary", info.summary}, {"source", info.source}, {"params", params}});
-  }
-  return out;
+  nlohmann::ordered_json policies = nlohmann::ordered_json::array();
+  for (const auto& info : policy_registry())
+    policies.push_back(info_json(info));
+  return {{"policies", policies}, {"external", info_json(external_policy_info())}};
 }
 
 // A parameter value as the docs write it: true/false, integers, numbers in their shortest form (900, 0.001).

@@ -51,10 +51,10 @@ PARAM_RANGES = {
 
 
 def policies_from(spritesim):
-    """`spritesim policies --json`, sorted by name (the generator's choices depend on this list), without "external":
-    it runs a process of the user's (tests/sim/test_external_policy.py tests it with the examples)."""
+    """`spritesim policies --json`'s built-in policies, sorted by name (the generator's choices depend on this list);
+    the external one, listed apart, runs a process of the user's (tests/sim/test_external_policy.py tests it)."""
     p = subprocess.run([spritesim, "policies", "--json"], capture_output=True, text=True, timeout=60, check=True)
-    doc = [info for info in json.loads(p.stdout) if info["name"] != "external"]
+    doc = json.loads(p.stdout)["policies"]
     return sorted(doc, key=lambda x: x["name"])
 
 

@@ -51,7 +51,7 @@ _spritesim()
   done
   case $prev in
     --kind) COMPREPLY=($(compgen -W "config sweep trace" -- "$cur")); return ;;
-    --policy) COMPREPLY=($(compgen -W "$(spritesim policies --json 2>/dev/null | sed -n 's/^    "name": "\(.*\)",$/\1/p')" -- "$cur")); return ;;
+    --policy) COMPREPLY=($(compgen -W "$(spritesim policies --json 2>/dev/null | sed -n 's/^      "name": "\(.*\)",$/\1/p')" -- "$cur")); return ;;
     --out | --timeline | --to | --secret | --state | --records | --deps | --graph | --loadavg | --owner-control | \
       --baseline-file | --shell | --make | --null-program | --merge)
       COMPREPLY=($(compgen -f -- "$cur")); return ;;
