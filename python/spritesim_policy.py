@@ -128,6 +128,12 @@ def takes_foreign_work(h):
     return h.up and not h.is_file_server and h.available and not h.owner_active
 
 
+def same_architecture(view, h, home):
+    """Whether host `h` may run a process whose home is `home`: both of one architecture (migd refuses the rest;
+    Sprite migrated only within an architecture). True when `home` is unknown (-1)."""
+    return home < 0 or home >= len(view.hosts) or h.architecture == view.hosts[home].architecture
+
+
 def foreign_on(view, host):
     """RUNNING or SUSPENDED processes on `host` whose home is elsewhere, by id."""
     return [p for p in view.processes

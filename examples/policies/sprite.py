@@ -31,7 +31,7 @@ def make(params):
         home = sp.request_home(view, ev)
         free = [h for h in view.hosts
                 if sp.takes_foreign_work(h) and h.holder < 0 and h.foreign == 0 and h.id != home
-                and not a.granted(h.id) and a.extra_load(h.id) <= 0]
+                and sp.same_architecture(view, h, home) and not a.granted(h.id) and a.extra_load(h.id) <= 0]
         free.sort(key=idle_key)
         got = 0
         for h in free:
@@ -56,7 +56,7 @@ def make(params):
         best, best_procs = None, 0
         for h in view.hosts:
             if (h.holder != victim or h.id == home or a.revoked(h.id) or not h.up or h.is_file_server
-                    or h.owner_active):
+                    or h.owner_active or not sp.same_architecture(view, h, home)):
                 continue
             procs = len(sp.foreign_on(view, h.id))
             if best is None or procs < best_procs or (procs == best_procs and idle_key(h) < idle_key(best)):
@@ -70,7 +70,8 @@ def make(params):
             return
         best = None
         for h in view.hosts:
-            if (sp.takes_foreign_work(h) and h.id != p.home and (h.holder < 0 or h.holder == p.client)
+            if (sp.takes_foreign_work(h) and h.id != p.home and sp.same_architecture(view, h, p.home)
+                    and (h.holder < 0 or h.holder == p.client)
                     and h.foreign == 0 and a.extra_load(h.id) <= 0 and not a.granted(h.id)
                     and (best is None or idle_key(h) < idle_key(best))):
                 best = h

@@ -102,6 +102,19 @@ class SameAsBuiltIn(TempDirCase):
         self.assertGreater(owner, 0, "no owner eviction in the sweep: make it busier")
         self.assertGreater(fairness, 0, "no fairness reclaim in the sweep: make it busier")
 
+    def test_python_sprite_keeps_to_the_home_architecture_as_the_built_in_does(self):
+        # Sprite's 1990 cluster (two architecture pools): the same decisions, so the same placements and moves.
+        config = os.path.join(ROOT, "configs", "experiments", "sprite-1990-cluster.json")
+        outs = {}
+        for impl, policy in (("builtin", {"name": "sprite"}), ("python", EXTERNAL_SPRITE)):
+            outs[impl] = os.path.join(self.tmp, impl)
+            r = run(["run", config, "--out", outs[impl], "--set", "policy=" + json.dumps(policy)], timeout=300)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        for name in ("decisions.csv", "jobs.csv", "migrations.csv"):
+            with open(os.path.join(outs["builtin"], name), "rb") as a, open(os.path.join(outs["python"], name), "rb") as b:
+                self.assertEqual(a.read(), b.read(), f"{name} differs")
+        self.assertGreater(sum(row["remote"] == "1" for row in rows(os.path.join(outs["builtin"], "jobs.csv"))), 10)
+
     def test_relative_command_is_beside_the_config(self):
         folder = os.path.join(self.tmp, "rel")
         os.makedirs(folder)
