@@ -9,6 +9,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from outputs_schema import parse_outputs_doc  # noqa: E402
+from testlib import report_problems  # noqa: E402
 
 
 def written(spritesim):
@@ -35,11 +36,7 @@ def main():
                             f"{', '.join(columns)}")
     for name in sorted(set(doc) - set(code)):
         problems.append(f"{name}: documented in docs/outputs.md's run outputs, but no record table writes it")
-    for p in problems:
-        print("FAILED:", p)
-    if not problems:
-        print(f"docs/outputs.md: the columns of the {len(code)} CSVs match the field tables")
-    return 1 if problems else 0
+    return report_problems(problems, f"docs/outputs.md: the columns of the {len(code)} CSVs match the field tables")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,9 @@ import os
 import re
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from testlib import report_problems  # noqa: E402
+
 ROOT = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), ".."))
 REFERENCES = "docs/references.md"
 SIGLUM = re.compile(r"\b[A-Z][A-Za-z]*[0-9]{2}\b")
@@ -58,11 +61,8 @@ def main():
     for s in DIGITLESS:
         if s not in defined:
             problems.append(f"{s}: listed as a digitless siglum, but {REFERENCES} has no entry for it")
-    for p in problems:
-        print("FAILED:", p)
-    if not problems:
-        print(f"{REFERENCES}: {len(defined)} entries; every one of the {len(cited)} sigla cited has one")
-    return 1 if problems else 0
+    return report_problems(problems,
+                           f"{REFERENCES}: {len(defined)} entries; every one of the {len(cited)} sigla cited has one")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-# Helpers shared by the scenario scripts (tests/sim, tests/real, tests/conformance): CSV rows, waits for daemons,
-# free loopback ports, and the small diamond-shaped trace several scenarios run. Imported with
+# Helpers shared by the scenario scripts (tests/sim, tests/real, tests/conformance) and the docs checks: CSV rows,
+# waits for daemons, free loopback ports, a check's report, and the small diamond-shaped trace several scenarios run. Imported with
 # sys.path.insert(0, <tests/lib>) by each script.
 import csv
 import os
@@ -42,6 +42,15 @@ class TempDirCase(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls._tmp.cleanup()
+
+
+def report_problems(problems, ok_message):
+    """A documentation check's ending: each problem on a FAILED line and exit status 1, or the summary and 0."""
+    for p in problems:
+        print("FAILED:", p)
+    if not problems:
+        print(ok_message)
+    return 1 if problems else 0
 
 
 def numbered_script(lines, pause_s):
