@@ -240,17 +240,33 @@ std::string companion_executable(const std::string& name)
   return (std::filesystem::path(self_exe()).parent_path() / name).string();
 }
 
+void exec_in_place(std::vector<std::string> argv)
+{
+  std::vector<char*> args = c_strings(argv);
+  flush_output();
+  ::execv(args[0], args.data());
+  const int err = errno;
+  throw ChildStartError("cannot start " + argv[0] + ": " + std::strerror(err), err);
+}
+
 void set_self_runner(std::function<int(const std::vector<std::string>&)> runner)
 {
   self_runner() = std::move(runner);
 }
 
-std::optional<std::vector<std::string>> simple_command(const std::vector<std::string>& argv)
+// The script of a POSIX shell's `-c` line (sh, bash or dash, -c, the script: nothing else), or nullptr.
+static const std::string* shell_script(const std::vector<std::string>& argv)
 {
   if (argv.size() != 3 || argv[1] != "-c")
-    return std::nullopt;
+    return nullptr;
   const std::string shell = argv[0].substr(argv[0].rfind('/') + 1);
-  if (shell != "sh" && shell != "bash" && shell != "dash")
+  return shell == "sh" || shell == "bash" || shell == "dash" ? &argv[2] : nullptr;
+}
+
+std::optional<std::vector<std::string>> simple_command(const std::vector<std::string>& argv)
+{
+  const std::string* script = shell_script(argv);
+  if (!script)
     return std::nullopt;
   // Letters, digits and the few punctuation marks no POSIX shell (nor bash) expands, quotes or splits on; words
   // separated by blanks. Anything else (quotes, $, globs, ~, redirections, separators, #, !, braces, backslashes,
@@ -259,7 +275,7 @@ std::optional<std::vector<std::string>> simple_command(const std::vector<std::st
     return c != 0 && (std::isalnum(c) || std::strchr("_-./=+,:@", c) != nullptr);
   };
   std::vector<std::string> words;
-  const std::string& line = argv[2];
+  const std::string& line = *script;
   for (size_t i = 0; i < line.size();) {
     unsigned char c = static_cast<unsigned char>(line[i]);
     if (c == ' ' || c == '\t') {
@@ -288,12 +304,10 @@ std::optional<std::vector<std::string>> simple_command(const std::vector<std::st
 
 bool prints_only(const std::vector<std::string>& argv)
 {
-  if (argv.size() != 3 || argv[1] != "-c")
+  const std::string* script = shell_script(argv);
+  if (!script)
     return false;
-  const std::string shell = argv[0].substr(argv[0].rfind('/') + 1);
-  if (shell != "sh" && shell != "bash" && shell != "dash")
-    return false;
-  const std::string& line = argv[2];
+  const std::string& line = *script;
   if (line.find_first_of(";&|<>`\n") != std::string::npos || line.find("$(") != std::string::npos)
     return false;
   size_t start = line.find_first_not_of(" \t");

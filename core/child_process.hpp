@@ -79,6 +79,10 @@ int run_child(const ChildSpec& spec);
 std::string self_exe();
 /// The program `name` installed beside this executable (spritesim-rexec, spritesim-sim, ...).
 std::string companion_executable(const std::string& name);
+/// Replaces this process with `argv` (argv[0] a path; no search), its buffered output written first: the same
+/// process, so the exit status, signals and resource usage are the caller's. Returns only by throwing
+/// ChildStartError when the program cannot be started.
+[[noreturn]] void exec_in_place(std::vector<std::string> argv);
 
 /// A child of this executable: `spritesim ARGS`.
 ChildSpec self_child(const std::vector<std::string>& args, const std::string& log_file);

@@ -2,14 +2,10 @@
 // failure into one clear message and its exit status (core/results.hpp; never a crash or a core dump). The
 // simulating verbs run in spritesim-sim, which this program becomes (exec) for them: only that one loads SimGrid.
 #include <algorithm>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <unistd.h>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -99,19 +95,12 @@ static bool is_simulating(const std::string& verb)
 }
 
 #ifdef SPRITESIM_SIM_PROGRAM
-// Becomes spritesim-sim with the same arguments (same process: its exit status, signals and resource usage are
-// this command's).
+// Becomes spritesim-sim with the same arguments.
 [[noreturn]] static void exec_simulator(const Args& args)
 {
-  std::string program = companion_executable(SPRITESIM_SIM_PROGRAM);
-  std::vector<char*> argv{program.data()};
-  std::vector<std::string> copy = args;
-  for (auto& a : copy)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::fflush(nullptr);
-  ::execv(program.c_str(), argv.data());
-  throw std::runtime_error(fmt::format("cannot start {}: {}", program, std::strerror(errno)));
+  std::vector<std::string> argv{companion_executable(SPRITESIM_SIM_PROGRAM)};
+  argv.insert(argv.end(), args.begin(), args.end());
+  exec_in_place(std::move(argv));
 }
 #endif
 
