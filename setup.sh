@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 PKGS=(g++ pkg-config cmake meson ninja-build libsimgrid-dev libboost-graph-dev libfmt-dev nlohmann-json3-dev
-      doctest-dev python3 python3-matplotlib libssl-dev make iproute2 parallel)
+      doctest-dev python3 python3-matplotlib nettle-dev make iproute2 parallel)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

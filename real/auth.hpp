@@ -15,6 +15,9 @@ std::string read_secret_file(const std::string& path);
 /// HMAC-SHA256 of message under key, as 64 lowercase hex digits.
 std::string hmac_sha256_hex(const std::string& key, const std::string& message);
 
+/// Whether two MACs or tokens are equal, in a time that depends on their length only (not on where they differ).
+bool same_token(const std::string& a, const std::string& b);
+
 /// 32 random bytes from the system's CSPRNG, as 64 hex digits.
 std::string random_nonce();
 

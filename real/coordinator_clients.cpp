@@ -6,7 +6,6 @@
 #include <algorithm>
 
 #include <fmt/format.h>
-#include <openssl/crypto.h>
 
 #include "real/auth.hpp"
 
@@ -115,7 +114,7 @@ nlohmann::json Coordinator::on_resume(int client, const nlohmann::json& msg, std
     throw ProtocolError(fmt::format("resume: job {} was never handed out by this coordinator", id));
   const std::string expected = job_token(id);
   const std::string& token = msg["token"].get_ref<const std::string&>();
-  if (token.size() != expected.size() || CRYPTO_memcmp(token.data(), expected.data(), expected.size()) != 0)
+  if (!same_token(token, expected))
     throw ProtocolError(fmt::format("resume: job {}: wrong token (only the client it was placed for may resume it)",
                                     id));
   nlohmann::json reply = {{"type", "resumed"}, {"job", id}};
