@@ -225,7 +225,7 @@ def main():
             params = {k: v["value"] for k, v in json.load(f)["params"].items()}
         print("host-profile: " + ", ".join(f"{k} {params[k]}" for k in (
             "cores", "cpu_mips", "fork_exec_wait_local_ms", "mig_obtain_ms", "mig_release_ms",
-            "fork_exec_wait_remote_ms", "rpc_null_rtt_ms")))
+            "fork_exec_wait_remote_ms", "remote_path_cpu_ms", "rpc_null_rtt_ms")))
 
     cluster = Cluster(spritesim, netns=False, poll_ms=None)  # the agents' default polling, as deployed
     distcc = None

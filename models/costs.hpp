@@ -82,6 +82,12 @@ public:
   double mig_close_s() const { return mig_close_s_; }
   double mig_confirm_s() const { return mig_confirm_s_; }
 
+  /// CPU a command's remote path burns, every process of it together (real mode: rexec, migd and the agent), beyond
+  /// the elapsed times charged as CPU on its way (mig_obtain_ms, mig_release_ms and the remote exec's extra over a
+  /// local one): migd's journal and views, the agent's serving, after or beside the command. 0 for Sprite's kernel
+  /// path, whose published elapsed times are all the model has.
+  double remote_path_background_cpu_s() const { return remote_path_background_cpu_s_; }
+
   /// fork + exec + exit + wait of a null program, locally (46 ms on SS1).
   InvocationCost local_invocation() const { return local_invocation_; }
   /// What exec-time migration adds to a local invocation (81 - 46 ms on SS1), null process, no open files.
@@ -115,7 +121,7 @@ private:
   Network net_;
   // The profiles' numbers and the costs derived from them, resolved at construction.
   double page_bytes_ = 0, fs_block_bytes_ = 0, rpc_fs_KBps_ = 0, rpc_vm_KBps_ = 0, client_share_ = 0;
-  double syscall_s_ = 0, open_file_home_cpu_s_ = 0, null_migration_s_ = 0;
+  double syscall_s_ = 0, open_file_home_cpu_s_ = 0, null_migration_s_ = 0, remote_path_background_cpu_s_ = 0;
   double mig_connect_s_ = 0, mig_obtain_s_ = 0, mig_release_s_ = 0, mig_close_s_ = 0, mig_confirm_s_ = 0;
   RpcCost small_rpc_, lookup_;
   InvocationCost local_invocation_;

@@ -39,7 +39,7 @@ const std::vector<ParamRange>& workstation_ranges()
       {"mig_close_ms", 0, 1e6, false},         {"mig_confirm_ms", 0, 1e6, false},
       {"null_migration_ms", 0, 1e6, false},    {"open_file_ms", 0, 1e6, false},
       {"fork_exec_wait_local_ms", 0, 1e6, false}, {"fork_exec_wait_remote_ms", 0, 1e6, false},
-      {"cores", 1, 1024, true},                {"syscall_us", 0, 1e9, false}};
+      {"remote_path_cpu_ms", 0, 1e6, false},   {"cores", 1, 1024, true},                {"syscall_us", 0, 1e9, false}};
   return r;
 }
 

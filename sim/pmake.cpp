@@ -289,6 +289,12 @@ public:
           // record in the shared file cleared: the shared file's select-and-release cost is charged at select).
           if (spec_.host_selection != "shared_file")
             cl_.cpu(home_, c.mig_release_s()); // TH90 Table 7.1: returning a host explicitly
+          if (double burn = c.remote_path_background_cpu_s(); burn > 0) {
+            // The rest of the remote path's CPU (a measured host profile's remote_path_cpu_ms): the daemons' work
+            // beside the command's path, which competes for the machine's cores but holds up no recipe.
+            Cluster& cl = cl_;
+            cl_.actors().start("remote-path", cl_.host(home_), [&cl, h = home_, burn] { cl.cpu(h, burn); });
+          }
           held_.erase(done.slot);
           migd_.release(client_, done.slot);
         } else {

@@ -11,10 +11,13 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <thread>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -95,20 +98,55 @@ double spawn_and_wait(const std::vector<std::string>& argv, const std::vector<st
   return seconds_since(t0);
 }
 
-// A null program started (posix_spawn, through start_child) and waited for; median of `runs` (ms).
-double measure_spawn_ms(const std::string& program, int runs)
+// CPU seconds (user + system) of this process and of the children it has waited for, so far.
+double own_cpu_s()
+{
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; };
+  rusage self{}, children{};
+  ::getrusage(RUSAGE_SELF, &self);
+  ::getrusage(RUSAGE_CHILDREN, &children);
+  return seconds(self.ru_utime) + seconds(self.ru_stime) + seconds(children.ru_utime) + seconds(children.ru_stime);
+}
+
+// CPU seconds of a running process so far: its threads' and those of the children it has waited for
+// (/proc/PID/stat, fields 14-17, in clock ticks).
+double process_cpu_s(pid_t pid)
+{
+  std::ifstream in(fmt::format("/proc/{}/stat", pid));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto close = text.rfind(')'); // the command name may hold spaces and parentheses
+  if (close == std::string::npos)
+    throw std::runtime_error(fmt::format("host-profile: cannot read /proc/{}/stat", pid));
+  std::istringstream fields(text.substr(close + 2));
+  std::vector<std::string> f{std::istream_iterator<std::string>(fields), std::istream_iterator<std::string>()};
+  if (f.size() < 15)
+    throw std::runtime_error(fmt::format("host-profile: /proc/{}/stat is too short", pid));
+  double ticks = 0;
+  for (size_t i = 11; i <= 14; ++i) // utime, stime, cutime, cstime: fields 14-17, the 12th-15th after the name
+    ticks += std::stod(f[i]);
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// A null program started (posix_spawn, through start_child) and waited for: the median of `runs` (ms), and the
+// mean CPU of a start, the parent's and the program's (ms).
+struct SpawnCost {
+  double ms = 0, cpu_ms = 0;
+};
+
+SpawnCost measure_spawn(const std::string& program, int runs)
 {
   std::vector<std::string> env;
   for (char** e = environ; *e; ++e)
     env.emplace_back(*e);
   std::vector<double> ms;
+  double cpu0 = own_cpu_s();
   for (int r = 0; r < runs; ++r) {
     int status = 0;
     ms.push_back(spawn_and_wait({program}, env, &status) * 1e3);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
       throw std::runtime_error(fmt::format("host-profile: {} failed (status {})", program, status));
   }
-  return median(ms);
+  return {median(ms), (own_cpu_s() - cpu0) * 1e3 / runs};
 }
 
 // A raw getpid system call (no libc caching); median over batches of 100,000 calls (microseconds per call).
@@ -189,6 +227,7 @@ double measure_loopback_rtt_ms(int runs)
 // (connection to migd, mutual authentication, the host granted) and the end reported to migd.
 struct RemotePath {
   double whole_ms = 0, placement_ms = 0, done_ms = 0;
+  double cpu_ms = 0; ///< mean CPU of a command, every process together: rexec, the null program, migd, the agent
   int runs = 0;
 };
 
@@ -209,7 +248,7 @@ RemotePath measure_remote_path(const std::string& null_program, int runs)
   const int agent_port = real::unused_loopback_port(), migd_port = real::unused_loopback_port();
   std::vector<std::string> agent = {"agent", "--port", std::to_string(agent_port), "--bind", "127.0.0.1", "--secret",
                                     (dir / "secret").string(), "--owner-control", (dir / "owner").string(), "--name",
-                                    "host-profile", "--loadavg", (dir / "loadavg").string(), "--poll-ms", "2"};
+                                    "host-profile", "--loadavg", (dir / "loadavg").string()};
   if (::geteuid() == 0)
     agent.push_back("--allow-root"); // it runs only the null program, as this user
   const std::vector<std::string> migd = {
@@ -258,6 +297,8 @@ RemotePath measure_remote_path(const std::string& null_program, int runs)
     }
     fs::remove(timing);
     std::vector<double> whole;
+    auto path_cpu_s = [&] { return own_cpu_s() + process_cpu_s(daemons.pids[0]) + process_cpu_s(daemons.pids[1]); };
+    const double cpu0 = path_cpu_s();
     for (int r = 0; r < runs; ++r) {
       int status = 0;
       whole.push_back(spawn_and_wait(argv, env, &status) * 1e3);
@@ -265,6 +306,7 @@ RemotePath measure_remote_path(const std::string& null_program, int runs)
         throw std::runtime_error(fmt::format("host-profile: {} -- {} failed (status {})", rexec.string(),
                                              null_program, status));
     }
+    const double cpu_ms = (path_cpu_s() - cpu0) * 1e3 / runs;
     std::vector<double> placement, done;
     for (const auto& j : remote_lines()) {
       const auto& p = j["phases"];
@@ -274,7 +316,7 @@ RemotePath measure_remote_path(const std::string& null_program, int runs)
     if (placement.size() < static_cast<size_t>(runs) / 2)
       throw std::runtime_error(fmt::format("host-profile: only {} of {} null commands ran on the local agent (logs "
                                            "in {})", placement.size(), runs, dir.string()));
-    out = {median(whole), median(placement), median(done), runs};
+    out = {median(whole), median(placement), median(done), cpu_ms, runs};
   }
   std::error_code ec;
   fs::remove_all(dir, ec);
@@ -319,7 +361,7 @@ int cmd_host_profile(const Args& args)
                                   utc_now());
 
   double mips = measure_mips(10);
-  double spawn_ms = measure_spawn_ms(null_program, spawns);
+  SpawnCost spawn = measure_spawn(null_program, spawns);
   double syscall_us = measure_syscall_us(11);
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   long page = sysconf(_SC_PAGESIZE);
@@ -340,7 +382,7 @@ int cmd_host_profile(const Args& args)
                   where));
   put("page_bytes", static_cast<double>(page), fmt::format("{}: sysconf(_SC_PAGESIZE)", where));
   put("fs_block_bytes", block, fmt::format("{}: statvfs(\".\").f_bsize of the working directory", where));
-  put("fork_exec_wait_local_ms", std::stod(fixed(spawn_ms, 3)),
+  put("fork_exec_wait_local_ms", std::stod(fixed(spawn.ms, 3)),
       fmt::format("{}: posix_spawn + waitpid of {} (a null program), median of {}", where, null_program, spawns));
   put("cores", static_cast<double>(cores), fmt::format("{}: std::thread::hardware_concurrency()", where));
   put("syscall_us", std::stod(fixed(syscall_us, 4)),
@@ -368,6 +410,10 @@ int cmd_host_profile(const Args& args)
     put("fork_exec_wait_remote_ms", std::stod(fixed(std::max(0.0, rp.whole_ms - rp.placement_ms - rp.done_ms), 3)),
         fmt::format("{}, {:.3f} ms in all, less mig_obtain_ms and mig_release_ms: rexec's own start, the connection "
                     "to the agent, the exec there and the exit status back", how, rp.whole_ms));
+    put("remote_path_cpu_ms", std::stod(fixed(std::max(0.0, rp.cpu_ms - spawn.cpu_ms), 3)),
+        fmt::format("{}: the CPU of a command, every process together (rexec and {} from wait4, migd's and the "
+                    "agent's threads and children from /proc/PID/stat; {:.3f} ms), less that of a local start of it "
+                    "({:.3f} ms, posix_spawn + waitpid)", how, null_program, rp.cpu_ms, spawn.cpu_ms));
   }
   for (const auto& key : workstation_params())
     if (!params.contains(key)) {

@@ -501,14 +501,15 @@ class HostProfile(unittest.TestCase):
     def test_remote_path_is_measured_through_a_local_agent(self):
         # host-profile starts an agent and a migd here and times spritesim-rexec of a null program through them; the
         # profile must load, the placement, the end's report and the rest of a remote exec must be measured (their
-        # sources say so), and a remote null exec must cost more than a local one.
+        # sources say so, as must the CPU of the whole path), and a remote null exec must cost more than a local one.
         with tempfile.TemporaryDirectory() as d:
             out = os.path.join(d, "host.json")
             r = subprocess.run([SPRITESIM, "host-profile", "--out", out], capture_output=True, text=True, timeout=120)
             self.assertEqual(r.returncode, 0, r.stderr)
             with open(out) as f:
                 params = json.load(f)["params"]
-            for key in ("mig_obtain_ms", "mig_release_ms", "fork_exec_wait_remote_ms", "rpc_null_rtt_ms"):
+            for key in ("mig_obtain_ms", "mig_release_ms", "fork_exec_wait_remote_ms", "remote_path_cpu_ms",
+                        "rpc_null_rtt_ms"):
                 self.assertTrue(params[key]["source"].startswith("measured by `spritesim host-profile`"), params[key])
                 self.assertGreater(params[key]["value"], 0, key)
             whole = sum(params[k]["value"] for k in ("mig_obtain_ms", "mig_release_ms", "fork_exec_wait_remote_ms"))

@@ -4,7 +4,8 @@
 # job the same end to rounding, over generated builds and processes with contention on the CPUs (one core and two),
 # the file server and the Ethernet, and owners whose bounded CPU share competes with the jobs; where decisions do
 # depend on it (migration, a full build on 12 hosts), the makespans must agree within 0.5%. Hosts that share one
-# machine (platform.machine) share its cores under both models, and a machine of no hosts is refused.
+# machine (platform.machine) share its cores under both models, and so does the CPU a measured host profile gives
+# real mode's remote path beyond its elapsed times (remote_path_cpu_ms); a machine of no hosts is refused.
 # Usage: python3 test_sharing.py /path/to/spritesim
 import json
 import os
@@ -129,6 +130,36 @@ class Sharing(TempDirCase):
                 self.assertGreater(res["makespan_s"], alone[model][0]["makespan_s"], f"{cores} {model}")
             ps, mm = runs["processor-sharing"][0]["makespan_s"], runs["max-min"][0]["makespan_s"]
             self.assertAlmostEqual(ps, mm, delta=0.005 * mm, msg=f"{cores} cores")
+
+    def test_remote_path_cpu_competes_for_the_machine(self):
+        # A host profile's remote_path_cpu_ms beyond the elapsed times charged on the way (SS1: obtain 11 + release
+        # 11 + remote exec's 81 - 46 = 57 ms) is burnt beside each remote command of pmake with a host per command:
+        # the workstations' busy time grows by that per remote job (but for the burns the build's end cuts short, at
+        # most one per job slot), and on one shared core the build takes longer; at or below 57 ms nothing changes.
+        config = {"name": "remote-path", "seed": 1,
+                  "platform": {"workstations": 4, "profile": "ss1", "machine": {"hosts": 4, "cores": 1}},
+                  "workload": {"kind": "pmake", "trace": "builtin:kernel", "baseline": "none", "max_jobs": 3,
+                               "max_local": 3, "migrate": True, "host_per_command": True, "request_retry_s": 0},
+                  "owners": {"idle_rule": {"input_threshold_s": 0, "low": [1e5] * 3, "high": [1e6] * 3}},
+                  "policy": {"name": "sprite"}}
+        path = os.path.join(self.tmp, "remote-path.json")
+        with open(path, "w") as f:
+            json.dump(config, f)
+        runs = {}
+        for cpu_ms in (0, 57, 157):
+            d = os.path.join(self.tmp, f"remote-path-{cpu_ms}")
+            spritesim("run", path, "--out", d, "--set", f"costs.workstation.remote_path_cpu_ms={cpu_ms}")
+            with open(os.path.join(d, "results.json")) as f:
+                res = json.load(f)
+            busy = sum(float(r["busy_s"]) for r in rows(os.path.join(d, "hosts.csv")) if r["role"] != "file_server")
+            remote = sum(1 for r in rows(os.path.join(d, "jobs.csv")) if r["remote"] == "1")
+            runs[cpu_ms] = (res["makespan_s"], busy, remote)
+        self.assertEqual(runs[57], runs[0])
+        (m0, busy0, remote0), (m1, busy1, remote1) = runs[0], runs[157]
+        self.assertGreater(remote1, 100)
+        self.assertLessEqual(busy1 - busy0, remote1 * 0.100 + 1e-6 * busy1)
+        self.assertGreaterEqual(busy1 - busy0, (remote1 - 3) * 0.100 - 1e-6 * busy1)
+        self.assertGreater(m1, m0 + 0.5 * remote1 * 0.100)
 
     def test_a_machine_of_no_hosts_is_refused(self):
         path = os.path.join(self.tmp, "bad-machine.json")
