@@ -159,6 +159,8 @@ private:
   size_t journaled_[4] = {0, 0, 0, 0}; ///< records (jobs, migrations, evictions, decisions) handed to the journal
   bool outputs_dirty_ = false;         ///< the --out files are older than the records (outputs_loop)
   std::condition_variable outputs_cv_;
+  std::mutex outputs_mutex_; ///< one writer of the --out files at a time; guards outputs_view_
+  RunResult outputs_view_;   ///< the records as last written to --out (only what is new is copied under mutex_)
 
   std::mutex write_mutex_; ///< guards the pending snapshot only
   std::condition_variable write_cv_;

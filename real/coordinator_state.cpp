@@ -171,8 +171,22 @@ void Coordinator::writer_loop()
   }
 }
 
+namespace {
+
+// The records only grow (a reload replaces them before the first write): what `to` lacks of `from` is appended.
+template <class T> void append_new(std::vector<T>& to, const std::vector<T>& from)
+{
+  if (from.size() < to.size())
+    to = from;
+  else
+    to.insert(to.end(), from.begin() + static_cast<std::ptrdiff_t>(to.size()), from.end());
+}
+
+} // namespace
+
 void Coordinator::write_outputs()
 {
+  std::lock_guard writing(outputs_mutex_);
   nlohmann::json agents = nlohmann::json::array();
   for (const Endpoint& e : options_.agents)
     agents.push_back(e.text());
@@ -180,43 +194,48 @@ void Coordinator::write_outputs()
                            {"policy", to_json(options_.policy)},
                            {"agents", agents},
                            {"idle_rule", to_json(options_.idle_rule)}};
-  RunResult r;
+  RunResult& r = outputs_view_;
+  std::vector<std::pair<std::string, bool>> host_names; // name, is the home pseudo-host
   {
+    // Under the coordinator's lock only what is new since the last rewrite: a long run's records are not copied
+    // whole while placements wait.
     std::lock_guard lock(mutex_);
-    r = records_;
-    r.migrations = core_.migrations();
-    r.evictions = core_.evictions();
-    r.decisions = core_.decisions();
-    r.owner_returns = core_.owner_returns();
-    // The span of the work (first placement to last end) is the makespan; migd's own running time is elapsed_s.
-    // Real runs have no seed. hosts.csv: each agent's (and the clients' machines') finished commands and their CPU.
-    double first = 0, last = 0;
-    for (size_t i = 0; i < r.jobs.size(); ++i) {
-      first = i == 0 ? r.jobs[i].start_s : std::min(first, r.jobs[i].start_s);
-      last = std::max(last, r.jobs[i].end_s);
-    }
-    r.makespan_s = std::max(0.0, last - first);
-    std::map<std::string, HostRecord> by_host;
+    append_new(r.jobs, records_.jobs);
+    append_new(r.migrations, core_.migrations());
+    append_new(r.evictions, core_.evictions());
+    append_new(r.decisions, core_.decisions());
+    r.owner_returns = core_.owner_returns(); // closed ones are sorted in place: a few, copied whole
     for (size_t h = 0; h < hosts_.size(); ++h)
-      by_host[host_name(static_cast<int>(h))] = {host_name(static_cast<int>(h)),
-                                                 hosts_[h].is_home ? "home" : "workstation", 0, 0, 0};
-    for (const JobRecord& j : r.jobs) {
-      HostRecord& hr = by_host[j.exec_host];
-      hr.host = j.exec_host;
-      hr.role = hr.role.empty() ? "workstation" : hr.role; // an agent no longer in --agents
-      hr.busy_s += j.cpu_s;
-      ++hr.jobs;
-    }
-    for (auto& [name, hr] : by_host) {
-      hr.utilization = r.makespan_s > 0 ? hr.busy_s / r.makespan_s : 0;
-      r.hosts.push_back(hr);
-    }
+      host_names.emplace_back(host_name(static_cast<int>(h)), hosts_[h].is_home);
     r.extra = {{"mode", "real"},
                {"policy", options_.policy.name},
                {"decisions_rejected", core_.stats().rejected},
                {"elapsed_s", std::stod(fixed(now()))},
                {"seed", nullptr}};
     outputs_dirty_ = false;
+  }
+  // The span of the work (first placement to last end) is the makespan; migd's own running time is elapsed_s. Real
+  // runs have no seed. hosts.csv: each agent's (and the clients' machines') finished commands and their CPU.
+  double first = 0, last = 0;
+  for (size_t i = 0; i < r.jobs.size(); ++i) {
+    first = i == 0 ? r.jobs[i].start_s : std::min(first, r.jobs[i].start_s);
+    last = std::max(last, r.jobs[i].end_s);
+  }
+  r.makespan_s = std::max(0.0, last - first);
+  std::map<std::string, HostRecord> by_host;
+  for (const auto& [name, is_home] : host_names)
+    by_host[name] = {name, is_home ? "home" : "workstation", 0, 0, 0};
+  for (const JobRecord& j : r.jobs) {
+    HostRecord& hr = by_host[j.exec_host];
+    hr.host = j.exec_host;
+    hr.role = hr.role.empty() ? "workstation" : hr.role; // an agent no longer in --agents
+    hr.busy_s += j.cpu_s;
+    ++hr.jobs;
+  }
+  r.hosts.clear();
+  for (auto& [name, hr] : by_host) {
+    hr.utilization = r.makespan_s > 0 ? hr.busy_s / r.makespan_s : 0;
+    r.hosts.push_back(hr);
   }
   try {
     make_directories(options_.out_dir);
