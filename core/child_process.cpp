@@ -63,15 +63,6 @@ std::function<int(const std::vector<std::string>&)>& self_runner()
   _exit(code);
 }
 
-std::vector<char*> c_strings(std::vector<std::string>& v)
-{
-  std::vector<char*> out;
-  for (auto& s : v)
-    out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
-
 // In the child, between fork and exec: only async-signal-safe calls.
 [[noreturn]] void become(const ChildSpec& spec, pid_t parent, char* const* argv, char** envp, int report)
 {
@@ -238,6 +229,15 @@ std::string self_exe()
 std::string companion_executable(const std::string& name)
 {
   return (std::filesystem::path(self_exe()).parent_path() / name).string();
+}
+
+std::vector<char*> c_strings(const std::vector<std::string>& v)
+{
+  std::vector<char*> out;
+  for (const auto& s : v)
+    out.push_back(const_cast<char*>(s.c_str())); // exec and posix_spawn read them only
+  out.push_back(nullptr);
+  return out;
 }
 
 void exec_in_place(std::vector<std::string> argv)

@@ -79,6 +79,10 @@ int run_child(const ChildSpec& spec);
 std::string self_exe();
 /// The program `name` installed beside this executable (spritesim-rexec, spritesim-sim, ...).
 std::string companion_executable(const std::string& name);
+/// The strings as the null-terminated array of pointers exec and posix_spawn take (pointing into `v`, which must
+/// outlive it).
+std::vector<char*> c_strings(const std::vector<std::string>& v);
+
 /// Replaces this process with `argv` (argv[0] a path; no search), its buffered output written first: the same
 /// process, so the exit status, signals and resource usage are the caller's. Returns only by throwing
 /// ChildStartError when the program cannot be started.

@@ -160,19 +160,10 @@ void Agent::serve_exec(Connection& conn, const nlohmann::json& exec)
   };
   // Everything the child needs is prepared before fork: after it, only async-signal-safe calls. A simple command
   // (`sh -c "cc -c x.c"`) starts without the shell, as make would start it; the shell runs it if it cannot.
-  std::vector<char*> argv, direct_argv, envp;
-  for (auto& a : args)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
+  std::vector<char*> argv = c_strings(args), envp = c_strings(env), direct_argv;
   std::optional<std::vector<std::string>> direct = simple_command(args);
-  if (direct) {
-    for (auto& a : *direct)
-      direct_argv.push_back(a.data());
-    direct_argv.push_back(nullptr);
-  }
-  for (auto& e : env)
-    envp.push_back(e.data());
-  envp.push_back(nullptr);
+  if (direct)
+    direct_argv = c_strings(*direct);
   int in[2], out[2], err[2];
   if (::pipe2(in, O_CLOEXEC) || ::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC)) {
     unlist();

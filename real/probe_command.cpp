@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "core/child_process.hpp"
 #include "real/idle_probe.hpp"
 #include "real/net.hpp"
 
@@ -48,10 +49,7 @@ CommandRun run_probe_command(const std::vector<std::string>& argv, double timeou
   posix_spawnattr_setsigdefault(&attr, &defaults);
   posix_spawnattr_setpgroup(&attr, 0);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-  std::vector<char*> args;
-  for (const auto& a : argv)
-    args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
+  std::vector<char*> args = c_strings(argv);
   pid_t pid = 0;
   int rc = posix_spawnp(&pid, args[0], &fa, &attr, args.data(), environ);
   posix_spawn_file_actions_destroy(&fa);

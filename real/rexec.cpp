@@ -217,10 +217,7 @@ int wait_child(pid_t pid, MigdSession* migd, double* cpu_s)
 int run_local(const std::vector<std::string>& argv, const std::string* stdin_data, MigdSession* migd,
               double* cpu_s)
 {
-  std::vector<char*> args;
-  for (const auto& a : argv)
-    args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
+  std::vector<char*> args = c_strings(argv);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   int in[2] = {-1, -1};
