@@ -154,7 +154,7 @@ private:
     // The owner sits down for an hour: the host's daemon sees the console input at once.
     double now = sg4::Engine::get_clock();
     migd_.host(host).owner.push_back({now, now + 3600, 0});
-    migd_.host(host).changed->notify_all();
+    migd_.host_changed(host);
     while (migd_.evictions().size() == before)
       sg4::this_actor::sleep_for(0.001);
     return migd_.evictions().back().duration_s;

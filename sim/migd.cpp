@@ -16,8 +16,6 @@ GlobalMigd::GlobalMigd(Cluster& cluster, std::unique_ptr<Policy> policy, MigdOpt
     core_.add_host(cluster_.name(i), cluster_.is_file_server(i), cluster_.host(i)->get_speed() / ref_speed,
                    cluster_.architecture(i));
   hosts_.resize(static_cast<size_t>(cluster.workstations()));
-  for (auto& h : hosts_)
-    h.changed = sg4::ConditionVariable::create();
 }
 
 GlobalMigd::~GlobalMigd() = default;
@@ -181,7 +179,7 @@ void GlobalMigd::recount(int h)
     }
     if (local != s.load_local.run_queue())
       s.load_local.set_run_queue(t, local);
-    s.changed->notify_all();
+    host_changed(g);
   }
 }
 

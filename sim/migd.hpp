@@ -34,7 +34,6 @@ struct HostState {
   LoadAverages load;          ///< every runnable process
   LoadAverages load_local;    ///< without foreign processes (compared with the high thresholds)
   std::vector<OwnerPeriod> owner; ///< the owner's console periods, sorted
-  sg4::ConditionVariablePtr changed; ///< wakes the host's daemon
   double foreign_cpu_s = 0;   ///< CPU of foreign processes' finished bursts here
 };
 
@@ -92,6 +91,14 @@ public:
   void owner_left(int h, double end_s) { core_.owner_left(h, end_s); }
   /// Re-evaluates the idle rule for `h`; raises OWNER_IDLE when the host becomes available.
   void evaluate(int h);
+  /// Who steps a host's daemon when its loads or owner periods change (start_host_daemons).
+  void on_host_changed(std::function<void(int host)> f) { on_host_changed_ = std::move(f); }
+  /// Tells the daemons that `h`'s loads or owner periods changed.
+  void host_changed(int h)
+  {
+    if (on_host_changed_)
+      on_host_changed_(h);
+  }
 
   bool direct_remote_moves() const { return options_.direct_remote_moves; }
   bool demand_paging() const { return options_.demand_paging; }
@@ -135,6 +142,7 @@ private:
   MigdOptions options_;
   MigdCore core_;
   std::vector<HostState> hosts_;
+  std::function<void(int)> on_host_changed_;
   std::map<int64_t, std::unique_ptr<SimProcess>> procs_;
   std::map<int, std::function<void(int)>> clients_;
   double remote_cpu_s_ = 0;
