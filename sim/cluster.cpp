@@ -77,9 +77,8 @@ Cluster::Cluster(const ExperimentSpec& spec, PlatformCosts costs)
   for (size_t i = 0; i < hosts_.size(); ++i)
     outgoing_.push_back(sg4::Mutex::create());
   dirty_.resize(hosts_.size());
-  for (size_t i = 0; i < hosts_.size(); ++i)
-    dirty_signal_.push_back(sg4::ConditionVariable::create());
-  writeback_started_.assign(hosts_.size(), 0);
+  writeback_pending_.assign(hosts_.size(), 0);
+  writeback_wakeup_ = sg4::ConditionVariable::create();
 }
 
 const CostModel& Cluster::costs(int host, int server) const
@@ -162,39 +161,60 @@ void Cluster::cache_write(FileId file, const std::string& name, int host, int se
     dirty_[static_cast<size_t>(it->second.host)].erase(name);
   files_[file] = CachedFile{host, server, bytes, true, sg4::Engine::get_clock(), readers};
   dirty_[static_cast<size_t>(host)].emplace(name, file);
-  if (!writeback_started_[static_cast<size_t>(host)])
-    start_writeback(host);
-  dirty_signal_[static_cast<size_t>(host)]->notify_all();
+  if (!writeback_pending_[static_cast<size_t>(host)])
+    schedule_writeback(host);
 }
 
-// Sprite's delayed write (CACHE88): every 30 s, blocks unmodified for 30 s are written back. A host's daemon starts
-// with its first write (a host that never writes costs no actor) and ends with the simulation. Daemons are staggered
-// over the period: Sprite hosts' sync daemons were not synchronised.
-void Cluster::start_writeback(int h)
+// Sprite's delayed write (CACHE88): every 30 s, blocks unmodified for 30 s are written back. Each host scans on a
+// 30-s grid of its own, staggered over the period (Sprite hosts' sync daemons were not synchronised), while it has
+// dirty files: a scan is scheduled with a host's first dirty file, and again after a scan that left some. One actor
+// keeps the scans' times and starts each scan as a task (it writes back, which takes time, as the host's own
+// daemon did); a host that never writes costs nothing, and a thousand hosts one actor.
+void Cluster::schedule_writeback(int h)
 {
-  writeback_started_[static_cast<size_t>(h)] = 1;
-  double phase = WRITEBACK_DELAY_S * h / std::max(1, workstations());
-  sg4::Actor::create("writeback-" + name(h), host(h), [this, h, phase] {
+  writeback_pending_[static_cast<size_t>(h)] = 1;
+  const double phase = WRITEBACK_DELAY_S * h / std::max(1, workstations());
+  const double now = sg4::Engine::get_clock();
+  // The next scan on this host's grid, strictly later than now (whatever the rounding).
+  auto k = static_cast<int64_t>(std::floor((now - phase) / WRITEBACK_DELAY_S)) + 1;
+  while (phase + static_cast<double>(k) * WRITEBACK_DELAY_S <= now + 1e-9)
+    ++k;
+  writeback_due_.emplace(phase + static_cast<double>(k) * WRITEBACK_DELAY_S, h);
+  writeback_wakeup_->notify_all();
+  if (writeback_started_)
+    return;
+  writeback_started_ = true;
+  sg4::Actor::create("writeback", host(file_server()), [this] {
     auto lock = sg4::Mutex::create();
     std::unique_lock lk(*lock);
     while (true) {
-      while (dirty_files(h).empty())
-        dirty_signal(h)->wait(lk);
-      // The next scan on this daemon's 30 s grid (strictly later than now, whatever the rounding).
-      double now = sg4::Engine::get_clock();
-      auto k = static_cast<int64_t>(std::floor((now - phase) / WRITEBACK_DELAY_S)) + 1;
-      while (phase + static_cast<double>(k) * WRITEBACK_DELAY_S <= now + 1e-9)
-        ++k;
-      sg4::this_actor::sleep_until(phase + static_cast<double>(k) * WRITEBACK_DELAY_S);
-      now = sg4::Engine::get_clock();
-      std::vector<std::pair<FileId, std::string>> due;
-      for (const auto& [name, f] : dirty_files(h))
-        if (now - files_.at(f).written_s >= WRITEBACK_DELAY_S)
-          due.emplace_back(f, name);
-      for (const auto& [f, name] : due)
-        write_back(f, name);
+      if (writeback_due_.empty()) {
+        writeback_wakeup_->wait(lk);
+        continue;
+      }
+      auto [at, h] = *writeback_due_.begin();
+      if (at > sg4::Engine::get_clock()) {
+        writeback_wakeup_->wait_until(lk, at);
+        continue;
+      }
+      writeback_due_.erase(writeback_due_.begin());
+      actors_.start("writeback-" + name(h), host(h), [this, h = h] { writeback_scan(h); });
     }
   })->daemonize();
+}
+
+void Cluster::writeback_scan(int h)
+{
+  const double now = sg4::Engine::get_clock();
+  std::vector<std::pair<FileId, std::string>> due;
+  for (const auto& [name, f] : dirty_files(h))
+    if (now - files_.at(f).written_s >= WRITEBACK_DELAY_S)
+      due.emplace_back(f, name);
+  for (const auto& [f, name] : due)
+    write_back(f, name);
+  writeback_pending_[static_cast<size_t>(h)] = 0;
+  if (!dirty_files(h).empty())
+    schedule_writeback(h);
 }
 
 } // namespace spritesim

@@ -6,6 +6,7 @@
 #include <compare>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -92,15 +93,12 @@ public:
   /// Writes a file's dirty blocks from its host's cache to the server (write-back or a server recall).
   void write_back(FileId file, const std::string& name);
   /// A process on `host` wrote `bytes` of `file`, named `name`, which lives on file server `server` and which
-  /// `readers` commands will read (dirty in that host's cache until written back by the host's delayed-write
-  /// daemon, started with the host's first write).
+  /// `readers` commands will read (dirty in that host's cache until the host's delayed-write scan writes it back).
   void cache_write(FileId file, const std::string& name, int host, int server, int64_t bytes, int64_t readers);
   /// One of the file's readers is done with it (the map keeps only what may still be read or written back).
   void cache_read_done(std::map<FileId, CachedFile>::iterator it);
   /// Dirty files in one host's cache by name; oldest write first is not guaranteed (the daemon checks ages).
   const std::map<std::string, FileId>& dirty_files(int host) const { return dirty_[static_cast<size_t>(host)]; }
-  /// Signalled when a host's cache gets a dirty file (wakes its write-back daemon).
-  sg4::ConditionVariablePtr dirty_signal(int host) const { return dirty_signal_[static_cast<size_t>(host)]; }
 
   double busy_s(int host) const { return busy_s_[static_cast<size_t>(host)]; }
   /// Records CPU spent outside cpu() (interruptible process work), done between from_s and now.
@@ -128,9 +126,13 @@ private:
   double wire_bytes_ = 0;
   std::vector<sg4::MutexPtr> outgoing_;
   std::vector<std::map<std::string, FileId>> dirty_;
-  std::vector<sg4::ConditionVariablePtr> dirty_signal_;
-  std::vector<char> writeback_started_;
-  void start_writeback(int host);
+  // Sprite's delayed write (cluster.cpp): the hosts' scans, kept by one actor.
+  std::vector<char> writeback_pending_;            ///< a scan of the host is scheduled or running
+  std::set<std::pair<double, int>> writeback_due_; ///< (scan time, host)
+  sg4::ConditionVariablePtr writeback_wakeup_;
+  bool writeback_started_ = false;
+  void schedule_writeback(int host);
+  void writeback_scan(int host);
   std::vector<int> cpu_of_; ///< per host: machine_of
   std::map<FileId, CachedFile> files_; ///< by id, not name: a name as a key costs 48 B more (a million objects: 48 MB)
 };
