@@ -8,7 +8,7 @@
 
 namespace spritesim {
 
-/// Starts the daemons of every workstation (daemonized: they end with the simulation).
+/// Starts the daemons of every workstation, all in one actor (daemonized: it ends with the simulation).
 void start_host_daemons(Cluster& cluster, GlobalMigd& migd);
 
 } // namespace spritesim
