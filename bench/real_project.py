@@ -14,7 +14,8 @@ measures this machine (real mode's remote path through a local agent and migd in
   capture    spritesim trace capture --profile (the profile measured) -- make -jN (the cost of capturing)
 
 It prints median walls, the median over rounds of (variant - plain) / recipe lines in wall and in CPU (the CPU of
-the command and everything it waited for: not what agents or distccd ran), capture's own CPU per line (its
+the command and everything it waited for: not what agents or distccd ran), migd's and the agents' own CPU per line
+during each variant's builds (they run beside every variant; not the commands they ran), capture's own CPU per line (its
 summary: the shims' and its own), and whether every variant built the same files as plain make; then
 times one more spritesim build with SPRITESIM_REXEC_TIMING set and prints the median of each phase of a remote
 recipe line (docs/real-mode.md, "Where a recipe's time goes"). Unless --no-predict, the simulator then replays the
@@ -44,6 +45,13 @@ from testlib import free_port, wait_for  # noqa: E402
 
 DISTCC_MASQUERADE = "/usr/lib/distcc"
 PHASES = ["start", "placed", "agent_connected", "exec_sent", "exit_received", "ran", "reported", "end"]
+
+
+def process_cpu(pid):
+    """CPU seconds of a running process's threads (utime + stime of /proc/PID/stat, not its children's)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def loadavg():
@@ -232,6 +240,7 @@ def main():
     summary = []
     try:
         cluster.start_migd("bench")
+        daemon_pids = [cluster.migd.pid] + [h["proc"].pid for h in cluster.hosts]
         for jobs in (int(j) for j in a.jobs.split(",")):
             if distcc:
                 distcc.close()
@@ -247,13 +256,16 @@ def main():
             }
             walls = {v: [] for v in variants}
             cpus = {v: [] for v in variants}
+            daemon_cpus = {v: [] for v in variants}  # migd's and the agents' own CPU during each build
             capture_costs = []  # capture's own CPU per recipe line (its summary: the shims' and its own)
             digests = {}
             for rep in range(a.reps):
                 order = variants if rep % 2 == 0 else list(reversed(variants))
                 for v in order:
                     d = project.fresh_copy()
+                    daemons0 = sum(process_cpu(p) for p in daemon_pids)
                     wall, cpu, output = timed_build(d, *cmds[v])
+                    daemon_cpus[v].append(sum(process_cpu(p) for p in daemon_pids) - daemons0)
                     if v == "capture":
                         os.replace(capture_out, os.path.join(work, f"capture-j{jobs}-r{rep}.json"))
                         cost = re.search(r"capturing cost ([0-9.]+) ms of CPU per recipe line", output)
@@ -268,8 +280,8 @@ def main():
             lines = project.recipe_lines
             print(f"\nmake -j{jobs}, {a.reps} builds of each variant interleaved (load average now {loadavg()}):")
             print("| variant | median wall (s) | runs (s) | vs plain | extra wall per recipe line (ms) | "
-                  "CPU here (s) | extra CPU here per line (ms) | same files as plain |")
-            print("|---|---|---|---|---|---|---|---|")
+                  "CPU here (s) | extra CPU here per line (ms) | migd and agents' CPU per line (ms) | same files as plain |")
+            print("|---|---|---|---|---|---|---|---|---|")
             for v in variants:
                 if "plain" in med:
                     plain, plain_cpu = med["plain"], med_cpu["plain"]
@@ -281,8 +293,9 @@ def main():
                     same = f"{sum(1 for d in digests[v] if d == digests['plain'][0])} of {a.reps}"
                 else:
                     vs = extra = extra_cpu = same = "-"
+                daemons = f"{statistics.median(daemon_cpus[v]) / lines * 1e3:.1f}"
                 print(f"| {v} | {med[v]:.3f} | {', '.join(f'{t:.2f}' for t in walls[v])} | {vs} | {extra} | "
-                      f"{med_cpu[v]:.2f} | {extra_cpu} | {same} |")
+                      f"{med_cpu[v]:.2f} | {extra_cpu} | {daemons} | {same} |")
             if capture_costs:
                 print(f"capture's own CPU per recipe line (the shims' and the capture command's, from its summary): "
                       f"median {statistics.median(capture_costs):.2f} ms ({', '.join(f'{c:.2f}' for c in capture_costs)})")
