@@ -28,7 +28,7 @@ struct AgentOptions {
   std::string idle_probe;            ///< console-idleness probe spec (real/idle_probe.hpp: file:PATH, tty, input, ...)
   std::string owner_control;         ///< synonym of idle_probe "file:PATH" (used when idle_probe is empty)
   std::string loadavg = "/proc/loadavg"; ///< where the run queue is read (tests point it at a file of their own)
-  double poll_s = 0.005;             ///< how often the owner control and the run queue are looked at
+  double poll_s = 0.02;              ///< how often the owner control and the run queue are looked at
   double report_s = 1;               ///< periodic report interval (changes of owner state are reported at once)
   bool allow_root = false;           ///< run commands as root anyway (containers, tests); never by default
   std::string user;                  ///< drop to this user for foreign commands when started as root

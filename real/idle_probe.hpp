@@ -49,7 +49,7 @@ OwnerState read_owner_control(const std::string& path, double now_epoch_s);
 std::vector<std::string> split_words(std::string_view text, size_t max_words = SIZE_MAX);
 
 /// The first words of a small file read with one read() (none when it cannot be read). The agent reads the
-/// owner-control and load-average files at every poll (every 5 ms by default): no stream set-up each time.
+/// owner-control and load-average files at every poll (every 20 ms by default): no stream set-up each time.
 std::vector<std::string> read_words(const std::string& path, size_t max_words);
 
 /// The state given the newest last-input time a probe sees (epoch s; <= 0: none) and the one it saw at its previous

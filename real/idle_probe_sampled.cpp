@@ -1,5 +1,5 @@
 // The idleness probes that run a process (see idle_probe.hpp): `command:CMD` and `logind` (loginctl). A thread of
-// their own runs it at most once a second, so the agent's 5 ms poll never waits; the poll reads the last result.
+// their own runs it at most once a second, so the agent's poll (20 ms by default) never waits; the poll reads the last result.
 // Also the pure parsers of their outputs (the process runner they share is probe_command.cpp).
 #include "real/idle_probe.hpp"
 
