@@ -49,7 +49,7 @@ CostModel::CostModel(HardwareProfile workstation, HardwareProfile file_server, N
   exec_migration_ = derive_exec_migration();
   open_file_home_cpu_s_ = std::max(0.0, ms(ws_, "open_file_ms") - 3 * unloaded_seconds(small_rpc_, net_));
   null_migration_s_ = ms(ws_, "null_migration_ms");
-  // What the whole remote path burns beyond the elapsed times charged as CPU on its way (docs/cost-model.md).
+  // What the whole remote path burns beyond the elapsed times charged as CPU on its way (docs/capture.md).
   remote_path_background_cpu_s_ =
       std::max(0.0, ms(ws_, "remote_path_cpu_ms") - mig_obtain_s_ - mig_release_s_ -
                         (ms(ws_, "fork_exec_wait_remote_ms") - ms(ws_, "fork_exec_wait_local_ms")));
