@@ -330,7 +330,7 @@ const char* const HOST_PROFILE_USAGE =
     "                              [--no-remote-path]\n"
     "  measure this machine (CPU speed, process start cost, real mode's remote exec through an agent and a migd\n"
     "  started here on loopback) as a workstation profile (JSON on stdout, or FILE); the costs it cannot measure\n"
-    "  come from PROFILE (default ss1); --no-remote-path takes real mode's from PROFILE too. See docs/cost-model.md.";
+    "  come from PROFILE (default ss1); --no-remote-path takes real mode's from PROFILE too. See docs/capture.md.";
 
 int cmd_host_profile(const Args& args)
 {
@@ -388,7 +388,7 @@ int cmd_host_profile(const Args& args)
   put("syscall_us", std::stod(fixed(syscall_us, 4)),
       fmt::format("{}: syscall(SYS_getpid) in a loop of 100000 calls, median of 11 loops", where));
   if (remote_path) {
-    // Real mode, as pmake with a host per command charges it (docs/cost-model.md, "This machine"): the placement
+    // Real mode, as pmake with a host per command charges it (docs/capture.md, "spritesim host-profile"): the placement
     // per command (rexec connects to migd afresh each time, so there is no connection kept open), the exec on the
     // agent, and the end reported; no held host is ever confirmed, and closing costs nothing apart.
     RemotePath rp = measure_remote_path(null_program, spawns);
