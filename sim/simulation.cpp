@@ -114,9 +114,11 @@ void host_records(const Cluster& cluster, RunResult& r)
   std::map<std::string, int64_t> jobs_on;
   for (const auto& j : r.jobs)
     ++jobs_on[j.exec_host];
+  std::vector<std::string> names; // utilization.csv's hosts: the same, in the same order
   for (int h = 0; h < cluster.hosts(); ++h) {
     HostRecord hr;
     hr.host = cluster.name(h);
+    names.push_back(hr.host);
     hr.role = cluster.is_file_server(h) ? "file_server" : "workstation";
     hr.group = cluster.group_name(h);
     hr.architecture = cluster.architecture(h);
@@ -125,9 +127,6 @@ void host_records(const Cluster& cluster, RunResult& r)
     hr.jobs = jobs_on[hr.host];
     r.hosts.push_back(hr);
   }
-  std::vector<std::string> names;
-  for (int h = 0; h <= cluster.workstations(); ++h)
-    names.push_back(cluster.name(h));
   r.utilization = cluster.busy_log().records(names, r.makespan_s);
   HostRecord net{"ethernet", "network", cluster.wire_bytes() / cluster.network_bytes_per_s(), 0, 0};
   net.utilization = r.makespan_s > 0 ? net.busy_s / r.makespan_s : 0;

@@ -86,6 +86,15 @@ class Sprite1990(TempDirCase):
                 if h["role"] == "file_server"}
         self.assertEqual(set(busy), {"fs-sparc", "fs-dec"}, name)
         self.assertTrue(all(b > 0 for b in busy.values()), f"{name}: each pool's server serves its files: {busy}")
+        # utilization.csv has every host of hosts.csv, both servers too, and their busy time
+        util = {}
+        for r in rows(os.path.join(out, "utilization.csv")):
+            util[r["host"]] = util.get(r["host"], 0.0) + float(r["busy_s"])
+        hosts = [h for h in rows(os.path.join(out, "hosts.csv")) if h["role"] != "network"]
+        self.assertEqual(list(util), [h["host"] for h in hosts], name)
+        for h in hosts:
+            self.assertAlmostEqual(util[h["host"]], float(h["busy_s"]), delta=1e-3 + 1e-7 * util[h["host"]],
+                                   msg=f"{name} {h['host']}")
 
 
 class BadGroups(TempDirCase):
