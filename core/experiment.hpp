@@ -64,6 +64,8 @@ std::vector<HostGroupSpec> host_groups(const PlatformSpec& p);
 /// The file servers of a platform, in host order after the workstations: its file_servers, or the one
 /// "fileserver" of `file_server_profile`.
 std::vector<FileServerSpec> file_servers(const PlatformSpec& p);
+/// The index in `servers` of the one named `name` (a group's file_server, checked when the config was read).
+int file_server_index(const std::vector<FileServerSpec>& servers, const std::string& name);
 /// Workstations of the first group's architecture (pmake's home, ws00, can use only these).
 int64_t hosts_of_first_architecture(const PlatformSpec& p);
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <regex>
 #include <set>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -222,6 +223,14 @@ std::vector<FileServerSpec> file_servers(const PlatformSpec& p)
   if (!p.file_servers.empty())
     return p.file_servers;
   return {FileServerSpec{"fileserver", p.file_server_profile}};
+}
+
+int file_server_index(const std::vector<FileServerSpec>& servers, const std::string& name)
+{
+  for (size_t s = 0; s < servers.size(); ++s)
+    if (servers[s].name == name)
+      return static_cast<int>(s);
+  throw std::logic_error("no file server named " + name + " (the config reader checks every group's)");
 }
 
 int64_t hosts_of_first_architecture(const PlatformSpec& p)

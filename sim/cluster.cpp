@@ -46,9 +46,7 @@ Cluster::Cluster(const ExperimentSpec& spec, PlatformCosts costs)
     auto ws_cores = static_cast<int>(profile.get("cores"));
     const int machine_cores =
         spec.platform.machine_cores > 0 ? static_cast<int>(spec.platform.machine_cores) : ws_cores;
-    int server = 0;
-    while (servers[static_cast<size_t>(server)].name != groups_[g].file_server)
-      ++server;
+    const int server = file_server_index(servers, groups_[g].file_server);
     for (int64_t k = 0; k < groups_[g].hosts; ++k) {
       auto i = static_cast<int64_t>(hosts_.size());
       hosts_.push_back(zone->create_host(fmt::format("ws{:02d}", i), ws_speed)

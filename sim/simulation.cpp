@@ -52,12 +52,8 @@ PlatformCosts make_platform_costs(const ExperimentSpec& spec)
 
 CostModel make_cost_model(const ExperimentSpec& spec)
 {
-  const auto servers = file_servers(spec.platform);
-  const std::string& first = host_groups(spec.platform).front().file_server;
-  int s = 0;
-  while (servers[static_cast<size_t>(s)].name != first)
-    ++s;
-  return make_platform_costs(spec).at(0, s);
+  return make_platform_costs(spec).at(
+      0, file_server_index(file_servers(spec.platform), host_groups(spec.platform).front().file_server));
 }
 
 namespace {
