@@ -11,8 +11,6 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
-#include <sstream>
 #include <thread>
 
 #include <netinet/in.h>
@@ -32,6 +30,7 @@
 #include "models/profile.hpp"
 #include "real/net.hpp"
 #include "real/rexec.hpp"
+#include "tools/capture_shim.hpp"
 #include "tools/commands.hpp"
 #include "tools/verb_main.hpp"
 
@@ -106,25 +105,6 @@ double own_cpu_s()
   ::getrusage(RUSAGE_SELF, &self);
   ::getrusage(RUSAGE_CHILDREN, &children);
   return seconds(self.ru_utime) + seconds(self.ru_stime) + seconds(children.ru_utime) + seconds(children.ru_stime);
-}
-
-// CPU seconds of a running process so far: its threads' and those of the children it has waited for
-// (/proc/PID/stat, fields 14-17, in clock ticks).
-double process_cpu_s(pid_t pid)
-{
-  std::ifstream in(fmt::format("/proc/{}/stat", pid));
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto close = text.rfind(')'); // the command name may hold spaces and parentheses
-  if (close == std::string::npos)
-    throw std::runtime_error(fmt::format("host-profile: cannot read /proc/{}/stat", pid));
-  std::istringstream fields(text.substr(close + 2));
-  std::vector<std::string> f{std::istream_iterator<std::string>(fields), std::istream_iterator<std::string>()};
-  if (f.size() < 15)
-    throw std::runtime_error(fmt::format("host-profile: /proc/{}/stat is too short", pid));
-  double ticks = 0;
-  for (size_t i = 11; i <= 14; ++i) // utime, stime, cutime, cstime: fields 14-17, the 12th-15th after the name
-    ticks += std::stod(f[i]);
-  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 // A null program started (posix_spawn, through start_child) and waited for: the median of `runs` (ms), and the
@@ -297,7 +277,14 @@ RemotePath measure_remote_path(const std::string& null_program, int runs)
     }
     fs::remove(timing);
     std::vector<double> whole;
-    auto path_cpu_s = [&] { return own_cpu_s() + process_cpu_s(daemons.pids[0]) + process_cpu_s(daemons.pids[1]); };
+    // Each daemon's threads and the children it waited for (the agent's null programs).
+    auto daemon_cpu_s = [](pid_t pid) {
+      double self = 0, children = 0;
+      if (!capture::proc_cpu(pid, self, children))
+        throw std::runtime_error(fmt::format("host-profile: cannot read /proc/{}/stat", pid));
+      return self + children;
+    };
+    auto path_cpu_s = [&] { return own_cpu_s() + daemon_cpu_s(daemons.pids[0]) + daemon_cpu_s(daemons.pids[1]); };
     const double cpu0 = path_cpu_s();
     for (int r = 0; r < runs; ++r) {
       int status = 0;
