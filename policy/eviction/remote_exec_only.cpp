@@ -20,8 +20,9 @@ private:
   {
     std::vector<const HostView*> out;
     for (const auto& h : view.hosts)
-      if (takes_foreign_work(h) && h.id != home && view.same_architecture(h, home) && (h.holder < 0 || (client >= 0 && h.holder == client)) &&
-          h.foreign == 0 && a.extra_load(h.id) <= 0 && !a.granted(h.id))
+      if (takes_foreign_work(h) && h.id != home && view.same_architecture(h, home) &&
+          (h.holder < 0 || (client >= 0 && h.holder == client)) && h.foreign == 0 && a.extra_load(h.id) <= 0 &&
+          !a.granted(h.id))
         out.push_back(&h);
     std::sort(out.begin(), out.end(), [](const HostView* x, const HostView* y) {
       return x->idle_since_s != y->idle_since_s ? x->idle_since_s < y->idle_since_s : x->id < y->id;
