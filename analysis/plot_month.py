@@ -7,7 +7,6 @@ curve, the figure says so and draws only the published summary. Reads only docum
 config.resolved.json, owners.csv, jobs.csv, utilization.csv, decisions.csv, evictions.csv, builds.csv).
 Writes DIR/month-idle-hosts, month-utilization, month-holds-evictions, month-requests (.png and .svg).
 Usage: plot_month.py DIR"""
-import csv
 import json
 import math
 import sys
@@ -18,6 +17,8 @@ import matplotlib
 matplotlib.use("Agg")
 matplotlib.rcParams["svg.hashsalt"] = "spritesim"  # stable ids in the SVG
 import matplotlib.pyplot as plt  # noqa: E402
+import figure_files  # noqa: E402
+from figure_files import rows  # noqa: E402
 
 WEEK = 7 * 24
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -25,15 +26,8 @@ KINDS = [("owner_s", "owners' own processes", "#bbbbbb"), ("home_s", "processes 
          ("foreign_s", "foreign (migrated) processes", "#1f77b4"), ("system_s", "kernel, migration, RPC", "#ff7f0e")]
 
 
-def rows(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
-
-
 def save(fig, out, name):
-    for ext in ("png", "svg"):
-        fig.savefig(f"{out}/{name}.{ext}", dpi=110, metadata={"Date": None} if ext == "svg" else None)
-    plt.close(fig)
+    figure_files.save(fig, f"{out}/{name}", dpi=110)
 
 
 def merged(intervals):

@@ -6,8 +6,6 @@ owner return against speedup, one point per setting with 95% intervals both ways
 distribution of the time to free a host beside TH90's published band. One colour per policy everywhere. Writes
 DIR/owners-time-of-week, owners-tradeoff and owners-time-to-free (.png and .svg). Reads only the documented CSVs.
 Usage: plot_owners.py DIR"""
-import csv
-import os
 import sys
 from collections import defaultdict
 
@@ -16,6 +14,7 @@ import matplotlib
 matplotlib.use("Agg")
 matplotlib.rcParams["svg.hashsalt"] = "spritesim"  # stable ids in the SVG
 import matplotlib.pyplot as plt  # noqa: E402
+import figure_files  # noqa: E402
 from policy_colours import colour  # noqa: E402
 
 WHEN_ORDER = ["wed-10", "wed-15", "sun-03", "trace"]
@@ -27,10 +26,7 @@ def number(text):
 
 
 def rows(path):
-    if not os.path.exists(path):
-        return []
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
+    return figure_files.rows(path, missing_ok=True)
 
 
 def marker(setting):
@@ -38,9 +34,7 @@ def marker(setting):
 
 
 def save(fig, out, name):
-    for ext in ("png", "svg"):
-        fig.savefig(f"{out}/{name}.{ext}", dpi=110, metadata={"Date": None} if ext == "svg" else None)
-    plt.close(fig)
+    figure_files.save(fig, f"{out}/{name}", dpi=110)
 
 
 def time_of_week(out, cells, published):

@@ -12,6 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 matplotlib.rcParams["svg.hashsalt"] = "spritesim"  # stable ids in the SVG
 import matplotlib.pyplot as plt  # noqa: E402
+import figure_files  # noqa: E402
 
 LABELS = {
     "tableB1": ("compile hosts (pmake's own host on top)", "speedup"),
@@ -64,9 +65,7 @@ def main():
         ax.set_ylim(bottom=0)
         ax.legend(fontsize=7)
         fig.tight_layout()
-        for ext in ("png", "svg"):
-            fig.savefig(f"{out}/points-{name}.{ext}", dpi=120, metadata={"Date": None} if ext == "svg" else None)
-        plt.close(fig)
+        figure_files.save(fig, f"{out}/points-{name}", dpi=120)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import matplotlib
 matplotlib.use("Agg")
 matplotlib.rcParams["svg.hashsalt"] = "spritesim"  # stable ids in the SVG
 import matplotlib.pyplot as plt  # noqa: E402
+import figure_files  # noqa: E402
 
 
 def read(path):
@@ -41,9 +42,7 @@ def main():
         ax.legend(fontsize=7)
         fig.tight_layout()
         name = f"{workload}-speedup"
-        for ext in ("png", "svg"):
-            fig.savefig(f"{out}/{name}.{ext}", dpi=120, metadata={"Date": None} if ext == "svg" else None)
-        plt.close(fig)
+        figure_files.save(fig, f"{out}/{name}", dpi=120)
 
 
 if __name__ == "__main__":

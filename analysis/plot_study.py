@@ -15,6 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 matplotlib.rcParams["svg.hashsalt"] = "spritesim"  # stable ids in the SVG
 import matplotlib.pyplot as plt  # noqa: E402
+import figure_files  # noqa: E402
 from policy_colours import colour, linestyle, marker  # noqa: E402
 
 TITLES = {
@@ -106,9 +107,7 @@ def main():
         fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=4)
         fig.suptitle(TITLES.get(sweep, sweep), fontsize=9)
         fig.tight_layout(rect=(0, 0.13, 1, 1))
-        for ext in ("png", "svg"):
-            fig.savefig(f"{out}/{sweep}.{ext}", dpi=110, metadata={"Date": None} if ext == "svg" else None)
-        plt.close(fig)
+        figure_files.save(fig, f"{out}/{sweep}", dpi=110)
 
 
 if __name__ == "__main__":
